@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * gardengate configuration: libconfig file -> typed struct gg_config.
+ *
+ * Every setting is checked when the file is loaded; the first problem is
+ * reported as "FILE:LINE: SETTING: what is wrong" (the path of the setting,
+ * e.g. "ports.n3.address" or "sessions.static.[2].ul_teid") and nothing is
+ * half-applied. Unknown settings are errors too, so a typo never passes
+ * silently. doc/configuration.rst lists every setting with its default.
+ *
+ * Not thread-safe; used by the control lcore at start-up only.
+ */
+#ifndef GG_CONF_H
+#define GG_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+#define GG_CONF_DEVICE_MAX 1024
+#define GG_CONF_EAL_ARGS_MAX 64
+#define GG_CONF_ERR_MAX 512
+
+/** One of the appliance's ports (N3 towards the gNBs, N6 towards the DN). */
+struct gg_conf_port {
+	char device[GG_CONF_DEVICE_MAX]; /**< PCI address or vdev devargs */
+	uint32_t address;         /**< our IPv4 address, network order */
+	uint8_t prefix_len;       /**< from "a.b.c.d/len"; 32 if no /len given */
+	uint32_t next_hop;        /**< next hop IPv4, network order; 0 = none */
+	struct rte_ether_addr next_hop_mac; /**< static next-hop MAC, if set */
+	bool next_hop_mac_set;
+	uint16_t mtu;             /**< IP MTU of the link, default 1500 */
+};
+
+/** A session configured in the file (tests and demos). */
+struct gg_conf_session {
+	uint32_t ue_ipv4;   /**< network order */
+	uint32_t ul_teid;   /**< host order, != 0 */
+	uint32_t gnb_ipv4;  /**< network order */
+	uint32_t dl_teid;   /**< host order */
+	uint8_t qfi;        /**< 0..63 */
+	bool qfi_set;       /**< add a PDU Session Container downlink */
+	uint8_t state;      /**< enum gg_session_state */
+};
+
+struct gg_config {
+	char path[4096];                       /**< the file loaded */
+	int eal_argc;                          /**< EAL options from "eal" */
+	char *eal_argv[GG_CONF_EAL_ARGS_MAX];  /**< owned strings */
+
+	struct gg_conf_port n3;                /**< "ports.n3" */
+	struct gg_conf_port n6;                /**< "ports.n6" */
+
+	unsigned int workers;       /**< "workers", default 1 */
+	uint16_t rx_desc;           /**< "queues.rx_desc", default 1024 */
+	uint16_t tx_desc;           /**< "queues.tx_desc", default 1024 */
+	uint32_t mbufs;             /**< "mempool.mbufs", default 16383 */
+	uint32_t mbuf_cache;        /**< "mempool.cache", default 256 */
+
+	uint32_t session_capacity;  /**< "sessions.capacity", default 65536 */
+	struct gg_conf_session *sessions; /**< "sessions.static", owned */
+	unsigned int n_sessions;
+
+	uint32_t error_indication_rate; /**< "gtpu.error_indication_rate" per s per worker, default 1000 */
+
+	int log_level;              /**< "log.level": RTE_LOG_* value, default RTE_LOG_INFO */
+	unsigned int stats_interval;/**< "log.stats_interval" seconds, 0 = off; default 0 */
+};
+
+/** Fill @p cfg with the defaults (no ports, no sessions). */
+void gg_conf_defaults(struct gg_config *cfg);
+
+/**
+ * Load and check @p path into @p cfg (which is first reset to defaults).
+ * @return 0, or -1 with a "FILE:LINE: SETTING: problem" message in @p err.
+ */
+int gg_conf_load(const char *path, struct gg_config *cfg, char *err,
+		size_t errlen);
+
+/** Release what gg_conf_load() allocated. Safe on a defaults-only config. */
+void gg_conf_free(struct gg_config *cfg);
+
+/** Print a human-readable summary (what --check-config shows). */
+void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);
+
+#endif /* GG_CONF_H */

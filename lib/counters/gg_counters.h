@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * gardengate counters: the one list of everything a worker counts.
+ *
+ * Each counter and each drop reason is named exactly once, in the X-macro
+ * lists below; the enums, the printable names, the help texts, the
+ * telemetry output and the final statistics are all generated from them.
+ * doc/counters.rst explains each one; keep the two in step.
+ *
+ * Locking rule: a struct gg_counters belongs to one lcore, which is its only
+ * writer (plain increments, no atomics). Any other thread may read it at any
+ * time; a 64-bit aligned load on the 64-bit targets we build for is never
+ * torn, so a reader sees a value that was true a moment ago.
+ */
+#ifndef GG_COUNTERS_H
+#define GG_COUNTERS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+/** Events and volumes: X(name, help). */
+#define GG_EVENT_LIST(X) \
+	X(rx_n3, "packets received on N3") \
+	X(rx_n6, "packets received on N6") \
+	X(tx_n3, "packets sent on N3") \
+	X(tx_n6, "packets sent on N6") \
+	X(ul_decap, "uplink G-PDUs decapsulated and forwarded to N6") \
+	X(ul_decap_bytes, "inner bytes of decapsulated uplink G-PDUs") \
+	X(dl_encap, "downlink packets encapsulated and forwarded to N3") \
+	X(dl_encap_bytes, "inner bytes of encapsulated downlink packets") \
+	X(gtpu_echo_request, "GTP-U Echo Requests answered") \
+	X(gtpu_echo_response, "GTP-U Echo Responses received (consumed)") \
+	X(gtpu_error_indication_sent, "GTP-U Error Indications sent for unknown TEIDs") \
+	X(gtpu_error_indication_rx, "GTP-U Error Indications received (consumed)") \
+	X(gtpu_end_marker, "GTP-U End Markers received (consumed)") \
+	X(gtpu_ext_hdr_notification_sent, "Supported Extension Headers Notifications sent") \
+	X(to_control, "packets handed to the control lcore (ARP, ICMP to the appliance)")
+
+/** Drop reasons: X(name, help). Every dropped packet counts under one. */
+#define GG_DROP_LIST(X) \
+	X(eth_truncated, "frame shorter than an Ethernet header") \
+	X(eth_unsupported, "ethertype neither IPv4 nor ARP (VLAN, IPv6 outer, ...)") \
+	X(ipv4_truncated, "IPv4 header or total length past the end of the frame") \
+	X(ipv4_bad_header, "IPv4 version, IHL or total length invalid") \
+	X(ipv4_bad_checksum, "outer IPv4 header checksum wrong") \
+	X(ipv4_fragment, "outer IPv4 fragment (reassembly not supported)") \
+	X(ipv4_options, "outer IPv4 header carries options") \
+	X(not_for_us, "N3 packet not addressed to the appliance's N3 address") \
+	X(not_gtpu, "N3 packet neither GTP-U (UDP 2152) nor for the control lcore") \
+	X(udp_bad_length, "UDP length field disagrees with the IP payload") \
+	X(gtpu_truncated, "GTP-U header cut short") \
+	X(gtpu_bad_version, "GTP version not 1") \
+	X(gtpu_bad_pt, "protocol type not GTP (PT=0, GTP')") \
+	X(gtpu_bad_length, "GTP-U length field disagrees with the UDP payload") \
+	X(gtpu_bad_ext_chain, "extension header chain runs past the message or has a zero length") \
+	X(gtpu_bad_pdu_session, "PDU Session Container malformed") \
+	X(gtpu_unknown_required_ext, "unknown extension header that requires comprehension") \
+	X(gtpu_unsupported_msg, "GTP-U message type not handled") \
+	X(gtpu_empty_gpdu, "G-PDU with no T-PDU") \
+	X(ul_unknown_teid, "G-PDU for a TEID with no session") \
+	X(ul_inner_not_ipv4, "T-PDU not an IPv4 packet") \
+	X(ul_inner_bad_header, "T-PDU IPv4 header invalid or truncated") \
+	X(ul_spoofed_source, "T-PDU source address is not the session's UE address") \
+	X(ttl_expired, "inner TTL reached zero") \
+	X(dl_no_session, "N6 packet for an address with no session") \
+	X(dl_not_ipv4, "N6 frame carries no IPv4 packet") \
+	X(dl_bad_header, "N6 IPv4 header invalid or truncated") \
+	X(dl_too_big, "encapsulated packet would exceed the N3 MTU") \
+	X(no_headroom, "mbuf has no headroom for the tunnel headers") \
+	X(session_blocked, "session is BLOCKED") \
+	X(no_neighbor, "next hop's Ethernet address not resolved yet") \
+	X(ratelimited, "reply suppressed by its rate limit") \
+	X(control_ring_full, "control lcore's ring full") \
+	X(tx_full, "transmit queue full")
+
+enum gg_event {
+#define GG_X_ENUM(n, h) GG_EV_##n,
+	GG_EVENT_LIST(GG_X_ENUM)
+	GG_EV_MAX
+};
+
+enum gg_drop {
+	GG_DROP_NONE = 0, /**< not dropped; never counted */
+	GG_DROP_LIST(GG_X_ENUM)
+#undef GG_X_ENUM
+	GG_DROP_MAX
+};
+
+/** Per-lcore counters; see the locking rule above. */
+struct gg_counters {
+	uint64_t ev[GG_EV_MAX];
+	uint64_t drop[GG_DROP_MAX];
+} __rte_cache_aligned;
+
+/** Name of an event counter ("rx_n3"), NULL past the end. */
+const char *gg_event_name(enum gg_event ev);
+/** One-line description of an event counter. */
+const char *gg_event_help(enum gg_event ev);
+/** Name of a drop reason ("gtpu_bad_version"), NULL for NONE or past the end. */
+const char *gg_drop_name(enum gg_drop d);
+/** One-line description of a drop reason. */
+const char *gg_drop_help(enum gg_drop d);
+
+/** Total of all drop reasons of one set of counters. */
+uint64_t gg_counters_drops(const struct gg_counters *c);
+
+/**
+ * Add @p src into @p dst, reading @p src with relaxed atomic loads so it may
+ * be another lcore's live counters.
+ */
+void gg_counters_accumulate(struct gg_counters *dst,
+		const struct gg_counters *src);
+
+#endif /* GG_COUNTERS_H */

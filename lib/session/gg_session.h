@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Session tables: uplink TEID -> session and UE IPv4 -> session.
+ *
+ * Both are lock-free rte_hash tables (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF)
+ * whose data is a pointer into one preallocated array of sessions. Deleted
+ * entries and session slots are reclaimed through rte_rcu_qsbr (defer-queue
+ * mode), so a worker may use a session pointer until its next quiescent
+ * state report.
+ *
+ * Locking rules:
+ *  - one writer: every function marked "control" must be called by one
+ *    thread only (the control lcore), never concurrently with itself;
+ *  - many readers: the "worker" functions may run on any registered RCU
+ *    reader at the same time as the writer, with no lock;
+ *  - a session's state may change while readers hold it (atomic byte);
+ *    every other field is immutable while the session is in the tables.
+ *
+ * Memory: see gg_session_table_bytes_per_session().
+ */
+#ifndef GG_SESSION_H
+#define GG_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+struct rte_rcu_qsbr;
+
+/** Session states. Workers read the state on every packet. */
+enum gg_session_state {
+	GG_SESSION_FULL = 0,     /**< full connectivity */
+	GG_SESSION_LIMITED = 1,  /**< walled garden only */
+	GG_SESSION_BLOCKED = 2,  /**< everything dropped */
+	GG_SESSION_STATE_MAX
+};
+
+/** Add a PDU Session Container with the QFI to downlink G-PDUs. */
+#define GG_SESSION_F_QFI 0x01
+
+/** One PDU session as the data plane sees it (24 octets). */
+struct gg_session {
+	uint32_t ul_teid;   /**< our TEID, host order: key of the TEID table */
+	uint32_t ue_ipv4;   /**< network order: key of the UE table */
+	uint32_t gnb_ipv4;  /**< gNB N3 address, network order */
+	uint32_t dl_teid;   /**< gNB's TEID for downlink, host order */
+	uint32_t id;        /**< slot index, set by gg_session_add() */
+	uint8_t qfi;        /**< QoS flow identifier (6 bits) */
+	uint8_t flags;      /**< GG_SESSION_F_* */
+	uint8_t state;      /**< enum gg_session_state; use the accessors */
+	uint8_t reserved;
+};
+
+/** Per-session, per-worker traffic counters (worker is the only writer). */
+struct gg_session_counters {
+	uint64_t ul_pkts;
+	uint64_t ul_bytes;
+	uint64_t dl_pkts;
+	uint64_t dl_bytes;
+};
+
+struct gg_session_table;
+
+struct gg_session_table_params {
+	const char *name;        /**< unique prefix for the DPDK objects */
+	uint32_t capacity;       /**< maximum sessions, >= 1 */
+	unsigned int n_workers;  /**< number of per-worker counter arrays */
+	int socket_id;           /**< NUMA socket, or SOCKET_ID_ANY */
+	struct rte_rcu_qsbr *qsv;/**< readers' QSBR variable */
+};
+
+/** Largest n accepted by the bulk lookups. */
+#define GG_SESSION_LOOKUP_BULK_MAX 64
+
+/**
+ * Create the tables. Control. Returns NULL and sets rte_errno on failure
+ * (EINVAL bad parameters, ENOMEM, EEXIST name in use).
+ */
+struct gg_session_table *
+gg_session_table_create(const struct gg_session_table_params *p);
+
+/** Free everything. Control; no reader may be running. NULL is a no-op. */
+void gg_session_table_free(struct gg_session_table *t);
+
+/**
+ * Install a session. Control. @p s is copied; its id is ignored.
+ * @return the new session's id (>= 0), or -EEXIST (TEID or UE address
+ *         already in use), -ENOSPC (table full), -EINVAL.
+ */
+int gg_session_add(struct gg_session_table *t, const struct gg_session *s);
+
+/** Remove the session with uplink TEID @p ul_teid. Control. 0 or -ENOENT. */
+int gg_session_del(struct gg_session_table *t, uint32_t ul_teid);
+
+/** Change a session's state; readers see it on their next packet. Control. */
+int gg_session_set_state(struct gg_session_table *t, uint32_t ul_teid,
+		enum gg_session_state state);
+
+/** Find by uplink TEID. Control (or any RCU reader). NULL if absent. */
+const struct gg_session *
+gg_session_find(const struct gg_session_table *t, uint32_t ul_teid);
+
+/** Number of installed sessions. Any thread. */
+uint32_t gg_session_count(const struct gg_session_table *t);
+
+/**
+ * Look up @p n (<= GG_SESSION_LOOKUP_BULK_MAX) uplink TEIDs (host order).
+ * Worker. out[i] is the session or NULL.
+ */
+void gg_session_lookup_teid_bulk(const struct gg_session_table *t,
+		const uint32_t *teids, unsigned int n, struct gg_session **out);
+
+/**
+ * Look up @p n (<= GG_SESSION_LOOKUP_BULK_MAX) UE addresses (network order).
+ * Worker. out[i] is the session or NULL.
+ */
+void gg_session_lookup_ue_bulk(const struct gg_session_table *t,
+		const uint32_t *ue_ipv4, unsigned int n, struct gg_session **out);
+
+/**
+ * Counter array of worker @p worker (capacity entries, indexed by session
+ * id). That worker is the only writer; anyone may read.
+ */
+struct gg_session_counters *
+gg_session_counters_of(const struct gg_session_table *t, unsigned int worker);
+
+/** Sum of one session's counters over all workers. Any thread. */
+void gg_session_counters_sum(const struct gg_session_table *t, uint32_t id,
+		struct gg_session_counters *out);
+
+/**
+ * Call @p fn for every installed session. Control. Stops early and returns
+ * fn's value when it is non-zero.
+ */
+int gg_session_walk(const struct gg_session_table *t,
+		int (*fn)(const struct gg_session *s, void *arg), void *arg);
+
+/** Memory the tables take per session of capacity, for n_workers workers. */
+size_t gg_session_table_bytes_per_session(const struct gg_session_table *t);
+
+/** Worker: the session's state right now. */
+static inline enum gg_session_state
+gg_session_state(const struct gg_session *s)
+{
+	return (enum gg_session_state)__atomic_load_n(&s->state, __ATOMIC_RELAXED);
+}
+
+/** Name of a state ("full", "limited", "blocked"), NULL if out of range. */
+const char *gg_session_state_name(enum gg_session_state st);
+
+/** Parse a state name; -1 if unknown. */
+int gg_session_state_parse(const char *name);
+
+#endif /* GG_SESSION_H */
