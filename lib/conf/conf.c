@@ -1,1 +1,992 @@
-/* placeholder */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gardengate configuration loader: reads a libconfig file, checks every
+ * setting and fills struct gg_config (see gg_conf.h for the contract).
+ *
+ * Written against libconfig 1.5 (Debian 12), whose quirks shape the code:
+ *  - an integer literal without the L suffix is stored as a 32-bit int and
+ *    silently wraps: 0xffffffff reads as -1 and so does 4294967295. Hex
+ *    literals are flagged CONFIG_FORMAT_HEX, so those are taken as the
+ *    unsigned 32-bit pattern the user wrote; negative decimal values are
+ *    really negative. Decimal literals of 2^32 or more (and hex literals
+ *    above 0xffffffff) without L wrap before we see them: that cannot be
+ *    detected through the libconfig API.
+ *  - @include paths are opened relative to the working directory, not to
+ *    the including file. config_set_include_dir() is not used because
+ *    1.5 prefixes it to absolute include paths too, breaking them.
+ *  - the root group has no source line, so a setting missing at the top
+ *    level is reported as "FILE: problem" without a line.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+
+#include "gg_conf.h"
+#include "gg_session.h"
+
+#define CONF_PATH_MAX 256 /* setting paths are short; longer are cut */
+
+#define CONF_MTU_MIN 576 /* smallest IPv4 MTU every host must accept */
+#define CONF_MTU_MAX 9000
+#define CONF_DESC_MIN 64
+#define CONF_DESC_MAX 16384
+#define CONF_MBUFS_MIN 1024
+#define CONF_MBUFS_MAX (16u << 20)
+#define CONF_CACHE_MAX 512 /* RTE_MEMPOOL_CACHE_MAX_SIZE */
+#define CONF_CAPACITY_MAX (16u << 20)
+#define CONF_QFI_MAX 63
+#define CONF_STATS_INTERVAL_MAX 3600
+#define CONF_ERROR_IND_RATE_MAX 10000000
+
+/* Printed one per line by the summary up to this many static sessions. */
+#define CONF_SUMMARY_SESSIONS_MAX 16
+
+struct conf_ctx {
+	const char *path;      /* file given to gg_conf_load() */
+	struct gg_config *cfg;
+	char *err;
+	size_t errlen;
+};
+
+static const struct {
+	const char *name;
+	int level;
+} conf_log_levels[] = {
+	{ "emerg", RTE_LOG_EMERG },
+	{ "alert", RTE_LOG_ALERT },
+	{ "crit", RTE_LOG_CRIT },
+	{ "error", RTE_LOG_ERR },
+	{ "warning", RTE_LOG_WARNING },
+	{ "notice", RTE_LOG_NOTICE },
+	{ "info", RTE_LOG_INFO },
+	{ "debug", RTE_LOG_DEBUG },
+};
+
+void
+gg_conf_defaults(struct gg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->n3.prefix_len = 32;
+	cfg->n3.mtu = 1500;
+	cfg->n6.prefix_len = 32;
+	cfg->n6.mtu = 1500;
+	cfg->workers = 1;
+	cfg->rx_desc = 1024;
+	cfg->tx_desc = 1024;
+	cfg->mbufs = 16383;
+	cfg->mbuf_cache = 256;
+	cfg->session_capacity = 65536;
+	cfg->error_indication_rate = 1000;
+	cfg->log_level = RTE_LOG_INFO;
+	cfg->stats_interval = 0;
+}
+
+void
+gg_conf_free(struct gg_config *cfg)
+{
+	int i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->eal_argc && i < GG_CONF_EAL_ARGS_MAX; i++)
+		free(cfg->eal_argv[i]);
+	free(cfg->sessions);
+	/* Back to defaults so that a second free, or a reuse, is harmless. */
+	gg_conf_defaults(cfg);
+}
+
+/* "ports.n3.address", "sessions.static.[1].ul_teid"; "" for the root. */
+static void
+conf_setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	size_t used;
+
+	buf[0] = '\0';
+	if (parent == NULL)
+		return;
+	conf_setting_path(parent, buf, len);
+	used = strlen(buf);
+	if (used + 1 >= len)
+		return;
+	if (config_setting_name(s) != NULL)
+		snprintf(buf + used, len - used, "%s%s",
+			used > 0 ? "." : "", config_setting_name(s));
+	else
+		snprintf(buf + used, len - used, "%s[%d]",
+			used > 0 ? "." : "", config_setting_index(s));
+}
+
+static const char *
+conf_setting_file(const struct conf_ctx *c, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+
+	return file != NULL ? file : c->path;
+}
+
+/*
+ * Report a problem with setting @p s: "FILE:LINE: PATH: problem". Always
+ * returns -1 so that callers can "return conf_err(...)".
+ */
+static int __rte_format_printf(3, 4)
+conf_err(const struct conf_ctx *c, const config_setting_t *s,
+		const char *fmt, ...)
+{
+	char path[CONF_PATH_MAX];
+	char msg[GG_CONF_ERR_MAX];
+	va_list ap;
+
+	if (c->err == NULL || c->errlen == 0)
+		return -1;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	conf_setting_path(s, path, sizeof(path));
+	if (path[0] == '\0')
+		snprintf(c->err, c->errlen, "%s: %s",
+			conf_setting_file(c, s), msg);
+	else
+		snprintf(c->err, c->errlen, "%s:%u: %s: %s",
+			conf_setting_file(c, s), config_setting_source_line(s),
+			path, msg);
+	return -1;
+}
+
+static int
+conf_err_unknown(const struct conf_ctx *c, const config_setting_t *s)
+{
+	return conf_err(c, s, "unknown setting");
+}
+
+static int
+conf_err_missing(const struct conf_ctx *c, const config_setting_t *group,
+		const char *name)
+{
+	return conf_err(c, group, "missing required setting '%s'", name);
+}
+
+static bool
+conf_is(const config_setting_t *s, const char *name)
+{
+	return strcmp(config_setting_name(s), name) == 0;
+}
+
+static int
+conf_expect_group(const struct conf_ctx *c, const config_setting_t *s)
+{
+	if (!config_setting_is_group(s))
+		return conf_err(c, s, "expected a group { ... }");
+	return 0;
+}
+
+static int
+conf_get_string(const struct conf_ctx *c, const config_setting_t *s,
+		const char **out)
+{
+	*out = NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return conf_err(c, s, "expected a string");
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+/*
+ * Integer in [min, max]. A hex literal without L is the unsigned 32-bit
+ * pattern written (libconfig 1.5 stores it as a signed int), so that
+ * 0xffffffff means 4294967295, not -1.
+ */
+static int
+conf_get_int(const struct conf_ctx *c, const config_setting_t *s,
+		int64_t min, int64_t max, int64_t *out)
+{
+	bool wrapped = false;
+	int64_t v;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		if (config_setting_get_format(s) == CONFIG_FORMAT_HEX) {
+			v = (uint32_t)config_setting_get_int(s);
+		} else {
+			v = config_setting_get_int(s);
+			/* Maybe 2^31..2^32-1 written in decimal. */
+			wrapped = v < 0 && max > INT32_MAX;
+		}
+		break;
+	case CONFIG_TYPE_INT64:
+		v = config_setting_get_int64(s);
+		break;
+	default:
+		return conf_err(c, s, "expected an integer");
+	}
+
+	if (v < min || v > max) {
+		if (wrapped)
+			return conf_err(c, s,
+				"%" PRId64 " is out of range %" PRId64 "..%" PRId64
+				" (write values above 2147483647 in hex or with an L suffix)",
+				v, min, max);
+		return conf_err(c, s,
+			"%" PRId64 " is out of range %" PRId64 "..%" PRId64,
+			v, min, max);
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+conf_get_u32(const struct conf_ctx *c, const config_setting_t *s,
+		uint32_t min, uint32_t max, uint32_t *out)
+{
+	int64_t v;
+
+	if (conf_get_int(c, s, min, max, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* IPv4 address in dotted-quad form, 0.0.0.0 refused (it means "none"). */
+static int
+conf_get_ipv4(const struct conf_ctx *c, const config_setting_t *s,
+		uint32_t *out)
+{
+	const char *str;
+	struct in_addr a;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	if (inet_pton(AF_INET, str, &a) != 1)
+		return conf_err(c, s, "'%s' is not an IPv4 address (a.b.c.d)",
+			str);
+	if (a.s_addr == 0)
+		return conf_err(c, s, "'%s' is not a usable address", str);
+	*out = a.s_addr;
+	return 0;
+}
+
+/* "a.b.c.d" or "a.b.c.d/len"; a missing /len means a host route (/32). */
+static int
+conf_get_ipv4_prefix(const struct conf_ctx *c, const config_setting_t *s,
+		uint32_t *addr, uint8_t *prefix_len)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *str;
+	const char *slash;
+	struct in_addr a;
+	size_t n;
+	unsigned long len = 32;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+
+	slash = strchr(str, '/');
+	n = slash != NULL ? (size_t)(slash - str) : strlen(str);
+	if (n >= sizeof(buf))
+		return conf_err(c, s, "'%s' is not an IPv4 address (a.b.c.d or a.b.c.d/len)",
+			str);
+	memcpy(buf, str, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return conf_err(c, s, "'%s' is not an IPv4 address (a.b.c.d or a.b.c.d/len)",
+			str);
+	if (a.s_addr == 0)
+		return conf_err(c, s, "'%s' is not a usable address", str);
+
+	if (slash != NULL) {
+		const char *p = slash + 1;
+		char *end;
+
+		/* strtoul alone would take " 24", "+24" or "024". */
+		if (p[0] < '0' || p[0] > '9' ||
+				(p[0] == '0' && p[1] != '\0'))
+			return conf_err(c, s, "'%s': bad prefix length (1..32)",
+				str);
+		len = strtoul(p, &end, 10);
+		if (*end != '\0' || len < 1 || len > 32)
+			return conf_err(c, s, "'%s': bad prefix length (1..32)",
+				str);
+	}
+	*addr = a.s_addr;
+	*prefix_len = (uint8_t)len;
+	return 0;
+}
+
+static int
+conf_parse_eal(struct conf_ctx *c, const config_setting_t *s)
+{
+	struct gg_config *cfg = c->cfg;
+	int n, i;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return conf_err(c, s, "expected an array of strings [ ... ]");
+	n = config_setting_length(s);
+	if (n > GG_CONF_EAL_ARGS_MAX)
+		return conf_err(c, s, "%d EAL arguments, at most %d allowed",
+			n, GG_CONF_EAL_ARGS_MAX);
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *str;
+
+		if (conf_get_string(c, e, &str) < 0)
+			return -1;
+		if (str[0] == '\0')
+			return conf_err(c, e, "empty EAL argument");
+		cfg->eal_argv[i] = strdup(str);
+		if (cfg->eal_argv[i] == NULL)
+			return conf_err(c, e, "out of memory");
+		/* Count as we go so that gg_conf_free() frees what we made. */
+		cfg->eal_argc = i + 1;
+	}
+	return 0;
+}
+
+static int
+conf_parse_port(struct conf_ctx *c, const config_setting_t *g,
+		struct gg_conf_port *port)
+{
+	bool have_device = false, have_address = false;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *str;
+		int64_t v;
+
+		if (conf_is(s, "device")) {
+			if (conf_get_string(c, s, &str) < 0)
+				return -1;
+			if (str[0] == '\0')
+				return conf_err(c, s, "empty device");
+			if (strlen(str) >= sizeof(port->device))
+				return conf_err(c, s,
+					"device string too long (at most %zu characters)",
+					sizeof(port->device) - 1);
+			strcpy(port->device, str);
+			have_device = true;
+		} else if (conf_is(s, "address")) {
+			if (conf_get_ipv4_prefix(c, s, &port->address,
+					&port->prefix_len) < 0)
+				return -1;
+			have_address = true;
+		} else if (conf_is(s, "next_hop")) {
+			if (conf_get_ipv4(c, s, &port->next_hop) < 0)
+				return -1;
+		} else if (conf_is(s, "next_hop_mac")) {
+			if (conf_get_string(c, s, &str) < 0)
+				return -1;
+			if (rte_ether_unformat_addr(str,
+					&port->next_hop_mac) != 0)
+				return conf_err(c, s,
+					"'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
+					str);
+			if (!rte_is_valid_assigned_ether_addr(&port->next_hop_mac))
+				return conf_err(c, s,
+					"'%s' is not a unicast MAC address", str);
+			port->next_hop_mac_set = true;
+		} else if (conf_is(s, "mtu")) {
+			if (conf_get_int(c, s, CONF_MTU_MIN, CONF_MTU_MAX,
+					&v) < 0)
+				return -1;
+			port->mtu = (uint16_t)v;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+
+	if (!have_device)
+		return conf_err_missing(c, g, "device");
+	if (!have_address)
+		return conf_err_missing(c, g, "address");
+	return 0;
+}
+
+static int
+conf_parse_ports(struct conf_ctx *c, const config_setting_t *g)
+{
+	struct gg_config *cfg = c->cfg;
+	const config_setting_t *n3 = NULL, *n6 = NULL;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "n3")) {
+			if (conf_parse_port(c, s, &cfg->n3) < 0)
+				return -1;
+			n3 = s;
+		} else if (conf_is(s, "n6")) {
+			if (conf_parse_port(c, s, &cfg->n6) < 0)
+				return -1;
+			n6 = s;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+
+	if (n3 == NULL)
+		return conf_err_missing(c, g, "n3");
+	if (n6 == NULL)
+		return conf_err_missing(c, g, "n6");
+
+	/* One NIC port cannot be both sides, nor can one address. */
+	if (strcmp(cfg->n3.device, cfg->n6.device) == 0)
+		return conf_err(c, config_setting_get_member(n6, "device"),
+			"same device as ports.n3.device");
+	if (cfg->n3.address == cfg->n6.address)
+		return conf_err(c, config_setting_get_member(n6, "address"),
+			"same address as ports.n3.address");
+	return 0;
+}
+
+static int
+conf_parse_queues(struct conf_ctx *c, const config_setting_t *g)
+{
+	int64_t v;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "rx_desc")) {
+			if (conf_get_int(c, s, CONF_DESC_MIN, CONF_DESC_MAX,
+					&v) < 0)
+				return -1;
+			c->cfg->rx_desc = (uint16_t)v;
+		} else if (conf_is(s, "tx_desc")) {
+			if (conf_get_int(c, s, CONF_DESC_MIN, CONF_DESC_MAX,
+					&v) < 0)
+				return -1;
+			c->cfg->tx_desc = (uint16_t)v;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+	return 0;
+}
+
+static int
+conf_parse_mempool(struct conf_ctx *c, const config_setting_t *g)
+{
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	/*
+	 * With at least 1024 mbufs and a cache of at most 512 the mempool
+	 * rule "cache * 1.5 <= mbufs" always holds.
+	 */
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "mbufs")) {
+			if (conf_get_u32(c, s, CONF_MBUFS_MIN, CONF_MBUFS_MAX,
+					&c->cfg->mbufs) < 0)
+				return -1;
+		} else if (conf_is(s, "cache")) {
+			if (conf_get_u32(c, s, 0, CONF_CACHE_MAX,
+					&c->cfg->mbuf_cache) < 0)
+				return -1;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+	return 0;
+}
+
+static int
+conf_parse_gtpu(struct conf_ctx *c, const config_setting_t *g)
+{
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "error_indication_rate")) {
+			if (conf_get_u32(c, s, 0, CONF_ERROR_IND_RATE_MAX,
+					&c->cfg->error_indication_rate) < 0)
+				return -1;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+	return 0;
+}
+
+static int
+conf_parse_log(struct conf_ctx *c, const config_setting_t *g)
+{
+	int64_t v;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "level")) {
+			const char *str;
+			unsigned int l;
+
+			if (conf_get_string(c, s, &str) < 0)
+				return -1;
+			for (l = 0; l < RTE_DIM(conf_log_levels); l++)
+				if (strcmp(str, conf_log_levels[l].name) == 0)
+					break;
+			if (l == RTE_DIM(conf_log_levels))
+				return conf_err(c, s,
+					"unknown log level '%s' (emerg, alert, crit, error, warning, notice, info or debug)",
+					str);
+			c->cfg->log_level = conf_log_levels[l].level;
+		} else if (conf_is(s, "stats_interval")) {
+			if (conf_get_int(c, s, 0, CONF_STATS_INTERVAL_MAX,
+					&v) < 0)
+				return -1;
+			c->cfg->stats_interval = (unsigned int)v;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+	return 0;
+}
+
+static int
+conf_parse_session(struct conf_ctx *c, const config_setting_t *g,
+		struct gg_conf_session *sess)
+{
+	static const char * const required[] = {
+		"ue", "ul_teid", "gnb", "dl_teid",
+	};
+	unsigned int r;
+	int64_t v;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+
+	sess->state = GG_SESSION_FULL;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "ue")) {
+			if (conf_get_ipv4(c, s, &sess->ue_ipv4) < 0)
+				return -1;
+		} else if (conf_is(s, "ul_teid")) {
+			/* TEID 0 is reserved (signalling), never ours. */
+			if (conf_get_u32(c, s, 1, UINT32_MAX,
+					&sess->ul_teid) < 0)
+				return -1;
+		} else if (conf_is(s, "gnb")) {
+			if (conf_get_ipv4(c, s, &sess->gnb_ipv4) < 0)
+				return -1;
+		} else if (conf_is(s, "dl_teid")) {
+			if (conf_get_u32(c, s, 0, UINT32_MAX,
+					&sess->dl_teid) < 0)
+				return -1;
+		} else if (conf_is(s, "qfi")) {
+			if (conf_get_int(c, s, 0, CONF_QFI_MAX, &v) < 0)
+				return -1;
+			sess->qfi = (uint8_t)v;
+			sess->qfi_set = true;
+		} else if (conf_is(s, "state")) {
+			const char *str;
+			int st;
+
+			if (conf_get_string(c, s, &str) < 0)
+				return -1;
+			st = gg_session_state_parse(str);
+			if (st < 0)
+				return conf_err(c, s,
+					"unknown state '%s' (full, limited or blocked)",
+					str);
+			sess->state = (uint8_t)st;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+
+	for (r = 0; r < RTE_DIM(required); r++)
+		if (config_setting_get_member(g, required[r]) == NULL)
+			return conf_err_missing(c, g, required[r]);
+	return 0;
+}
+
+struct conf_key {
+	uint32_t key;
+	uint32_t idx;
+};
+
+static int
+conf_key_cmp(const void *a, const void *b)
+{
+	const struct conf_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Index of the first session (in file order) that repeats an earlier
+ * one's key, and that earlier one. Sorting keeps this O(n log n): the
+ * static list may be as long as the table.
+ */
+static bool
+conf_find_dup(struct conf_key *keys, unsigned int n, unsigned int *dup,
+		unsigned int *first)
+{
+	bool found = false;
+	unsigned int i, run = 0;
+
+	qsort(keys, n, sizeof(keys[0]), conf_key_cmp);
+	for (i = 1; i < n; i++) {
+		if (keys[i].key != keys[i - 1].key) {
+			run = i;
+			continue;
+		}
+		if (!found || keys[i].idx < *dup) {
+			*dup = keys[i].idx;
+			*first = keys[run].idx;
+			found = true;
+		}
+	}
+	return found;
+}
+
+static int
+conf_check_duplicates(struct conf_ctx *c, const config_setting_t *list)
+{
+	const struct gg_config *cfg = c->cfg;
+	const config_setting_t *e;
+	struct conf_key *keys;
+	unsigned int i, dup = 0, first = 0;
+	char ip[INET_ADDRSTRLEN];
+
+	if (cfg->n_sessions < 2)
+		return 0;
+	keys = malloc(cfg->n_sessions * sizeof(*keys));
+	if (keys == NULL)
+		return conf_err(c, list, "out of memory");
+
+	for (i = 0; i < cfg->n_sessions; i++) {
+		keys[i].key = cfg->sessions[i].ul_teid;
+		keys[i].idx = i;
+	}
+	if (conf_find_dup(keys, cfg->n_sessions, &dup, &first)) {
+		free(keys);
+		e = config_setting_get_elem(list, dup);
+		return conf_err(c, config_setting_get_member(e, "ul_teid"),
+			"duplicate ul_teid 0x%08" PRIx32
+			", already used by sessions.static.[%u]",
+			cfg->sessions[dup].ul_teid, first);
+	}
+
+	for (i = 0; i < cfg->n_sessions; i++) {
+		keys[i].key = cfg->sessions[i].ue_ipv4;
+		keys[i].idx = i;
+	}
+	if (conf_find_dup(keys, cfg->n_sessions, &dup, &first)) {
+		free(keys);
+		e = config_setting_get_elem(list, dup);
+		inet_ntop(AF_INET, &cfg->sessions[dup].ue_ipv4, ip, sizeof(ip));
+		return conf_err(c, config_setting_get_member(e, "ue"),
+			"duplicate ue %s, already used by sessions.static.[%u]",
+			ip, first);
+	}
+	free(keys);
+	return 0;
+}
+
+static int
+conf_parse_static(struct conf_ctx *c, const config_setting_t *list)
+{
+	struct gg_config *cfg = c->cfg;
+	int n, i;
+
+	/* libconfig cannot tell "()" from "[]"; an empty array is fine. */
+	if (!config_setting_is_list(list) &&
+			!(config_setting_is_array(list) &&
+			config_setting_length(list) == 0))
+		return conf_err(c, list, "expected a list of groups ( { ... }, ... )");
+
+	n = config_setting_length(list);
+	if ((unsigned int)n > cfg->session_capacity)
+		return conf_err(c, list,
+			"%d static sessions exceed sessions.capacity (%" PRIu32 ")",
+			n, cfg->session_capacity);
+	if (n == 0)
+		return 0;
+
+	cfg->sessions = calloc(n, sizeof(cfg->sessions[0]));
+	if (cfg->sessions == NULL)
+		return conf_err(c, list, "out of memory for %d sessions", n);
+	cfg->n_sessions = n;
+
+	for (i = 0; i < n; i++)
+		if (conf_parse_session(c, config_setting_get_elem(list, i),
+				&cfg->sessions[i]) < 0)
+			return -1;
+
+	return conf_check_duplicates(c, list);
+}
+
+static int
+conf_parse_sessions(struct conf_ctx *c, const config_setting_t *g)
+{
+	const config_setting_t *list = NULL;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+
+	/* The capacity check on "static" needs capacity, wherever it is. */
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		if (conf_is(s, "capacity")) {
+			if (conf_get_u32(c, s, 1, CONF_CAPACITY_MAX,
+					&c->cfg->session_capacity) < 0)
+				return -1;
+		} else if (conf_is(s, "static")) {
+			list = s;
+		} else {
+			return conf_err_unknown(c, s);
+		}
+	}
+
+	if (list != NULL)
+		return conf_parse_static(c, list);
+	return 0;
+}
+
+static int
+conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
+{
+	bool have_ports = false;
+	int64_t v;
+	int i;
+
+	for (i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, i);
+		int ret;
+
+		if (conf_is(s, "eal")) {
+			ret = conf_parse_eal(c, s);
+		} else if (conf_is(s, "workers")) {
+			ret = conf_get_int(c, s, 1, RTE_MAX_LCORE - 1, &v);
+			if (ret == 0)
+				c->cfg->workers = (unsigned int)v;
+		} else if (conf_is(s, "ports")) {
+			ret = conf_parse_ports(c, s);
+			have_ports = true;
+		} else if (conf_is(s, "queues")) {
+			ret = conf_parse_queues(c, s);
+		} else if (conf_is(s, "mempool")) {
+			ret = conf_parse_mempool(c, s);
+		} else if (conf_is(s, "gtpu")) {
+			ret = conf_parse_gtpu(c, s);
+		} else if (conf_is(s, "sessions")) {
+			ret = conf_parse_sessions(c, s);
+		} else if (conf_is(s, "log")) {
+			ret = conf_parse_log(c, s);
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+
+	if (!have_ports)
+		return conf_err_missing(c, root, "ports");
+	return 0;
+}
+
+static void __rte_format_printf(3, 4)
+conf_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+gg_conf_load(const char *path, struct gg_config *cfg, char *err,
+		size_t errlen)
+{
+	struct conf_ctx c = {
+		.path = path,
+		.cfg = cfg,
+		.err = err,
+		.errlen = errlen,
+	};
+	config_t lc;
+	int ret;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (path == NULL || cfg == NULL) {
+		conf_set_err(err, errlen, "gg_conf_load: no file or no config");
+		return -1;
+	}
+
+	gg_conf_defaults(cfg);
+	if (strlen(path) >= sizeof(cfg->path)) {
+		conf_set_err(err, errlen, "%s: file name too long", path);
+		return -1;
+	}
+	strcpy(cfg->path, path);
+
+	config_init(&lc);
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		int saved_errno = errno;
+
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
+			conf_set_err(err, errlen, "%s: cannot read: %s", path,
+				strerror(saved_errno));
+		else if (strcmp(config_error_text(&lc), "syntax error") == 0)
+			/* Spare the user "syntax error: syntax error". */
+			conf_set_err(err, errlen, "%s:%d: syntax error",
+				config_error_file(&lc) != NULL ?
+				config_error_file(&lc) : path,
+				config_error_line(&lc));
+		else
+			conf_set_err(err, errlen, "%s:%d: syntax error: %s",
+				config_error_file(&lc) != NULL ?
+				config_error_file(&lc) : path,
+				config_error_line(&lc), config_error_text(&lc));
+		config_destroy(&lc);
+		gg_conf_defaults(cfg);
+		return -1;
+	}
+
+	ret = conf_parse_root(&c, config_root_setting(&lc));
+	config_destroy(&lc);
+	if (ret < 0) {
+		gg_conf_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+conf_log_level_name(int level)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(conf_log_levels); i++)
+		if (conf_log_levels[i].level == level)
+			return conf_log_levels[i].name;
+	return "?";
+}
+
+static void
+conf_print_port(FILE *out, const char *name, const struct gg_conf_port *p)
+{
+	char ip[INET_ADDRSTRLEN];
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	fprintf(out, "  port %s:\n", name);
+	fprintf(out, "    device:   %s\n", p->device);
+	inet_ntop(AF_INET, &p->address, ip, sizeof(ip));
+	fprintf(out, "    address:  %s/%u\n", ip, p->prefix_len);
+	if (p->next_hop != 0) {
+		inet_ntop(AF_INET, &p->next_hop, ip, sizeof(ip));
+		fprintf(out, "    next hop: %s\n", ip);
+	} else {
+		fprintf(out, "    next hop: none\n");
+	}
+	if (p->next_hop_mac_set) {
+		rte_ether_format_addr(mac, sizeof(mac), &p->next_hop_mac);
+		fprintf(out, "    MAC:      %s\n", mac);
+	} else {
+		fprintf(out, "    MAC:      not set\n");
+	}
+	fprintf(out, "    MTU:      %u\n", p->mtu);
+}
+
+static void
+conf_print_session(FILE *out, unsigned int i, const struct gg_conf_session *s)
+{
+	char ue[INET_ADDRSTRLEN], gnb[INET_ADDRSTRLEN];
+	const char *state = gg_session_state_name(s->state);
+
+	inet_ntop(AF_INET, &s->ue_ipv4, ue, sizeof(ue));
+	inet_ntop(AF_INET, &s->gnb_ipv4, gnb, sizeof(gnb));
+	fprintf(out, "    [%u] ue %s ul_teid 0x%08" PRIx32 " gnb %s dl_teid 0x%08"
+		PRIx32, i, ue, s->ul_teid, gnb, s->dl_teid);
+	if (s->qfi_set)
+		fprintf(out, " qfi %u", s->qfi);
+	else
+		fprintf(out, " qfi -");
+	fprintf(out, " %s\n", state != NULL ? state : "?");
+}
+
+void
+gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
+{
+	unsigned int i;
+	int a;
+
+	fprintf(out, "configuration: %s\n",
+		cfg->path[0] != '\0' ? cfg->path : "(defaults)");
+
+	fprintf(out, "  EAL arguments:");
+	if (cfg->eal_argc == 0)
+		fprintf(out, " none");
+	for (a = 0; a < cfg->eal_argc; a++) {
+		/* Quote what a shell would split, so the line reads back. */
+		if (strpbrk(cfg->eal_argv[a], " \t\"'") != NULL)
+			fprintf(out, " \"%s\"", cfg->eal_argv[a]);
+		else
+			fprintf(out, " %s", cfg->eal_argv[a]);
+	}
+	fprintf(out, "\n");
+
+	conf_print_port(out, "N3", &cfg->n3);
+	conf_print_port(out, "N6", &cfg->n6);
+
+	fprintf(out, "  workers: %u\n", cfg->workers);
+	fprintf(out, "  queues: %u RX, %u TX descriptors\n",
+		cfg->rx_desc, cfg->tx_desc);
+	fprintf(out, "  mempool: %" PRIu32 " mbufs, cache %" PRIu32 "\n",
+		cfg->mbufs, cfg->mbuf_cache);
+	fprintf(out, "  GTP-U error indications: at most %" PRIu32
+		" per second per worker\n", cfg->error_indication_rate);
+	fprintf(out, "  sessions: capacity %" PRIu32 ", %u static\n",
+		cfg->session_capacity, cfg->n_sessions);
+	if (cfg->n_sessions <= CONF_SUMMARY_SESSIONS_MAX)
+		for (i = 0; i < cfg->n_sessions; i++)
+			conf_print_session(out, i, &cfg->sessions[i]);
+	fprintf(out, "  log: level %s, ", conf_log_level_name(cfg->log_level));
+	if (cfg->stats_interval != 0)
+		fprintf(out, "statistics every %u s\n", cfg->stats_interval);
+	else
+		fprintf(out, "statistics off\n");
+}

@@ -36,11 +36,17 @@
 	X(gtpu_error_indication_rx, "GTP-U Error Indications received (consumed)") \
 	X(gtpu_end_marker, "GTP-U End Markers received (consumed)") \
 	X(gtpu_ext_hdr_notification_sent, "Supported Extension Headers Notifications sent") \
-	X(to_control, "packets handed to the control lcore (ARP, ICMP to the appliance)")
+	X(reply_ratelimited, "Error Indications not sent because of their rate limit") \
+	X(to_control, "packets handed to the control lcore (ARP, ICMP to the appliance)") \
+	X(arp_reply_sent, "ARP replies sent for the appliance's addresses") \
+	X(arp_request_sent, "ARP requests sent to resolve next hops") \
+	X(arp_next_hop_learned, "next-hop Ethernet addresses learned or changed") \
+	X(icmp_echo_reply_sent, "ICMP echo replies sent by the appliance")
 
 /** Drop reasons: X(name, help). Every dropped packet counts under one. */
 #define GG_DROP_LIST(X) \
 	X(eth_truncated, "frame shorter than an Ethernet header") \
+	X(multi_segment, "chained mbuf (frame larger than one mbuf) not supported") \
 	X(eth_unsupported, "ethertype neither IPv4 nor ARP (VLAN, IPv6 outer, ...)") \
 	X(ipv4_truncated, "IPv4 header or total length past the end of the frame") \
 	X(ipv4_bad_header, "IPv4 version, IHL or total length invalid") \
@@ -68,23 +74,26 @@
 	X(dl_not_ipv4, "N6 frame carries no IPv4 packet") \
 	X(dl_bad_header, "N6 IPv4 header invalid or truncated") \
 	X(dl_too_big, "encapsulated packet would exceed the N3 MTU") \
-	X(no_headroom, "mbuf has no headroom for the tunnel headers") \
+	X(no_room, "mbuf has no room for the headers to add") \
 	X(session_blocked, "session is BLOCKED") \
+	X(limited_unclassified, "LIMITED session traffic while no walled-garden classifier is built in") \
 	X(no_neighbor, "next hop's Ethernet address not resolved yet") \
-	X(ratelimited, "reply suppressed by its rate limit") \
 	X(control_ring_full, "control lcore's ring full") \
+	X(control_unhandled, "packet for the control lcore it does not handle") \
 	X(tx_full, "transmit queue full")
 
 enum gg_event {
-#define GG_X_ENUM(n, h) GG_EV_##n,
-	GG_EVENT_LIST(GG_X_ENUM)
+#define GG_X_EV_ENUM(n, h) GG_EV_##n,
+	GG_EVENT_LIST(GG_X_EV_ENUM)
+#undef GG_X_EV_ENUM
 	GG_EV_MAX
 };
 
 enum gg_drop {
 	GG_DROP_NONE = 0, /**< not dropped; never counted */
-	GG_DROP_LIST(GG_X_ENUM)
-#undef GG_X_ENUM
+#define GG_X_DROP_ENUM(n, h) GG_DROP_##n,
+	GG_DROP_LIST(GG_X_DROP_ENUM)
+#undef GG_X_DROP_ENUM
 	GG_DROP_MAX
 };
 

@@ -108,7 +108,8 @@ struct gg_gtpu_info {
  * @param len  octets available: the UDP payload length. The message must
  *             fill it exactly (8 + length field == len).
  * @param info filled on GG_GTPU_OK; partially filled otherwise (msg_type,
- *             teid and bad_ext_type are set as soon as they are known).
+ *             teid, seq and bad_ext_type are set as soon as they are
+ *             known, so a notification can answer a failed parse).
  * @return GG_GTPU_OK or the first problem found.
  */
 enum gg_gtpu_status gg_gtpu_parse(const void *buf, size_t len,

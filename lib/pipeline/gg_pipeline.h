@@ -1,1 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The data plane: what a worker lcore does with the packets of its queues.
+ *
+ * A worker polls its RX queue on N3 (uplink, GTP-U from the gNBs) and on N6
+ * (downlink, plain IPv4 from the data network), runs each burst through the
+ * stages below to completion, and transmits on its own TX queues. No
+ * allocation, lock, syscall or log happens on this path.
+ *
+ *   uplink   (N3 RX): uplink_parse -> uplink_lookup -> uplink_forward
+ *                     (gtpu_reply builds Echo Responses, Error Indications
+ *                     and Supported Extension Headers Notifications in place)
+ *   downlink (N6 RX): downlink_parse -> downlink_lookup -> downlink_encap
+ *   both:             tx (buffers per port, flushes once per poll round)
+ *
+ * Packets for the appliance itself (ARP, ICMP to our addresses) go to the
+ * control lcore through the worker's to_control ring; packets the control
+ * lcore sends (replies, ARP requests) come back through from_control and
+ * leave on the worker's TX queue, so ports need no extra queue for it.
+ */
+#ifndef GG_PIPELINE_H
+#define GG_PIPELINE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "gg_counters.h"
+
+struct rte_mbuf;
+struct rte_ring;
+struct rte_rcu_qsbr;
+struct gg_session_table;
+struct gg_worker;
+
+/**
+ * One port as the data plane sees it. Set up before workers start;
+ * afterwards only next_hop_mac changes (control lcore writes it with an
+ * atomic store, workers read it with an atomic load, see gg_port_*).
+ */
+struct gg_port {
+	uint16_t port_id;
+	uint16_t mtu;                /**< IP MTU of the link */
+	uint32_t addr;               /**< our IPv4 address, network order */
+	uint32_t next_hop;           /**< next hop IPv4, network order, or 0 */
+	struct rte_ether_addr mac;   /**< our Ethernet address */
+	/** Next hop's Ethernet address in octets 0-5; octet 7 is 1 once known. */
+	uint64_t next_hop_mac;
+};
+
+/** Everything the workers share. Read-only while they run, except as noted. */
+struct gg_dataplane {
+	struct gg_port n3;
+	struct gg_port n6;
+	struct gg_session_table *sessions;
+	struct rte_rcu_qsbr *qsv;            /**< readers: the workers */
+	uint32_t error_indication_rate;      /**< per second per worker */
+	volatile bool stop;                  /**< set by the control lcore */
+};
+
+/** Mark a port's next hop as resolved to @p mac. Control lcore. */
+void gg_port_set_next_hop_mac(struct gg_port *p, const struct rte_ether_addr *mac);
+
+/** The next hop's address; false if not known yet. Any thread. */
+bool gg_port_next_hop_mac(const struct gg_port *p, struct rte_ether_addr *mac);
+
+/**
+ * Create worker number @p index (0-based), which will poll queue @p queue
+ * of both ports and run on lcore @p lcore_id. Control lcore, before launch.
+ * Returns NULL and sets rte_errno on failure.
+ */
+struct gg_worker *gg_worker_create(struct gg_dataplane *dp, unsigned int index,
+		unsigned int lcore_id, uint16_t queue);
+
+/** Free a worker after it returned. NULL is a no-op. */
+void gg_worker_free(struct gg_worker *w);
+
+/** lcore entry point (rte_eal_remote_launch); returns when dp->stop is set. */
+int gg_worker_main(void *worker);
+
+/** The worker's counters (it is their only writer). */
+const struct gg_counters *gg_worker_counters(const struct gg_worker *w);
+
+/** The lcore the worker runs on. */
+unsigned int gg_worker_lcore(const struct gg_worker *w);
+
+/**
+ * Packets the worker hands to the control lcore. Single producer (the
+ * worker), single consumer (the control lcore).
+ */
+struct rte_ring *gg_worker_to_control(const struct gg_worker *w);
+
+/**
+ * Control lcore: queue @p m for transmission on @p port_id by worker @p w.
+ * Takes ownership of @p m (freed and counted if the ring is full).
+ * Returns 0 or -ENOBUFS.
+ */
+int gg_worker_send(struct gg_worker *w, struct rte_mbuf *m, uint16_t port_id,
+		struct gg_counters *ctr);
+
+#endif /* GG_PIPELINE_H */

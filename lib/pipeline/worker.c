@@ -1,1 +1,171 @@
-/* placeholder */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore: its context and its poll loop.
+ *
+ * One round: a burst from N3 runs through the uplink stages, a burst from
+ * N6 through the downlink stages, whatever the control lcore queued for
+ * sending is picked up, the TX buffers are flushed, and the worker reports
+ * a quiescent state (it holds no session pointer between rounds). When the
+ * stop flag is set the worker flushes and goes offline.
+ */
+#include <stdio.h>
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "pipeline_private.h"
+
+#define RING_SIZE 1024
+
+struct gg_worker *
+gg_worker_create(struct gg_dataplane *dp, unsigned int index,
+		unsigned int lcore_id, uint16_t queue)
+{
+	char name[RTE_RING_NAMESIZE];
+	int socket = rte_lcore_to_socket_id(lcore_id);
+	struct gg_worker *w;
+
+	w = rte_zmalloc_socket("gg_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+			socket);
+	if (w == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	w->dp = dp;
+	w->index = index;
+	w->lcore_id = lcore_id;
+	w->queue = queue;
+	w->tx_n3.port_id = dp->n3.port_id;
+	w->tx_n6.port_id = dp->n6.port_id;
+	w->sess_ctr = gg_session_counters_of(dp->sessions, index);
+	gg_ratelimit_init(&w->err_ind_rl, dp->error_indication_rate);
+
+	snprintf(name, sizeof(name), "gg_to_ctl_%u", index);
+	w->to_control = rte_ring_create(name, RING_SIZE, socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "gg_from_ctl_%u", index);
+	w->from_control = rte_ring_create(name, RING_SIZE, socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->sess_ctr == NULL || w->to_control == NULL ||
+			w->from_control == NULL) {
+		gg_worker_free(w);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	return w;
+}
+
+void
+gg_worker_free(struct gg_worker *w)
+{
+	struct rte_mbuf *m;
+
+	if (w == NULL)
+		return;
+	while (w->to_control && rte_ring_dequeue(w->to_control, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	while (w->from_control && rte_ring_dequeue(w->from_control, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(w->to_control);
+	rte_ring_free(w->from_control);
+	rte_free(w);
+}
+
+const struct gg_counters *
+gg_worker_counters(const struct gg_worker *w)
+{
+	return &w->ctr;
+}
+
+unsigned int
+gg_worker_lcore(const struct gg_worker *w)
+{
+	return w->lcore_id;
+}
+
+struct rte_ring *
+gg_worker_to_control(const struct gg_worker *w)
+{
+	return w->to_control;
+}
+
+int
+gg_worker_send(struct gg_worker *w, struct rte_mbuf *m, uint16_t port_id,
+		struct gg_counters *ctr)
+{
+	/* mbuf->port carries the output port through the ring. */
+	m->port = port_id;
+	if (rte_ring_sp_enqueue(w->from_control, m) != 0) {
+		ctr->drop[GG_DROP_control_ring_full]++;
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static void
+send_from_control(struct gg_worker *w)
+{
+	struct rte_mbuf *pkts[GG_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(w->from_control, (void **)pkts, GG_BURST,
+			NULL);
+	for (i = 0; i < n; i++)
+		gg_tx_port(w, pkts[i], pkts[i]->port);
+}
+
+static inline void
+poll_round(struct gg_worker *w)
+{
+	struct rte_mbuf *pkts[GG_BURST];
+	uint16_t n;
+
+	n = rte_eth_rx_burst(w->dp->n3.port_id, w->queue, pkts, GG_BURST);
+	if (n != 0) {
+		w->ctr.ev[GG_EV_rx_n3] += n;
+		gg_uplink_parse(w, pkts, n);
+		gg_uplink_lookup(w, pkts, n);
+		gg_uplink_forward(w, pkts, n);
+		gg_dispatch(w, pkts, n);
+	}
+
+	n = rte_eth_rx_burst(w->dp->n6.port_id, w->queue, pkts, GG_BURST);
+	if (n != 0) {
+		w->ctr.ev[GG_EV_rx_n6] += n;
+		gg_downlink_parse(w, pkts, n);
+		gg_downlink_lookup(w, pkts, n);
+		gg_downlink_encap(w, pkts, n);
+		gg_dispatch(w, pkts, n);
+	}
+
+	if (unlikely(!rte_ring_empty(w->from_control)))
+		send_from_control(w);
+	gg_tx_flush(w);
+}
+
+int
+gg_worker_main(void *arg)
+{
+	struct gg_worker *w = arg;
+	struct rte_rcu_qsbr *qsv = w->dp->qsv;
+
+	rte_rcu_qsbr_thread_register(qsv, w->lcore_id);
+	rte_rcu_qsbr_thread_online(qsv, w->lcore_id);
+
+	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_RELAXED)) {
+		poll_round(w);
+		rte_rcu_qsbr_quiescent(qsv, w->lcore_id);
+	}
+
+	/* Drain: what the control lcore queued last still goes out. */
+	send_from_control(w);
+	gg_tx_flush(w);
+	rte_rcu_qsbr_thread_offline(qsv, w->lcore_id);
+	rte_rcu_qsbr_thread_unregister(qsv, w->lcore_id);
+	return 0;
+}

@@ -1,1 +1,758 @@
-int main(void) { return 77; }
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the configuration loader (lib/conf): the shipped default
+ * file, defaults of a minimal file, values at the edges of each range, and
+ * the "FILE:LINE: SETTING: problem" message of every kind of bad input.
+ *
+ * Runs from the source root (meson sets workdir) so that the default
+ * config/gardengate.conf is found. Temporary files go to /tmp and are
+ * removed as soon as they have been loaded. No EAL is needed.
+ */
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include <rte_log.h>
+
+#include "gg_conf.h"
+#include "gg_session.h"
+
+#define DEFAULT_CONF "config/gardengate.conf"
+
+/* The workers range in the cases below is written out as 1..127. */
+_Static_assert(RTE_MAX_LCORE == 128, "test cases assume RTE_MAX_LCORE 128");
+
+/* Two valid ports on lines 1-4, so that a bad line can follow at 5. */
+#define N3_OK "  n3 = { device = \"net_null0\"; address = \"192.0.2.1/24\"; };\n"
+#define N6_OK "  n6 = { device = \"net_null1\"; address = \"198.51.100.1/24\"; };\n"
+#define PORTS "ports = {\n" N3_OK N6_OK "};\n"
+
+#define SESS(ue, teid) \
+	"{ ue = \"" ue "\"; ul_teid = " teid "; gnb = \"192.0.2.10\"; dl_teid = 1; }"
+
+#define EAL8 "\"-v\", \"-v\", \"-v\", \"-v\", \"-v\", \"-v\", \"-v\", \"-v\", "
+
+/* Host-order dotted quad to the network-order value the config holds. */
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a.s_addr;
+}
+
+/* Write @p text to a new file under /tmp; its name goes to @p path. */
+static int
+write_tmp(const char *text, char *path, size_t len)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, len, "/tmp/gg_test_conf_XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+/* Load @p text from a temporary file (removed again); the name in @p path. */
+static int
+load_text(const char *text, struct gg_config *cfg, char *err, size_t errlen,
+		char *path, size_t pathlen)
+{
+	int ret;
+
+	if (write_tmp(text, path, pathlen) < 0) {
+		printf("\n  cannot create a temporary file\n");
+		if (errlen > 0)
+			err[0] = '\0';
+		return -2;
+	}
+	ret = gg_conf_load(path, cfg, err, errlen);
+	unlink(path);
+	return ret;
+}
+
+/* What a failed load must leave behind: the defaults, nothing allocated. */
+static void
+assert_reset(const struct gg_config *cfg)
+{
+	CU_ASSERT_EQUAL(cfg->eal_argc, 0);
+	CU_ASSERT_PTR_NULL(cfg->eal_argv[0]);
+	CU_ASSERT_PTR_NULL(cfg->sessions);
+	CU_ASSERT_EQUAL(cfg->n_sessions, 0);
+	CU_ASSERT_EQUAL(cfg->path[0], '\0');
+	CU_ASSERT_EQUAL(cfg->workers, 1);
+}
+
+static void
+test_default_file(void)
+{
+	static const uint8_t mac3[] = { 0x02, 0, 0, 0, 0x03, 0xfe };
+	static const uint8_t mac6[] = { 0x02, 0, 0, 0, 0x06, 0xfe };
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "";
+	char *text = NULL;
+	size_t textlen = 0;
+	FILE *out;
+	int ret;
+
+	ret = gg_conf_load(DEFAULT_CONF, &cfg, err, sizeof(err));
+	if (ret != 0)
+		printf("\n  load failed: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+
+	CU_ASSERT_STRING_EQUAL(cfg.path, DEFAULT_CONF);
+	CU_ASSERT_EQUAL_FATAL(cfg.eal_argc, 10);
+	CU_ASSERT_STRING_EQUAL(cfg.eal_argv[0], "--no-huge");
+	CU_ASSERT_STRING_EQUAL(cfg.eal_argv[9], "pmd.net.pcap:warning");
+	CU_ASSERT_EQUAL(cfg.workers, 1);
+
+	CU_ASSERT_EQUAL(strncmp(cfg.n3.device, "net_pcap_n3,rx_pcap=", 20), 0);
+	CU_ASSERT_EQUAL(cfg.n3.address, ip("192.0.2.1"));
+	CU_ASSERT_EQUAL(cfg.n3.prefix_len, 24);
+	CU_ASSERT_EQUAL(cfg.n3.next_hop, ip("192.0.2.254"));
+	CU_ASSERT_TRUE(cfg.n3.next_hop_mac_set);
+	CU_ASSERT_EQUAL(memcmp(cfg.n3.next_hop_mac.addr_bytes, mac3, 6), 0);
+	CU_ASSERT_EQUAL(cfg.n3.mtu, 1500);
+
+	CU_ASSERT_EQUAL(strncmp(cfg.n6.device, "net_pcap_n6,rx_pcap=", 20), 0);
+	CU_ASSERT_EQUAL(cfg.n6.address, ip("198.51.100.1"));
+	CU_ASSERT_EQUAL(cfg.n6.prefix_len, 24);
+	CU_ASSERT_EQUAL(cfg.n6.next_hop, ip("198.51.100.254"));
+	CU_ASSERT_TRUE(cfg.n6.next_hop_mac_set);
+	CU_ASSERT_EQUAL(memcmp(cfg.n6.next_hop_mac.addr_bytes, mac6, 6), 0);
+	CU_ASSERT_EQUAL(cfg.n6.mtu, 1500);
+
+	CU_ASSERT_EQUAL(cfg.rx_desc, 1024);
+	CU_ASSERT_EQUAL(cfg.tx_desc, 1024);
+	CU_ASSERT_EQUAL(cfg.mbufs, 16383);
+	CU_ASSERT_EQUAL(cfg.mbuf_cache, 256);
+	CU_ASSERT_EQUAL(cfg.error_indication_rate, 1000);
+	CU_ASSERT_EQUAL(cfg.session_capacity, 65536);
+
+	CU_ASSERT_EQUAL_FATAL(cfg.n_sessions, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.sessions);
+	CU_ASSERT_EQUAL(cfg.sessions[0].ue_ipv4, ip("10.45.0.2"));
+	CU_ASSERT_EQUAL(cfg.sessions[0].ul_teid, 0x101);
+	CU_ASSERT_EQUAL(cfg.sessions[0].gnb_ipv4, ip("192.0.2.10"));
+	CU_ASSERT_EQUAL(cfg.sessions[0].dl_teid, 0xa01);
+	CU_ASSERT_TRUE(cfg.sessions[0].qfi_set);
+	CU_ASSERT_EQUAL(cfg.sessions[0].qfi, 9);
+	CU_ASSERT_EQUAL(cfg.sessions[0].state, GG_SESSION_FULL);
+	CU_ASSERT_EQUAL(cfg.sessions[1].ue_ipv4, ip("10.45.0.3"));
+	CU_ASSERT_EQUAL(cfg.sessions[1].ul_teid, 0x102);
+	CU_ASSERT_EQUAL(cfg.sessions[1].dl_teid, 0xa02);
+	CU_ASSERT_FALSE(cfg.sessions[1].qfi_set);
+	CU_ASSERT_EQUAL(cfg.sessions[1].state, GG_SESSION_FULL);
+
+	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_INFO);
+	CU_ASSERT_EQUAL(cfg.stats_interval, 0);
+
+	out = open_memstream(&text, &textlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	gg_conf_print_summary(&cfg, out);
+	fclose(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, DEFAULT_CONF));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "--no-huge --no-pci -m 256"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "192.0.2.1/24"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "198.51.100.254"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "02:00:00:00:06:FE"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "2 static"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text,
+		"[0] ue 10.45.0.2 ul_teid 0x00000101 gnb 192.0.2.10 dl_teid 0x00000a01 qfi 9"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[1] ue 10.45.0.3"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "level info"));
+	if (getenv("GG_TEST_VERBOSE") != NULL)
+		printf("\n%s", text);
+	free(text);
+
+	gg_conf_free(&cfg);
+	CU_ASSERT_EQUAL(cfg.eal_argc, 0);
+	CU_ASSERT_PTR_NULL(cfg.sessions);
+	CU_ASSERT_EQUAL(cfg.n_sessions, 0);
+	gg_conf_free(&cfg); /* twice is harmless */
+}
+
+static void
+test_minimal_defaults(void)
+{
+	static const char text[] =
+		"ports = {\n"
+		"  n3 = { device = \"0000:01:00.0\"; address = \"192.0.2.1\"; };\n"
+		"  n6 = { device = \"0000:01:00.1\"; address = \"198.51.100.1/30\"; };\n"
+		"};\n";
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", path[64];
+	int ret;
+
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	if (ret != 0)
+		printf("\n  load failed: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+
+	CU_ASSERT_STRING_EQUAL(cfg.path, path);
+	CU_ASSERT_EQUAL(cfg.eal_argc, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.n3.device, "0000:01:00.0");
+	CU_ASSERT_EQUAL(cfg.n3.address, ip("192.0.2.1"));
+	CU_ASSERT_EQUAL(cfg.n3.prefix_len, 32);
+	CU_ASSERT_EQUAL(cfg.n3.next_hop, 0);
+	CU_ASSERT_FALSE(cfg.n3.next_hop_mac_set);
+	CU_ASSERT_EQUAL(cfg.n3.mtu, 1500);
+	CU_ASSERT_STRING_EQUAL(cfg.n6.device, "0000:01:00.1");
+	CU_ASSERT_EQUAL(cfg.n6.prefix_len, 30);
+	CU_ASSERT_EQUAL(cfg.n6.mtu, 1500);
+	CU_ASSERT_EQUAL(cfg.workers, 1);
+	CU_ASSERT_EQUAL(cfg.rx_desc, 1024);
+	CU_ASSERT_EQUAL(cfg.tx_desc, 1024);
+	CU_ASSERT_EQUAL(cfg.mbufs, 16383);
+	CU_ASSERT_EQUAL(cfg.mbuf_cache, 256);
+	CU_ASSERT_EQUAL(cfg.session_capacity, 65536);
+	CU_ASSERT_PTR_NULL(cfg.sessions);
+	CU_ASSERT_EQUAL(cfg.n_sessions, 0);
+	CU_ASSERT_EQUAL(cfg.error_indication_rate, 1000);
+	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_INFO);
+	CU_ASSERT_EQUAL(cfg.stats_interval, 0);
+	gg_conf_free(&cfg);
+}
+
+/* Values at the edges of their ranges, and the other spellings allowed. */
+static void
+test_edges_accepted(void)
+{
+	static const char text[] =
+		"eal = (" EAL8 EAL8 EAL8 EAL8 EAL8 EAL8 EAL8
+		"\"-v\", \"-v\", \"-v\", \"-v\", \"-v\", \"-v\", \"-v\", \"last\");\n"
+		"workers = 127;\n"
+		"ports = {\n"
+		"  n3 = { device = \"a\"; address = \"10.0.0.1/1\"; mtu = 576;\n"
+		"         next_hop = \"10.0.0.2\"; next_hop_mac = \"02:AB:cd:00:00:01\"; };\n"
+		"  n6 = { device = \"b\"; address = \"10.0.0.3/32\"; mtu = 9000; };\n"
+		"};\n"
+		"queues = { rx_desc = 64; tx_desc = 16384; };\n"
+		"mempool = { mbufs = 16777216; cache = 0; };\n"
+		"gtpu = { error_indication_rate = 10000000; };\n"
+		"sessions = {\n"
+		"  static = (\n"
+		"    { ue = \"10.1.0.1\"; ul_teid = 0xffffffff; gnb = \"1.2.3.4\"; dl_teid = 0; qfi = 0; state = \"limited\"; },\n"
+		"    { ue = \"10.1.0.2\"; ul_teid = 0x80000000; gnb = \"1.2.3.4\"; dl_teid = 0xffffffff; qfi = 63; state = \"blocked\"; },\n"
+		"    { ue = \"10.1.0.3\"; ul_teid = 4294967294L; gnb = \"1.2.3.4\"; dl_teid = 0xfffffffeL; },\n"
+		"    { ue = \"10.1.0.4\"; ul_teid = 1; gnb = \"1.2.3.4\"; dl_teid = 2147483647; }\n"
+		"  );\n"
+		"  capacity = 4;\n"
+		"};\n"
+		"log = { level = \"debug\"; stats_interval = 3600; };\n";
+	static const uint8_t mac[] = { 0x02, 0xab, 0xcd, 0, 0, 1 };
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", path[64];
+	int ret;
+
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	if (ret != 0)
+		printf("\n  load failed: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+
+	CU_ASSERT_EQUAL(cfg.eal_argc, GG_CONF_EAL_ARGS_MAX);
+	CU_ASSERT_STRING_EQUAL(cfg.eal_argv[GG_CONF_EAL_ARGS_MAX - 1], "last");
+	CU_ASSERT_EQUAL(cfg.workers, 127);
+	CU_ASSERT_EQUAL(cfg.n3.prefix_len, 1);
+	CU_ASSERT_EQUAL(cfg.n3.mtu, 576);
+	CU_ASSERT_EQUAL(memcmp(cfg.n3.next_hop_mac.addr_bytes, mac, 6), 0);
+	CU_ASSERT_EQUAL(cfg.n6.prefix_len, 32);
+	CU_ASSERT_EQUAL(cfg.n6.mtu, 9000);
+	CU_ASSERT_EQUAL(cfg.rx_desc, 64);
+	CU_ASSERT_EQUAL(cfg.tx_desc, 16384);
+	CU_ASSERT_EQUAL(cfg.mbufs, 16777216);
+	CU_ASSERT_EQUAL(cfg.mbuf_cache, 0);
+	CU_ASSERT_EQUAL(cfg.error_indication_rate, 10000000);
+	CU_ASSERT_EQUAL(cfg.session_capacity, 4);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_sessions, 4);
+	CU_ASSERT_EQUAL(cfg.sessions[0].ul_teid, 0xffffffff);
+	CU_ASSERT_EQUAL(cfg.sessions[0].dl_teid, 0);
+	CU_ASSERT_TRUE(cfg.sessions[0].qfi_set);
+	CU_ASSERT_EQUAL(cfg.sessions[0].qfi, 0);
+	CU_ASSERT_EQUAL(cfg.sessions[0].state, GG_SESSION_LIMITED);
+	CU_ASSERT_EQUAL(cfg.sessions[1].ul_teid, 0x80000000);
+	CU_ASSERT_EQUAL(cfg.sessions[1].dl_teid, 0xffffffff);
+	CU_ASSERT_EQUAL(cfg.sessions[1].qfi, 63);
+	CU_ASSERT_EQUAL(cfg.sessions[1].state, GG_SESSION_BLOCKED);
+	CU_ASSERT_EQUAL(cfg.sessions[2].ul_teid, 0xfffffffe);
+	CU_ASSERT_EQUAL(cfg.sessions[2].dl_teid, 0xfffffffe);
+	CU_ASSERT_FALSE(cfg.sessions[2].qfi_set);
+	CU_ASSERT_EQUAL(cfg.sessions[2].state, GG_SESSION_FULL);
+	CU_ASSERT_EQUAL(cfg.sessions[3].dl_teid, 0x7fffffff);
+	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_DEBUG);
+	CU_ASSERT_EQUAL(cfg.stats_interval, 3600);
+	gg_conf_free(&cfg);
+}
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	int line;            /* 0: the message has no line ("FILE: ...") */
+	const char *setting; /* NULL: syntax error, no setting named */
+	const char *phrase;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "syntax error", PORTS "workers = ;\n",
+		5, NULL, "syntax error" },
+	{ "duplicate name", PORTS "workers = 1;\nworkers = 2;\n",
+		6, NULL, "syntax error: duplicate setting name" },
+	{ "unknown top-level", PORTS "wrokers = 2;\n",
+		5, "wrokers", "unknown setting" },
+	{ "unknown nested",
+		"ports = {\n" N3_OK N6_OK "};\n"
+		"queues = {\n  rx_desc = 512;\n  rx_dsc = 512;\n};\n",
+		7, "queues.rx_dsc", "unknown setting" },
+	{ "unknown in port",
+		"ports = {\n"
+		"  n3 = { device = \"x\";\n    adress = \"192.0.2.1\"; };\n"
+		N6_OK "};\n",
+		3, "ports.n3.adress", "unknown setting" },
+	{ "missing ports", "workers = 2;\n",
+		0, NULL, "missing required setting 'ports'" },
+	{ "missing n6", "ports = {\n" N3_OK "};\n",
+		1, "ports", "missing required setting 'n6'" },
+	{ "missing device",
+		"ports = {\n  n3 = {\n    address = \"192.0.2.1\";\n  };\n"
+		N6_OK "};\n",
+		2, "ports.n3", "missing required setting 'device'" },
+	{ "missing address",
+		"ports = {\n" N3_OK "  n6 = { device = \"y\"; };\n};\n",
+		3, "ports.n6", "missing required setting 'address'" },
+	{ "ports not a group", "ports = 5;\n",
+		1, "ports", "expected a group" },
+	{ "empty device",
+		"ports = {\n  n3 = { device = \"\"; address = \"192.0.2.1\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.device", "empty device" },
+	{ "device not a string",
+		"ports = {\n" N3_OK "  n6 = { device = 5; address = \"192.0.2.1\"; };\n};\n",
+		3, "ports.n6.device", "expected a string" },
+	{ "bad IPv4",
+		"ports = {\n  n3 = { device = \"x\"; address = \"192.0.2.300/24\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.address", "'192.0.2.300/24' is not an IPv4 address" },
+	{ "IPv6 address",
+		"ports = {\n" N3_OK "  n6 = { device = \"y\"; address = \"2001:db8::1\"; };\n};\n",
+		3, "ports.n6.address", "'2001:db8::1' is not an IPv4 address" },
+	{ "prefix /33",
+		"ports = {\n  n3 = { device = \"x\"; address = \"192.0.2.1/33\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.address", "'192.0.2.1/33': bad prefix length" },
+	{ "prefix /024",
+		"ports = {\n  n3 = { device = \"x\"; address = \"192.0.2.1/024\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.address", "bad prefix length" },
+	{ "empty prefix",
+		"ports = {\n  n3 = { device = \"x\"; address = \"192.0.2.1/\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.address", "bad prefix length" },
+	{ "bad next hop",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"y\"; address = \"198.51.100.1/24\";\n"
+		"         next_hop = \"198.51.100\"; };\n};\n",
+		4, "ports.n6.next_hop", "'198.51.100' is not an IPv4 address" },
+	{ "next hop 0.0.0.0",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"y\"; address = \"198.51.100.1/24\"; next_hop = \"0.0.0.0\"; };\n};\n",
+		3, "ports.n6.next_hop", "not a usable address" },
+	{ "bad MAC",
+		"ports = {\n"
+		"  n3 = { device = \"x\"; address = \"192.0.2.1\"; next_hop_mac = \"02:00:00:00:03\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.next_hop_mac", "'02:00:00:00:03' is not a MAC address" },
+	{ "multicast MAC",
+		"ports = {\n"
+		"  n3 = { device = \"x\"; address = \"192.0.2.1\"; next_hop_mac = \"01:00:5e:00:00:01\"; };\n"
+		N6_OK "};\n",
+		2, "ports.n3.next_hop_mac", "not a unicast MAC address" },
+	{ "mtu 100",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"y\"; address = \"198.51.100.1/24\";\n"
+		"         mtu = 100; };\n};\n",
+		4, "ports.n6.mtu", "100 is out of range 576..9000" },
+	{ "mtu float",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"y\"; address = \"198.51.100.1/24\"; mtu = 1500.0; };\n};\n",
+		3, "ports.n6.mtu", "expected an integer" },
+	{ "same device",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"net_null0\";\n           address = \"198.51.100.1/24\"; };\n};\n",
+		3, "ports.n6.device", "same device as ports.n3.device" },
+	{ "same address",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"y\";\n           address = \"192.0.2.1/30\"; };\n};\n",
+		4, "ports.n6.address", "same address as ports.n3.address" },
+	{ "workers 0", PORTS "workers = 0;\n",
+		5, "workers", "0 is out of range 1..127" },
+	{ "workers RTE_MAX_LCORE", PORTS "\nworkers = 128;\n",
+		6, "workers", "out of range" },
+	{ "workers string", PORTS "workers = \"2\";\n",
+		5, "workers", "expected an integer" },
+	{ "workers bool", PORTS "workers = true;\n",
+		5, "workers", "expected an integer" },
+	{ "rx_desc 32", PORTS "queues = { rx_desc = 32; };\n",
+		5, "queues.rx_desc", "out of range 64..16384" },
+	{ "tx_desc 32768", PORTS "queues = {\n tx_desc = 32768; };\n",
+		6, "queues.tx_desc", "out of range 64..16384" },
+	{ "mbufs 1023", PORTS "mempool = { mbufs = 1023; };\n",
+		5, "mempool.mbufs", "out of range 1024..16777216" },
+	{ "mbufs 0xffffffff", PORTS "mempool = { mbufs = 0xffffffff; };\n",
+		5, "mempool.mbufs", "4294967295 is out of range" },
+	{ "cache 513", PORTS "mempool = { cache = 513; };\n",
+		5, "mempool.cache", "out of range 0..512" },
+	{ "error indication rate", PORTS "gtpu = { error_indication_rate = 10000001; };\n",
+		5, "gtpu.error_indication_rate", "out of range 0..10000000" },
+	{ "gtpu unknown", PORTS "gtpu = { echo = 1; };\n",
+		5, "gtpu.echo", "unknown setting" },
+	{ "capacity 0", PORTS "sessions = { capacity = 0; };\n",
+		5, "sessions.capacity", "out of range 1..16777216" },
+	{ "too many EAL args", PORTS
+		"eal = [" EAL8 EAL8 EAL8 EAL8 EAL8 EAL8 EAL8 EAL8 "\"-v\"];\n",
+		5, "eal", "65 EAL arguments, at most 64" },
+	{ "EAL arg not a string", PORTS "eal = ( \"-l\",\n  1 );\n",
+		6, "eal.[1]", "expected a string" },
+	{ "EAL not a list", PORTS "eal = \"--no-huge\";\n",
+		5, "eal", "expected an array of strings" },
+	{ "log level", PORTS "log = {\n  level = \"verbose\"; };\n",
+		6, "log.level", "unknown log level 'verbose'" },
+	{ "stats interval", PORTS "log = { stats_interval = -1; };\n",
+		5, "log.stats_interval", "-1 is out of range 0..3600" },
+	{ "static not a list", PORTS "sessions = { static = { }; };\n",
+		5, "sessions.static", "expected a list" },
+	{ "session not a group", PORTS "sessions = { static = ( 5 ); };\n",
+		5, "sessions.static.[0]", "expected a group" },
+	{ "qfi 64", PORTS
+		"sessions = {\n  static = (\n"
+		"    " SESS("10.0.0.1", "1") ",\n"
+		"    { ue = \"10.0.0.2\"; ul_teid = 2; gnb = \"1.1.1.1\"; dl_teid = 2;\n"
+		"      qfi = 64; }\n  );\n};\n",
+		9, "sessions.static.[1].qfi", "64 is out of range 0..63" },
+	{ "ul_teid 0", PORTS
+		"sessions = {\n  static = (\n    " SESS("10.0.0.1", "0") "\n  );\n};\n",
+		7, "sessions.static.[0].ul_teid", "0 is out of range 1..4294967295" },
+	{ "ul_teid -1", PORTS
+		"sessions = {\n  static = (\n    " SESS("10.0.0.1", "-1") "\n  );\n};\n",
+		7, "sessions.static.[0].ul_teid", "hex or with an L suffix" },
+	{ "ul_teid decimal 2^32-1", PORTS
+		"sessions = {\n  static = (\n    " SESS("10.0.0.1", "4294967295") "\n  );\n};\n",
+		7, "sessions.static.[0].ul_teid", "hex or with an L suffix" },
+	{ "dl_teid above 32 bits", PORTS
+		"sessions = {\n  static = (\n"
+		"    { ue = \"10.0.0.1\"; ul_teid = 1; gnb = \"1.1.1.1\"; dl_teid = 0x100000000L; }\n"
+		"  );\n};\n",
+		7, "sessions.static.[0].dl_teid", "4294967296 is out of range 0..4294967295" },
+	{ "duplicate ul_teid", PORTS
+		"sessions = {\n  static = (\n"
+		"    " SESS("10.0.0.1", "0x101") ",\n"
+		"    " SESS("10.0.0.2", "0x102") ",\n"
+		"    " SESS("10.0.0.3", "257") "\n"
+		"  );\n};\n",
+		9, "sessions.static.[2].ul_teid",
+		"duplicate ul_teid 0x00000101, already used by sessions.static.[0]" },
+	{ "duplicate ue", PORTS
+		"sessions = {\n  static = (\n"
+		"    " SESS("10.0.0.1", "1") ",\n"
+		"    " SESS("10.0.0.1", "2") "\n"
+		"  );\n};\n",
+		8, "sessions.static.[1].ue",
+		"duplicate ue 10.0.0.1, already used by sessions.static.[0]" },
+	{ "bad state", PORTS
+		"sessions = {\n  static = (\n"
+		"    { ue = \"10.0.0.1\"; ul_teid = 1; gnb = \"1.1.1.1\"; dl_teid = 1;\n"
+		"      state = \"sleepy\"; }\n  );\n};\n",
+		8, "sessions.static.[0].state", "unknown state 'sleepy'" },
+	{ "session missing gnb", PORTS
+		"sessions = {\n  static = (\n"
+		"    " SESS("10.0.0.1", "1") ",\n"
+		"    { ue = \"10.0.0.2\"; ul_teid = 2; dl_teid = 2; }\n  );\n};\n",
+		8, "sessions.static.[1]", "missing required setting 'gnb'" },
+	{ "session unknown member", PORTS
+		"sessions = {\n  static = (\n"
+		"    { ue = \"10.0.0.1\"; teid = 1; gnb = \"1.1.1.1\"; dl_teid = 1; }\n"
+		"  );\n};\n",
+		7, "sessions.static.[0].teid", "unknown setting" },
+	{ "bad ue", PORTS
+		"sessions = {\n  static = (\n"
+		"    { ue = \"10.0.0.256\"; ul_teid = 1; gnb = \"1.1.1.1\"; dl_teid = 1; }\n"
+		"  );\n};\n",
+		7, "sessions.static.[0].ue", "'10.0.0.256' is not an IPv4 address" },
+	{ "capacity below static count", PORTS
+		"sessions = {\n  capacity = 1;\n  static = (\n"
+		"    " SESS("10.0.0.1", "1") ",\n"
+		"    " SESS("10.0.0.2", "2") "\n"
+		"  );\n};\n",
+		7, "sessions.static", "2 static sessions exceed sessions.capacity (1)" },
+};
+
+static void
+test_bad_inputs(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *bc = &bad_cases[i];
+		struct gg_config cfg;
+		char err[GG_CONF_ERR_MAX] = "", path[64], prefix[128];
+		char setting[128];
+		bool ok_prefix, ok_setting, ok_phrase;
+		int ret;
+
+		ret = load_text(bc->text, &cfg, err, sizeof(err), path,
+			sizeof(path));
+		if (bc->line > 0)
+			snprintf(prefix, sizeof(prefix), "%s:%d: ", path,
+				bc->line);
+		else
+			snprintf(prefix, sizeof(prefix), "%s: ", path);
+		/* The path must be whole: ": sessions.static: " etc. */
+		snprintf(setting, sizeof(setting), ": %s: ",
+			bc->setting != NULL ? bc->setting : "");
+		ok_prefix = strncmp(err, prefix, strlen(prefix)) == 0;
+		ok_setting = bc->setting == NULL ||
+			strstr(err, setting) != NULL;
+		ok_phrase = strstr(err, bc->phrase) != NULL;
+
+		CU_ASSERT_EQUAL(ret, -1);
+		CU_ASSERT_TRUE(ok_prefix);
+		CU_ASSERT_TRUE(ok_setting);
+		CU_ASSERT_TRUE(ok_phrase);
+		if (ret != -1 || !ok_prefix || !ok_setting || !ok_phrase ||
+				getenv("GG_TEST_VERBOSE") != NULL)
+			printf("\n  case \"%s\": ret %d, message \"%s\"\n",
+				bc->name, ret, err);
+		if (ret == 0)
+			gg_conf_free(&cfg);
+		assert_reset(&cfg);
+	}
+}
+
+/* An error late in the file, after EAL arguments and sessions were made. */
+static void
+test_error_frees(void)
+{
+	static const char text[] =
+		"eal = [ \"--no-huge\", \"--no-pci\" ];\n"
+		PORTS
+		"sessions = { static = ( " SESS("10.0.0.1", "1") " ); };\n"
+		"log = { level = \"loud\"; };\n";
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", path[64];
+	char small[16];
+
+	CU_ASSERT_EQUAL(load_text(text, &cfg, err, sizeof(err), path,
+		sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":7: log.level: "));
+	assert_reset(&cfg);
+
+	/* A short buffer gets a cut message, a NULL one none at all. */
+	memset(small, 'x', sizeof(small));
+	CU_ASSERT_EQUAL(load_text(text, &cfg, small, sizeof(small), path,
+		sizeof(path)), -1);
+	CU_ASSERT_EQUAL(small[sizeof(small) - 1], '\0');
+	CU_ASSERT_EQUAL(strncmp(small, path, sizeof(small) - 1), 0);
+	CU_ASSERT_EQUAL(load_text(text, &cfg, NULL, 0, path, sizeof(path)), -1);
+	assert_reset(&cfg);
+}
+
+static void
+test_missing_file(void)
+{
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL(gg_conf_load("/tmp/gg_test_conf_does_not_exist",
+		&cfg, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(strncmp(err, "/tmp/gg_test_conf_does_not_exist: ",
+		34), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	assert_reset(&cfg);
+}
+
+/* Errors inside an @include file must name that file, not the includer. */
+static void
+test_include(void)
+{
+	static const char inc_bad[] =
+		"# included\n"
+		"n6 = { device = \"y\";\n"
+		"       address = \"198.51.100.1/42\"; };\n";
+	static const char inc_syntax[] = "\n\nn6 = { device = };\n";
+	static const char inc_ok[] =
+		"n6 = { device = \"y\"; address = \"198.51.100.1\"; };\n";
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", inc[64], path[64], prefix[128];
+	char text[256];
+	int ret;
+
+	/* Bad setting in the included file. */
+	CU_ASSERT_EQUAL_FATAL(write_tmp(inc_bad, inc, sizeof(inc)), 0);
+	snprintf(text, sizeof(text),
+		"ports = {\n" N3_OK "  @include \"%s\"\n};\n", inc);
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	unlink(inc);
+	CU_ASSERT_EQUAL(ret, -1);
+	snprintf(prefix, sizeof(prefix), "%s:3: ports.n6.address: ", inc);
+	CU_ASSERT_EQUAL(strncmp(err, prefix, strlen(prefix)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad prefix length"));
+	if (strncmp(err, prefix, strlen(prefix)) != 0)
+		printf("\n  include: \"%s\"\n", err);
+	assert_reset(&cfg);
+
+	/* Syntax error in the included file. */
+	CU_ASSERT_EQUAL_FATAL(write_tmp(inc_syntax, inc, sizeof(inc)), 0);
+	snprintf(text, sizeof(text),
+		"ports = {\n" N3_OK "  @include \"%s\"\n};\n", inc);
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	unlink(inc);
+	CU_ASSERT_EQUAL(ret, -1);
+	snprintf(prefix, sizeof(prefix), "%s:3: syntax error", inc);
+	CU_ASSERT_EQUAL(strncmp(err, prefix, strlen(prefix)), 0);
+	if (strncmp(err, prefix, strlen(prefix)) != 0)
+		printf("\n  include: \"%s\"\n", err);
+
+	/* An error after the include is still in the including file. */
+	CU_ASSERT_EQUAL_FATAL(write_tmp(inc_ok, inc, sizeof(inc)), 0);
+	snprintf(text, sizeof(text),
+		"ports = {\n" N3_OK "  @include \"%s\"\n};\nworkers = 0;\n", inc);
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	CU_ASSERT_EQUAL(ret, -1);
+	snprintf(prefix, sizeof(prefix), "%s:5: workers: ", path);
+	CU_ASSERT_EQUAL(strncmp(err, prefix, strlen(prefix)), 0);
+
+	/* And a good include loads. */
+	snprintf(text, sizeof(text),
+		"ports = {\n" N3_OK "  @include \"%s\"\n};\n", inc);
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	unlink(inc);
+	CU_ASSERT_EQUAL(ret, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.n6.device, "y");
+	gg_conf_free(&cfg);
+
+	/* A missing include file is reported where the @include is. */
+	snprintf(text, sizeof(text),
+		"ports = {\n" N3_OK "  @include \"%s\"\n};\n", inc);
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	CU_ASSERT_EQUAL(ret, -1);
+	snprintf(prefix, sizeof(prefix), "%s:3: syntax error: ", path);
+	CU_ASSERT_EQUAL(strncmp(err, prefix, strlen(prefix)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "include"));
+}
+
+/*
+ * Many static sessions: the first repeat in file order is reported, and
+ * the summary gives only the count.
+ */
+static void
+test_many_sessions(void)
+{
+	enum { N = 1000 };
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", path[64], expect[256];
+	char *text, *summary = NULL;
+	size_t len = 0, summary_len = 0;
+	FILE *f;
+	int i, ret;
+
+	for (int pass = 0; pass < 2; pass++) {
+		f = open_memstream(&text, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(PORTS "sessions = {\n  static = (\n", f); /* 1..6 */
+		for (i = 0; i < N; i++) {
+			uint32_t teid = i + 1;
+
+			/* 700 repeats 5 and 400 repeats 300: report 400. */
+			if (pass == 1 && i == 700)
+				teid = 5 + 1;
+			if (pass == 1 && i == 400)
+				teid = 300 + 1;
+			fprintf(f, "    { ue = \"10.1.%d.%d\"; ul_teid = %u; gnb = \"1.1.1.1\"; dl_teid = %d; }%s\n",
+				i / 256, i % 256, teid, i, i < N - 1 ? "," : "");
+		}
+		fputs("  );\n};\n", f);
+		fclose(f);
+
+		ret = load_text(text, &cfg, err, sizeof(err), path,
+			sizeof(path));
+		free(text);
+		if (pass == 0) {
+			CU_ASSERT_EQUAL_FATAL(ret, 0);
+			CU_ASSERT_EQUAL(cfg.n_sessions, N);
+			CU_ASSERT_EQUAL(cfg.sessions[N - 1].ul_teid, N);
+			f = open_memstream(&summary, &summary_len);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+			gg_conf_print_summary(&cfg, f);
+			fclose(f);
+			CU_ASSERT_PTR_NOT_NULL(strstr(summary, "1000 static"));
+			CU_ASSERT_PTR_NULL(strstr(summary, "[0] ue"));
+			free(summary);
+			gg_conf_free(&cfg);
+		} else {
+			CU_ASSERT_EQUAL(ret, -1);
+			snprintf(expect, sizeof(expect),
+				"%s:%d: sessions.static.[400].ul_teid: duplicate ul_teid 0x0000012d, already used by sessions.static.[300]",
+				path, 7 + 400);
+			CU_ASSERT_STRING_EQUAL(err, expect);
+			assert_reset(&cfg);
+		}
+	}
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char *name;
+		CU_TestFunc fn;
+	} tests[] = {
+		{ "default config file", test_default_file },
+		{ "minimal file, defaults", test_minimal_defaults },
+		{ "range edges accepted", test_edges_accepted },
+		{ "bad inputs rejected", test_bad_inputs },
+		{ "failed load frees", test_error_frees },
+		{ "missing file", test_missing_file },
+		{ "@include", test_include },
+		{ "many static sessions", test_many_sessions },
+	};
+	CU_pSuite suite;
+	unsigned int i, failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return CU_get_error();
+	suite = CU_add_suite("conf", NULL, NULL);
+	if (suite == NULL)
+		goto error;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto error;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	printf("\n%u bad-input cases, %u assertions, %u failed\n",
+		(unsigned int)(sizeof(bad_cases) / sizeof(bad_cases[0])),
+		CU_get_number_of_asserts(), failures);
+	CU_cleanup_registry();
+	return failures == 0 ? 0 : 1;
+
+error:
+	CU_cleanup_registry();
+	return CU_get_error() != CUE_SUCCESS ? (int)CU_get_error() : 1;
+}

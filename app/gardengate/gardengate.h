@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gardengate application: the state the wiring files share (main.c,
+ * eal_args.c, ports.c, control.c, stats.c, telemetry.c). Everything here is
+ * owned by the control (main) lcore; telemetry callbacks only read
+ * counters, which is safe from any thread (see gg_counters.h).
+ */
+#ifndef GARDENGATE_H
+#define GARDENGATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gg_conf.h"
+#include "gg_counters.h"
+#include "gg_pipeline.h"
+
+#ifndef GG_VERSION
+#define GG_VERSION "unknown"
+#endif
+
+#define GG_MAX_WORKERS 128
+
+/* Command-line options that are not EAL's. */
+struct gg_opts {
+	const char *config_path;
+	const char *n3_device;   /* overrides ports.n3.device */
+	const char *n6_device;   /* overrides ports.n6.device */
+	const char *stats_file;  /* final counters JSON also written here */
+	double idle_exit;        /* seconds without RX before stopping; 0 = never */
+	double duration;         /* seconds before stopping; 0 = never */
+	unsigned int workers;    /* overrides "workers"; 0 = keep */
+	bool check_config;
+};
+
+struct gg_app {
+	struct gg_config cfg;
+	struct gg_opts opts;
+	struct gg_dataplane dp;
+	struct rte_mempool *pool;
+	struct gg_worker *workers[GG_MAX_WORKERS];
+	unsigned int n_workers;
+	struct gg_counters control_ctr;   /* the control lcore's own counters */
+	uint64_t start_tsc;
+};
+
+/* The one instance, for signal handlers and telemetry callbacks. */
+extern struct gg_app *gg_app;
+
+/* eal_args.c: EAL argv from the config's "eal" list, the command line's EAL
+ * options (which win) and the port devices. Returns argc; *argv is
+ * allocated (strings borrowed from the inputs). */
+int gg_eal_args_build(const struct gg_config *cfg, int cl_argc, char **cl_argv,
+		const char *prog, char ***argv);
+
+/* ports.c */
+int gg_ports_setup(struct gg_app *app);
+void gg_ports_close(struct gg_app *app);
+
+/* control.c: runs until a signal, --duration or --idle-exit. */
+void gg_control_loop(struct gg_app *app);
+void gg_control_request_stop(void);
+
+/* stats.c */
+void gg_stats_totals(const struct gg_app *app, struct gg_counters *tot);
+void gg_stats_print_periodic(struct gg_app *app, double interval_s);
+int gg_stats_write_final(const struct gg_app *app);
+
+/* telemetry.c */
+void gg_telemetry_init(void);
+
+#endif /* GARDENGATE_H */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rte_telemetry commands, readable with dpdk-telemetry.py:
+ *   /gardengate/info             version, workers, sessions and capacity
+ *   /gardengate/stats            every counter and drop reason, totals
+ *   /gardengate/workers          per-worker RX/TX/drops
+ *   /gardengate/session,<teid>   one session (TEID decimal or 0x hex)
+ *
+ * Callbacks run on the telemetry thread. They read counters (safe from any
+ * thread) and look sessions up in the lock-free tables; the telemetry
+ * thread is not an RCU reader, so a session deleted at that very moment may
+ * show the values of its slot's next owner: the slots themselves are never
+ * freed while gardengate runs, so this is a stale read, never a bad one.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+#include <rte_telemetry.h>
+
+#include "gg_session.h"
+#include "gardengate.h"
+
+struct gg_app *gg_app;
+
+static int
+cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (gg_app == NULL || gg_app->dp.sessions == NULL)
+		return -EAGAIN;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", GG_VERSION);
+	rte_tel_data_add_dict_int(d, "workers", (int)gg_app->n_workers);
+	rte_tel_data_add_dict_u64(d, "sessions", gg_session_count(gg_app->dp.sessions));
+	rte_tel_data_add_dict_u64(d, "session_capacity", gg_app->cfg.session_capacity);
+	return 0;
+}
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct gg_counters tot;
+	unsigned int i;
+
+	if (gg_app == NULL || gg_app->n_workers == 0)
+		return -EAGAIN;
+	gg_stats_totals(gg_app, &tot);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < GG_EV_MAX; i++)
+		rte_tel_data_add_dict_u64(d, gg_event_name(i), tot.ev[i]);
+	for (i = 1; i < GG_DROP_MAX; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "drop_%s", gg_drop_name(i));
+		rte_tel_data_add_dict_u64(d, name, tot.drop[i]);
+	}
+	rte_tel_data_add_dict_u64(d, "drops_total", gg_counters_drops(&tot));
+	return 0;
+}
+
+static int
+cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i;
+
+	if (gg_app == NULL || gg_app->n_workers == 0)
+		return -EAGAIN;
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < gg_app->n_workers; i++) {
+		const struct gg_counters *c = gg_worker_counters(gg_app->workers[i]);
+		struct rte_tel_data *w = rte_tel_data_alloc();
+		char name[32];
+
+		if (w == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(w);
+		rte_tel_data_add_dict_int(w, "lcore", (int)gg_worker_lcore(gg_app->workers[i]));
+		rte_tel_data_add_dict_u64(w, "rx_n3", c->ev[GG_EV_rx_n3]);
+		rte_tel_data_add_dict_u64(w, "rx_n6", c->ev[GG_EV_rx_n6]);
+		rte_tel_data_add_dict_u64(w, "tx_n3", c->ev[GG_EV_tx_n3]);
+		rte_tel_data_add_dict_u64(w, "tx_n6", c->ev[GG_EV_tx_n6]);
+		rte_tel_data_add_dict_u64(w, "drops", gg_counters_drops(c));
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, w, 0);
+	}
+	return 0;
+}
+
+static int
+cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct gg_session *s;
+	struct gg_session_counters c;
+	char ip[INET_ADDRSTRLEN];
+	unsigned long teid;
+	char *end;
+
+	if (gg_app == NULL || gg_app->dp.sessions == NULL)
+		return -EAGAIN;
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	teid = strtoul(params, &end, 0);
+	if (*end != '\0' || teid == 0 || teid > UINT32_MAX)
+		return -EINVAL;
+	s = gg_session_find(gg_app->dp.sessions, (uint32_t)teid);
+	if (s == NULL)
+		return -ENOENT;
+	gg_session_counters_sum(gg_app->dp.sessions, s->id, &c);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "ul_teid", s->ul_teid);
+	rte_tel_data_add_dict_u64(d, "dl_teid", s->dl_teid);
+	inet_ntop(AF_INET, &s->ue_ipv4, ip, sizeof(ip));
+	rte_tel_data_add_dict_string(d, "ue", ip);
+	inet_ntop(AF_INET, &s->gnb_ipv4, ip, sizeof(ip));
+	rte_tel_data_add_dict_string(d, "gnb", ip);
+	rte_tel_data_add_dict_int(d, "qfi", (s->flags & GG_SESSION_F_QFI) ? s->qfi : -1);
+	rte_tel_data_add_dict_string(d, "state", gg_session_state_name(gg_session_state(s)));
+	rte_tel_data_add_dict_u64(d, "ul_pkts", c.ul_pkts);
+	rte_tel_data_add_dict_u64(d, "ul_bytes", c.ul_bytes);
+	rte_tel_data_add_dict_u64(d, "dl_pkts", c.dl_pkts);
+	rte_tel_data_add_dict_u64(d, "dl_bytes", c.dl_bytes);
+	return 0;
+}
+
+void
+gg_telemetry_init(void)
+{
+	rte_telemetry_register_cmd("/gardengate/info", cmd_info,
+			"gardengate version, workers and session count");
+	rte_telemetry_register_cmd("/gardengate/stats", cmd_stats,
+			"All gardengate counters and drop reasons, summed over lcores");
+	rte_telemetry_register_cmd("/gardengate/workers", cmd_workers,
+			"Per-worker packet counts");
+	rte_telemetry_register_cmd("/gardengate/session", cmd_session,
+			"One session by uplink TEID. Parameters: int teid");
+}

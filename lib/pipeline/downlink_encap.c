@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Downlink stage 3: encapsulate towards the session's gNB.
+ *
+ * In place: the packet keeps its mbuf; the outer IPv4/UDP/GTP-U headers
+ * (with a PDU Session Container carrying the QFI when the session has one)
+ * are prepended into the headroom and a new Ethernet header addressed to
+ * the N3 next hop is written in front. The inner TTL is decremented.
+ *
+ * The outer UDP checksum is 0 (none), as RFC 768 allows over IPv4; the
+ * outer IPv4 header checksum is computed in software (20 octets). The outer
+ * DSCP/TOS copies the inner one so transport QoS follows the flow.
+ */
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "gg_gtpu.h"
+#include "pipeline_private.h"
+
+static enum gg_drop
+encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		const struct rte_ether_addr *n3_dst)
+{
+	const struct gg_port *n3 = &w->dp->n3;
+	struct gg_session *s = meta->sess;
+	struct rte_ipv4_hdr *inner, *ip;
+	struct rte_ether_hdr *eth;
+	struct rte_udp_hdr *udp;
+	enum gg_session_state state;
+	uint16_t tlen = meta->inner_len;
+	unsigned int gtp_len;
+	int with_qfi;
+
+	if (unlikely(s == NULL))
+		return GG_DROP_dl_no_session;
+	state = gg_session_state(s);
+	if (unlikely(state != GG_SESSION_FULL))
+		return state == GG_SESSION_BLOCKED ? GG_DROP_session_blocked :
+				GG_DROP_limited_unclassified;
+
+	with_qfi = s->flags & GG_SESSION_F_QFI;
+	gtp_len = gg_gtpu_gpdu_hdr_len(with_qfi);
+	if (unlikely(sizeof(*ip) + sizeof(*udp) + gtp_len + tlen > n3->mtu))
+		return GG_DROP_dl_too_big;
+	if (unlikely(n3_dst == NULL))
+		return GG_DROP_no_neighbor;
+	inner = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	if (unlikely(gg_ipv4_ttl_dec(inner) != 0))
+		return GG_DROP_ttl_expired;
+
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - meta->l3_off - tlen);
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m,
+			sizeof(*ip) + sizeof(*udp) + gtp_len);
+	if (unlikely(eth == NULL))
+		return GG_DROP_no_room;
+	rte_ether_addr_copy(n3_dst, &eth->dst_addr);
+	rte_ether_addr_copy(&n3->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = inner->type_of_service;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*udp) +
+			gtp_len + tlen);
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = n3->addr;
+	ip->dst_addr = s->gnb_ipv4;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(GG_GTPU_UDP_PORT);
+	udp->dst_port = rte_cpu_to_be_16(GG_GTPU_UDP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + gtp_len + tlen);
+	udp->dgram_cksum = 0;
+
+	gg_gtpu_write_gpdu_hdr(udp + 1, s->dl_teid, tlen, with_qfi, s->qfi);
+
+	w->sess_ctr[s->id].dl_pkts++;
+	w->sess_ctr[s->id].dl_bytes += tlen;
+	w->ctr.ev[GG_EV_dl_encap]++;
+	w->ctr.ev[GG_EV_dl_encap_bytes] += tlen;
+	meta->action = GG_ACT_TX_N3;
+	return GG_DROP_NONE;
+}
+
+void
+gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_ether_addr n3_mac;
+	const struct rte_ether_addr *n3_dst = NULL;
+	uint16_t i;
+
+	if (gg_port_next_hop_mac(&w->dp->n3, &n3_mac))
+		n3_dst = &n3_mac;
+
+	for (i = 0; i < n; i++) {
+		enum gg_drop d;
+
+		if (w->meta[i].action != GG_ACT_SESSION)
+			continue;
+		d = encap_one(w, pkts[i], &w->meta[i], n3_dst);
+		if (d != GG_DROP_NONE)
+			gg_meta_drop(&w->meta[i], d);
+	}
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker internals shared by the pipeline stages: the per-worker context,
+ * the per-packet metadata the stages pass along, and the small inline
+ * helpers every stage uses. Not installed; only lib/pipeline includes it.
+ */
+#ifndef PIPELINE_PRIVATE_H
+#define PIPELINE_PRIVATE_H
+
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "gg_counters.h"
+#include "gg_pipeline.h"
+#include "gg_session.h"
+
+#define GG_BURST 32
+/* TX buffer per port: two RX bursts plus what the control lcore injects. */
+#define GG_TX_BUF 128
+
+/* What the stages decided for a packet so far. */
+enum gg_action {
+	GG_ACT_DROP = 0,     /* free it and count meta.drop */
+	GG_ACT_CONSUMED,     /* handled (already counted): free it */
+	GG_ACT_CONTROL,      /* for the control lcore */
+	GG_ACT_SESSION,      /* needs the session lookup, then forwarding */
+	GG_ACT_ECHO,         /* GTP-U Echo Request: answer it */
+	GG_ACT_EXT_NOTIF,    /* unknown required extension: notify the sender */
+	GG_ACT_TX_N3,        /* rewritten, send on N3 */
+	GG_ACT_TX_N6,        /* rewritten, send on N6 */
+};
+
+/* Per-packet metadata, one array per burst in the worker (not in the mbuf). */
+struct gg_meta {
+	struct gg_session *sess;
+	uint32_t key;        /* uplink: TEID (host order); downlink: dst IPv4 (network) */
+	uint16_t l3_off;     /* offset of the (outer) IPv4 header */
+	uint16_t inner_off;  /* uplink: offset of the T-PDU; downlink: = l3_off */
+	uint16_t inner_len;  /* T-PDU / IPv4 total length */
+	uint16_t udp_sport;  /* uplink: outer UDP source port, host order */
+	uint16_t seq;        /* uplink: GTP-U sequence number */
+	uint8_t action;      /* enum gg_action */
+	uint8_t drop;        /* enum gg_drop when action is GG_ACT_DROP */
+};
+
+struct gg_txbuf {
+	uint16_t port_id;
+	uint16_t n;
+	struct rte_mbuf *pkts[GG_TX_BUF];
+};
+
+/* Token bucket; the worker is its only user. */
+struct gg_ratelimit {
+	uint64_t tokens_x_hz;  /* tokens scaled by the TSC rate */
+	uint64_t last_tsc;
+	uint64_t rate;         /* tokens per second; 0 = never allow */
+	uint64_t hz;
+};
+
+/*
+ * One worker. Everything here is written by the worker's lcore only, except
+ * the rings (SP/SC with the control lcore) and the counters, which anyone
+ * may read (see gg_counters.h).
+ */
+struct gg_worker {
+	struct gg_counters ctr;              /* first: cache aligned */
+	struct gg_dataplane *dp;
+	struct gg_session_counters *sess_ctr;
+	struct rte_ring *to_control;
+	struct rte_ring *from_control;
+	unsigned int index;
+	unsigned int lcore_id;
+	uint16_t queue;
+	uint16_t ip_id;                      /* outer IPv4 identification */
+	struct gg_ratelimit err_ind_rl;
+	struct gg_txbuf tx_n3;
+	struct gg_txbuf tx_n6;
+	struct gg_meta meta[GG_BURST];
+} __rte_cache_aligned;
+
+/* Stages, in the order a packet meets them. */
+void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* GTP-U messages built in place of the packet that asked for them. */
+int gg_reply_echo(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_meta *meta);
+int gg_reply_error_indication(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_meta *meta);
+int gg_reply_ext_hdr_notification(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_meta *meta);
+
+/* Send what the stages decided (tx.c). */
+void gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+void gg_tx_flush(struct gg_worker *w);
+void gg_tx_port(struct gg_worker *w, struct rte_mbuf *m, uint16_t port_id);
+
+/* Token bucket (tx.c). */
+void gg_ratelimit_init(struct gg_ratelimit *rl, uint64_t rate);
+int gg_ratelimit_allow(struct gg_ratelimit *rl);
+
+static inline void
+gg_meta_drop(struct gg_meta *meta, enum gg_drop reason)
+{
+	meta->action = GG_ACT_DROP;
+	meta->drop = reason;
+}
+
+/*
+ * Decrement the TTL of a header we forward and patch its checksum
+ * incrementally (RFC 1624: the TTL/protocol word drops by 0x0100).
+ * Returns 0, or -1 when the TTL is exhausted (caller drops).
+ */
+static inline int
+gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum;
+
+	if (unlikely(ip->time_to_live <= 1))
+		return -1;
+	ip->time_to_live--;
+	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	return 0;
+}
+
+/* True when the header checksum of a header of ihl*4 octets is right. */
+static inline int
+gg_ipv4_cksum_ok(const struct rte_ipv4_hdr *ip, unsigned int hdr_len)
+{
+	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+}
+
+/*
+ * Check an IPv4 header of at most @p avail octets: version 4, IHL >= 5,
+ * total length within [IHL*4, avail]. Returns the total length or 0.
+ */
+static inline uint16_t
+gg_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
+{
+	uint32_t hlen, tlen;
+
+	if (avail < sizeof(*ip))
+		return 0;
+	if ((ip->version_ihl >> 4) != 4)
+		return 0;
+	hlen = (ip->version_ihl & 0xf) * 4u;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if (hlen < sizeof(*ip) || tlen < hlen || tlen > avail)
+		return 0;
+	return (uint16_t)tlen;
+}
+
+#endif /* PIPELINE_PRIVATE_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stage 2, both directions: find the session of every packet in the burst.
+ *
+ * The keys of the packets that need a session (uplink: TEID; downlink: UE
+ * address) are gathered and looked up in one bulk call
+ * (rte_hash_lookup_bulk_data underneath), which overlaps the bucket cache
+ * misses of the keys. The session pointers stay valid until the worker's
+ * next quiescent-state report.
+ */
+#include "pipeline_private.h"
+
+typedef void (*bulk_lookup_fn)(const struct gg_session_table *t,
+		const uint32_t *keys, unsigned int n, struct gg_session **out);
+
+static inline void
+lookup_burst(struct gg_worker *w, uint16_t n, bulk_lookup_fn lookup)
+{
+	uint32_t keys[GG_BURST];
+	struct gg_session *found[GG_BURST];
+	uint8_t idx[GG_BURST];
+	unsigned int k = 0, j;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w->meta[i].action == GG_ACT_SESSION) {
+			keys[k] = w->meta[i].key;
+			idx[k++] = i;
+		}
+	}
+	if (k == 0)
+		return;
+	lookup(w->dp->sessions, keys, k, found);
+	for (j = 0; j < k; j++)
+		w->meta[idx[j]].sess = found[j];
+}
+
+void
+gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(pkts);
+	lookup_burst(w, n, gg_session_lookup_teid_bulk);
+}
+
+void
+gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	RTE_SET_USED(pkts);
+	lookup_burst(w, n, gg_session_lookup_ue_bulk);
+}

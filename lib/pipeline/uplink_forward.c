@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Uplink stage 3: act on each packet's session.
+ *
+ * FULL sessions: the T-PDU must be an IPv4 packet from the session's UE
+ * address (anti-spoofing); its TTL is decremented, the outer headers are
+ * stripped in place (the mbuf is adjusted, nothing is copied) and a new
+ * Ethernet header addressed to the N6 next hop is written in front.
+ * No session: an Error Indication goes back to the sender (rate-limited).
+ * Echo Requests and unknown required extension headers get their replies
+ * here too, so that every decision of the uplink is made in this file.
+ */
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "pipeline_private.h"
+
+static enum gg_drop
+decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		const struct rte_ether_addr *n6_dst)
+{
+	struct gg_session *s = meta->sess;
+	struct rte_ipv4_hdr *ip;
+	struct rte_ether_hdr *eth;
+	enum gg_session_state state;
+	uint16_t tlen;
+
+	state = gg_session_state(s);
+	if (unlikely(state == GG_SESSION_BLOCKED))
+		return GG_DROP_session_blocked;
+
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->inner_off);
+	if (unlikely((ip->version_ihl >> 4) != 4))
+		return GG_DROP_ul_inner_not_ipv4;
+	tlen = gg_ipv4_check(ip, meta->inner_len);
+	if (unlikely(tlen == 0))
+		return GG_DROP_ul_inner_bad_header;
+	if (unlikely(ip->src_addr != s->ue_ipv4))
+		return GG_DROP_ul_spoofed_source;
+	if (unlikely(state != GG_SESSION_FULL))
+		return GG_DROP_limited_unclassified;
+	if (unlikely(gg_ipv4_ttl_dec(ip) != 0))
+		return GG_DROP_ttl_expired;
+	if (unlikely(n6_dst == NULL))
+		return GG_DROP_no_neighbor;
+
+	/* Outer headers out, Ethernet in: the frame now starts 14 octets
+	 * before the T-PDU; padding after the T-PDU is cut. */
+	rte_pktmbuf_adj(m, meta->inner_off - sizeof(*eth));
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - sizeof(*eth) - tlen);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_ether_addr_copy(n6_dst, &eth->dst_addr);
+	rte_ether_addr_copy(&w->dp->n6.mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	w->sess_ctr[s->id].ul_pkts++;
+	w->sess_ctr[s->id].ul_bytes += tlen;
+	w->ctr.ev[GG_EV_ul_decap]++;
+	w->ctr.ev[GG_EV_ul_decap_bytes] += tlen;
+	meta->action = GG_ACT_TX_N6;
+	return GG_DROP_NONE;
+}
+
+static void
+unknown_teid(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
+{
+	/* The G-PDU itself is dropped either way; the Error Indication reuses
+	 * its mbuf, so the packet is counted here and not in gg_dispatch. */
+	w->ctr.drop[GG_DROP_ul_unknown_teid]++;
+	meta->action = GG_ACT_CONSUMED;
+	if (!gg_ratelimit_allow(&w->err_ind_rl)) {
+		w->ctr.ev[GG_EV_reply_ratelimited]++;
+		return;
+	}
+	if (gg_reply_error_indication(w, m, meta) == 0) {
+		w->ctr.ev[GG_EV_gtpu_error_indication_sent]++;
+		meta->action = GG_ACT_TX_N3;
+	}
+}
+
+void
+gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_ether_addr n6_mac;
+	const struct rte_ether_addr *n6_dst = NULL;
+	uint16_t i;
+
+	if (gg_port_next_hop_mac(&w->dp->n6, &n6_mac))
+		n6_dst = &n6_mac;
+
+	for (i = 0; i < n; i++) {
+		struct gg_meta *meta = &w->meta[i];
+		enum gg_drop d;
+
+		switch (meta->action) {
+		case GG_ACT_SESSION:
+			if (unlikely(meta->sess == NULL)) {
+				unknown_teid(w, pkts[i], meta);
+				break;
+			}
+			d = decap_one(w, pkts[i], meta, n6_dst);
+			if (d != GG_DROP_NONE)
+				gg_meta_drop(meta, d);
+			break;
+		case GG_ACT_ECHO:
+			if (gg_reply_echo(w, pkts[i], meta) == 0) {
+				w->ctr.ev[GG_EV_gtpu_echo_request]++;
+				meta->action = GG_ACT_TX_N3;
+			} else {
+				gg_meta_drop(meta, GG_DROP_no_room);
+			}
+			break;
+		case GG_ACT_EXT_NOTIF:
+			/* Already counted as gtpu_unknown_required_ext. */
+			meta->action = GG_ACT_CONSUMED;
+			if (gg_reply_ext_hdr_notification(w, pkts[i], meta) == 0) {
+				w->ctr.ev[GG_EV_gtpu_ext_hdr_notification_sent]++;
+				meta->action = GG_ACT_TX_N3;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The appliance's own slow path, run by the control lcore: ARP for the
+ * appliance's addresses and next hops, and ICMP echo to its addresses.
+ *
+ * Each function works on one mbuf that a worker handed over, in place: it
+ * either turns the frame into the reply (GG_SLOW_REPLY: send it back out
+ * the port it came from) or is done with it (GG_SLOW_FREE). Counters are
+ * the caller's (the control lcore's own struct gg_counters).
+ */
+#ifndef GG_SLOWPATH_H
+#define GG_SLOWPATH_H
+
+#include <stdbool.h>
+
+#include "gg_counters.h"
+#include "gg_pipeline.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+enum gg_slow_verdict {
+	GG_SLOW_FREE = 0,  /**< consumed: free the mbuf */
+	GG_SLOW_REPLY,     /**< rewritten into a reply: send it on the same port */
+};
+
+/**
+ * Handle a frame for the control lcore that arrived on @p port. ARP
+ * requests for the port's address are answered; ARP from the port's next
+ * hop teaches its Ethernet address unless @p next_hop_static; ICMP echo
+ * requests to the port's address are answered. Anything else is counted as
+ * control_unhandled.
+ */
+enum gg_slow_verdict gg_slowpath_handle(struct rte_mbuf *m, struct gg_port *port,
+		bool next_hop_static, struct gg_counters *ctr);
+
+/**
+ * Build an ARP request for @p port's next hop, from @p mp. NULL if the
+ * port has no next hop or the pool is empty.
+ */
+struct rte_mbuf *gg_slowpath_arp_request(struct rte_mempool *mp,
+		const struct gg_port *port);
+
+#endif /* GG_SLOWPATH_H */
