@@ -31,6 +31,13 @@ gg_control_request_stop(void)
 	stop_requested = 1;
 }
 
+static void
+on_signal(int signum)
+{
+	RTE_SET_USED(signum);
+	stop_requested = 1;
+}
+
 static struct gg_port *
 port_of(struct gg_app *app, uint16_t port_id, bool *is_static)
 {
@@ -119,8 +126,8 @@ gg_control_loop(struct gg_app *app)
 	uint64_t duration = (uint64_t)(app->opts.duration * hz);
 	uint64_t idle = (uint64_t)(app->opts.idle_exit * hz);
 
-	signal(SIGINT, (void (*)(int))gg_control_request_stop);
-	signal(SIGTERM, (void (*)(int))gg_control_request_stop);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 
 	while (!stop_requested) {
 		unsigned int served = serve_slow_path(app);

@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""gardengate as a program: command line, configuration errors, EAL option
+precedence, telemetry, signals and shutdown. Each case runs the real binary.
+
+Usage: test_app.py CASE --gardengate PATH --builddir DIR
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+EAL = ["--no-huge", "--no-pci", "-m", "256", "-l", "0-1"]
+NULL_PORTS = ["--n3", "net_null_n3,no-rx=1", "--n6", "net_null_n6,no-rx=1"]
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run(args, timeout=60):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def case_help(gg, tmp):
+    rc, out, _ = run([gg, "--help"])
+    check(rc == 0 and "Usage:" in out and "--check-config" in out, "--help: %d %r" % (rc, out))
+    rc, out, _ = run([gg, "--version"])
+    check(rc == 0 and out.startswith("gardengate 0.") and "22.11" in out, "--version: %r" % out)
+    rc, _, err = run([gg, "--no-such-option"])
+    check(rc != 0 and "Usage:" in err, "unknown option accepted: %d" % rc)
+    rc, _, err = run([gg, "--idle-exit", "soon"])
+    check(rc != 0 and "--idle-exit" in err, "bad --idle-exit accepted")
+    rc, _, err = run([gg, "stray"])
+    check(rc != 0 and "unexpected argument 'stray'" in err, "stray argument accepted")
+
+
+def case_check_config(gg, tmp):
+    rc, out, err = run([gg, "--check-config"])
+    check(rc == 0 and "configuration OK" in out, "default config: %d %s" % (rc, err))
+    check("10.45.0.2" in out and "0x00000101" in out, "summary lacks the sessions:\n" + out)
+    bad = os.path.join(tmp, "bad.conf")
+    lines = open("config/gardengate.conf").read().splitlines()
+    n = next(i for i, l in enumerate(lines) if 'address = "192.0.2.1/24"' in l)
+    lines[n] = lines[n].replace("192.0.2.1/24", "192.0.2.300/24")
+    open(bad, "w").write("\n".join(lines) + "\n")
+    rc, out, err = run([gg, "-f", bad, "--check-config"])
+    want = "%s:%d: ports.n3.address" % (bad, n + 1)
+    check(rc == 1 and want in err and "192.0.2.300" in err,
+          "bad address: rc %d, wanted %r in %r" % (rc, want, err))
+    # A bad file must stop the program before any port or EAL is touched.
+    rc, out, err = run([gg, "--file-prefix", "gg-app-bad", "--", "-f", bad])
+    check(rc == 1 and want in err and "EAL:" not in out + err, "bad config reached EAL: %s" % err)
+    rc, out, err = run([gg, "-f", os.path.join(tmp, "missing.conf"), "--check-config"])
+    check(rc == 1 and "missing.conf" in err, "missing file: %d %s" % (rc, err))
+
+
+def eal_line(out):
+    for l in out.splitlines():
+        if l.startswith("EAL arguments:"):
+            return l.split()[2:]
+    raise Fail("no EAL arguments line in:\n" + out)
+
+
+def case_eal_precedence(gg, tmp):
+    rc, out, err = run([gg, "-l", "0", "--file-prefix", "mine", "--vdev", "net_null9",
+                        "--", "--check-config", "--n3", "net_null_x,no-rx=1"])
+    check(rc == 0, "check-config failed: " + err)
+    args = eal_line(out)
+    check(args.count("-l") == 1 and args[args.index("-l") + 1] == "0", "-l not overridden: %s" % args)
+    check(args.count("--file-prefix") == 1 and args[args.index("--file-prefix") + 1] == "mine",
+          "--file-prefix not overridden: %s" % args)
+    check("--no-huge" in args and "--no-pci" in args, "config flags lost: %s" % args)
+    check("net_null9" in args, "command-line vdev lost: %s" % args)
+    check("net_null_x,no-rx=1" in args and not any("net_pcap_n3" in a for a in args),
+          "--n3 not applied: %s" % args)
+    check(any(a.startswith("net_pcap_n6") for a in args), "N6 device lost: %s" % args)
+    # A PCI device replaces --no-pci and is passed with -a.
+    rc, out, err = run([gg, "--", "--check-config", "--n3", "0000:03:00.0"])
+    args = eal_line(out)
+    check("--no-pci" not in args and "-a" in args and
+          args[args.index("-a") + 1] == "0000:03:00.0", "PCI device: %s" % args)
+
+
+def start(gg, tmp, prefix, extra=()):
+    stats = os.path.join(tmp, prefix + ".json")
+    cmd = [gg] + EAL + ["--file-prefix", prefix, "--"] + NULL_PORTS + \
+        ["--stats-file", stats] + list(extra)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p, stats
+
+
+def wait_running(p, prefix, limit=20):
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        if p.poll() is not None:
+            raise Fail("gardengate exited early: " + p.stderr.read())
+        r = telemetry(prefix, "/gardengate/info")
+        if r and "sessions" in json.dumps(r):
+            return r
+        time.sleep(0.2)
+    raise Fail("telemetry never answered")
+
+
+def telemetry(prefix, cmd):
+    p = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=cmd + "\n",
+                       capture_output=True, text=True, timeout=20)
+    txt = p.stdout
+    start = txt.find("{", txt.find("--> " + cmd) if "--> " + cmd in txt else 0)
+    try:
+        return json.loads(txt[start:txt.rfind("}") + 1]) if start >= 0 else None
+    except ValueError:
+        return None
+
+
+def case_telemetry(gg, tmp):
+    prefix = "gg-app-tel-%d" % os.getpid()
+    p, stats = start(gg, tmp, prefix, ["--duration", "30"])
+    try:
+        info = wait_running(p, prefix)["/gardengate/info"]
+        check(info["sessions"] == 2 and info["workers"] == 1, "info: %s" % info)
+        st = telemetry(prefix, "/gardengate/stats")["/gardengate/stats"]
+        check("rx_n3" in st and "drop_ul_unknown_teid" in st and st["drops_total"] == 0,
+              "stats: %s" % st)
+        s = telemetry(prefix, "/gardengate/session,0x101")["/gardengate/session"]
+        check(s["ue"] == "10.45.0.2" and s["dl_teid"] == 0xa01 and s["qfi"] == 9 and
+              s["state"] == "full", "session: %s" % s)
+        s = telemetry(prefix, "/gardengate/session,0x999")
+        check(s is None or s.get("/gardengate/session") is None, "unknown session answered: %s" % s)
+        w = telemetry(prefix, "/gardengate/workers")["/gardengate/workers"]
+        check(w["worker0"]["lcore"] == 1, "workers: %s" % w)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "exit %d after SIGTERM: %s" % (p.returncode, err))
+
+
+def case_signals(gg, tmp):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        prefix = "gg-app-sig-%d-%d" % (sig, os.getpid())
+        p, stats = start(gg, tmp, prefix)
+        wait_running(p, prefix)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=30)
+        check(p.returncode == 0, "%s: exit %d: %s" % (sig, p.returncode, err))
+        check("signal received" in err, "no stop reason logged for %s" % sig)
+        last = out.strip().splitlines()[-1]
+        final = json.loads(last)
+        check(final["gardengate"]["format"] == 1 and final["sessions"] == 2,
+              "final line: %s" % last)
+        check(json.load(open(stats)) == final, "--stats-file differs from stdout")
+        check(set(final["drops"]) >= {"ul_unknown_teid", "tx_full"} and
+              len(final["counters"]) >= 15, "counters missing")
+
+
+def case_bad_port(gg, tmp):
+    rc, out, err = run([gg] + EAL + ["--file-prefix", "gg-app-badport", "--",
+                        "--n3", "net_nonexistent0", "--n6", "net_null_n6", "--duration", "1"])
+    check(rc != 0, "started with a port that does not exist")
+    rc, out, err = run([gg] + EAL + ["--file-prefix", "gg-app-workers", "--"] + NULL_PORTS +
+                       ["--workers", "4", "--duration", "1"])
+    check(rc != 0 and "need 5 lcores" in err, "4 workers on 2 lcores: %d %s" % (rc, err))
+
+
+CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("--gardengate", required=True)
+    ap.add_argument("--builddir", required=True)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=a.builddir) as tmp:
+        try:
+            CASES[a.case](a.gardengate, tmp)
+        except Fail as e:
+            print("FAIL %s: %s" % (a.case, e))
+            return 1
+    print("PASS", a.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
