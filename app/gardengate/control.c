@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control lcore's loop (the main lcore): serves the slow path (ARP and
- * ICMP the workers handed over), keeps unresolved next hops asked for,
+ * ICMP the workers handed over), runs the event loop's sockets and timers
+ * (gg_evloop, without waiting), keeps unresolved next hops asked for,
  * prints periodic statistics, and decides when to stop: on SIGINT/SIGTERM,
  * after --duration, or once no packet arrived for --idle-exit seconds.
  *
@@ -17,6 +18,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "gg_evloop.h"
 #include "gg_slowpath.h"
 #include "gardengate.h"
 
@@ -131,6 +133,8 @@ gg_control_loop(struct gg_app *app)
 
 	while (!stop_requested) {
 		unsigned int served = serve_slow_path(app);
+
+		served += gg_evloop_run_once(app->loop, 0);
 
 		now = rte_rdtsc();
 		if (now >= next_arp) {

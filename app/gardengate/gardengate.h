@@ -33,8 +33,11 @@ struct gg_opts {
 	bool check_config;
 };
 
+struct gg_evloop;
+
 struct gg_app {
 	struct gg_config cfg;
+	struct gg_evloop *loop;           /* control lcore's sockets and timers */
 	struct gg_opts opts;
 	struct gg_dataplane dp;
 	struct rte_mempool *pool;

@@ -27,6 +27,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_version.h>
 
+#include "gg_evloop.h"
 #include "gg_session.h"
 #include "gardengate.h"
 
@@ -212,6 +213,9 @@ setup(struct gg_app *app)
 		return -1;
 	}
 	app->n_workers = app->cfg.workers;
+	app->loop = gg_evloop_create();
+	if (app->loop == NULL)
+		return -1;
 	app->pool = rte_pktmbuf_pool_create("gg_mbufs", app->cfg.mbufs,
 			app->cfg.mbuf_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (app->pool == NULL) {
@@ -268,6 +272,7 @@ teardown(struct gg_app *app)
 	gg_session_table_free(app->dp.sessions);
 	rte_free(app->dp.qsv);
 	rte_mempool_free(app->pool);
+	gg_evloop_free(app->loop);
 }
 
 int
