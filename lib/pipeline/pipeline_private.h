@@ -128,8 +128,12 @@ gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 	if (unlikely(ip->time_to_live <= 1))
 		return -1;
 	ip->time_to_live--;
-	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
-	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	/* HC' = ~(~HC + ~m + m') with m - m' = 0x0100 (RFC 1624 eqn. 3),
+	 * which, unlike RFC 1141's shortcut, never yields 0xffff where a
+	 * full recomputation gives 0x0000. */
+	sum = (uint16_t)~ip->hdr_checksum + (uint16_t)~rte_cpu_to_be_16(0x0100);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = (uint16_t)~sum;
 	return 0;
 }
 
