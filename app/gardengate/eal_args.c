@@ -41,6 +41,14 @@ name_is(const struct opt *o, const char *name)
 	return strlen(name) == o->name_len && strncmp(o->name, name, o->name_len) == 0;
 }
 
+/* Same option name, whatever the values ("--x=1" and "--x 2"). */
+static int
+same_name(const struct opt *a, const struct opt *b)
+{
+	return a->name_len == b->name_len &&
+		strncmp(a->name, b->name, a->name_len) == 0;
+}
+
 static int
 group_of(const struct opt *o)
 {
@@ -99,7 +107,7 @@ overridden(const struct opt *o, const struct opt *cl, int n_cl)
 	if (is_cumulative(o))
 		return 0;
 	for (i = 0; i < n_cl; i++) {
-		if (name_is(o, cl[i].name) ||
+		if (same_name(o, &cl[i]) ||
 				(g >= 0 && group_of(&cl[i]) == g))
 			return 1;
 	}

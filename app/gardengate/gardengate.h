@@ -2,14 +2,16 @@
 /*
  * gardengate application: the state the wiring files share (main.c,
  * eal_args.c, ports.c, control.c, stats.c, telemetry.c). Everything here is
- * owned by the control (main) lcore; telemetry callbacks only read
- * counters, which is safe from any thread (see gg_counters.h).
+ * owned by the control (main) lcore; telemetry callbacks only read it
+ * while it is published (see telemetry.c).
  */
 #ifndef GARDENGATE_H
 #define GARDENGATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <rte_config.h>
 
 #include "gg_conf.h"
 #include "gg_counters.h"
@@ -19,7 +21,8 @@
 #define GG_VERSION "unknown"
 #endif
 
-#define GG_MAX_WORKERS 128
+/* One lcore stays the control lcore. */
+#define GG_MAX_WORKERS (RTE_MAX_LCORE - 1)
 
 /* Command-line options that are not EAL's. */
 struct gg_opts {
@@ -47,9 +50,6 @@ struct gg_app {
 	uint64_t start_tsc;
 };
 
-/* The one instance, for signal handlers and telemetry callbacks. */
-extern struct gg_app *gg_app;
-
 /* eal_args.c: EAL argv from the config's "eal" list, the command line's EAL
  * options (which win) and the port devices. Returns argc; *argv is
  * allocated (strings borrowed from the inputs). */
@@ -69,7 +69,10 @@ void gg_stats_totals(const struct gg_app *app, struct gg_counters *tot);
 void gg_stats_print_periodic(struct gg_app *app, double interval_s);
 int gg_stats_write_final(const struct gg_app *app);
 
-/* telemetry.c */
+/* telemetry.c: register the commands once; publish the app once set up;
+ * withdraw it (waiting for callbacks in flight) before teardown. */
 void gg_telemetry_init(void);
+void gg_telemetry_publish(struct gg_app *app);
+void gg_telemetry_withdraw(void);
 
 #endif /* GARDENGATE_H */

@@ -314,16 +314,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "gardengate: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
-	/* Logs to stderr, so stdout carries only the final counters. */
+	/* Logs to stderr, so stdout carries only the final summary and counters. */
 	rte_openlog_stream(stderr);
 	rte_log_set_level(RTE_LOGTYPE_USER1, app.cfg.log_level);
 	app.dp.n3.port_id = RTE_MAX_ETHPORTS;
 	app.dp.n6.port_id = RTE_MAX_ETHPORTS;
-	gg_app = &app;
 	gg_telemetry_init();
 
 	ret = setup(&app);
 	if (ret == 0) {
+		gg_telemetry_publish(&app);
 		app.start_tsc = rte_rdtsc();
 		for (i = 0; i < (int)app.n_workers; i++)
 			rte_eal_remote_launch(gg_worker_main, app.workers[i],
@@ -335,7 +335,7 @@ main(int argc, char **argv)
 		if (gg_stats_write_final(&app) != 0)
 			ret = -1;
 	}
-	gg_app = NULL;
+	gg_telemetry_withdraw();
 	teardown(&app);
 	gg_conf_free(&app.cfg);
 	free(eal_argv);

@@ -74,7 +74,7 @@ port_setup(struct gg_app *app, const char *what, const struct gg_conf_port *pc,
 			ret = rte_eth_tx_queue_setup(p->port_id, q, txd, socket, NULL);
 		if (ret != 0) {
 			LOG(ERR, "%s: queue %u of port '%s': %s%s\n", what, q, name,
-					rte_strerror(-ret), ret == -ENOMEM ?
+					rte_strerror(-ret), ret == -ENOMEM || ret == -EINVAL ?
 					" (a pcap input must fit in mempool.mbufs)" : "");
 			return ret;
 		}

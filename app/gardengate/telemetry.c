@@ -6,8 +6,10 @@
  *   /gardengate/workers          per-worker RX/TX/drops
  *   /gardengate/session,<teid>   one session (TEID decimal or 0x hex)
  *
- * Callbacks run on the telemetry thread. They read counters (safe from any
- * thread) and look sessions up in the lock-free tables; the telemetry
+ * Callbacks run on the telemetry thread. They see the application only
+ * between gg_telemetry_publish() (after set-up) and gg_telemetry_withdraw()
+ * (before teardown, which waits for callbacks in flight). They read
+ * counters (safe from any thread) and look sessions up in the lock-free tables; the telemetry
  * thread is not an RCU reader, so a session deleted at that very moment may
  * show the values of its slot's next owner: the slots themselves are never
  * freed while gardengate runs, so this is a stale read, never a bad one.
@@ -15,33 +17,75 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
+#include <rte_pause.h>
 #include <rte_telemetry.h>
 
 #include "gg_session.h"
 #include "gardengate.h"
 
-struct gg_app *gg_app;
+static struct gg_app *tel_app;  /* published app, or NULL */
+static uint32_t tel_busy;       /* callbacks running now */
+
+/*
+ * Sequentially consistent on both sides (Dekker style): either withdraw()
+ * sees the callback's increment and waits, or the callback sees NULL.
+ */
+static struct gg_app *
+tel_enter(void)
+{
+	struct gg_app *app;
+
+	__atomic_add_fetch(&tel_busy, 1, __ATOMIC_SEQ_CST);
+	app = __atomic_load_n(&tel_app, __ATOMIC_SEQ_CST);
+	if (app == NULL)
+		__atomic_sub_fetch(&tel_busy, 1, __ATOMIC_SEQ_CST);
+	return app;
+}
+
+static int
+tel_leave(int ret)
+{
+	__atomic_sub_fetch(&tel_busy, 1, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+void
+gg_telemetry_publish(struct gg_app *app)
+{
+	__atomic_store_n(&tel_app, app, __ATOMIC_SEQ_CST);
+}
+
+void
+gg_telemetry_withdraw(void)
+{
+	__atomic_store_n(&tel_app, NULL, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&tel_busy, __ATOMIC_SEQ_CST) != 0)
+		rte_pause();
+}
 
 static int
 cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	if (gg_app == NULL || gg_app->dp.sessions == NULL)
+	struct gg_app *gg_app = tel_enter();
+
+	if (gg_app == NULL)
 		return -EAGAIN;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", GG_VERSION);
 	rte_tel_data_add_dict_int(d, "workers", (int)gg_app->n_workers);
 	rte_tel_data_add_dict_u64(d, "sessions", gg_session_count(gg_app->dp.sessions));
 	rte_tel_data_add_dict_u64(d, "session_capacity", gg_app->cfg.session_capacity);
-	return 0;
+	return tel_leave(0);
 }
 
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct gg_app *gg_app = tel_enter();
 	struct gg_counters tot;
 	unsigned int i;
 
-	if (gg_app == NULL || gg_app->n_workers == 0)
+	if (gg_app == NULL)
 		return -EAGAIN;
 	gg_stats_totals(gg_app, &tot);
 	rte_tel_data_start_dict(d);
@@ -54,15 +98,16 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, name, tot.drop[i]);
 	}
 	rte_tel_data_add_dict_u64(d, "drops_total", gg_counters_drops(&tot));
-	return 0;
+	return tel_leave(0);
 }
 
 static int
 cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct gg_app *gg_app = tel_enter();
 	unsigned int i;
 
-	if (gg_app == NULL || gg_app->n_workers == 0)
+	if (gg_app == NULL)
 		return -EAGAIN;
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < gg_app->n_workers; i++) {
@@ -71,7 +116,7 @@ cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		char name[32];
 
 		if (w == NULL)
-			return -ENOMEM;
+			return tel_leave(-ENOMEM);
 		rte_tel_data_start_dict(w);
 		rte_tel_data_add_dict_int(w, "lcore", (int)gg_worker_lcore(gg_app->workers[i]));
 		rte_tel_data_add_dict_u64(w, "rx_n3", c->ev[GG_EV_rx_n3]);
@@ -82,7 +127,7 @@ cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, w, 0);
 	}
-	return 0;
+	return tel_leave(0);
 }
 
 static int
@@ -93,17 +138,19 @@ cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
 	char ip[INET_ADDRSTRLEN];
 	unsigned long teid;
 	char *end;
+	struct gg_app *gg_app;
 
-	if (gg_app == NULL || gg_app->dp.sessions == NULL)
-		return -EAGAIN;
 	if (params == NULL || *params == '\0')
 		return -EINVAL;
 	teid = strtoul(params, &end, 0);
 	if (*end != '\0' || teid == 0 || teid > UINT32_MAX)
 		return -EINVAL;
+	gg_app = tel_enter();
+	if (gg_app == NULL)
+		return -EAGAIN;
 	s = gg_session_find(gg_app->dp.sessions, (uint32_t)teid);
 	if (s == NULL)
-		return -ENOENT;
+		return tel_leave(-ENOENT);
 	gg_session_counters_sum(gg_app->dp.sessions, s->id, &c);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "ul_teid", s->ul_teid);
@@ -118,7 +165,7 @@ cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ul_bytes", c.ul_bytes);
 	rte_tel_data_add_dict_u64(d, "dl_pkts", c.dl_pkts);
 	rte_tel_data_add_dict_u64(d, "dl_bytes", c.dl_bytes);
-	return 0;
+	return tel_leave(0);
 }
 
 void
@@ -131,5 +178,5 @@ gg_telemetry_init(void)
 	rte_telemetry_register_cmd("/gardengate/workers", cmd_workers,
 			"Per-worker packet counts");
 	rte_telemetry_register_cmd("/gardengate/session", cmd_session,
-			"One session by uplink TEID. Parameters: int teid");
+			"One session by uplink TEID. Parameters: TEID, decimal or 0x hex");
 }

@@ -8,7 +8,7 @@
  * the N3 next hop is written in front. The inner TTL is decremented.
  *
  * The outer UDP checksum is 0 (none), as RFC 768 allows over IPv4; the
- * outer IPv4 header checksum is computed in software (20 octets). The outer
+ * outer IPv4 header checksum is computed in software (20 octets); DF is set. The outer
  * DSCP/TOS copies the inner one so transport QoS follows the flow.
  */
 #include <rte_ether.h>
@@ -65,7 +65,9 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*udp) +
 			gtp_len + tlen);
 	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
-	ip->fragment_offset = 0;
+	/* DF: the MTU check above already keeps the tunnel unfragmented, and
+	 * per-worker IDs could repeat across workers if a router fragmented. */
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = n3->addr;

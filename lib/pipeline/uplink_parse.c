@@ -5,9 +5,9 @@
  * Checks the outer Ethernet / IPv4 / UDP headers and the GTP-U message and
  * records in the packet's metadata what to do next: a G-PDU goes on to the
  * session lookup; an Echo Request or an unknown required extension header
- * gets a reply; End Markers and Error Indications are consumed; ARP and
- * non-GTP traffic to our address go to the control lcore; anything else is
- * dropped under the reason that names the first problem found.
+ * gets a reply; End Markers and Error Indications are consumed; ARP, and
+ * ICMP to our address, go to the control lcore; anything else is dropped
+ * under the reason that names the first problem found.
  *
  * Limits: single-segment frames, untagged Ethernet, outer IPv4 without
  * options or fragments (GTP-U peers do not send those in practice; they are

@@ -85,6 +85,11 @@ def case_eal_precedence(gg, tmp):
     check("net_null_x,no-rx=1" in args and not any("net_pcap_n3" in a for a in args),
           "--n3 not applied: %s" % args)
     check(any(a.startswith("net_pcap_n6") for a in args), "N6 device lost: %s" % args)
+    # "--opt=value" on the command line overrides "--opt value" in the file.
+    rc, out, err = run([gg, "--file-prefix=other", "--", "--check-config"])
+    args = eal_line(out)
+    check("gardengate" not in args and "--file-prefix=other" in args,
+          "--file-prefix=other did not override: %s" % args)
     # A PCI device replaces --no-pci and is passed with -a.
     rc, out, err = run([gg, "--", "--check-config", "--n3", "0000:03:00.0"])
     args = eal_line(out)
