@@ -177,6 +177,34 @@ def case_bad_port(gg, tmp):
     check(rc != 0 and "need 5 lcores" in err, "4 workers on 2 lcores: %d %s" % (rc, err))
 
 
+def case_two_workers(gg, tmp):
+    """Two workers on 2 CPUs (3 lcores: --lcores maps two onto one CPU),
+    each with its own RX/TX queue pair on both ports, fed the demo traffic:
+    every worker handles its queue's copy, totals are twice one worker's."""
+    subprocess.run(["/usr/bin/python3", "scripts/gen-demo-traffic.py", tmp],
+                   check=True, capture_output=True)
+    def dev(name, port):
+        inp = os.path.join(tmp, port + "-in.pcap")
+        return "%s,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s" % (
+            name, inp, inp, os.path.join(tmp, port + "-out0.pcap"),
+            os.path.join(tmp, port + "-out1.pcap"))
+    stats = os.path.join(tmp, "two.json")
+    rc, out, err = run([gg, "--no-huge", "--no-pci", "-m", "512", "--lcores", "0@0,1@1,2@1",
+                        "--file-prefix", "gg-app-two-%d" % os.getpid(), "--",
+                        "--workers", "2", "--n3", dev("net_pcap_n3", "n3"),
+                        "--n6", dev("net_pcap_n6", "n6"), "--idle-exit", "0.5",
+                        "--stats-file", stats])
+    check(rc == 0, "two workers: exit %d: %s" % (rc, err[-2000:]))
+    st = json.load(open(stats))
+    ws = st["workers"]
+    check(len(ws) == 2 and {w["lcore"] for w in ws} == {1, 2}, "workers: %s" % ws)
+    for w in ws:
+        check(w["rx_n3"] == 111 and w["rx_n6"] == 103, "uneven queues: %s" % ws)
+    c = st["counters"]
+    check(c["ul_decap"] == 2 * 105 and c["dl_encap"] == 2 * 101,
+          "totals: decap %d encap %d" % (c["ul_decap"], c["dl_encap"]))
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
