@@ -19,26 +19,18 @@
 #include "gg_gtpu.h"
 #include "pipeline_private.h"
 
-static enum gg_drop
-encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+enum gg_drop
+gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_session *s, uint16_t l3_off, uint16_t tlen,
 		const struct rte_ether_addr *n3_dst)
 {
 	const struct gg_port *n3 = &w->dp->n3;
-	struct gg_session *s = meta->sess;
-	struct rte_ipv4_hdr *inner, *ip;
+	const struct rte_ipv4_hdr *inner;
+	struct rte_ipv4_hdr *ip;
 	struct rte_ether_hdr *eth;
 	struct rte_udp_hdr *udp;
-	enum gg_session_state state;
-	uint16_t tlen = meta->inner_len;
 	unsigned int gtp_len;
 	int with_qfi;
-
-	if (unlikely(s == NULL))
-		return GG_DROP_dl_no_session;
-	state = gg_session_state(s);
-	if (unlikely(state != GG_SESSION_FULL))
-		return state == GG_SESSION_BLOCKED ? GG_DROP_session_blocked :
-				GG_DROP_limited_unclassified;
 
 	with_qfi = s->flags & GG_SESSION_F_QFI;
 	gtp_len = gg_gtpu_gpdu_hdr_len(with_qfi);
@@ -46,13 +38,14 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return GG_DROP_dl_too_big;
 	if (unlikely(n3_dst == NULL))
 		return GG_DROP_no_neighbor;
-	inner = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
-	if (unlikely(gg_ipv4_ttl_dec(inner) != 0))
-		return GG_DROP_ttl_expired;
+	inner = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, l3_off);
 
-	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - meta->l3_off - tlen);
+	/* Cut padding after the packet, and anything before it beyond the
+	 * room the new headers need. */
+	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - l3_off - tlen);
+	rte_pktmbuf_adj(m, l3_off);
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m,
-			sizeof(*ip) + sizeof(*udp) + gtp_len);
+			sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + gtp_len);
 	if (unlikely(eth == NULL))
 		return GG_DROP_no_room;
 	rte_ether_addr_copy(n3_dst, &eth->dst_addr);
@@ -82,11 +75,34 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	udp->dgram_cksum = 0;
 
 	gg_gtpu_write_gpdu_hdr(udp + 1, s->dl_teid, tlen, with_qfi, s->qfi);
-
 	w->sess_ctr[s->id].dl_pkts++;
 	w->sess_ctr[s->id].dl_bytes += tlen;
+	return GG_DROP_NONE;
+}
+
+static enum gg_drop
+encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		const struct rte_ether_addr *n3_dst)
+{
+	struct gg_session *s = meta->sess;
+	enum gg_session_state state;
+	struct rte_ipv4_hdr *inner;
+	enum gg_drop d;
+
+	if (unlikely(s == NULL))
+		return GG_DROP_dl_no_session;
+	state = gg_session_state(s);
+	if (unlikely(state != GG_SESSION_FULL))
+		return state == GG_SESSION_BLOCKED ? GG_DROP_session_blocked :
+				GG_DROP_limited_unclassified;
+	inner = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
+	if (unlikely(gg_ipv4_ttl_dec(inner) != 0))
+		return GG_DROP_ttl_expired;
+	d = gg_encap_to_gnb(w, m, s, meta->l3_off, meta->inner_len, n3_dst);
+	if (d != GG_DROP_NONE)
+		return d;
 	w->ctr.ev[GG_EV_dl_encap]++;
-	w->ctr.ev[GG_EV_dl_encap_bytes] += tlen;
+	w->ctr.ev[GG_EV_dl_encap_bytes] += meta->inner_len;
 	meta->action = GG_ACT_TX_N3;
 	return GG_DROP_NONE;
 }

@@ -91,6 +91,16 @@ void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
+/*
+ * Tunnel the IPv4 packet of @p tlen octets at @p l3_off of @p m to the
+ * session's gNB (downlink_encap.c): outer headers are prepended in place.
+ * Used for downlink traffic and for replies the data plane makes to a UE.
+ * Counts the session's downlink counters; the caller counts the event.
+ */
+enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_session *s, uint16_t l3_off, uint16_t tlen,
+		const struct rte_ether_addr *n3_dst);
+
 /* GTP-U messages built in place of the packet that asked for them. */
 int gg_reply_echo(struct gg_worker *w, struct rte_mbuf *m,
 		const struct gg_meta *meta);
