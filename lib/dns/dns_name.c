@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DNS names (RFC 1035 3.1, 4.1.4): reading a possibly compressed name out
+ * of a message into its plain lowercase wire form, turning that into text,
+ * and the status names every parser reports with.
+ *
+ * Check order at each length octet, chosen so that each hostile shape gets
+ * one predictable status: past the end (TRUNCATED), then the label type,
+ * then for a pointer its second octet (TRUNCATED), its range, its
+ * direction and the jump count; for a label the 255-octet limit before the
+ * bounds of its content, so an overlong name is NAME_TOO_LONG however much
+ * of it arrived.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+
+#include "gg_dns.h"
+#include "dns_private.h"
+
+enum gg_dns_status
+dns_name_read(const uint8_t *msg, size_t len, size_t off, int backward_only,
+		uint8_t *wire, size_t *wire_len, size_t *next)
+{
+	size_t pos = off;
+	size_t n = 0;
+	size_t end = 0;
+	unsigned int jumps = 0;
+
+	for (;;) {
+		uint8_t c;
+
+		if (unlikely(pos >= len))
+			return GG_DNS_TRUNCATED;
+		c = msg[pos];
+
+		if (c == 0) {
+			wire[n++] = 0;
+			if (end == 0)
+				end = pos + 1;
+			break;
+		}
+
+		if ((c & DNS_LABEL_TYPE_MASK) == DNS_LABEL_POINTER) {
+			size_t target;
+
+			if (unlikely(pos + 1 >= len))
+				return GG_DNS_TRUNCATED;
+			target = ((size_t)(c & ~DNS_LABEL_TYPE_MASK) << 8) |
+					msg[pos + 1];
+			if (unlikely(target < GG_DNS_HDR_LEN || target >= len))
+				return GG_DNS_POINTER_OUT_OF_RANGE;
+			if (unlikely(backward_only && target >= pos))
+				return GG_DNS_POINTER_FORWARD;
+			if (unlikely(++jumps > GG_DNS_MAX_JUMPS))
+				return GG_DNS_POINTER_LOOP;
+			if (end == 0)
+				end = pos + 2;
+			pos = target;
+			continue;
+		}
+
+		if (unlikely(c & DNS_LABEL_TYPE_MASK))
+			return GG_DNS_BAD_LABEL_TYPE;
+		/* This label, and at least the root octet after it. */
+		if (unlikely(n + 1 + c + 1 > GG_DNS_NAME_WIRE_MAX))
+			return GG_DNS_NAME_TOO_LONG;
+		if (unlikely(c >= len - pos))
+			return GG_DNS_TRUNCATED;
+
+		wire[n++] = c;
+		for (size_t i = 1; i <= c; i++) {
+			uint8_t ch = msg[pos + i];
+
+			/* ASCII only: DNS case folding stops there (RFC 4343). */
+			if (ch >= 'A' && ch <= 'Z')
+				ch += 'a' - 'A';
+			wire[n++] = ch;
+		}
+		pos += 1 + (size_t)c;
+	}
+
+	*wire_len = n;
+	*next = end;
+	return GG_DNS_OK;
+}
+
+enum gg_dns_status
+dns_name_text(const uint8_t *wire, size_t wire_len, char *text,
+		uint16_t *text_len)
+{
+	size_t i = 0;
+	size_t t = 0;
+
+	/* wire_len <= 255 keeps t <= 253: each label costs its dot instead of its length octet. */
+	while (i < wire_len && wire[i] != 0) {
+		uint8_t c = wire[i];
+
+		if (t != 0)
+			text[t++] = '.';
+		for (size_t k = 1; k <= c; k++) {
+			uint8_t ch = wire[i + k];
+
+			if (unlikely(ch <= ' ' || ch >= 0x7f || ch == '.'))
+				return GG_DNS_BAD_NAME_CHAR;
+			text[t++] = (char)ch;
+		}
+		i += 1 + (size_t)c;
+	}
+	text[t] = '\0';
+	*text_len = (uint16_t)t;
+	return GG_DNS_OK;
+}
+
+#define STATUS_NAME_(suffix, name, help) [GG_DNS_##suffix] = name,
+#define STATUS_HELP_(suffix, name, help) [GG_DNS_##suffix] = help,
+
+const char *
+gg_dns_status_name(enum gg_dns_status st)
+{
+	static const char *const names[] = {
+		GG_DNS_STATUS_LIST(STATUS_NAME_)
+	};
+
+	if ((unsigned int)st >= GG_DNS_STATUS_COUNT)
+		return "unknown";
+	return names[st];
+}
+
+const char *
+gg_dns_status_help(enum gg_dns_status st)
+{
+	static const char *const help[] = {
+		GG_DNS_STATUS_LIST(STATUS_HELP_)
+	};
+
+	if ((unsigned int)st >= GG_DNS_STATUS_COUNT)
+		return "unknown status";
+	return help[st];
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/dns internals shared by its files: unaligned big-endian loads and
+ * stores, and the name reader every parser goes through.
+ */
+#ifndef DNS_PRIVATE_H
+#define DNS_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "gg_dns.h"
+
+/* TYPE, CLASS, TTL, RDLENGTH after a record's owner name. */
+#define DNS_RR_FIXED_LEN 10
+/* QTYPE, QCLASS after the question name. */
+#define DNS_Q_FIXED_LEN 4
+
+/* A length octet: 00 label, 11 pointer, 01 and 10 reserved. */
+#define DNS_LABEL_TYPE_MASK 0xc0
+#define DNS_LABEL_POINTER 0xc0
+
+static inline uint16_t
+dns_load16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_16(v);
+}
+
+static inline uint32_t
+dns_load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_32(v);
+}
+
+static inline void
+dns_store16(uint8_t *p, uint16_t v)
+{
+	v = rte_cpu_to_be_16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void
+dns_store32(uint8_t *p, uint32_t v)
+{
+	v = rte_cpu_to_be_32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * Read the name stored at off in msg (len octets), following pointers.
+ * wire receives the name uncompressed, in lowercase, root octet included
+ * (*wire_len octets, at most GG_DNS_NAME_WIRE_MAX); *next is the offset
+ * just past the name where it is stored (after its first pointer, or after
+ * its root octet). With backward_only, a pointer must point before itself.
+ * Work is bounded by 255 octets copied and GG_DNS_MAX_JUMPS pointers.
+ */
+enum gg_dns_status dns_name_read(const uint8_t *msg, size_t len, size_t off,
+		int backward_only, uint8_t *wire, size_t *wire_len,
+		size_t *next);
+
+/*
+ * Write the dotted text of an uncompressed wire name (as dns_name_read()
+ * gives it) into text (GG_DNS_NAME_TEXT_MAX + 1 octets), NUL-terminated.
+ * Refuses labels that would not read back as the same name.
+ */
+enum gg_dns_status dns_name_text(const uint8_t *wire, size_t wire_len,
+		char *text, uint16_t *text_len);
+
+#endif /* DNS_PRIVATE_H */
