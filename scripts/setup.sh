@@ -10,7 +10,7 @@ build-essential meson ninja-build pkg-config
 libdpdk-dev dpdk dpdk-dev dpdk-doc libnuma-dev libpcap-dev
 libconfig-dev libjansson-dev libhiredis-dev libssl-dev libcunit1-dev
 libnghttp2-dev libcurl4-openssl-dev libmicrohttpd-dev
-python3 python3-scapy tshark redis-server curl valgrind
+openssl python3 python3-scapy tshark redis-server curl valgrind
 "
 
 missing=""
