@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-segment work: validate the IPv4/TCP headers, decide what the
+ * segment is (state machine in gg_http.h), and write the reply over it.
+ *
+ * Everything read from the incoming segment is copied into a struct seg
+ * (or, for the 302, a stack buffer) before the first octet of the reply is
+ * written, because the reply starts at the same address and its TCP header
+ * lands where the incoming IP options or TCP options were. Nothing is
+ * written unless a reply is sent.
+ */
+
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_common.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "gg_http.h"
+#include "http_private.h"
+
+#define IP_HDR_LEN 20
+#define TCP_HDR_LEN 20
+#define MSS_OPT_LEN 4
+#define TCP_OPT_EOL 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_MSS 2
+#define REPLY_TTL 64
+#define REPLY_WINDOW 65535
+#define FRAG_BITS (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)
+#define ECN_MASK 0x03
+
+/* Flags that decide what a segment is; CWR, ECE and URG play no part. */
+#define F_FIN RTE_TCP_FIN_FLAG
+#define F_SYN RTE_TCP_SYN_FLAG
+#define F_RST RTE_TCP_RST_FLAG
+#define F_PSH RTE_TCP_PSH_FLAG
+#define F_ACK RTE_TCP_ACK_FLAG
+
+/* parse_segment() found nothing wrong. */
+#define SEG_OK GG_HTTP_VERDICT_MAX
+
+/* The 302 around its Location value and padding; 97 octets in all. */
+static const char reply_head[] = "HTTP/1.1 302 Found\r\nLocation: ";
+static const char reply_mid[] = "\r\nCache-Control: no-store";
+static const char reply_tail[] =
+	"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+#define HEAD_LEN (sizeof(reply_head) - 1)
+#define MID_LEN (sizeof(reply_mid) - 1)
+#define TAIL_LEN (sizeof(reply_tail) - 1)
+
+/* What the reply needs from the segment; addresses and ports as on the wire. */
+struct seg {
+	uint32_t saddr;
+	uint32_t daddr;
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+	const uint8_t *opt;
+	const uint8_t *payload;
+	uint16_t opt_len;
+	uint16_t plen;
+	uint8_t flags;
+	uint8_t tos;
+};
+
+/* One's complement sum of the TCP pseudo-header (RFC 9293 3.1). */
+static inline uint32_t
+pseudo_sum(uint32_t saddr, uint32_t daddr, uint16_t tcp_len)
+{
+	uint8_t ph[12];
+
+	memcpy(ph, &saddr, 4);
+	memcpy(ph + 4, &daddr, 4);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	http_store_be16(ph + 10, tcp_len);
+	return __rte_raw_cksum(ph, sizeof(ph), 0);
+}
+
+/*
+ * Header checks, cheapest first, then both checksums. Costs one pass over
+ * the segment for the TCP checksum; nothing is written.
+ */
+static enum gg_http_verdict
+parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
+{
+	uint32_t ihl, tot, doff, tcp_len, sum;
+	const uint8_t *tcp;
+
+	if (unlikely(len < IP_HDR_LEN + TCP_HDR_LEN || room < len))
+		return GG_HTTP_MALFORMED;
+	ihl = (ip[0] & 0x0fu) * 4u;
+	tot = http_load_be16(ip + 2);
+	if (unlikely((ip[0] >> 4) != 4 || ihl < IP_HDR_LEN ||
+			tot < ihl + TCP_HDR_LEN || tot > len ||
+			ip[9] != IPPROTO_TCP ||
+			(http_load_be16(ip + 6) & FRAG_BITS) != 0))
+		return GG_HTTP_MALFORMED;
+	tcp = ip + ihl;
+	tcp_len = tot - ihl;
+	doff = (tcp[12] >> 4) * 4u;
+	if (unlikely(doff < TCP_HDR_LEN || doff > tcp_len))
+		return GG_HTTP_MALFORMED;
+
+	memcpy(&s->saddr, ip + 12, 4);
+	memcpy(&s->daddr, ip + 16, 4);
+	if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff))
+		return GG_HTTP_BAD_CHECKSUM;
+	sum = __rte_raw_cksum(tcp, tcp_len,
+			pseudo_sum(s->saddr, s->daddr, (uint16_t)tcp_len));
+	if (unlikely(__rte_raw_cksum_reduce(sum) != 0xffff))
+		return GG_HTTP_BAD_CHECKSUM;
+
+	memcpy(&s->sport, tcp, 2);
+	memcpy(&s->dport, tcp + 2, 2);
+	s->seq = http_load_be32(tcp + 4);
+	s->ack = http_load_be32(tcp + 8);
+	s->flags = tcp[13] & (F_FIN | F_SYN | F_RST | F_PSH | F_ACK);
+	s->tos = ip[1];
+	s->opt = tcp + TCP_HDR_LEN;
+	s->opt_len = (uint16_t)(doff - TCP_HDR_LEN);
+	s->payload = tcp + doff;
+	s->plen = (uint16_t)(tcp_len - doff);
+	return SEG_OK;
+}
+
+/*
+ * The MSS option of a SYN: 1 and *mss when present (the first one wins),
+ * 0 when absent, -1 when the option list is malformed (a length below 2 or
+ * past the header, an MSS option not 4 octets long). Other options are
+ * stepped over: we offer none of them, so they are simply not agreed.
+ */
+static int
+syn_mss(const uint8_t *o, uint16_t n, uint16_t *mss)
+{
+	uint16_t i = 0;
+	int found = 0;
+
+	while (i < n) {
+		uint8_t kind = o[i];
+		uint8_t l;
+
+		if (kind == TCP_OPT_EOL)
+			break;
+		if (kind == TCP_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (n - i < 2)
+			return -1;
+		l = o[i + 1];
+		if (l < 2 || l > n - i)
+			return -1;
+		if (kind == TCP_OPT_MSS) {
+			if (l != MSS_OPT_LEN)
+				return -1;
+			if (!found) {
+				*mss = http_load_be16(o + i + 2);
+				found = 1;
+			}
+		}
+		i += l;
+	}
+	return found;
+}
+
+/*
+ * Write the reply over the segment: a 20-octet IPv4 header, the TCP header
+ * (with an MSS option when mss_opt is not 0) and the payload. Returns the
+ * reply's length. The caller checked room.
+ */
+static uint16_t
+write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
+		uint8_t flags, uint16_t window, uint16_t mss_opt,
+		const char *payload, uint16_t plen)
+{
+	uint8_t *tcp = ip + IP_HDR_LEN;
+	uint16_t thl = TCP_HDR_LEN + (mss_opt != 0 ? MSS_OPT_LEN : 0);
+	uint16_t tcp_len = thl + plen;
+	uint16_t tot = IP_HDR_LEN + tcp_len;
+	uint16_t csum;
+	uint32_t sum;
+
+	ip[0] = 0x45;
+	ip[1] = (uint8_t)(s->tos & ~ECN_MASK); /* keep DSCP; we do not do ECN */
+	http_store_be16(ip + 2, tot);
+	http_store_be16(ip + 4, 0);
+	http_store_be16(ip + 6, RTE_IPV4_HDR_DF_FLAG);
+	ip[8] = REPLY_TTL;
+	ip[9] = IPPROTO_TCP;
+	memset(ip + 10, 0, 2);
+	memcpy(ip + 12, &s->daddr, 4);
+	memcpy(ip + 16, &s->saddr, 4);
+	csum = (uint16_t)~rte_raw_cksum(ip, IP_HDR_LEN);
+	memcpy(ip + 10, &csum, 2);
+
+	memcpy(tcp, &s->dport, 2);
+	memcpy(tcp + 2, &s->sport, 2);
+	http_store_be32(tcp + 4, seq);
+	http_store_be32(tcp + 8, ack);
+	tcp[12] = (uint8_t)((thl / 4) << 4);
+	tcp[13] = flags;
+	http_store_be16(tcp + 14, window);
+	memset(tcp + 16, 0, 4); /* checksum, urgent pointer */
+	if (mss_opt != 0) {
+		tcp[20] = TCP_OPT_MSS;
+		tcp[21] = MSS_OPT_LEN;
+		http_store_be16(tcp + 22, mss_opt);
+	}
+	if (plen != 0)
+		memcpy(tcp + thl, payload, plen);
+	sum = __rte_raw_cksum(tcp, tcp_len,
+			pseudo_sum(s->daddr, s->saddr, tcp_len));
+	csum = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	memcpy(tcp + 16, &csum, 2);
+	return tot;
+}
+
+/* RFC 9293 3.10.7.1: the RST a closed port sends in answer to s. */
+static enum gg_http_verdict
+reply_rst(uint8_t *ip, uint16_t *len, const struct seg *s,
+		enum gg_http_verdict v)
+{
+	uint32_t seg_len;
+
+	if (s->flags & F_ACK) {
+		*len = write_reply(ip, s, s->ack, 0, F_RST, 0, 0, NULL, 0);
+	} else {
+		seg_len = s->plen + !!(s->flags & F_SYN) + !!(s->flags & F_FIN);
+		*len = write_reply(ip, s, 0, s->seq + seg_len, F_RST | F_ACK,
+				0, 0, NULL, 0);
+	}
+	return v;
+}
+
+static enum gg_http_verdict
+handle_syn(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
+		uint16_t room, uint64_t now_s, const struct seg *s)
+{
+	uint16_t mss = GG_HTTP_DEFAULT_MSS;
+	uint32_t cookie;
+	int r;
+
+	r = syn_mss(s->opt, s->opt_len, &mss);
+	if (unlikely(r < 0))
+		return GG_HTTP_MALFORMED;
+	if (mss == 0) /* nonsense; read as no option, like Linux */
+		mss = GG_HTTP_DEFAULT_MSS;
+	mss = RTE_MIN(mss, cfg->mss);
+	if (unlikely(room < IP_HDR_LEN + TCP_HDR_LEN + MSS_OPT_LEN))
+		return reply_rst(ip, len, s, GG_HTTP_RST_TOO_BIG);
+
+	cookie = gg_syncookie_make(cfg, s->saddr, s->daddr, s->sport, s->dport,
+			s->seq, mss, now_s);
+	*len = write_reply(ip, s, cookie, s->seq + 1, F_SYN | F_ACK,
+			REPLY_WINDOW, mss, NULL, 0);
+	return GG_HTTP_SYNACK;
+}
+
+/* Dotted-quad text of a network-order address; returns its length (7-15). */
+static size_t
+ipv4_text(uint32_t addr, uint8_t *out)
+{
+	const uint8_t *b = (const uint8_t *)&addr;
+	size_t o = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int v = b[i];
+
+		if (i > 0)
+			out[o++] = '.';
+		if (v >= 100)
+			out[o++] = (uint8_t)('0' + v / 100);
+		if (v >= 10)
+			out[o++] = (uint8_t)('0' + v / 10 % 10);
+		out[o++] = (uint8_t)('0' + v % 10);
+	}
+	return o;
+}
+
+/*
+ * Build the 302 for the request in s into body; returns its length, 0
+ * when it does not fit avail. The padding makes the client's closing ACK
+ * carry the close tag (see gg_http.h).
+ */
+static size_t
+build_302(const struct gg_http_redirect *cfg, const struct seg *s,
+		const struct gg_http_request *req, enum gg_http_req_status st,
+		uint32_t client_next, size_t avail, char *body)
+{
+	static const uint8_t slash = '/';
+	const uint8_t *host = NULL, *target = NULL;
+	size_t host_len = 0, target_len = 0, loc, o, pad;
+	uint8_t addr_text[16];
+	uint32_t tag;
+
+	if (avail < GG_HTTP_REPLY_FIXED_LEN + GG_HTTP_PAD_MAX)
+		return 0;
+	if (st == GG_HTTP_REQ_COMPLETE) {
+		target = req->target;
+		target_len = req->target_len;
+		if (!req->absolute) {
+			if (req->host != NULL) {
+				host = req->host;
+				host_len = req->host_len;
+			} else {
+				host = addr_text;
+				host_len = ipv4_text(s->daddr, addr_text);
+			}
+			/* authority-form and "*": the site's root is the best guess */
+			if (target[0] != '/') {
+				target = &slash;
+				target_len = 1;
+			}
+		}
+	}
+	memcpy(body, reply_head, HEAD_LEN);
+	loc = gg_http_location(cfg, host, host_len, target, target_len,
+			body + HEAD_LEN, avail - GG_HTTP_REPLY_FIXED_LEN -
+			GG_HTTP_PAD_MAX);
+	if (loc == 0)
+		return 0;
+	o = HEAD_LEN + loc;
+	memcpy(body + o, reply_mid, MID_LEN);
+	o += MID_LEN;
+
+	/* Our data starts at s->ack; the client's FIN will ack end + FIN. */
+	tag = http_close_tag(cfg, s->saddr, s->daddr, s->sport, s->dport,
+			client_next);
+	pad = (tag - (s->ack + (uint32_t)(o + TAIL_LEN) + 1)) & HTTP_TAG_MASK;
+	memset(body + o, ' ', pad);
+	o += pad;
+	memcpy(body + o, reply_tail, TAIL_LEN);
+	return o + TAIL_LEN;
+}
+
+static enum gg_http_verdict
+handle_data(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
+		uint16_t room, uint64_t now_s, const struct seg *s)
+{
+	char body[GG_HTTP_PAYLOAD_MAX];
+	struct gg_http_request req;
+	enum gg_http_req_status st;
+	uint32_t client_next;
+	uint16_t mss;
+	size_t avail, n;
+
+	if (gg_syncookie_check(cfg, s->saddr, s->daddr, s->sport, s->dport,
+			s->seq - 1, s->ack - 1, now_s, &mss) != 0)
+		return reply_rst(ip, len, s, GG_HTTP_RST_COOKIE);
+	st = gg_http_parse_request(s->payload, s->plen, &req);
+	if (st == GG_HTTP_REQ_INVALID)
+		return reply_rst(ip, len, s, GG_HTTP_RST_NOT_HTTP);
+
+	/* The client said how much it takes in one segment; so does room. */
+	avail = RTE_MIN((size_t)mss, (size_t)room - IP_HDR_LEN - TCP_HDR_LEN);
+	client_next = s->seq + s->plen + !!(s->flags & F_FIN);
+	n = build_302(cfg, s, &req, st, client_next, avail, body);
+	if (n == 0)
+		return reply_rst(ip, len, s, GG_HTTP_RST_TOO_BIG);
+	*len = write_reply(ip, s, s->ack, client_next, F_ACK | F_PSH | F_FIN,
+			REPLY_WINDOW, 0, body, (uint16_t)n);
+	return GG_HTTP_REDIRECT;
+}
+
+/* A FIN with no data: the close after our 302, or something to refuse. */
+static enum gg_http_verdict
+handle_fin(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
+		uint64_t now_s, const struct seg *s)
+{
+	uint16_t mss;
+
+	/* Closing right after the handshake: there is nothing to finish. */
+	if (gg_syncookie_check(cfg, s->saddr, s->daddr, s->sport, s->dport,
+			s->seq - 1, s->ack - 1, now_s, &mss) == 0)
+		return reply_rst(ip, len, s, GG_HTTP_RST_UNEXPECTED);
+	if (http_close_tag(cfg, s->saddr, s->daddr, s->sport, s->dport,
+			s->seq) != (s->ack & HTTP_TAG_MASK))
+		return reply_rst(ip, len, s, GG_HTTP_RST_UNEXPECTED);
+	*len = write_reply(ip, s, s->ack, s->seq + 1, F_ACK, REPLY_WINDOW, 0,
+			NULL, 0);
+	return GG_HTTP_ACK;
+}
+
+enum gg_http_verdict
+gg_http_handle(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
+		uint16_t room, uint64_t now_s)
+{
+	enum gg_http_verdict v;
+	struct seg s;
+
+	v = parse_segment(ip, *len, room, &s);
+	if (unlikely(v != SEG_OK))
+		return v;
+	if (unlikely(s.flags & F_RST))
+		return GG_HTTP_ABSORB_RST;
+	if (s.flags & F_SYN) {
+		if (unlikely(s.flags & F_ACK))
+			return reply_rst(ip, len, &s, GG_HTTP_RST_UNEXPECTED);
+		if (unlikely(s.flags & F_FIN))
+			return GG_HTTP_MALFORMED;
+		return handle_syn(cfg, ip, len, room, now_s, &s);
+	}
+	if (unlikely(!(s.flags & F_ACK)))
+		return GG_HTTP_MALFORMED;
+	if (s.plen != 0)
+		return handle_data(cfg, ip, len, room, now_s, &s);
+	if (s.flags & F_FIN)
+		return handle_fin(cfg, ip, len, now_s, &s);
+	return GG_HTTP_ABSORB_ACK;
+}
+
+enum gg_http_verdict
+gg_tcp_rst(uint8_t *ip, uint16_t *len, uint16_t room)
+{
+	enum gg_http_verdict v;
+	struct seg s;
+
+	v = parse_segment(ip, *len, room, &s);
+	if (unlikely(v != SEG_OK))
+		return v;
+	if (s.flags & F_RST)
+		return GG_HTTP_ABSORB_RST;
+	return reply_rst(ip, len, &s, GG_HTTP_RST_REFUSED);
+}
+
+const char *
+gg_http_verdict_name(enum gg_http_verdict v)
+{
+	static const char *const names[GG_HTTP_VERDICT_MAX] = {
+		[GG_HTTP_SYNACK] = "synack",
+		[GG_HTTP_REDIRECT] = "redirect",
+		[GG_HTTP_ACK] = "ack",
+		[GG_HTTP_RST_COOKIE] = "rst_cookie",
+		[GG_HTTP_RST_NOT_HTTP] = "rst_not_http",
+		[GG_HTTP_RST_TOO_BIG] = "rst_too_big",
+		[GG_HTTP_RST_UNEXPECTED] = "rst_unexpected",
+		[GG_HTTP_RST_REFUSED] = "rst_refused",
+		[GG_HTTP_ABSORB_ACK] = "absorb_ack",
+		[GG_HTTP_ABSORB_RST] = "absorb_rst",
+		[GG_HTTP_BAD_CHECKSUM] = "bad_checksum",
+		[GG_HTTP_MALFORMED] = "malformed",
+	};
+
+	if ((unsigned int)v >= GG_HTTP_VERDICT_MAX)
+		return "unknown";
+	return names[v];
+}
+
+_Static_assert(HEAD_LEN + MID_LEN + TAIL_LEN == GG_HTTP_REPLY_FIXED_LEN,
+		"GG_HTTP_REPLY_FIXED_LEN out of step with the reply text");
+_Static_assert(GG_HTTP_TEMPLATE_MAX + GG_HTTP_REPLY_FIXED_LEN +
+		GG_HTTP_PAD_MAX <= GG_HTTP_DEFAULT_MSS,
+		"the reply without {url} must fit the smallest MSS");
