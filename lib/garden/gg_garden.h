@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Walled garden: what a LIMITED session may reach.
+ *
+ * Three kinds of entries, all changed at run time by one writer while the
+ * workers keep classifying, without a lock and without pausing them:
+ *  - static IPv4 prefix rules: prefix/depth, optionally restricted to a
+ *    protocol and, for TCP and UDP, a destination port range;
+ *  - domain names: a name matches itself and every subdomain of it;
+ *  - learned addresses: (scope, IPv4) pairs learned from DNS answers for
+ *    garden names, each valid until an expiry second.
+ *
+ * Prefix matching: the LONGEST matching prefix decides, alone. A more
+ * specific prefix shadows a broader one completely: with 203.0.113.0/24
+ * "tcp 443" and 203.0.113.7/32 "udp 53", TCP 443 to 203.0.113.7 does NOT
+ * match (the /32's rules decide and accept only UDP 53). Repeat the broader
+ * rule on the specific prefix when both should apply. A packet matches a
+ * prefix when any of that prefix's rules (at most
+ * GG_GARDEN_RULES_PER_PREFIX) accepts its protocol and port.
+ *
+ * The portal's own addresses are ordinary entries:
+ * gg_garden_add_prefix(g, portal_ipv4_be, 32, 0, 0, 65535) puts everything
+ * to and from the portal in the garden; nothing else is special about it.
+ *
+ * Learned addresses: scope is a session id (the address is reachable by that
+ * session only) or GG_GARDEN_SCOPE_GLOBAL (by every session); the caller
+ * picks by policy. A worker checks (scope, ip) then (GLOBAL, ip). A learned
+ * address accepts every protocol and port (a DNS answer says nothing about
+ * them); restrict with static rules where that matters.
+ *
+ * Time: every function that needs the time takes @p now_s, seconds of one
+ * monotonic clock shared by the control lcore and the workers; use
+ * gg_garden_clock_s() (TSC-based, no syscall) so that learn, expire and
+ * match agree. An entry is valid while now_s < expiry: a worker treats an
+ * entry past its expiry as absent even before gg_garden_expire() removes
+ * it, so expiry is exact to the second whatever the control lcore's load.
+ *
+ * Locking rules:
+ *  - one writer: every function marked "control" must be called by one
+ *    thread only (the control lcore), never concurrently with itself;
+ *  - many readers: the "worker" functions may run on any thread registered
+ *    as a reader of the create-time QSBR variable, at the same time as the
+ *    writer, with no lock; readers must report quiescent states
+ *    (rte_rcu_qsbr_quiescent) regularly, or the writer's deleted
+ *    resources are never reclaimed and adds end in -EAGAIN;
+ *  - worker functions do no allocation, lock, syscall or logging;
+ *  - "any" functions may be called from any thread.
+ *
+ * Return codes of control functions: 0 (or a documented non-negative
+ * value) on success, a negative errno otherwise. -EAGAIN always means
+ * "every spare resource waits for the readers' grace period; retry once
+ * the readers have reported a quiescent state".
+ *
+ * Memory, allocated at create: a fixed 64 MiB (rte_lpm's tbl24) per
+ * garden, plus per unit of capacity about 1.3 KiB per rule (one 1 KiB tbl8
+ * group reserved per rule, for the worst case where every prefix is longer
+ * than /24), 0.4 KiB per name (a 256-byte slot and the hash), 128 bytes
+ * per learned entry (hash, shadow and heap; rte_hash rounds buckets to a
+ * power of two, so 100-130 bytes depending on max_learned). test_garden
+ * prints the measured values.
+ */
+#ifndef GG_GARDEN_H
+#define GG_GARDEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_cycles.h>
+
+struct rte_rcu_qsbr;
+struct gg_garden;
+
+/** Scope of a learned address usable by every session. */
+#define GG_GARDEN_SCOPE_GLOBAL UINT32_MAX
+
+/** Rules that may share one prefix. */
+#define GG_GARDEN_RULES_PER_PREFIX 8
+
+/** Longest garden name, without a trailing dot (RFC 1035 text form). */
+#define GG_GARDEN_NAME_MAX 253
+
+/** Longest garden object name (gg_garden_params.name). */
+#define GG_GARDEN_OBJ_NAME_MAX 16
+
+/** Largest max_rules accepted by gg_garden_create(). */
+#define GG_GARDEN_MAX_RULES (1u << 16)
+
+/** Largest max_names / max_learned accepted by gg_garden_create(). */
+#define GG_GARDEN_MAX_ENTRIES (1u << 24)
+
+/** Largest n of gg_garden_match_ip_bulk(). */
+#define GG_GARDEN_BULK_MAX 64
+
+/** Expiry entries gg_garden_expire() removes per call when told 0. */
+#define GG_GARDEN_EXPIRE_BATCH 256
+
+/** IP protocol numbers a rule may name (0: any protocol). */
+#define GG_GARDEN_PROTO_ANY 0
+#define GG_GARDEN_PROTO_ICMP 1
+#define GG_GARDEN_PROTO_TCP 6
+#define GG_GARDEN_PROTO_UDP 17
+
+struct gg_garden_params {
+	const char *name;	/**< unique, 1..GG_GARDEN_OBJ_NAME_MAX chars */
+	uint32_t max_rules;	/**< prefix rules, 1..GG_GARDEN_MAX_RULES */
+	uint32_t max_names;	/**< names, 1..GG_GARDEN_MAX_ENTRIES */
+	/** Learned entries, 1..GG_GARDEN_MAX_ENTRIES. */
+	uint32_t max_learned;
+	uint32_t min_ttl;	/**< seconds, >= 1: shorter TTLs are raised */
+	uint32_t max_ttl;	/**< seconds, >= min_ttl: longer are lowered */
+	/**
+	 * What gg_garden_learn() does when max_learned entries are in the
+	 * table and none has expired: false (default) evicts the entry that
+	 * expires first and returns GG_GARDEN_LEARN_EVICTED; true refuses
+	 * the new entry with -ENOSPC.
+	 */
+	bool refuse_when_full;
+	int socket_id;		/**< NUMA socket, or SOCKET_ID_ANY */
+	struct rte_rcu_qsbr *qsv;	/**< the workers' QSBR variable */
+};
+
+/** One static rule (what gg_garden_parse_rule() fills). */
+struct gg_garden_rule {
+	uint32_t ipv4_be;	/**< prefix, network order, host bits zero */
+	uint8_t depth;		/**< 1..32 */
+	uint8_t proto;		/**< 0 (any) or an IP protocol number */
+	uint16_t port_lo;	/**< TCP/UDP only; 0 for every other proto */
+	uint16_t port_hi;	/**< TCP/UDP only; 65535 for every other proto */
+};
+
+/** Non-negative results of gg_garden_learn(). */
+enum gg_garden_learn_result {
+	GG_GARDEN_LEARN_NEW = 0,	/**< added (or revived an expired one) */
+	GG_GARDEN_LEARN_REFRESHED = 1,	/**< was valid; expiry same or later */
+	GG_GARDEN_LEARN_EVICTED = 2,	/**< added; the entry expiring first
+					  *  was evicted to make room */
+};
+
+/** Sizes and control-side statistics (gg_garden_counts()). */
+struct gg_garden_counts {
+	uint32_t rules;		/**< static rules */
+	uint32_t prefixes;	/**< distinct prefixes holding them */
+	uint32_t names;
+	uint32_t learned;	/**< in the table, expired-not-removed included */
+	uint32_t learned_global;	/**< of which GG_GARDEN_SCOPE_GLOBAL */
+	uint64_t learn_new;	/**< gg_garden_learn() results, cumulative */
+	uint64_t learn_refreshed;
+	uint64_t learn_evicted;
+	uint64_t learn_refused;	/**< -ENOSPC (refuse_when_full), -EAGAIN */
+	uint64_t expired;	/**< removed by expiry (expire, or learn) */
+};
+
+/** Entry kinds, as a bit mask for gg_garden_walk(). */
+enum gg_garden_entry_type {
+	GG_GARDEN_ENTRY_RULE = 1,
+	GG_GARDEN_ENTRY_NAME = 2,
+	GG_GARDEN_ENTRY_LEARNED = 4,
+};
+
+#define GG_GARDEN_ENTRY_ALL (GG_GARDEN_ENTRY_RULE | GG_GARDEN_ENTRY_NAME | \
+		GG_GARDEN_ENTRY_LEARNED)
+
+/** One entry as gg_garden_walk() shows it; valid during the callback. */
+struct gg_garden_entry {
+	enum gg_garden_entry_type type;
+	union {
+		struct gg_garden_rule rule;	/**< GG_GARDEN_ENTRY_RULE */
+		const char *name;		/**< GG_GARDEN_ENTRY_NAME */
+		struct {
+			uint32_t scope;
+			uint32_t ipv4_be;
+			uint64_t expiry_s;	/**< valid while now < this */
+		} learned;			/**< GG_GARDEN_ENTRY_LEARNED */
+	};
+};
+
+/**
+ * Seconds of the TSC: the clock every now_s argument should come from.
+ * Worker-safe (no syscall); costs a 64-bit division (~40 cycles), so a
+ * worker reads it once per burst, not per packet.
+ */
+static inline uint64_t
+gg_garden_clock_s(void)
+{
+	return rte_get_tsc_cycles() / rte_get_tsc_hz();
+}
+
+/**
+ * Create an empty garden. Control. Returns NULL and sets rte_errno on
+ * failure: EINVAL (bad parameters), EEXIST (name in use), ENOMEM.
+ */
+struct gg_garden *
+gg_garden_create(const struct gg_garden_params *p);
+
+/**
+ * Free everything. Control; no reader may be using the garden any more.
+ * NULL is a no-op.
+ */
+void
+gg_garden_free(struct gg_garden *g);
+
+/**
+ * Add a static rule. Control. @p proto 0 accepts every protocol; TCP and
+ * UDP rules accept destination ports [port_lo, port_hi]; every other
+ * protocol must be given ports 0-65535 (they have none). The prefix must
+ * have no host bits set; depth 1..32 (/0 would be the whole Internet).
+ * Cost: rewrites the prefix's table entries (up to 2^(24-depth) for
+ * depth < 24: 65536 stores for a /8).
+ * @return 0, -EINVAL, -EEXIST (this exact rule is present), -ENOSPC
+ *         (max_rules reached), -E2BIG (the prefix already has
+ *         GG_GARDEN_RULES_PER_PREFIX rules), -EAGAIN.
+ */
+int
+gg_garden_add_prefix(struct gg_garden *g, uint32_t ipv4_be, uint8_t depth,
+		uint8_t proto, uint16_t port_lo, uint16_t port_hi);
+
+/**
+ * Delete the static rule with exactly these fields. Control. Deleting a
+ * prefix's last rule removes the prefix: its addresses fall back to the
+ * next broader prefix, if any.
+ * @return 0, -EINVAL, -ENOENT, -EAGAIN.
+ */
+int
+gg_garden_del_prefix(struct gg_garden *g, uint32_t ipv4_be, uint8_t depth,
+		uint8_t proto, uint16_t port_lo, uint16_t port_hi);
+
+/**
+ * Add a domain name. Control. Accepted: 1..253 characters of letters,
+ * digits, '-' and '_' in dot-separated labels of 1..63, one trailing dot
+ * ignored; stored lowercase. No wildcards: subdomains are implied.
+ * @return 0, -EINVAL, -EEXIST (present, or, with odds of 2^-64 per pair,
+ *         another name with the same 64-bit hash), -ENOSPC, -EAGAIN.
+ */
+int
+gg_garden_add_name(struct gg_garden *g, const char *name);
+
+/**
+ * Delete a name (any case, trailing dot ignored). Control.
+ * @return 0, -EINVAL, -ENOENT.
+ */
+int
+gg_garden_del_name(struct gg_garden *g, const char *name);
+
+/**
+ * Learn (or refresh) an address from a DNS answer for a garden name.
+ * Control. Valid until now_s + clamp(ttl_s, min_ttl, max_ttl). A refresh
+ * never shortens an expiry: the device may still use the address until
+ * the longer TTL it saw runs out. The new expiry is published with one
+ * atomic store: a worker sees the old or the new one, never a gap.
+ * When the table is full: an already expired entry is removed first (NEW);
+ * otherwise the entry that expires first is evicted (EVICTED), or with
+ * refuse_when_full the learn fails with -ENOSPC.
+ * Cost: two hash lookups, one insert, O(log n) heap update.
+ * @return enum gg_garden_learn_result, or -EINVAL, -ENOSPC, -EAGAIN.
+ */
+int
+gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
+		uint32_t ttl_s, uint64_t now_s);
+
+/** Remove one learned entry now. Control. 0 or -ENOENT. */
+int
+gg_garden_unlearn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be);
+
+/**
+ * Remove every entry learned for @p scope (call when the session goes, or
+ * a reused session id would inherit them until they expire). Control.
+ * Cost: a scan of the whole capacity (about 1 ns per entry of
+ * max_learned). Returns how many were removed.
+ */
+uint32_t
+gg_garden_forget(struct gg_garden *g, uint32_t scope);
+
+/**
+ * Remove up to @p max (0: GG_GARDEN_EXPIRE_BATCH) expired entries, those
+ * with expiry <= now_s, soonest first. Control, periodic: the work per
+ * call is bounded so the control lcore never stalls (O(log n) each).
+ * Returns how many were removed; == max means more may be waiting.
+ */
+uint32_t
+gg_garden_expire(struct gg_garden *g, uint64_t now_s, uint32_t max);
+
+/**
+ * Worker: is (ipv4_be, proto, port) in the garden for a session of
+ * @p scope? True if the longest matching static prefix has a rule
+ * accepting (proto, port), or a learned entry (scope, ipv4) or
+ * (GLOBAL, ipv4) exists and now_s is before its expiry. Uplink: pass the
+ * destination address and port; downlink: the source address and port.
+ * @p port is ignored for protocols other than TCP and UDP (pass 0).
+ * Cost: one rte_lpm lookup (1-2 memory reads), plus on a static miss one
+ * or two hash lookups of the learned table.
+ */
+bool
+gg_garden_match_ip(const struct gg_garden *g, uint32_t scope,
+		uint32_t ipv4_be, uint8_t proto, uint16_t port, uint64_t now_s);
+
+/**
+ * Worker: gg_garden_match_ip() for a burst, with bulk table lookups.
+ * Bit i of the result is set when entry i matches; n above
+ * GG_GARDEN_BULK_MAX is cut to it (there are no bits for the rest).
+ */
+uint64_t
+gg_garden_match_ip_bulk(const struct gg_garden *g, const uint32_t *scope,
+		const uint32_t *ipv4_be, const uint8_t *proto,
+		const uint16_t *port, unsigned int n, uint64_t now_s);
+
+/**
+ * Worker: is @p name (text form, @p len bytes, not NUL-terminated; one
+ * trailing dot ignored) a garden name or a subdomain of one, on a label
+ * boundary, ignoring ASCII case? "www.portal.example" matches
+ * "portal.example"; "badportal.example" and "portal.example.evil.net" do
+ * not. Empty names, empty labels and names over 253 characters never
+ * match. Cost: one pass over the name, then one bulk hash lookup of all
+ * its label-boundary suffixes (as many as labels, at most 127, usually
+ * 2-4) and a compare per hit.
+ */
+bool
+gg_garden_match_name(const struct gg_garden *g, const char *name, size_t len);
+
+/** Sizes and statistics. Any thread (each field exact, not a snapshot). */
+void
+gg_garden_counts(const struct gg_garden *g, struct gg_garden_counts *out);
+
+/**
+ * Call @p fn for every entry of the kinds in @p types (GG_GARDEN_ENTRY_*
+ * mask): rules, then names, then learned entries (expired ones not yet
+ * removed included; compare expiry_s with now). Control; fn must not
+ * change the garden. Stops early and returns fn's value when non-zero.
+ */
+int
+gg_garden_walk(const struct gg_garden *g, unsigned int types,
+		int (*fn)(const struct gg_garden_entry *e, void *arg),
+		void *arg);
+
+/**
+ * Parse a rule: "ADDR[/DEPTH] [PROTO [PORT[-PORT]]]", fields separated by
+ * blanks. ADDR is a dotted quad, DEPTH 1..32 (default 32, host bits must
+ * be zero), PROTO tcp, udp, icmp, any or "proto N" (case-insensitive),
+ * ports only after tcp or udp. Examples: "203.0.113.0/24",
+ * "198.51.100.7/32 tcp 443", "192.0.2.0/24 udp 53",
+ * "10.0.0.0/8 tcp 8000-8080", "1.2.3.4 icmp". Any thread.
+ * @param err if not NULL, receives a one-line reason on failure.
+ * @return 0, or -EINVAL with @p rule untouched.
+ */
+int
+gg_garden_parse_rule(const char *text, struct gg_garden_rule *rule,
+		char *err, size_t err_len);
+
+/**
+ * Format a rule the way gg_garden_parse_rule() reads it ("10.0.0.0/8 tcp
+ * 8000-8080"). Any thread. Returns the length snprintf would have written.
+ */
+int
+gg_garden_format_rule(const struct gg_garden_rule *rule, char *buf,
+		size_t len);
+
+#endif /* GG_GARDEN_H */
