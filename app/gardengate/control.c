@@ -134,7 +134,9 @@ gg_control_loop(struct gg_app *app)
 	while (!stop_requested) {
 		unsigned int served = serve_slow_path(app);
 
+		served += gg_limited_serve_snoop(app);
 		served += gg_evloop_run_once(app->loop, 0);
+		gg_admin_serve(app);
 
 		now = rte_rdtsc();
 		if (now >= next_arp) {
@@ -169,4 +171,5 @@ gg_control_loop(struct gg_app *app)
 		LOG(INFO, "stopping: signal received\n");
 	/* Answer what is still queued before the workers stop. */
 	serve_slow_path(app);
+	gg_limited_serve_snoop(app);
 }

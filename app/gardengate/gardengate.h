@@ -69,6 +69,19 @@ void gg_stats_totals(const struct gg_app *app, struct gg_counters *tot);
 void gg_stats_print_periodic(struct gg_app *app, double interval_s);
 int gg_stats_write_final(const struct gg_app *app);
 
+/* limited.c: the walled garden and the LIMITED policy. */
+int gg_limited_setup(struct gg_app *app);
+int gg_limited_start(struct gg_app *app);
+unsigned int gg_limited_serve_snoop(struct gg_app *app);
+void gg_limited_free(struct gg_app *app);
+
+/* admin.c: run-time changes requested through telemetry, run by the
+ * control lcore in gg_admin_serve(). */
+int gg_admin_init(void);
+void gg_admin_register(void);
+void gg_admin_serve(struct gg_app *app);
+void gg_admin_free(void);
+
 /* telemetry.c: register the commands once; publish the app once set up;
  * withdraw it (waiting for callbacks in flight) before teardown. */
 void gg_telemetry_init(void);

@@ -245,6 +245,10 @@ setup(struct gg_app *app)
 		return -1;
 
 	app->dp.error_indication_rate = app->cfg.error_indication_rate;
+	if (gg_limited_setup(app) != 0 || gg_limited_start(app) != 0)
+		return -1;
+	if (gg_admin_init() != 0)
+		return -1;
 	if (gg_ports_setup(app) != 0)
 		return -1;
 
@@ -267,8 +271,10 @@ teardown(struct gg_app *app)
 	unsigned int i;
 
 	gg_ports_close(app);
+	gg_admin_free();
 	for (i = 0; i < app->n_workers; i++)
 		gg_worker_free(app->workers[i]);
+	gg_limited_free(app);
 	gg_session_table_free(app->dp.sessions);
 	rte_free(app->dp.qsv);
 	rte_mempool_free(app->pool);
@@ -320,6 +326,7 @@ main(int argc, char **argv)
 	app.dp.n3.port_id = RTE_MAX_ETHPORTS;
 	app.dp.n6.port_id = RTE_MAX_ETHPORTS;
 	gg_telemetry_init();
+	gg_admin_register();
 
 	ret = setup(&app);
 	if (ret == 0) {

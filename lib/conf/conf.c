@@ -89,6 +89,16 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->error_indication_rate = 1000;
 	cfg->log_level = RTE_LOG_INFO;
 	cfg->stats_interval = 0;
+	cfg->garden.max_rules = 1024;
+	cfg->garden.max_names = 1024;
+	cfg->garden.max_learned = 65536;
+	cfg->garden.min_ttl = 30;
+	cfg->garden.max_ttl = 3600;
+	cfg->garden.dns_ttl = 10;
+	cfg->garden.dns_other_rcode = 3; /* NXDOMAIN */
+	cfg->garden.edns_udp_size = 1232;
+	cfg->garden.icmp_rate = 100;
+	cfg->garden.tcp_mss = 1400;
 }
 
 void
@@ -101,6 +111,10 @@ gg_conf_free(struct gg_config *cfg)
 	for (i = 0; i < cfg->eal_argc && i < GG_CONF_EAL_ARGS_MAX; i++)
 		free(cfg->eal_argv[i]);
 	free(cfg->sessions);
+	free(cfg->garden.rules);
+	for (i = 0; i < (int)cfg->garden.n_names; i++)
+		free(cfg->garden.names[i]);
+	free(cfg->garden.names);
 	/* Back to defaults so that a second free, or a reuse, is harmless. */
 	gg_conf_defaults(cfg);
 }
@@ -782,6 +796,290 @@ conf_parse_sessions(struct conf_ctx *c, const config_setting_t *g)
 	return 0;
 }
 
+/* One of the words in @p words (NULL-terminated); returns its index. */
+static int
+conf_get_choice(const struct conf_ctx *c, const config_setting_t *s,
+		const char *const *words, const char *list)
+{
+	const char *str;
+	int i;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(str, words[i]) == 0)
+			return i;
+	return conf_err(c, s, "unknown value '%s' (%s)", str, list);
+}
+
+static int
+conf_get_text(const struct conf_ctx *c, const config_setting_t *s, char *out,
+		size_t size)
+{
+	const char *str;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	if (str[0] == '\0' || strlen(str) >= size)
+		return conf_err(c, s, "expected 1..%zu characters", size - 1);
+	strcpy(out, str);
+	return 0;
+}
+
+static int
+conf_parse_portal(struct conf_ctx *c, const config_setting_t *g)
+{
+	struct gg_conf_portal *p = &c->cfg->portal;
+	bool have_ipv4 = false, have_url = false;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *str;
+		int ret;
+
+		if (conf_is(s, "ipv4")) {
+			ret = conf_get_ipv4(c, s, &p->ipv4);
+			have_ipv4 = true;
+		} else if (conf_is(s, "ipv6")) {
+			ret = conf_get_string(c, s, &str);
+			if (ret == 0 && inet_pton(AF_INET6, str, p->ipv6) != 1)
+				ret = conf_err(c, s, "'%s' is not an IPv6 address", str);
+			p->has_ipv6 = true;
+		} else if (conf_is(s, "url")) {
+			ret = conf_get_text(c, s, p->url, sizeof(p->url));
+			if (ret == 0 && strncmp(p->url, "http://", 7) != 0 &&
+					strncmp(p->url, "https://", 8) != 0)
+				ret = conf_err(c, s, "'%s': expected an absolute http:// or https:// URL",
+					p->url);
+			have_url = true;
+		} else if (conf_is(s, "api")) {
+			ret = conf_get_text(c, s, p->api, sizeof(p->api));
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	if (!have_ipv4)
+		return conf_err_missing(c, g, "ipv4");
+	if (!have_url)
+		return conf_err_missing(c, g, "url");
+	p->set = true;
+	return 0;
+}
+
+static int
+conf_parse_garden_learn(struct conf_ctx *c, const config_setting_t *g)
+{
+	static const char *const scopes[] = { "session", "global", NULL };
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	int i, v;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret;
+
+		if (conf_is(s, "scope")) {
+			v = conf_get_choice(c, s, scopes, "session or global");
+			ret = v < 0 ? -1 : 0;
+			gd->learn_global = v == 1;
+		} else if (conf_is(s, "max_entries")) {
+			ret = conf_get_u32(c, s, 1, GG_GARDEN_MAX_ENTRIES, &gd->max_learned);
+		} else if (conf_is(s, "min_ttl")) {
+			ret = conf_get_u32(c, s, 1, 86400, &gd->min_ttl);
+		} else if (conf_is(s, "max_ttl")) {
+			ret = conf_get_u32(c, s, 1, 7 * 86400, &gd->max_ttl);
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	if (gd->max_ttl < gd->min_ttl)
+		return conf_err(c, g, "max_ttl %u is below min_ttl %u", gd->max_ttl,
+			gd->min_ttl);
+	return 0;
+}
+
+static int
+conf_parse_garden_rules(struct conf_ctx *c, const config_setting_t *list)
+{
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	int i, n;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_err(c, list, "expected a list of rules [ \"a.b.c.d/len [proto [port[-port]]]\", ... ]");
+	n = config_setting_length(list);
+	gd->rules = calloc(n > 0 ? n : 1, sizeof(*gd->rules));
+	if (gd->rules == NULL)
+		return conf_err(c, list, "out of memory");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, i);
+		char why[128];
+		const char *str;
+
+		if (conf_get_string(c, s, &str) < 0)
+			return -1;
+		if (gg_garden_parse_rule(str, &gd->rules[i], why, sizeof(why)) != 0)
+			return conf_err(c, s, "'%s': %s", str, why);
+		gd->n_rules++;
+	}
+	return 0;
+}
+
+static int
+conf_parse_garden_names(struct conf_ctx *c, const config_setting_t *list)
+{
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	int i, n;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_err(c, list, "expected a list of domain names [ \"portal.example\", ... ]");
+	n = config_setting_length(list);
+	gd->names = calloc(n > 0 ? n : 1, sizeof(*gd->names));
+	if (gd->names == NULL)
+		return conf_err(c, list, "out of memory");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, i);
+		const char *str;
+		size_t len, k;
+
+		if (conf_get_string(c, s, &str) < 0)
+			return -1;
+		len = strlen(str);
+		if (len > 0 && str[len - 1] == '.')
+			len--;
+		if (len == 0 || len > GG_GARDEN_NAME_MAX || str[0] == '.' ||
+				strstr(str, "..") != NULL)
+			return conf_err(c, s, "'%s' is not a domain name", str);
+		for (k = 0; k < len; k++)
+			if (!(str[k] == '-' || str[k] == '.' || str[k] == '_' ||
+					(str[k] >= '0' && str[k] <= '9') ||
+					(str[k] >= 'a' && str[k] <= 'z') ||
+					(str[k] >= 'A' && str[k] <= 'Z')))
+				return conf_err(c, s, "'%s' is not a domain name", str);
+		gd->names[i] = strndup(str, len);
+		if (gd->names[i] == NULL)
+			return conf_err(c, s, "out of memory");
+		for (k = 0; k < len; k++)
+			if (gd->names[i][k] >= 'A' && gd->names[i][k] <= 'Z')
+				gd->names[i][k] += 'a' - 'A';
+		gd->n_names++;
+	}
+	return 0;
+}
+
+static int
+conf_parse_garden(struct conf_ctx *c, const config_setting_t *g)
+{
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret;
+
+		if (conf_is(s, "prefixes"))
+			ret = conf_parse_garden_rules(c, s);
+		else if (conf_is(s, "names"))
+			ret = conf_parse_garden_names(c, s);
+		else if (conf_is(s, "learn"))
+			ret = conf_parse_garden_learn(c, s);
+		else if (conf_is(s, "max_rules"))
+			ret = conf_get_u32(c, s, 1, GG_GARDEN_MAX_RULES, &gd->max_rules);
+		else if (conf_is(s, "max_names"))
+			ret = conf_get_u32(c, s, 1, GG_GARDEN_MAX_ENTRIES, &gd->max_names);
+		else
+			ret = conf_err_unknown(c, s);
+		if (ret < 0)
+			return -1;
+	}
+	/* The portal's address is a rule too (added by the application). */
+	if (gd->n_rules + 1 > gd->max_rules)
+		return conf_err(c, g, "%u prefixes (and the portal) exceed max_rules %u",
+			gd->n_rules, gd->max_rules);
+	if (gd->n_names > gd->max_names)
+		return conf_err(c, g, "%u names exceed max_names %u", gd->n_names,
+			gd->max_names);
+	return 0;
+}
+
+static int
+conf_parse_dns(struct conf_ctx *c, const config_setting_t *g)
+{
+	static const char *const modes[] = { "rewrite", "snoop", NULL };
+	static const char *const others[] = { "nxdomain", "refused", NULL };
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	uint32_t v32 = 0;
+	int i, v;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret = 0;
+
+		if (conf_is(s, "mode")) {
+			v = conf_get_choice(c, s, modes, "rewrite or snoop");
+			ret = v < 0 ? -1 : 0;
+			gd->dns_mode = (uint8_t)v;
+		} else if (conf_is(s, "ttl")) {
+			ret = conf_get_u32(c, s, 0, 86400, &gd->dns_ttl);
+		} else if (conf_is(s, "other_types")) {
+			v = conf_get_choice(c, s, others, "nxdomain or refused");
+			ret = v < 0 ? -1 : 0;
+			gd->dns_other_rcode = v == 1 ? 5 : 3;
+		} else if (conf_is(s, "edns_udp_size")) {
+			ret = conf_get_u32(c, s, 512, 65535, &v32);
+			gd->edns_udp_size = (uint16_t)v32;
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+conf_parse_limited(struct conf_ctx *c, const config_setting_t *g)
+{
+	static const char *const rejects[] = { "icmp", "drop", NULL };
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	uint32_t v32 = 0;
+	int i, v;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret = 0;
+
+		if (conf_is(s, "udp_reject")) {
+			v = conf_get_choice(c, s, rejects, "icmp or drop");
+			ret = v < 0 ? -1 : 0;
+			gd->udp_reject = (uint8_t)v;
+		} else if (conf_is(s, "icmp_rate")) {
+			ret = conf_get_u32(c, s, 0, 1000000, &gd->icmp_rate);
+		} else if (conf_is(s, "tcp_mss")) {
+			ret = conf_get_u32(c, s, 536, 9000, &v32);
+			gd->tcp_mss = (uint16_t)v32;
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 {
@@ -812,6 +1110,14 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 			ret = conf_parse_sessions(c, s);
 		} else if (conf_is(s, "log")) {
 			ret = conf_parse_log(c, s);
+		} else if (conf_is(s, "portal")) {
+			ret = conf_parse_portal(c, s);
+		} else if (conf_is(s, "garden")) {
+			ret = conf_parse_garden(c, s);
+		} else if (conf_is(s, "dns")) {
+			ret = conf_parse_dns(c, s);
+		} else if (conf_is(s, "limited")) {
+			ret = conf_parse_limited(c, s);
 		} else {
 			ret = conf_err_unknown(c, s);
 		}
@@ -948,6 +1254,43 @@ conf_print_session(FILE *out, unsigned int i, const struct gg_conf_session *s)
 	fprintf(out, " %s\n", state != NULL ? state : "?");
 }
 
+static void
+conf_print_garden(FILE *out, const struct gg_config *cfg)
+{
+	const struct gg_conf_garden *gd = &cfg->garden;
+	char a[INET6_ADDRSTRLEN], rule[64];
+	unsigned int i;
+
+	if (cfg->portal.set) {
+		inet_ntop(AF_INET, &cfg->portal.ipv4, a, sizeof(a));
+		fprintf(out, "  portal: %s, redirect to %s\n", a, cfg->portal.url);
+		if (cfg->portal.has_ipv6) {
+			inet_ntop(AF_INET6, cfg->portal.ipv6, a, sizeof(a));
+			fprintf(out, "    IPv6 %s\n", a);
+		}
+		if (cfg->portal.api[0] != '\0')
+			fprintf(out, "    captive portal API %s\n", cfg->portal.api);
+	} else {
+		fprintf(out, "  portal: none (LIMITED sessions get RSTs, DNS is not rewritten)\n");
+	}
+	fprintf(out, "  garden: %u prefix rule(s), %u name(s); learn %s scope, "
+		"%" PRIu32 " entries, TTL %" PRIu32 "..%" PRIu32 " s\n",
+		gd->n_rules, gd->n_names, gd->learn_global ? "global" : "session",
+		gd->max_learned, gd->min_ttl, gd->max_ttl);
+	for (i = 0; i < gd->n_rules; i++) {
+		gg_garden_format_rule(&gd->rules[i], rule, sizeof(rule));
+		fprintf(out, "    prefix %s\n", rule);
+	}
+	for (i = 0; i < gd->n_names; i++)
+		fprintf(out, "    name %s\n", gd->names[i]);
+	fprintf(out, "  dns: %s, answer TTL %" PRIu32 " s, other types %s\n",
+		gd->dns_mode == 0 ? "rewrite" : "snoop", gd->dns_ttl,
+		gd->dns_other_rcode == 5 ? "refused" : "nxdomain");
+	fprintf(out, "  limited: UDP outside the garden %s, TCP MSS %u\n",
+		gd->udp_reject == 0 ? "gets ICMP prohibited" : "dropped",
+		gd->tcp_mss);
+}
+
 void
 gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 {
@@ -984,6 +1327,7 @@ gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 	if (cfg->n_sessions <= CONF_SUMMARY_SESSIONS_MAX)
 		for (i = 0; i < cfg->n_sessions; i++)
 			conf_print_session(out, i, &cfg->sessions[i]);
+	conf_print_garden(out, cfg);
 	fprintf(out, "  log: level %s, ", conf_log_level_name(cfg->log_level));
 	if (cfg->stats_interval != 0)
 		fprintf(out, "statistics every %u s\n", cfg->stats_interval);

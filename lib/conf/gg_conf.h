@@ -20,6 +20,8 @@
 
 #include <rte_ether.h>
 
+#include "gg_garden.h"
+
 #define GG_CONF_DEVICE_MAX 1024
 #define GG_CONF_EAL_ARGS_MAX 64
 #define GG_CONF_ERR_MAX 512
@@ -46,6 +48,37 @@ struct gg_conf_session {
 	uint8_t state;      /**< enum gg_session_state */
 };
 
+/** The sign-up portal ("portal"). */
+struct gg_conf_portal {
+	bool set;                  /**< a "portal" section was given */
+	uint32_t ipv4;             /**< "portal.ipv4", network order (required) */
+	uint8_t ipv6[16];          /**< "portal.ipv6", for AAAA answers */
+	bool has_ipv6;
+	char url[512];             /**< "portal.url": redirect Location template, {url} allowed */
+	char api[512];             /**< "portal.api": RFC 8908 Captive Portal API URI */
+};
+
+/** The walled garden and the LIMITED policies ("garden", "dns", "limited"). */
+struct gg_conf_garden {
+	struct gg_garden_rule *rules;   /**< "garden.prefixes", owned */
+	unsigned int n_rules;
+	char **names;                   /**< "garden.names", owned, lowercase */
+	unsigned int n_names;
+	uint32_t max_rules;             /**< "garden.max_rules", default 1024 */
+	uint32_t max_names;             /**< "garden.max_names", default 1024 */
+	uint32_t max_learned;           /**< "garden.learn.max_entries", default 65536 */
+	uint32_t min_ttl;               /**< "garden.learn.min_ttl", default 30 */
+	uint32_t max_ttl;               /**< "garden.learn.max_ttl", default 3600 */
+	bool learn_global;              /**< "garden.learn.scope" = "global" (default "session") */
+	uint8_t dns_mode;               /**< "dns.mode": 0 rewrite (default), 1 snoop */
+	uint32_t dns_ttl;               /**< "dns.ttl" of forged answers, default 10 */
+	uint8_t dns_other_rcode;        /**< "dns.other_types": nxdomain (3, default) or refused (5) */
+	uint16_t edns_udp_size;         /**< "dns.edns_udp_size", default 1232 */
+	uint8_t udp_reject;             /**< "limited.udp_reject": 0 icmp (default), 1 drop */
+	uint32_t icmp_rate;             /**< "limited.icmp_rate" per s per worker, default 100 */
+	uint16_t tcp_mss;               /**< "limited.tcp_mss", default 1400 */
+};
+
 struct gg_config {
 	char path[4096];                       /**< the file loaded */
 	int eal_argc;                          /**< EAL options from "eal" */
@@ -65,6 +98,9 @@ struct gg_config {
 	unsigned int n_sessions;
 
 	uint32_t error_indication_rate; /**< "gtpu.error_indication_rate" per s per worker, default 1000 */
+
+	struct gg_conf_portal portal;
+	struct gg_conf_garden garden;
 
 	int log_level;              /**< "log.level": RTE_LOG_* value, default RTE_LOG_INFO */
 	unsigned int stats_interval;/**< "log.stats_interval" seconds, 0 = off; default 0 */

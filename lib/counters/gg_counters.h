@@ -41,7 +41,25 @@
 	X(arp_reply_sent, "ARP replies sent for the appliance's addresses") \
 	X(arp_request_sent, "ARP requests sent to resolve next hops") \
 	X(arp_next_hop_learned, "next-hop Ethernet addresses learned or changed") \
-	X(icmp_echo_reply_sent, "ICMP echo replies sent by the appliance")
+	X(icmp_echo_reply_sent, "ICMP echo replies sent by the appliance") \
+	X(garden_forward_ul, "LIMITED uplink forwarded to a walled-garden destination") \
+	X(garden_forward_dl, "LIMITED downlink forwarded from a walled-garden source") \
+	X(dns_garden_forward, "LIMITED DNS queries for garden names forwarded") \
+	X(dns_query_forward, "LIMITED DNS queries forwarded (dns.mode snoop)") \
+	X(dns_forged, "LIMITED DNS queries answered in place with the portal") \
+	X(dns_snooped, "DNS answers for garden names snooped on the way to a LIMITED device") \
+	X(garden_learned, "addresses learned into the garden from snooped answers") \
+	X(http_synack, "LIMITED HTTP: SYN answered with a SYN-cookie SYN-ACK") \
+	X(http_redirect, "LIMITED HTTP: request answered with 302 Found to the portal") \
+	X(http_ack, "LIMITED HTTP: the device's FIN after ours acknowledged") \
+	X(http_absorb_ack, "LIMITED HTTP: bare ACK absorbed (handshake completion)") \
+	X(http_absorb_rst, "LIMITED HTTP: RST from the device absorbed") \
+	X(http_rst_cookie, "LIMITED HTTP: RST for data without a valid cookie") \
+	X(http_rst_not_http, "LIMITED HTTP: RST for data that is not an HTTP request") \
+	X(http_rst_too_big, "LIMITED HTTP: RST because the 302 would not fit") \
+	X(http_rst_unexpected, "LIMITED HTTP: RST for an unexpected segment") \
+	X(tcp_rst_refused, "LIMITED TCP outside the garden (not port 80) refused with RST") \
+	X(icmp_unreach_sent, "LIMITED UDP outside the garden refused with ICMP unreachable")
 
 /** Drop reasons: X(name, help). Every dropped packet counts under one. */
 #define GG_DROP_LIST(X) \
@@ -76,7 +94,18 @@
 	X(dl_too_big, "encapsulated packet would exceed the N3 MTU") \
 	X(no_room, "mbuf has no room for the headers to add") \
 	X(session_blocked, "session is BLOCKED") \
-	X(limited_unclassified, "LIMITED session traffic while no walled-garden classifier is built in") \
+	X(limited_fragment, "LIMITED uplink IPv4 fragment (no ports to classify)") \
+	X(limited_l4_truncated, "LIMITED uplink TCP/UDP header truncated") \
+	X(limited_udp_refused, "LIMITED UDP outside the garden dropped (policy or rate limit)") \
+	X(limited_icmp_refused, "LIMITED ICMP to outside the garden dropped") \
+	X(limited_proto_refused, "LIMITED traffic of another protocol outside the garden dropped") \
+	X(dns_malformed, "LIMITED DNS query or garden answer malformed") \
+	X(dns_no_room, "forged DNS answer does not fit the mbuf") \
+	X(http_bad_checksum, "LIMITED HTTP segment with a bad IPv4 or TCP checksum") \
+	X(http_malformed, "LIMITED TCP segment malformed") \
+	X(dl_limited_filtered, "downlink to a LIMITED session from outside the garden") \
+	X(dl_dns_not_garden, "DNS answer to a LIMITED session for a name outside the garden") \
+	X(snoop_ring_full, "snooped DNS answer lost: control lcore's ring full") \
 	X(no_neighbor, "next hop's Ethernet address not resolved yet") \
 	X(control_ring_full, "control lcore's ring full") \
 	X(control_unhandled, "packet for the control lcore it does not handle") \

@@ -2,7 +2,8 @@
 /*
  * Downlink stage 3: encapsulate towards the session's gNB.
  *
- * In place: the packet keeps its mbuf; the outer IPv4/UDP/GTP-U headers
+ * BLOCKED sessions get nothing; LIMITED ones only what the walled garden
+ * admits (downlink_limited.c). In place: the packet keeps its mbuf; the outer IPv4/UDP/GTP-U headers
  * (with a PDU Session Container carrying the QFI when the session has one)
  * are prepended into the headroom and a new Ethernet header addressed to
  * the N3 next hop is written in front. The inner TTL is decremented.
@@ -82,19 +83,25 @@ gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
 
 static enum gg_drop
 encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		const struct rte_ether_addr *n3_dst)
+		const struct rte_ether_addr *n3_dst, uint64_t *now_s)
 {
 	struct gg_session *s = meta->sess;
 	enum gg_session_state state;
 	struct rte_ipv4_hdr *inner;
 	enum gg_drop d;
+	int snoop = 0;
 
 	if (unlikely(s == NULL))
 		return GG_DROP_dl_no_session;
 	state = gg_session_state(s);
-	if (unlikely(state != GG_SESSION_FULL))
-		return state == GG_SESSION_BLOCKED ? GG_DROP_session_blocked :
-				GG_DROP_limited_unclassified;
+	if (unlikely(state != GG_SESSION_FULL)) {
+		if (state == GG_SESSION_BLOCKED)
+			return GG_DROP_session_blocked;
+		d = gg_downlink_limited(w, m, meta, now_s);
+		if (d != GG_DROP_NONE)
+			return d;
+		snoop = meta->action == GG_ACT_SNOOP;
+	}
 	inner = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
 	if (unlikely(gg_ipv4_ttl_dec(inner) != 0))
 		return GG_DROP_ttl_expired;
@@ -103,7 +110,12 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return d;
 	w->ctr.ev[GG_EV_dl_encap]++;
 	w->ctr.ev[GG_EV_dl_encap_bytes] += meta->inner_len;
-	meta->action = GG_ACT_TX_N3;
+	if (snoop) {
+		m->hash.usr = s->id;
+		meta->action = GG_ACT_SNOOP;
+	} else {
+		meta->action = GG_ACT_TX_N3;
+	}
 	return GG_DROP_NONE;
 }
 
@@ -112,6 +124,7 @@ gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_ether_addr n3_mac;
 	const struct rte_ether_addr *n3_dst = NULL;
+	uint64_t now_s = 0;
 	uint16_t i;
 
 	if (gg_port_next_hop_mac(&w->dp->n3, &n3_mac))
@@ -122,7 +135,7 @@ gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		if (w->meta[i].action != GG_ACT_SESSION)
 			continue;
-		d = encap_one(w, pkts[i], &w->meta[i], n3_dst);
+		d = encap_one(w, pkts[i], &w->meta[i], n3_dst, &now_s);
 		if (d != GG_DROP_NONE)
 			gg_meta_drop(&w->meta[i], d);
 	}

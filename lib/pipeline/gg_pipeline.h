@@ -28,11 +28,14 @@
 #include <rte_ether.h>
 
 #include "gg_counters.h"
+#include "gg_dns.h"
+#include "gg_http.h"
 
 struct rte_mbuf;
 struct rte_ring;
 struct rte_rcu_qsbr;
 struct gg_session_table;
+struct gg_garden;
 struct gg_worker;
 
 /**
@@ -50,10 +53,40 @@ struct gg_port {
 	uint64_t next_hop_mac;
 };
 
+/** What LIMITED sessions' DNS queries get (dns.mode). */
+enum gg_dns_mode {
+	GG_DNS_MODE_REWRITE = 0, /**< forge answers pointing at the portal */
+	GG_DNS_MODE_SNOOP,       /**< never forge: forward, snoop garden answers */
+};
+
+/** What LIMITED sessions' UDP outside the garden gets (limited.udp_reject). */
+enum gg_udp_reject {
+	GG_UDP_REJECT_ICMP = 0,  /**< ICMP administratively prohibited, rate-limited */
+	GG_UDP_REJECT_DROP,      /**< silently dropped */
+};
+
+/**
+ * The walled-garden policy of LIMITED sessions. Set before the workers
+ * start and read-only afterwards, except the garden's contents, which the
+ * control lcore changes through lib/garden's RCU-safe writer functions.
+ */
+struct gg_limited {
+	struct gg_garden *garden;
+	struct gg_http_redirect http;   /**< stateless HTTP redirect */
+	struct gg_dns_forge dns;        /**< forged answers (portal, TTL, policy) */
+	uint32_t icmp_unreach_rate;     /**< per second per worker */
+	uint8_t dns_mode;               /**< enum gg_dns_mode */
+	uint8_t udp_reject;             /**< enum gg_udp_reject */
+	uint8_t learn_global;           /**< learned addresses serve every session */
+	uint8_t has_portal;             /**< no portal: no DNS rewriting, RST for HTTP */
+	uint32_t icmp_src;              /**< source of our ICMP unreachables (N6 address) */
+};
+
 /** Everything the workers share. Read-only while they run, except as noted. */
 struct gg_dataplane {
 	struct gg_port n3;
 	struct gg_port n6;
+	struct gg_limited limited;
 	struct gg_session_table *sessions;
 	struct rte_rcu_qsbr *qsv;            /**< readers: the workers */
 	uint32_t error_indication_rate;      /**< per second per worker */
@@ -91,6 +124,13 @@ unsigned int gg_worker_lcore(const struct gg_worker *w);
  * worker), single consumer (the control lcore).
  */
 struct rte_ring *gg_worker_to_control(const struct gg_worker *w);
+
+/**
+ * Downlink DNS answers for garden names, already tunnelled towards the
+ * device, which the control lcore must learn from and then send on N3
+ * (gg_worker_send). The session id is in m->hash.usr. SP/SC.
+ */
+struct rte_ring *gg_worker_snoop_ring(const struct gg_worker *w);
 
 /**
  * Control lcore: queue @p m for transmission on @p port_id by worker @p w.

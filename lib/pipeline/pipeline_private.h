@@ -33,6 +33,7 @@ enum gg_action {
 	GG_ACT_EXT_NOTIF,    /* unknown required extension: notify the sender */
 	GG_ACT_TX_N3,        /* rewritten, send on N3 */
 	GG_ACT_TX_N6,        /* rewritten, send on N6 */
+	GG_ACT_SNOOP,        /* tunnelled garden DNS answer: control learns, then sends */
 };
 
 /* Per-packet metadata, one array per burst in the worker (not in the mbuf). */
@@ -78,6 +79,8 @@ struct gg_worker {
 	uint16_t queue;
 	uint16_t ip_id;                      /* outer IPv4 identification */
 	struct gg_ratelimit err_ind_rl;
+	struct gg_ratelimit icmp_rl;         /* LIMITED UDP unreachables */
+	struct rte_ring *snoop;              /* garden DNS answers to learn from */
 	struct gg_txbuf tx_n3;
 	struct gg_txbuf tx_n6;
 	struct gg_meta meta[GG_BURST];
@@ -100,6 +103,19 @@ void gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
 		const struct gg_session *s, uint16_t l3_off, uint16_t tlen,
 		const struct rte_ether_addr *n3_dst);
+
+/*
+ * LIMITED sessions (uplink_limited.c, downlink_limited.c). Each returns a
+ * drop reason, or GG_DROP_NONE with meta->action set: GG_ACT_SESSION to
+ * forward the packet as for a FULL session, GG_ACT_TX_N3 for a reply made
+ * in place and tunnelled to the device, GG_ACT_CONSUMED when nothing is
+ * sent. *now_s is 0 until the first packet that needs the clock reads it.
+ */
+enum gg_drop gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m,
+		struct gg_meta *meta, uint64_t *now_s,
+		const struct rte_ether_addr *n3_dst);
+enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
+		struct gg_meta *meta, uint64_t *now_s);
 
 /* GTP-U messages built in place of the packet that asked for them. */
 int gg_reply_echo(struct gg_worker *w, struct rte_mbuf *m,

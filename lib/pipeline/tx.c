@@ -6,8 +6,8 @@
  * rte_eth_tx_burst per port per poll round (or sooner when a buffer fills);
  * what the queue refuses is freed and counted as tx_full, never retried, so
  * a stuck port cannot stall the other one. Dropped and consumed packets are
- * freed in bulk. Packets for the control lcore go to its ring in one
- * enqueue per burst.
+ * freed in bulk. Packets for the control lcore (slow path, and garden DNS
+ * answers to learn from) go to its rings in one enqueue per burst.
  *
  * Also here: the next-hop address shared with the control lcore, and the
  * token bucket that limits the replies a worker generates.
@@ -90,7 +90,8 @@ gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *to_free[GG_BURST];
 	struct rte_mbuf *to_ctl[GG_BURST];
-	unsigned int nfree = 0, nctl = 0, done;
+	struct rte_mbuf *to_snoop[GG_BURST];
+	unsigned int nfree = 0, nctl = 0, nsnoop = 0, done;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -105,6 +106,9 @@ gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			break;
 		case GG_ACT_CONTROL:
 			to_ctl[nctl++] = pkts[i];
+			break;
+		case GG_ACT_SNOOP:
+			to_snoop[nsnoop++] = pkts[i];
 			break;
 		case GG_ACT_DROP:
 			w->ctr.drop[meta->drop]++;
@@ -122,6 +126,14 @@ gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (unlikely(done < nctl)) {
 			w->ctr.drop[GG_DROP_control_ring_full] += nctl - done;
 			rte_pktmbuf_free_bulk(&to_ctl[done], nctl - done);
+		}
+	}
+	if (nsnoop != 0) {
+		done = rte_ring_sp_enqueue_burst(w->snoop, (void **)to_snoop,
+				nsnoop, NULL);
+		if (unlikely(done < nsnoop)) {
+			w->ctr.drop[GG_DROP_snoop_ring_full] += nsnoop - done;
+			rte_pktmbuf_free_bulk(&to_snoop[done], nsnoop - done);
 		}
 	}
 	if (nfree != 0)

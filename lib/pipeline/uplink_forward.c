@@ -2,10 +2,12 @@
 /*
  * Uplink stage 3: act on each packet's session.
  *
- * FULL sessions: the T-PDU must be an IPv4 packet from the session's UE
- * address (anti-spoofing); its TTL is decremented, the outer headers are
- * stripped in place (the mbuf is adjusted, nothing is copied) and a new
- * Ethernet header addressed to the N6 next hop is written in front.
+ * Every session: the T-PDU must be an IPv4 packet from the session's UE
+ * address (anti-spoofing). BLOCKED sessions lose everything; LIMITED ones
+ * go through the walled garden first (uplink_limited.c), which forwards,
+ * answers in place or drops. What is forwarded has its TTL decremented,
+ * the outer headers stripped in place (the mbuf is adjusted, nothing is
+ * copied) and a new Ethernet header addressed to the N6 next hop.
  * No session: an Error Indication goes back to the sender (rate-limited).
  * Echo Requests and unknown required extension headers get their replies
  * here too, so that every decision of the uplink is made in this file.
@@ -18,7 +20,8 @@
 
 static enum gg_drop
 decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		const struct rte_ether_addr *n6_dst)
+		const struct rte_ether_addr *n6_dst,
+		const struct rte_ether_addr *n3_dst, uint64_t *now_s)
 {
 	struct gg_session *s = meta->sess;
 	struct rte_ipv4_hdr *ip;
@@ -38,8 +41,12 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return GG_DROP_ul_inner_bad_header;
 	if (unlikely(ip->src_addr != s->ue_ipv4))
 		return GG_DROP_ul_spoofed_source;
-	if (unlikely(state != GG_SESSION_FULL))
-		return GG_DROP_limited_unclassified;
+	if (state == GG_SESSION_LIMITED) {
+		enum gg_drop d = gg_uplink_limited(w, m, meta, now_s, n3_dst);
+
+		if (d != GG_DROP_NONE || meta->action != GG_ACT_SESSION)
+			return d;
+	}
 	if (unlikely(gg_ipv4_ttl_dec(ip) != 0))
 		return GG_DROP_ttl_expired;
 	if (unlikely(n6_dst == NULL))
@@ -82,12 +89,15 @@ unknown_teid(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 void
 gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_ether_addr n6_mac;
-	const struct rte_ether_addr *n6_dst = NULL;
+	struct rte_ether_addr n6_mac, n3_mac;
+	const struct rte_ether_addr *n6_dst = NULL, *n3_dst = NULL;
+	uint64_t now_s = 0;
 	uint16_t i;
 
 	if (gg_port_next_hop_mac(&w->dp->n6, &n6_mac))
 		n6_dst = &n6_mac;
+	if (gg_port_next_hop_mac(&w->dp->n3, &n3_mac))
+		n3_dst = &n3_mac;
 
 	for (i = 0; i < n; i++) {
 		struct gg_meta *meta = &w->meta[i];
@@ -99,7 +109,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				unknown_teid(w, pkts[i], meta);
 				break;
 			}
-			d = decap_one(w, pkts[i], meta, n6_dst);
+			d = decap_one(w, pkts[i], meta, n6_dst, n3_dst, &now_s);
 			if (d != GG_DROP_NONE)
 				gg_meta_drop(meta, d);
 			break;

@@ -43,6 +43,7 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	w->tx_n6.port_id = dp->n6.port_id;
 	w->sess_ctr = gg_session_counters_of(dp->sessions, index);
 	gg_ratelimit_init(&w->err_ind_rl, dp->error_indication_rate);
+	gg_ratelimit_init(&w->icmp_rl, dp->limited.icmp_unreach_rate);
 
 	snprintf(name, sizeof(name), "gg_to_ctl_%u", index);
 	w->to_control = rte_ring_create(name, RING_SIZE, socket,
@@ -50,8 +51,11 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	snprintf(name, sizeof(name), "gg_from_ctl_%u", index);
 	w->from_control = rte_ring_create(name, RING_SIZE, socket,
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "gg_snoop_%u", index);
+	w->snoop = rte_ring_create(name, RING_SIZE, socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->sess_ctr == NULL || w->to_control == NULL ||
-			w->from_control == NULL) {
+			w->from_control == NULL || w->snoop == NULL) {
 		gg_worker_free(w);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -70,8 +74,11 @@ gg_worker_free(struct gg_worker *w)
 		rte_pktmbuf_free(m);
 	while (w->from_control && rte_ring_dequeue(w->from_control, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
+	while (w->snoop && rte_ring_dequeue(w->snoop, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
 	rte_ring_free(w->to_control);
 	rte_ring_free(w->from_control);
+	rte_ring_free(w->snoop);
 	rte_free(w);
 }
 
@@ -91,6 +98,12 @@ struct rte_ring *
 gg_worker_to_control(const struct gg_worker *w)
 {
 	return w->to_control;
+}
+
+struct rte_ring *
+gg_worker_snoop_ring(const struct gg_worker *w)
+{
+	return w->snoop;
 }
 
 int

@@ -19,6 +19,7 @@
 
 struct rte_mbuf;
 struct rte_mempool;
+struct gg_garden;
 
 enum gg_slow_verdict {
 	GG_SLOW_FREE = 0,  /**< consumed: free the mbuf */
@@ -41,5 +42,15 @@ enum gg_slow_verdict gg_slowpath_handle(struct rte_mbuf *m, struct gg_port *port
  */
 struct rte_mbuf *gg_slowpath_arp_request(struct rte_mempool *mp,
 		const struct gg_port *port);
+
+/**
+ * Learn the addresses of a snooped DNS answer (a worker's tunnelled
+ * downlink G-PDU, see gg_worker_snoop_ring()) into @p g for @p scope
+ * (a session id or GG_GARDEN_SCOPE_GLOBAL), each until now + its TTL
+ * (clamped by the garden). Does not consume @p m. Returns the number of
+ * addresses learned, or -1 if the frame is not a DNS answer after all.
+ */
+int gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g,
+		uint32_t scope, uint64_t now_s, struct gg_counters *ctr);
 
 #endif /* GG_SLOWPATH_H */

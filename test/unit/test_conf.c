@@ -146,7 +146,7 @@ test_default_file(void)
 	CU_ASSERT_EQUAL(cfg.error_indication_rate, 1000);
 	CU_ASSERT_EQUAL(cfg.session_capacity, 65536);
 
-	CU_ASSERT_EQUAL_FATAL(cfg.n_sessions, 2);
+	CU_ASSERT_EQUAL_FATAL(cfg.n_sessions, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.sessions);
 	CU_ASSERT_EQUAL(cfg.sessions[0].ue_ipv4, ip("10.45.0.2"));
 	CU_ASSERT_EQUAL(cfg.sessions[0].ul_teid, 0x101);
@@ -160,6 +160,18 @@ test_default_file(void)
 	CU_ASSERT_EQUAL(cfg.sessions[1].dl_teid, 0xa02);
 	CU_ASSERT_FALSE(cfg.sessions[1].qfi_set);
 	CU_ASSERT_EQUAL(cfg.sessions[1].state, GG_SESSION_FULL);
+	CU_ASSERT_EQUAL(cfg.sessions[2].ue_ipv4, ip("10.45.0.4"));
+	CU_ASSERT_EQUAL(cfg.sessions[2].state, GG_SESSION_LIMITED);
+	/* The walled garden of the default configuration. */
+	CU_ASSERT_TRUE(cfg.portal.set);
+	CU_ASSERT_EQUAL(cfg.portal.ipv4, ip("203.0.113.80"));
+	CU_ASSERT_STRING_EQUAL(cfg.portal.url, "http://portal.example/signup?orig={url}");
+	CU_ASSERT_EQUAL(cfg.garden.n_rules, 2);
+	CU_ASSERT_EQUAL_FATAL(cfg.garden.n_names, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.garden.names[0], "portal.example");
+	CU_ASSERT_EQUAL(cfg.garden.dns_mode, 0);
+	CU_ASSERT_EQUAL(cfg.garden.dns_ttl, 10);
+	CU_ASSERT_FALSE(cfg.garden.learn_global);
 
 	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_INFO);
 	CU_ASSERT_EQUAL(cfg.stats_interval, 0);
@@ -173,7 +185,7 @@ test_default_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "192.0.2.1/24"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "198.51.100.254"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "02:00:00:00:06:FE"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "2 static"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "3 static"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
 		"[0] ue 10.45.0.2 ul_teid 0x00000101 gnb 192.0.2.10 dl_teid 0x00000a01 qfi 9"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[1] ue 10.45.0.3"));

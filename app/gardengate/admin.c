@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Run-time administration through rte_telemetry, carried out by the
+ * control lcore (the only writer of the garden and the session tables):
+ *
+ *   /gardengate/garden                     the garden: rules, names, learned count
+ *   /gardengate/garden_add,<rule or name>  e.g. "203.0.113.0/24 tcp 443" or "cdn.example"
+ *   /gardengate/garden_del,<rule or name>
+ *   /gardengate/session_state,<teid>,<full|limited|blocked>
+ *
+ * The telemetry thread queues a request on a ring and waits (up to
+ * ADMIN_WAIT_MS) for the control lcore to run it between two rounds of its
+ * loop. A request is reference-counted by both sides, so a caller that gave
+ * up waiting never leaves the control lcore writing into freed memory.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+#include <rte_telemetry.h>
+
+#include "gg_garden.h"
+#include "gg_session.h"
+#include "gardengate.h"
+
+#define ADMIN_WAIT_MS 2000
+#define ADMIN_OUT_MAX 16384
+#define ADMIN_LIST_MAX 256   /* rules or names shown by /gardengate/garden */
+
+enum admin_op { OP_LIST, OP_ADD, OP_DEL, OP_STATE };
+
+struct admin_req {
+	enum admin_op op;
+	char arg[512];
+	int result;            /* 0 or -errno, set by the control lcore */
+	char out[ADMIN_OUT_MAX]; /* OP_LIST: lines; others: a message */
+	uint32_t done;         /* set (release) once result and out are final */
+	uint32_t refs;         /* 2 while both sides hold it */
+};
+
+static struct rte_ring *admin_ring;
+
+static void
+req_put(struct admin_req *r)
+{
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(r);
+}
+
+int
+gg_admin_init(void)
+{
+	admin_ring = rte_ring_create("gg_admin", 64, SOCKET_ID_ANY,
+			RING_F_SC_DEQ);
+	return admin_ring != NULL ? 0 : -1;
+}
+
+void
+gg_admin_free(void)
+{
+	struct admin_req *r;
+
+	while (admin_ring != NULL && rte_ring_dequeue(admin_ring, (void **)&r) == 0) {
+		r->result = -ECANCELED;
+		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+		req_put(r);
+	}
+	rte_ring_free(admin_ring);
+	admin_ring = NULL;
+}
+
+/* A rule when it parses as one, else a name. */
+static int
+garden_change(struct gg_app *app, struct admin_req *r)
+{
+	struct gg_garden *g = app->dp.limited.garden;
+	struct gg_garden_rule rule;
+	int add = r->op == OP_ADD;
+
+	if (gg_garden_parse_rule(r->arg, &rule, NULL, 0) == 0) {
+		if (add)
+			return gg_garden_add_prefix(g, rule.ipv4_be, rule.depth,
+					rule.proto, rule.port_lo, rule.port_hi);
+		return gg_garden_del_prefix(g, rule.ipv4_be, rule.depth,
+				rule.proto, rule.port_lo, rule.port_hi);
+	}
+	return add ? gg_garden_add_name(g, r->arg) : gg_garden_del_name(g, r->arg);
+}
+
+struct list_ctx {
+	char *out;
+	size_t len;
+	unsigned int rules, names;
+};
+
+static int
+list_entry(const struct gg_garden_entry *e, void *arg)
+{
+	struct list_ctx *c = arg;
+	char text[300];
+
+	if (e->type == GG_GARDEN_ENTRY_RULE && c->rules++ < ADMIN_LIST_MAX) {
+		text[0] = 'R';
+		gg_garden_format_rule(&e->rule, text + 1, sizeof(text) - 1);
+	} else if (e->type == GG_GARDEN_ENTRY_NAME && c->names++ < ADMIN_LIST_MAX) {
+		snprintf(text, sizeof(text), "N%s", e->name);
+	} else {
+		return 0;
+	}
+	if (c->len + strlen(text) + 2 < ADMIN_OUT_MAX)
+		c->len += snprintf(c->out + c->len, ADMIN_OUT_MAX - c->len, "%s\n", text);
+	return 0;
+}
+
+static int
+session_state(struct gg_app *app, struct admin_req *r)
+{
+	char *comma = strchr(r->arg, ','), *end;
+	unsigned long teid;
+	int st;
+
+	if (comma == NULL)
+		return -EINVAL;
+	*comma = '\0';
+	teid = strtoul(r->arg, &end, 0);
+	st = gg_session_state_parse(comma + 1);
+	if (*end != '\0' || teid == 0 || teid > UINT32_MAX || st < 0)
+		return -EINVAL;
+	return gg_session_set_state(app->dp.sessions, (uint32_t)teid, st);
+}
+
+void
+gg_admin_serve(struct gg_app *app)
+{
+	struct admin_req *r;
+
+	while (rte_ring_sc_dequeue(admin_ring, (void **)&r) == 0) {
+		struct list_ctx lc = { .out = r->out };
+
+		switch (r->op) {
+		case OP_LIST:
+			r->result = gg_garden_walk(app->dp.limited.garden,
+					GG_GARDEN_ENTRY_RULE | GG_GARDEN_ENTRY_NAME,
+					list_entry, &lc);
+			break;
+		case OP_ADD:
+		case OP_DEL:
+			r->result = garden_change(app, r);
+			break;
+		case OP_STATE:
+			r->result = session_state(app, r);
+			break;
+		}
+		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+		req_put(r);
+	}
+}
+
+/*
+ * Queue @p r and wait for it; returns the result, -EBUSY or -ETIMEDOUT.
+ * The caller drops its reference with req_put() in every case.
+ */
+static int
+submit(struct admin_req *r)
+{
+	uint64_t deadline = rte_get_timer_cycles() +
+			rte_get_timer_hz() * ADMIN_WAIT_MS / 1000;
+
+	r->refs = 2;
+	if (admin_ring == NULL || rte_ring_mp_enqueue(admin_ring, r) != 0) {
+		r->refs = 1; /* the control lcore never saw it */
+		return -EBUSY;
+	}
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT; /* our reference is dropped by the caller */
+		rte_delay_us_sleep(200);
+	}
+	return r->result;
+}
+
+static struct admin_req *
+new_req(enum admin_op op, const char *params)
+{
+	struct admin_req *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->op = op;
+	if (params != NULL)
+		snprintf(r->arg, sizeof(r->arg), "%s", params);
+	return r;
+}
+
+static int
+reply_result(struct rte_tel_data *d, struct admin_req *r, int ret)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "request", r->arg);
+	rte_tel_data_add_dict_string(d, "result", ret == 0 ? "ok" : strerror(-ret));
+	req_put(r);
+	return 0;
+}
+
+static int
+cmd_change(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	enum admin_op op = strcmp(cmd, "/gardengate/garden_add") == 0 ? OP_ADD :
+			strcmp(cmd, "/gardengate/garden_del") == 0 ? OP_DEL : OP_STATE;
+	struct admin_req *r;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	r = new_req(op, params);
+	if (r == NULL)
+		return -ENOMEM;
+	return reply_result(d, r, submit(r));
+}
+
+static int
+cmd_list(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *rules, *names;
+	struct admin_req *r = new_req(OP_LIST, NULL);
+	char *line, *save;
+	int ret;
+
+	if (r == NULL)
+		return -ENOMEM;
+	ret = submit(r);
+	if (ret != 0) {
+		req_put(r);
+		return ret;
+	}
+	rules = rte_tel_data_alloc();
+	names = rte_tel_data_alloc();
+	if (rules == NULL || names == NULL) {
+		rte_tel_data_free(rules);
+		rte_tel_data_free(names);
+		req_put(r);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_array(rules, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	for (line = strtok_r(r->out, "\n", &save); line != NULL;
+			line = strtok_r(NULL, "\n", &save))
+		rte_tel_data_add_array_string(line[0] == 'R' ? rules : names, line + 1);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_container(d, "prefixes", rules, 0);
+	rte_tel_data_add_dict_container(d, "names", names, 0);
+	req_put(r);
+	return 0;
+}
+
+void
+gg_admin_register(void)
+{
+	rte_telemetry_register_cmd("/gardengate/garden", cmd_list,
+			"Walled-garden prefix rules and names");
+	rte_telemetry_register_cmd("/gardengate/garden_add", cmd_change,
+			"Add a garden rule (\"a.b.c.d/len [tcp|udp|icmp [port[-port]]]\") or name");
+	rte_telemetry_register_cmd("/gardengate/garden_del", cmd_change,
+			"Remove a garden rule or name");
+	rte_telemetry_register_cmd("/gardengate/session_state", cmd_change,
+			"Set a session's state. Parameters: TEID,full|limited|blocked");
+}

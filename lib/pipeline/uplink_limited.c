@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Uplink stage 3, LIMITED sessions: classify a device's packet against the
+ * walled garden and, when it is not for the garden, turn it toward the
+ * portal in place.
+ *
+ * In order (the first that applies decides):
+ *  1. DNS query (UDP 53): for a garden name, forward it (its answer is
+ *     snooped on the way back); in dns.mode "rewrite", any other name is
+ *     answered here with the portal's address (lib/dns); in "snoop" mode
+ *     every query is forwarded.
+ *  2. Destination in the garden (static rule or learned address) ->
+ *     forward, as for a FULL session.
+ *  3. TCP to port 80 -> the stateless HTTP redirect (lib/http): SYN-cookie
+ *     SYN-ACK, then 302 Found to the portal, then FIN.
+ *  4. Other TCP -> RST, so browsers and OS probes give up at once.
+ *  5. Other UDP -> ICMP administratively prohibited (rate-limited) or drop.
+ *  6. ICMP and other protocols -> drop.
+ *
+ * Replies are built in the packet's own mbuf (addresses and ports swapped,
+ * checksums recomputed) and tunnelled to the device by gg_encap_to_gnb();
+ * nothing is allocated and no per-flow state is kept.
+ *
+ * Cost: a DNS answer is ~65 ns of parsing and forging, a SYN-ACK one keyed
+ * hash and two checksums (lib/dns, lib/http measure them).
+ */
+#include <rte_byteorder.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "gg_dns.h"
+#include "gg_garden.h"
+#include "gg_http.h"
+#include "pipeline_private.h"
+
+#define DNS_PORT 53
+#define HTTP_PORT 80
+/* ICMP errors quote the offending header and 8 octets of its payload. */
+#define ICMP_QUOTE_DATA 8
+#define ICMP_DEST_UNREACH 3
+#define ICMP_CODE_ADMIN_PROHIBITED 13 /* RFC 1812 5.2.7.1 */
+
+static const struct {
+	enum gg_event ev;     /* counted when the verdict sends or absorbs */
+	enum gg_drop drop;    /* counted when it drops */
+} http_verdict_counter[GG_HTTP_VERDICT_MAX] = {
+	[GG_HTTP_SYNACK] = { GG_EV_http_synack, GG_DROP_NONE },
+	[GG_HTTP_REDIRECT] = { GG_EV_http_redirect, GG_DROP_NONE },
+	[GG_HTTP_ACK] = { GG_EV_http_ack, GG_DROP_NONE },
+	[GG_HTTP_RST_COOKIE] = { GG_EV_http_rst_cookie, GG_DROP_NONE },
+	[GG_HTTP_RST_NOT_HTTP] = { GG_EV_http_rst_not_http, GG_DROP_NONE },
+	[GG_HTTP_RST_TOO_BIG] = { GG_EV_http_rst_too_big, GG_DROP_NONE },
+	[GG_HTTP_RST_UNEXPECTED] = { GG_EV_http_rst_unexpected, GG_DROP_NONE },
+	[GG_HTTP_RST_REFUSED] = { GG_EV_tcp_rst_refused, GG_DROP_NONE },
+	[GG_HTTP_ABSORB_ACK] = { GG_EV_http_absorb_ack, GG_DROP_NONE },
+	[GG_HTTP_ABSORB_RST] = { GG_EV_http_absorb_rst, GG_DROP_NONE },
+	[GG_HTTP_BAD_CHECKSUM] = { GG_EV_MAX, GG_DROP_http_bad_checksum },
+	[GG_HTTP_MALFORMED] = { GG_EV_MAX, GG_DROP_http_malformed },
+};
+
+/* Octets writable from the inner IPv4 header to the end of the data room. */
+static inline uint16_t
+room_from(const struct rte_mbuf *m, uint16_t off)
+{
+	return (uint16_t)(rte_pktmbuf_data_len(m) - off + rte_pktmbuf_tailroom(m));
+}
+
+/*
+ * The inner packet at meta->inner_off was rewritten into a reply of
+ * @p new_len octets: size the mbuf to it and tunnel it to the device.
+ */
+static enum gg_drop
+send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		uint16_t new_len, const struct rte_ether_addr *n3_dst)
+{
+	uint16_t have = rte_pktmbuf_data_len(m) - meta->inner_off;
+	enum gg_drop d;
+
+	if (new_len > have) {
+		if (rte_pktmbuf_append(m, new_len - have) == NULL)
+			return GG_DROP_no_room;
+	} else {
+		rte_pktmbuf_trim(m, have - new_len);
+	}
+	d = gg_encap_to_gnb(w, m, meta->sess, meta->inner_off, new_len, n3_dst);
+	if (d != GG_DROP_NONE)
+		return d;
+	meta->action = GG_ACT_TX_N3;
+	return GG_DROP_NONE;
+}
+
+/* Swap the inner IPv4/UDP endpoints around a payload of @p dns_len octets. */
+static uint16_t
+udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
+		uint16_t dns_len)
+{
+	uint32_t a = ip->src_addr;
+	uint16_t p = udp->src_port;
+	uint16_t tlen = sizeof(*ip) + sizeof(*udp) + dns_len;
+
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(tlen);
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = udp->dst_port;
+	udp->dst_port = p;
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + dns_len);
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return tlen;
+}
+
+/* Returns GG_DROP_NONE with meta->action set, or a drop reason. */
+static enum gg_drop
+dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp, uint16_t udp_len,
+		const struct rte_ether_addr *n3_dst)
+{
+	const struct gg_limited *lim = &w->dp->limited;
+	uint8_t *msg = (uint8_t *)(udp + 1);
+	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
+	struct gg_dns_query q;
+	size_t len;
+
+	if (lim->dns_mode == GG_DNS_MODE_SNOOP || !lim->has_portal) {
+		w->ctr.ev[GG_EV_dns_query_forward]++;
+		meta->action = GG_ACT_SESSION;
+		return GG_DROP_NONE;
+	}
+	if (gg_dns_parse_query(msg, udp_len - sizeof(*udp), &q) != GG_DNS_OK)
+		return GG_DROP_dns_malformed;
+	if (gg_garden_match_name(lim->garden, (const char *)q.name, q.name_len)) {
+		w->ctr.ev[GG_EV_dns_garden_forward]++;
+		meta->action = GG_ACT_SESSION;
+		return GG_DROP_NONE;
+	}
+
+	/* The answer replaces the query; options after the IPv4 header go. */
+	if (ihl != sizeof(*ip)) {
+		memmove((uint8_t *)ip + sizeof(*ip), udp, udp_len);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		msg = (uint8_t *)(udp + 1);
+	}
+	len = gg_dns_forge_answer(msg, udp_len - sizeof(*udp),
+			room_from(m, meta->inner_off) - sizeof(*ip) - sizeof(*udp),
+			&q, &lim->dns);
+	if (len == 0)
+		return GG_DROP_dns_no_room;
+	w->ctr.ev[GG_EV_dns_forged]++;
+	return send_back(w, m, meta, udp_turn_around(ip, udp, (uint16_t)len),
+			n3_dst);
+}
+
+/*
+ * Turn the packet into an ICMP destination unreachable, administratively
+ * prohibited (RFC 792, RFC 1812 5.2.7.1), quoting its header and the first
+ * 8 octets of its payload, from the appliance's N6 address.
+ */
+static uint16_t
+icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
+{
+	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
+	uint16_t quote = RTE_MIN(tlen, ihl + ICMP_QUOTE_DATA);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	uint16_t new_len = sizeof(*ip) + sizeof(*icmp) + quote;
+	uint32_t device = ip->src_addr;
+
+	memmove((uint8_t *)(icmp + 1), ip, quote);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(new_len);
+	ip->packet_id = 0;
+	ip->fragment_offset = 0;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = w->dp->limited.icmp_src;
+	ip->dst_addr = device;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp->icmp_type = ICMP_DEST_UNREACH;
+	icmp->icmp_code = ICMP_CODE_ADMIN_PROHIBITED;
+	icmp->icmp_ident = 0; /* unused */
+	icmp->icmp_seq_nb = 0;
+	icmp->icmp_cksum = 0;
+	icmp->icmp_cksum = ~rte_raw_cksum(icmp, sizeof(*icmp) + quote);
+	return new_len;
+}
+
+enum gg_drop
+gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		uint64_t *now_s, const struct rte_ether_addr *n3_dst)
+{
+	const struct gg_limited *lim = &w->dp->limited;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+			meta->inner_off);
+	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
+	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
+	uint8_t proto = ip->next_proto_id;
+	uint16_t dport = 0, l4_len = tlen - ihl;
+	struct rte_udp_hdr *udp = NULL;
+	enum gg_http_verdict v;
+	uint16_t len;
+
+	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+			RTE_IPV4_HDR_OFFSET_MASK))
+		return GG_DROP_limited_fragment;
+	if (proto == IPPROTO_UDP) {
+		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
+		if (l4_len < sizeof(*udp) ||
+				rte_be_to_cpu_16(udp->dgram_len) != l4_len)
+			return GG_DROP_limited_l4_truncated;
+		dport = rte_be_to_cpu_16(udp->dst_port);
+		if (dport == DNS_PORT)
+			return dns_query(w, m, meta, ip, udp, l4_len, n3_dst);
+	} else if (proto == IPPROTO_TCP) {
+		if (l4_len < sizeof(struct rte_tcp_hdr))
+			return GG_DROP_limited_l4_truncated;
+		dport = rte_be_to_cpu_16(((struct rte_tcp_hdr *)
+				((uint8_t *)ip + ihl))->dst_port);
+	}
+
+	if (*now_s == 0)
+		*now_s = gg_garden_clock_s();
+	if (gg_garden_match_ip(lim->garden, meta->sess->id, ip->dst_addr, proto,
+			dport, *now_s)) {
+		w->ctr.ev[GG_EV_garden_forward_ul]++;
+		meta->action = GG_ACT_SESSION;
+		return GG_DROP_NONE;
+	}
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		len = tlen;
+		if (dport == HTTP_PORT && lim->has_portal)
+			v = gg_http_handle(&lim->http, (uint8_t *)ip, &len,
+					room_from(m, meta->inner_off), *now_s);
+		else
+			v = gg_tcp_rst((uint8_t *)ip, &len,
+					room_from(m, meta->inner_off));
+		if (http_verdict_counter[v].drop != GG_DROP_NONE)
+			return http_verdict_counter[v].drop;
+		w->ctr.ev[http_verdict_counter[v].ev]++;
+		if (!gg_http_verdict_sends(v)) {
+			meta->action = GG_ACT_CONSUMED;
+			return GG_DROP_NONE;
+		}
+		return send_back(w, m, meta, len, n3_dst);
+	case IPPROTO_UDP:
+		if (lim->udp_reject != GG_UDP_REJECT_ICMP)
+			return GG_DROP_limited_udp_refused;
+		if (!gg_ratelimit_allow(&w->icmp_rl)) {
+			w->ctr.ev[GG_EV_reply_ratelimited]++;
+			return GG_DROP_limited_udp_refused;
+		}
+		if (room_from(m, meta->inner_off) < sizeof(*ip) +
+				sizeof(struct rte_icmp_hdr) + ihl + ICMP_QUOTE_DATA)
+			return GG_DROP_no_room;
+		w->ctr.ev[GG_EV_icmp_unreach_sent]++;
+		return send_back(w, m, meta, icmp_prohibited(w, ip, tlen), n3_dst);
+	case IPPROTO_ICMP:
+		return GG_DROP_limited_icmp_refused;
+	default:
+		return GG_DROP_limited_proto_refused;
+	}
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Garden learning, on the control lcore: a downlink DNS answer for a garden
+ * name, already tunnelled towards a LIMITED device by a worker, is parsed
+ * once more here (outer IPv4/UDP/GTP-U, inner IPv4/UDP, DNS), each address
+ * it gives for the question (CNAME chains followed by lib/dns) is learned
+ * into the garden with the record's TTL, and only then does the caller
+ * send the packet on. The device therefore never sees an address the
+ * garden does not admit yet.
+ */
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "gg_dns.h"
+#include "gg_garden.h"
+#include "gg_gtpu.h"
+#include "slowpath_private.h"
+
+/* The inner UDP payload of a G-PDU frame, or NULL. */
+static const uint8_t *
+inner_udp_payload(const struct rte_mbuf *m, uint16_t *len)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t n = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	struct gg_gtpu_info g;
+	uint16_t ihl;
+
+	off += sizeof(*ip) + sizeof(*udp);
+	if (n < off || gg_gtpu_parse(p + off, n - off, &g) != GG_GTPU_OK ||
+			g.msg_type != GG_GTPU_GPDU)
+		return NULL;
+	off += g.hdr_len;
+	ip = (const struct rte_ipv4_hdr *)(p + off);
+	if (n < off + sizeof(*ip) || ip->next_proto_id != IPPROTO_UDP)
+		return NULL;
+	ihl = (ip->version_ihl & 0xf) * 4;
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+	if (n < off + ihl + sizeof(*udp) ||
+			n < off + ihl + rte_be_to_cpu_16(udp->dgram_len) ||
+			rte_be_to_cpu_16(udp->dgram_len) < sizeof(*udp))
+		return NULL;
+	*len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+	return (const uint8_t *)(udp + 1);
+}
+
+int
+gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
+		uint64_t now_s, struct gg_counters *ctr)
+{
+	struct gg_dns_response r;
+	const uint8_t *dns;
+	uint16_t len;
+	int learned = 0;
+	unsigned int i;
+
+	dns = inner_udp_payload(m, &len);
+	if (dns == NULL || gg_dns_parse_response(dns, len, &r) != GG_DNS_OK) {
+		ctr->drop[GG_DROP_control_unhandled]++;
+		return -1;
+	}
+	for (i = 0; i < r.naddrs; i++)
+		if (gg_garden_learn(g, scope, r.addrs[i].ipv4, r.addrs[i].ttl,
+				now_s) >= 0)
+			learned++;
+	ctr->ev[GG_EV_garden_learned] += learned;
+	return learned;
+}
