@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* CUnit suite for lib/pool: allocation order, exhaustion, reservation,
+ * release and reuse, edge prefixes. */
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include <CUnit/Basic.h>
+
+#include "gg_pool.h"
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static void
+test_exhaustion(void)
+{
+	struct gg_ip_pool *p = gg_ip_pool_create(ip("10.45.0.0"), 29);
+	uint32_t a, seen = 0;
+	int i;
+
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(gg_ip_pool_size(p), 6); /* .1 .. .6 */
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), 0);
+		CU_ASSERT(a != ip("10.45.0.0") && a != ip("10.45.0.7"));
+		CU_ASSERT(gg_ip_pool_contains(p, a));
+		seen |= 1u << (ntohl(a) & 7);
+	}
+	CU_ASSERT_EQUAL(seen, 0x7e);
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), -ENOSPC);
+	CU_ASSERT_EQUAL(gg_ip_pool_used(p), 6);
+	/* Freed addresses come back, and only those. */
+	CU_ASSERT_EQUAL(gg_ip_pool_release(p, ip("10.45.0.3")), 0);
+	CU_ASSERT_EQUAL(gg_ip_pool_release(p, ip("10.45.0.3")), -ENOENT);
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), 0);
+	CU_ASSERT_EQUAL(a, ip("10.45.0.3"));
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), -ENOSPC);
+	gg_ip_pool_free(p);
+}
+
+static void
+test_reserve_and_rotation(void)
+{
+	struct gg_ip_pool *p = gg_ip_pool_create(ip("10.45.1.77"), 24);
+	uint32_t a, b;
+
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(gg_ip_pool_size(p), 254);
+	CU_ASSERT_EQUAL(gg_ip_pool_reserve(p, ip("10.45.1.1")), 0);
+	CU_ASSERT_EQUAL(gg_ip_pool_reserve(p, ip("10.45.1.1")), -EEXIST);
+	CU_ASSERT_EQUAL(gg_ip_pool_reserve(p, ip("10.45.1.0")), -ERANGE);
+	CU_ASSERT_EQUAL(gg_ip_pool_reserve(p, ip("10.45.1.255")), -ERANGE);
+	CU_ASSERT_EQUAL(gg_ip_pool_reserve(p, ip("10.45.2.1")), -ERANGE);
+	CU_ASSERT_FALSE(gg_ip_pool_contains(p, ip("10.45.2.1")));
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), 0);
+	CU_ASSERT_EQUAL(a, ip("10.45.1.2")); /* .1 is reserved */
+	/* A released address is not handed out again at once. */
+	CU_ASSERT_EQUAL(gg_ip_pool_release(p, a), 0);
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &b), 0);
+	CU_ASSERT_EQUAL(b, ip("10.45.1.3"));
+	CU_ASSERT_EQUAL(gg_ip_pool_used(p), 2);
+	gg_ip_pool_free(p);
+}
+
+static void
+test_edges(void)
+{
+	struct gg_ip_pool *p;
+	uint32_t a;
+
+	CU_ASSERT(gg_ip_pool_create(ip("10.0.0.0"), 7) == NULL);
+	CU_ASSERT(gg_ip_pool_create(ip("10.0.0.0"), 33) == NULL);
+	p = gg_ip_pool_create(ip("10.0.0.9"), 32);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), 0);
+	CU_ASSERT_EQUAL(a, ip("10.0.0.9"));
+	CU_ASSERT_EQUAL(gg_ip_pool_alloc(p, &a), -ENOSPC);
+	gg_ip_pool_free(p);
+	p = gg_ip_pool_create(ip("10.0.0.0"), 8);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(gg_ip_pool_size(p), (1u << 24) - 2);
+	gg_ip_pool_free(p);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned int failures;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("pool", NULL, NULL);
+	CU_add_test(s, "exhaustion", test_exhaustion);
+	CU_add_test(s, "reserve and rotation", test_reserve_and_rotation);
+	CU_add_test(s, "edges", test_edges);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failures != 0 || CU_get_error() != CUE_SUCCESS;
+}
