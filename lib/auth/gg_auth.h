@@ -68,6 +68,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -279,5 +280,20 @@ void gg_auth_ratelimit_free(struct gg_auth_ratelimit *rl);
  */
 bool gg_auth_ratelimit_allow(struct gg_auth_ratelimit *rl, const char *key,
 		uint64_t now_ms);
+
+/**
+ * base64url without padding (RFC 4648 5) of @p len octets into @p out
+ * (NUL-terminated). Returns the characters written, 0 if @p room is too
+ * small. Any thread.
+ */
+size_t gg_auth_b64url_encode(const uint8_t *in, size_t len, char *out,
+		size_t room);
+
+/**
+ * Decode unpadded, canonical base64url text. Returns the octets written,
+ * or -1 on a bad character, a bad length, non-zero trailing bits or when
+ * @p room is too small. Any thread.
+ */
+ssize_t gg_auth_b64url_decode(const char *in, uint8_t *out, size_t room);
 
 #endif /* GG_AUTH_H */

@@ -1049,6 +1049,54 @@ test_ratelimit_eviction(void)
 	gg_auth_ratelimit_free(rl);
 }
 
+/* base64url: RFC 4648 test vectors (unpadded, URL alphabet), round trips,
+ * and every way a text can be wrong. */
+#ifndef RTE_DIM
+#define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+static void
+test_b64url(void)
+{
+	static const struct {
+		const char *raw;
+		const char *enc;
+	} vec[] = {
+		{ "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" }, { "foobar", "Zm9vYmFy" },
+	};
+	uint8_t raw[64], back[64];
+	char enc[128];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(vec); i++) {
+		CU_ASSERT_EQUAL(gg_auth_b64url_encode((const uint8_t *)vec[i].raw,
+				strlen(vec[i].raw), enc, sizeof(enc)), strlen(vec[i].enc));
+		CU_ASSERT_STRING_EQUAL(enc, vec[i].enc);
+		CU_ASSERT_EQUAL(gg_auth_b64url_decode(vec[i].enc, back, sizeof(back)),
+				(ssize_t)strlen(vec[i].raw));
+		CU_ASSERT(memcmp(back, vec[i].raw, strlen(vec[i].raw)) == 0);
+	}
+	/* The URL alphabet: 0xfb 0xff -> "-_8". */
+	raw[0] = 0xfb;
+	raw[1] = 0xff;
+	gg_auth_b64url_encode(raw, 2, enc, sizeof(enc));
+	CU_ASSERT_STRING_EQUAL(enc, "-_8");
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (uint8_t)(i * 37 + 11);
+	for (i = 0; i <= sizeof(raw); i++) {
+		CU_ASSERT(gg_auth_b64url_encode(raw, i, enc, sizeof(enc)) > 0 || i == 0);
+		CU_ASSERT_EQUAL(gg_auth_b64url_decode(enc, back, sizeof(back)), (ssize_t)i);
+		CU_ASSERT(memcmp(raw, back, i) == 0);
+	}
+	CU_ASSERT_EQUAL(gg_auth_b64url_encode(raw, 3, enc, 4), 0); /* no room for NUL */
+	CU_ASSERT_EQUAL(gg_auth_b64url_decode("Zm9v=", back, sizeof(back)), -1); /* padding */
+	CU_ASSERT_EQUAL(gg_auth_b64url_decode("Zm+v", back, sizeof(back)), -1);  /* base64, not url */
+	CU_ASSERT_EQUAL(gg_auth_b64url_decode("Zm9vY", back, sizeof(back)), -1); /* 6 lone bits */
+	CU_ASSERT_EQUAL(gg_auth_b64url_decode("Zh", back, sizeof(back)), -1);    /* non-zero tail bits */
+	CU_ASSERT_EQUAL(gg_auth_b64url_decode("Zm9vYmFy", back, 5), -1);         /* no room */
+}
+
 int
 main(void)
 {
@@ -1071,6 +1119,7 @@ main(void)
 		{ "siphash known answers", test_siphash },
 		{ "rate limiter burst and refill", test_ratelimit_refill },
 		{ "rate limiter eviction", test_ratelimit_eviction },
+		{ "base64url", test_b64url },
 	};
 	CU_pSuite suite;
 	unsigned int failures;
