@@ -30,6 +30,7 @@ struct gg_opts {
 	const char *n3_device;   /* overrides ports.n3.device */
 	const char *n6_device;   /* overrides ports.n6.device */
 	const char *stats_file;  /* final counters JSON also written here */
+	const char *sbi_listen;  /* overrides sbi.listen; port 0 = any free port */
 	double idle_exit;        /* seconds without RX before stopping; 0 = never */
 	double duration;         /* seconds before stopping; 0 = never */
 	unsigned int workers;    /* overrides "workers"; 0 = keep */
@@ -37,6 +38,11 @@ struct gg_opts {
 };
 
 struct gg_evloop;
+struct gg_auth_trust;
+struct gg_fetch;
+struct gg_store;
+struct gg_ausf;
+struct gg_sbi_server;
 
 struct gg_app {
 	struct gg_config cfg;
@@ -47,6 +53,12 @@ struct gg_app {
 	struct gg_worker *workers[GG_MAX_WORKERS];
 	unsigned int n_workers;
 	struct gg_counters control_ctr;   /* the control lcore's own counters */
+	/* The AuSF and what it uses; all NULL without "sbi" in the config. */
+	struct gg_auth_trust *trust;
+	struct gg_fetch *fetch;
+	struct gg_store *store;
+	struct gg_ausf *ausf;
+	struct gg_sbi_server *sbi;
 	uint64_t start_tsc;
 };
 
@@ -74,6 +86,10 @@ int gg_limited_setup(struct gg_app *app);
 int gg_limited_start(struct gg_app *app);
 unsigned int gg_limited_serve_snoop(struct gg_app *app);
 void gg_limited_free(struct gg_app *app);
+
+/* ausf.c: the one-way authentication service. */
+int gg_app_ausf_setup(struct gg_app *app);
+void gg_app_ausf_teardown(struct gg_app *app);
 
 /* admin.c: run-time changes requested through telemetry, run by the
  * control lcore in gg_admin_serve(). */

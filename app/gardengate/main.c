@@ -10,6 +10,7 @@
  * Without "--" every argument is ours and the EAL options come from the
  * configuration file alone.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ usage(FILE *out, const char *prog)
 		"      --idle-exit SEC  stop once no packet arrived for SEC seconds\n"
 		"      --duration SEC   stop after SEC seconds\n"
 		"      --stats-file F   also write the final counters (JSON) to F\n"
+		"      --sbi-listen A:P the AuSF's listen address, overrides the file\n"
+		"                       (port 0: any free port, printed at start)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n"
 		"\n"
@@ -61,7 +64,7 @@ usage(FILE *out, const char *prog)
 }
 
 enum { OPT_CHECK = 256, OPT_N3, OPT_N6, OPT_WORKERS, OPT_IDLE, OPT_DURATION,
-	OPT_STATS_FILE };
+	OPT_STATS_FILE, OPT_SBI_LISTEN };
 
 static int
 parse_seconds(const char *s, double *out)
@@ -88,6 +91,7 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 		{ "idle-exit", required_argument, NULL, OPT_IDLE },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+		{ "sbi-listen", required_argument, NULL, OPT_SBI_LISTEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +136,9 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 		case OPT_STATS_FILE:
 			o->stats_file = optarg;
 			break;
+		case OPT_SBI_LISTEN:
+			o->sbi_listen = optarg;
+			break;
 		case 'h':
 			usage(stdout, prog);
 			return 1;
@@ -151,6 +158,37 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 	return 0;
 }
 
+/* "--sbi-listen a.b.c.d:port" (port 0: any free port). */
+static int
+override_sbi_listen(struct gg_config *cfg, const char *text)
+{
+	const char *colon = strrchr(text, ':');
+	struct in_addr a;
+	char host[64];
+	unsigned long port;
+	char *end;
+
+	if (!cfg->sbi.set) {
+		fprintf(stderr, "gardengate: --sbi-listen: %s has no \"sbi\" section\n",
+				cfg->path);
+		return -1;
+	}
+	if (colon == NULL || (size_t)(colon - text) >= sizeof(host))
+		goto bad;
+	memcpy(host, text, colon - text);
+	host[colon - text] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (inet_pton(AF_INET, host, &a) != 1 || colon[1] == '\0' || *end != '\0' ||
+			port > 65535)
+		goto bad;
+	snprintf(cfg->sbi.address, sizeof(cfg->sbi.address), "%s", host);
+	cfg->sbi.port = (uint16_t)port;
+	return 0;
+bad:
+	fprintf(stderr, "gardengate: --sbi-listen: expected a.b.c.d:port, got '%s'\n", text);
+	return -1;
+}
+
 static int
 load_config(struct gg_app *app)
 {
@@ -167,6 +205,9 @@ load_config(struct gg_app *app)
 		snprintf(cfg->n6.device, sizeof(cfg->n6.device), "%s", app->opts.n6_device);
 	if (app->opts.workers != 0)
 		cfg->workers = app->opts.workers;
+	if (app->opts.sbi_listen != NULL && override_sbi_listen(cfg,
+			app->opts.sbi_listen) != 0)
+		return -1;
 	if (strcmp(cfg->n3.device, cfg->n6.device) == 0) {
 		fprintf(stderr, "gardengate: N3 and N6 use the same device \"%s\"\n",
 				cfg->n3.device);
@@ -249,6 +290,8 @@ setup(struct gg_app *app)
 		return -1;
 	if (gg_admin_init() != 0)
 		return -1;
+	if (gg_app_ausf_setup(app) != 0)
+		return -1;
 	if (gg_ports_setup(app) != 0)
 		return -1;
 
@@ -270,6 +313,7 @@ teardown(struct gg_app *app)
 {
 	unsigned int i;
 
+	gg_app_ausf_teardown(app);
 	gg_ports_close(app);
 	gg_admin_free();
 	for (i = 0; i < app->n_workers; i++)

@@ -99,6 +99,21 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->garden.edns_udp_size = 1232;
 	cfg->garden.icmp_rate = 100;
 	cfg->garden.tcp_mss = 1400;
+	cfg->sbi.max_connections = 256;
+	cfg->sbi.request_timeout_ms = 10000;
+	cfg->ausf.fetch_timeout_ms = 3000;
+	cfg->ausf.cert_cache_ttl = 300;
+	cfg->ausf.challenge_ttl = 30;
+	cfg->ausf.device_burst = 5;
+	cfg->ausf.device_refill_ms = 6000;
+	cfg->ausf.client_burst = 100;
+	cfg->ausf.client_refill_ms = 100;
+	strcpy(cfg->store.backend, "redis");
+	strcpy(cfg->store.host, "127.0.0.1");
+	cfg->store.port = 6379;
+	strcpy(cfg->store.prefix, "gg:");
+	cfg->store.connect_timeout_ms = 1000;
+	cfg->store.command_timeout_ms = 1000;
 }
 
 void
@@ -115,6 +130,9 @@ gg_conf_free(struct gg_config *cfg)
 	for (i = 0; i < (int)cfg->garden.n_names; i++)
 		free(cfg->garden.names[i]);
 	free(cfg->garden.names);
+	for (i = 0; i < (int)cfg->ausf.n_url_prefixes; i++)
+		free(cfg->ausf.url_prefixes[i]);
+	free(cfg->ausf.url_prefixes);
 	/* Back to defaults so that a second free, or a reuse, is harmless. */
 	gg_conf_defaults(cfg);
 }
@@ -1080,6 +1098,223 @@ conf_parse_limited(struct conf_ctx *c, const config_setting_t *g)
 	return 0;
 }
 
+/* "host:port" (IPv4 or [IPv6]); numeric only: no resolver on the control lcore. */
+static int
+conf_get_hostport(const struct conf_ctx *c, const config_setting_t *s,
+		char *host, size_t hostlen, uint16_t *port)
+{
+	const char *str, *colon, *h;
+	unsigned char buf[16];
+	char tmp[64];
+	unsigned long p;
+	size_t n;
+	char *end;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	colon = strrchr(str, ':');
+	if (colon == NULL)
+		return conf_err(c, s, "'%s': expected address:port", str);
+	h = str;
+	n = (size_t)(colon - str);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(tmp) || n >= hostlen)
+		return conf_err(c, s, "'%s': expected address:port", str);
+	memcpy(tmp, h, n);
+	tmp[n] = '\0';
+	if (inet_pton(AF_INET, tmp, buf) != 1 && inet_pton(AF_INET6, tmp, buf) != 1)
+		return conf_err(c, s, "'%s': '%s' is not a numeric IPv4 or IPv6 address",
+			str, tmp);
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535)
+		return conf_err(c, s, "'%s': bad port", str);
+	strcpy(host, tmp);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int
+conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g)
+{
+	struct gg_conf_sbi *sb = &c->cfg->sbi;
+	bool have_listen = false;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret;
+
+		if (conf_is(s, "listen")) {
+			ret = conf_get_hostport(c, s, sb->address, sizeof(sb->address),
+				&sb->port);
+			have_listen = true;
+		} else if (conf_is(s, "max_connections")) {
+			ret = conf_get_u32(c, s, 1, 65536, &sb->max_connections);
+		} else if (conf_is(s, "request_timeout_ms")) {
+			ret = conf_get_u32(c, s, 100, 600000, &sb->request_timeout_ms);
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	if (!have_listen)
+		return conf_err_missing(c, g, "listen");
+	sb->set = true;
+	return 0;
+}
+
+static int
+conf_parse_ausf_rate(struct conf_ctx *c, const config_setting_t *g)
+{
+	struct gg_conf_ausf *au = &c->cfg->ausf;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret;
+
+		if (conf_is(s, "device_burst"))
+			ret = conf_get_u32(c, s, 1, 1000000, &au->device_burst);
+		else if (conf_is(s, "device_refill_ms"))
+			ret = conf_get_u32(c, s, 1, 86400000, &au->device_refill_ms);
+		else if (conf_is(s, "client_burst"))
+			ret = conf_get_u32(c, s, 1, 1000000, &au->client_burst);
+		else if (conf_is(s, "client_refill_ms"))
+			ret = conf_get_u32(c, s, 1, 86400000, &au->client_refill_ms);
+		else
+			ret = conf_err_unknown(c, s);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g)
+{
+	struct gg_conf_ausf *au = &c->cfg->ausf;
+	bool have_ca = false, have_prefixes = false, have_pool = false;
+	uint32_t v32 = 0;
+	int i, k;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret = 0;
+
+		if (conf_is(s, "ca_bundle")) {
+			ret = conf_get_text(c, s, au->ca_bundle, sizeof(au->ca_bundle));
+			have_ca = true;
+		} else if (conf_is(s, "cert_url_prefixes")) {
+			int n;
+
+			if (!config_setting_is_array(s) && !config_setting_is_list(s))
+				return conf_err(c, s, "expected a list of URL prefixes");
+			n = config_setting_length(s);
+			if (n < 1 || n > 32)
+				return conf_err(c, s, "expected 1..32 URL prefixes");
+			au->url_prefixes = calloc(n, sizeof(*au->url_prefixes));
+			if (au->url_prefixes == NULL)
+				return conf_err(c, s, "out of memory");
+			for (k = 0; k < n; k++) {
+				const config_setting_t *e = config_setting_get_elem(s, k);
+				const char *str;
+
+				if (conf_get_string(c, e, &str) < 0)
+					return -1;
+				if (strncmp(str, "http://", 7) != 0 &&
+						strncmp(str, "https://", 8) != 0)
+					return conf_err(c, e, "'%s': expected an http:// or https:// prefix",
+						str);
+				au->url_prefixes[k] = strdup(str);
+				if (au->url_prefixes[k] == NULL)
+					return conf_err(c, e, "out of memory");
+				au->n_url_prefixes++;
+			}
+			have_prefixes = true;
+		} else if (conf_is(s, "fetch_timeout_ms")) {
+			ret = conf_get_u32(c, s, 100, 60000, &au->fetch_timeout_ms);
+		} else if (conf_is(s, "cert_cache_ttl")) {
+			ret = conf_get_u32(c, s, 0, 86400, &au->cert_cache_ttl);
+		} else if (conf_is(s, "challenge_ttl")) {
+			ret = conf_get_u32(c, s, 1, 3600, &au->challenge_ttl);
+		} else if (conf_is(s, "ue_pool")) {
+			ret = conf_get_ipv4_prefix(c, s, &au->pool_ipv4, &au->pool_len);
+			if (ret == 0 && au->pool_len < 8)
+				ret = conf_err(c, s, "pools wider than /8 are not supported");
+			have_pool = true;
+		} else if (conf_is(s, "qfi")) {
+			ret = conf_get_u32(c, s, 0, CONF_QFI_MAX, &v32);
+			au->qfi = (uint8_t)v32;
+			au->has_qfi = true;
+		} else if (conf_is(s, "rate")) {
+			ret = conf_parse_ausf_rate(c, s);
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	if (!have_ca)
+		return conf_err_missing(c, g, "ca_bundle");
+	if (!have_prefixes)
+		return conf_err_missing(c, g, "cert_url_prefixes");
+	if (!have_pool)
+		return conf_err_missing(c, g, "ue_pool");
+	au->set = true;
+	return 0;
+}
+
+static int
+conf_parse_store(struct conf_ctx *c, const config_setting_t *g)
+{
+	static const char *const backends[] = { "redis", "memory", NULL };
+	struct gg_conf_store *st = &c->cfg->store;
+	int i, v;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		int ret = 0;
+
+		if (conf_is(s, "backend")) {
+			v = conf_get_choice(c, s, backends, "redis or memory");
+			ret = v < 0 ? -1 : 0;
+			if (v >= 0)
+				strcpy(st->backend, backends[v]);
+		} else if (conf_is(s, "unix")) {
+			ret = conf_get_text(c, s, st->unix_path, sizeof(st->unix_path));
+		} else if (conf_is(s, "address")) {
+			ret = conf_get_hostport(c, s, st->host, sizeof(st->host), &st->port);
+		} else if (conf_is(s, "user")) {
+			ret = conf_get_text(c, s, st->user, sizeof(st->user));
+		} else if (conf_is(s, "password")) {
+			ret = conf_get_text(c, s, st->password, sizeof(st->password));
+		} else if (conf_is(s, "prefix")) {
+			ret = conf_get_text(c, s, st->prefix, sizeof(st->prefix));
+		} else if (conf_is(s, "connect_timeout_ms")) {
+			ret = conf_get_u32(c, s, 10, 60000, &st->connect_timeout_ms);
+		} else if (conf_is(s, "command_timeout_ms")) {
+			ret = conf_get_u32(c, s, 10, 60000, &st->command_timeout_ms);
+		} else {
+			ret = conf_err_unknown(c, s);
+		}
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 {
@@ -1118,6 +1353,12 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 			ret = conf_parse_dns(c, s);
 		} else if (conf_is(s, "limited")) {
 			ret = conf_parse_limited(c, s);
+		} else if (conf_is(s, "sbi")) {
+			ret = conf_parse_sbi(c, s);
+		} else if (conf_is(s, "ausf")) {
+			ret = conf_parse_ausf(c, s);
+		} else if (conf_is(s, "store")) {
+			ret = conf_parse_store(c, s);
 		} else {
 			ret = conf_err_unknown(c, s);
 		}
@@ -1127,6 +1368,8 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 
 	if (!have_ports)
 		return conf_err_missing(c, root, "ports");
+	if (c->cfg->sbi.set && !c->cfg->ausf.set)
+		return conf_err_missing(c, root, "ausf");
 	return 0;
 }
 
@@ -1328,6 +1571,24 @@ gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 		for (i = 0; i < cfg->n_sessions; i++)
 			conf_print_session(out, i, &cfg->sessions[i]);
 	conf_print_garden(out, cfg);
+	if (cfg->sbi.set) {
+		fprintf(out, "  sbi: listening on %s:%u (HTTP/2 cleartext)\n",
+			cfg->sbi.address, cfg->sbi.port);
+		fprintf(out, "  ausf: CA bundle %s, %u certificate URL prefix(es), "
+			"UE pool %s/%u\n", cfg->ausf.ca_bundle, cfg->ausf.n_url_prefixes,
+			inet_ntop(AF_INET, &cfg->ausf.pool_ipv4, (char[INET_ADDRSTRLEN]){0},
+				INET_ADDRSTRLEN), cfg->ausf.pool_len);
+		for (i = 0; i < cfg->ausf.n_url_prefixes; i++)
+			fprintf(out, "    certificates from %s\n", cfg->ausf.url_prefixes[i]);
+		if (cfg->store.unix_path[0] != '\0')
+			fprintf(out, "  store: %s at %s, prefix %s\n", cfg->store.backend,
+				cfg->store.unix_path, cfg->store.prefix);
+		else
+			fprintf(out, "  store: %s at %s:%u, prefix %s\n", cfg->store.backend,
+				cfg->store.host, cfg->store.port, cfg->store.prefix);
+	} else {
+		fprintf(out, "  sbi: none (no authentication service)\n");
+	}
 	fprintf(out, "  log: level %s, ", conf_log_level_name(cfg->log_level));
 	if (cfg->stats_interval != 0)
 		fprintf(out, "statistics every %u s\n", cfg->stats_interval);

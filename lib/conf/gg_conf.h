@@ -79,6 +79,47 @@ struct gg_conf_garden {
 	uint16_t tcp_mss;               /**< "limited.tcp_mss", default 1400 */
 };
 
+/** The SBI server of the AuSF ("sbi"); absent: no AuSF. */
+struct gg_conf_sbi {
+	bool set;
+	char address[64];             /**< "sbi.listen" address part */
+	uint16_t port;                /**< "sbi.listen" port part */
+	uint32_t max_connections;     /**< "sbi.max_connections", default 256 */
+	uint32_t request_timeout_ms;  /**< "sbi.request_timeout_ms", default 10000 */
+};
+
+/** One-way authentication ("ausf"); required with "sbi". */
+struct gg_conf_ausf {
+	bool set;
+	char ca_bundle[1024];         /**< "ausf.ca_bundle": manufacturer CAs (PEM) */
+	char **url_prefixes;          /**< "ausf.cert_url_prefixes", owned */
+	unsigned int n_url_prefixes;
+	uint32_t fetch_timeout_ms;    /**< "ausf.fetch_timeout_ms", default 3000 */
+	uint32_t cert_cache_ttl;      /**< "ausf.cert_cache_ttl" s, default 300 */
+	uint32_t challenge_ttl;       /**< "ausf.challenge_ttl" s, default 30 */
+	uint32_t pool_ipv4;           /**< "ausf.ue_pool" prefix, network order */
+	uint8_t pool_len;
+	uint8_t qfi;                  /**< "ausf.qfi" of new sessions */
+	bool has_qfi;
+	uint32_t device_burst;        /**< "ausf.rate.device_burst", default 5 */
+	uint32_t device_refill_ms;    /**< "ausf.rate.device_refill_ms", default 6000 */
+	uint32_t client_burst;        /**< "ausf.rate.client_burst", default 100 */
+	uint32_t client_refill_ms;    /**< "ausf.rate.client_refill_ms", default 100 */
+};
+
+/** The subscription store ("store"). */
+struct gg_conf_store {
+	char backend[16];             /**< "store.backend": "redis" (default) */
+	char unix_path[256];          /**< "store.unix": socket path; wins over address */
+	char host[64];                /**< "store.address" host part, default 127.0.0.1 */
+	uint16_t port;                /**< "store.address" port part, default 6379 */
+	char user[64];                /**< "store.user" (ACL), optional */
+	char password[256];           /**< "store.password", optional */
+	char prefix[64];              /**< "store.prefix", default "gg:" */
+	uint32_t connect_timeout_ms;  /**< default 1000 */
+	uint32_t command_timeout_ms;  /**< default 1000 */
+};
+
 struct gg_config {
 	char path[4096];                       /**< the file loaded */
 	int eal_argc;                          /**< EAL options from "eal" */
@@ -101,6 +142,9 @@ struct gg_config {
 
 	struct gg_conf_portal portal;
 	struct gg_conf_garden garden;
+	struct gg_conf_sbi sbi;
+	struct gg_conf_ausf ausf;
+	struct gg_conf_store store;
 
 	int log_level;              /**< "log.level": RTE_LOG_* value, default RTE_LOG_INFO */
 	unsigned int stats_interval;/**< "log.stats_interval" seconds, 0 = off; default 0 */

@@ -99,7 +99,11 @@ gg_evloop_watch(struct gg_evloop *loop, int fd, unsigned int events, gg_fd_cb cb
 	if (events & GG_EV_WRITE)
 		ev.events |= EPOLLOUT;
 	op = loop->watches[fd].fd == fd ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	if (epoll_ctl(loop->epfd, op, fd, &ev) != 0)
+	/* A descriptor closed without an unwatch left epoll on its own: the
+	 * number is free again, so register it afresh. */
+	if (epoll_ctl(loop->epfd, op, fd, &ev) != 0 &&
+			(op != EPOLL_CTL_MOD || errno != ENOENT ||
+			 epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) != 0))
 		return -1;
 	loop->watches[fd].fd = fd;
 	loop->watches[fd].cb = cb;

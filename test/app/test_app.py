@@ -16,6 +16,8 @@ import time
 
 EAL = ["--no-huge", "--no-pci", "-m", "256", "-l", "0-1"]
 NULL_PORTS = ["--n3", "net_null_n3,no-rx=1", "--n6", "net_null_n6,no-rx=1"]
+# Tests run in parallel: each AuSF listens on a port of its own.
+ANY_SBI = ["--sbi-listen", "127.0.0.1:0"]
 
 
 class Fail(Exception):
@@ -99,7 +101,7 @@ def case_eal_precedence(gg, tmp):
 
 def start(gg, tmp, prefix, extra=()):
     stats = os.path.join(tmp, prefix + ".json")
-    cmd = [gg] + EAL + ["--file-prefix", prefix, "--"] + NULL_PORTS + \
+    cmd = [gg] + EAL + ["--file-prefix", prefix, "--"] + NULL_PORTS + ANY_SBI + \
         ["--stats-file", stats] + list(extra)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return p, stats
@@ -169,11 +171,11 @@ def case_signals(gg, tmp):
 
 
 def case_bad_port(gg, tmp):
-    rc, out, err = run([gg] + EAL + ["--file-prefix", "gg-app-badport", "--",
-                        "--n3", "net_nonexistent0", "--n6", "net_null_n6", "--duration", "1"])
+    rc, out, err = run([gg] + EAL + ["--file-prefix", "gg-app-badport", "--"] + ANY_SBI +
+                       ["--n3", "net_nonexistent0", "--n6", "net_null_n6", "--duration", "1"])
     check(rc != 0, "started with a port that does not exist")
     rc, out, err = run([gg] + EAL + ["--file-prefix", "gg-app-workers", "--"] + NULL_PORTS +
-                       ["--workers", "4", "--duration", "1"])
+                       ANY_SBI + ["--workers", "4", "--duration", "1"])
     check(rc != 0 and "need 5 lcores" in err, "4 workers on 2 lcores: %d %s" % (rc, err))
 
 
@@ -194,7 +196,8 @@ def case_two_workers(gg, tmp):
         stats = os.path.join(tmp, "w%d.json" % workers)
         rc, out, err = run([gg, "--no-huge", "--no-pci", "-m", "512", "--lcores", "0@0,1@1,2@1",
                             "--file-prefix", "gg-app-two-%d-%d" % (workers, os.getpid()), "--",
-                            "--workers", str(workers), "--n3", dev("net_pcap_n3", "n3"),
+                            "--workers", str(workers), "--sbi-listen", "127.0.0.1:0",
+                        "--n3", dev("net_pcap_n3", "n3"),
                             "--n6", dev("net_pcap_n6", "n6"), "--idle-exit", "0.5",
                             "--stats-file", stats])
         check(rc == 0, "%d workers: exit %d: %s" % (workers, rc, err[-2000:]))

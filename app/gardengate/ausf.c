@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * AuSF wiring: the manufacturer trust store, the certificate fetcher, the
+ * subscription store, the AuSF itself and its SBI server, all on the
+ * control lcore's event loop. Absent "sbi" in the configuration, none of
+ * this starts and the appliance is a user plane only.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "gg_auth.h"
+#include "gg_ausf.h"
+#include "gg_fetch.h"
+#include "gg_sbi.h"
+#include "gg_store.h"
+#include "gardengate.h"
+
+#define LOG(level, ...) RTE_LOG(level, USER1, __VA_ARGS__)
+
+int
+gg_app_ausf_setup(struct gg_app *app)
+{
+	const struct gg_config *cfg = &app->cfg;
+	struct gg_fetch_params fp;
+	struct gg_ausf_params ap;
+	struct gg_ausf_deps ad;
+	struct gg_store_params sp;
+	struct gg_sbi_params bp;
+	char err[256];
+	unsigned int i;
+
+	if (!cfg->sbi.set)
+		return 0;
+	app->trust = gg_auth_trust_load(cfg->ausf.ca_bundle, err, sizeof(err));
+	if (app->trust == NULL) {
+		LOG(ERR, "ausf.ca_bundle %s: %s\n", cfg->ausf.ca_bundle, err);
+		return -1;
+	}
+	memset(&fp, 0, sizeof(fp));
+	fp.prefixes = (const char *const *)cfg->ausf.url_prefixes;
+	fp.n_prefixes = cfg->ausf.n_url_prefixes;
+	fp.max_body = GG_AUTH_CERT_MAX;
+	fp.timeout_ms = cfg->ausf.fetch_timeout_ms;
+	fp.cache_ttl_s = cfg->ausf.cert_cache_ttl;
+	fp.no_cache = cfg->ausf.cert_cache_ttl == 0;
+	app->fetch = gg_fetch_create(app->loop, &fp);
+	if (app->fetch == NULL) {
+		LOG(ERR, "certificate fetcher: %s\n", strerror(errno));
+		return -1;
+	}
+
+	memset(&ap, 0, sizeof(ap));
+	ap.n3_ipv4 = cfg->n3.address;
+	ap.ue_pool_ipv4 = cfg->ausf.pool_ipv4;
+	ap.ue_pool_len = cfg->ausf.pool_len;
+	ap.qfi = cfg->ausf.qfi;
+	ap.has_qfi = cfg->ausf.has_qfi;
+	ap.portal_api = cfg->portal.api[0] != '\0' ? cfg->portal.api : NULL;
+	ap.challenge_ttl_ms = cfg->ausf.challenge_ttl * 1000;
+	ap.max_contexts = cfg->session_capacity;
+	ap.device_burst = cfg->ausf.device_burst;
+	ap.device_refill_ms = cfg->ausf.device_refill_ms;
+	ap.client_burst = cfg->ausf.client_burst;
+	ap.client_refill_ms = cfg->ausf.client_refill_ms;
+	ap.learn_global = cfg->garden.learn_global;
+	memset(&ad, 0, sizeof(ad));
+	ad.loop = app->loop;
+	ad.fetch = app->fetch;
+	ad.trust = app->trust;
+	ad.sessions = app->dp.sessions;
+	ad.garden = app->dp.limited.garden;
+	app->ausf = gg_ausf_create(&ap, &ad);
+	if (app->ausf == NULL) {
+		LOG(ERR, "ausf: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Static sessions keep their addresses out of the pool. */
+	for (i = 0; i < cfg->n_sessions; i++)
+		gg_ausf_reserve_address(app->ausf, cfg->sessions[i].ue_ipv4);
+
+	memset(&sp, 0, sizeof(sp));
+	sp.backend = cfg->store.backend;
+	sp.prefix = cfg->store.prefix;
+	sp.unix_path = cfg->store.unix_path[0] != '\0' ? cfg->store.unix_path : NULL;
+	sp.host = cfg->store.host;
+	sp.port = cfg->store.port;
+	sp.user = cfg->store.user[0] != '\0' ? cfg->store.user : NULL;
+	sp.password = cfg->store.password[0] != '\0' ? cfg->store.password : NULL;
+	sp.connect_timeout_ms = cfg->store.connect_timeout_ms;
+	sp.command_timeout_ms = cfg->store.command_timeout_ms;
+	sp.state_cb = gg_ausf_store_state;
+	sp.state_arg = app->ausf;
+	app->store = gg_store_open(&sp, app->loop);
+	if (app->store == NULL) {
+		LOG(ERR, "store (%s): cannot open\n", cfg->store.backend);
+		return -1;
+	}
+	gg_ausf_set_store(app->ausf, app->store);
+
+	memset(&bp, 0, sizeof(bp));
+	bp.address = cfg->sbi.address;
+	bp.port = cfg->sbi.port;
+	bp.max_conns = cfg->sbi.max_connections;
+	bp.request_timeout_ms = cfg->sbi.request_timeout_ms;
+	app->sbi = gg_sbi_server_create(app->loop, &bp, gg_ausf_handle, app->ausf);
+	if (app->sbi == NULL) {
+		LOG(ERR, "sbi.listen %s:%u: %s\n", cfg->sbi.address, cfg->sbi.port,
+				strerror(errno));
+		return -1;
+	}
+	LOG(INFO, "AuSF listening on %s:%u (HTTP/2 cleartext)\n", cfg->sbi.address,
+			gg_sbi_server_port(app->sbi));
+	return 0;
+}
+
+void
+gg_app_ausf_teardown(struct gg_app *app)
+{
+	/* Fetcher and store first: their cancelled callbacks still reach the
+	 * AuSF's contexts, which answer the waiting requests. */
+	gg_fetch_free(app->fetch);
+	app->fetch = NULL;
+	gg_store_close(app->store);
+	app->store = NULL;
+	gg_ausf_free(app->ausf);
+	app->ausf = NULL;
+	gg_sbi_server_free(app->sbi);
+	app->sbi = NULL;
+	gg_auth_trust_free(app->trust);
+	app->trust = NULL;
+}

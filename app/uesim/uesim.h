@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * gg-uesim: what the subcommand files share. The exit codes, the options
+ * every subcommand takes, the SBI client (sbi_client.c: one libcurl easy
+ * handle per request, HTTP/2 over cleartext with prior knowledge, jansson
+ * bodies, failure reports) and the PDU session the AuSF hands out
+ * (session.c), which the user-plane subcommands to come will read.
+ *
+ * Single-threaded; every call blocks until its request is over or timed
+ * out. Nothing here is meant to be fast: one device, a few requests.
+ */
+#ifndef UESIM_H
+#define UESIM_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#ifndef GG_VERSION
+#define GG_VERSION "unknown"
+#endif
+
+#define UESIM_PROG "gg-uesim"
+
+/* Exit codes of every subcommand. */
+#define UESIM_EXIT_OK 0     /* what was asked for happened */
+#define UESIM_EXIT_FAIL 1   /* refused, failed, or no answer */
+#define UESIM_EXIT_USAGE 2  /* bad command line or local input */
+
+/* The AuSF's collection (doc/ausf-api.rst). */
+#define UESIM_API_PATH "/nausf-auth/v1/ue-authentications"
+
+#define UESIM_DEFAULT_TIMEOUT_MS 5000
+#define UESIM_MAX_TIMEOUT_MS 600000
+
+/* Options every subcommand takes; getopt values of the long options. */
+enum {
+	UESIM_OPT_SBI = 256,
+	UESIM_OPT_TIMEOUT,
+	UESIM_OPT_JSON,
+	UESIM_OPT_CMD_FIRST = 300, /* a subcommand's own options from here */
+};
+
+#define UESIM_COMMON_LONGOPTS \
+	{ "sbi", required_argument, NULL, UESIM_OPT_SBI }, \
+	{ "timeout-ms", required_argument, NULL, UESIM_OPT_TIMEOUT }, \
+	{ "json", no_argument, NULL, UESIM_OPT_JSON }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Usage lines of the common options, for the subcommands' help texts. */
+#define UESIM_COMMON_USAGE \
+	"      --sbi URL          the AuSF, e.g. http://127.0.0.1:7777 (required)\n" \
+	"      --timeout-ms MS    limit for each request, connection included\n" \
+	"                         (default 5000)\n" \
+	"      --json             print one JSON object on stdout instead of text\n" \
+	"  -v, --verbose          show the requests and answers on stderr\n" \
+	"  -h, --help             this text\n"
+
+struct uesim_common {
+	const char *sbi;
+	long timeout_ms;
+	bool json;
+	bool verbose;
+};
+
+/* Defaults of the common options. */
+void uesim_common_init(struct uesim_common *c);
+
+/**
+ * Handle option @p opt if it is a common one.
+ * @return 0 when handled, 1 when it is not a common option, -1 on a usage
+ *         error (reported on stderr with @p cmd, the subcommand's name).
+ */
+int uesim_common_option(const char *cmd, int opt, const char *arg,
+		struct uesim_common *c);
+
+/** The SBI endpoint a subcommand talks to. */
+struct uesim_sbi {
+	char base[1024];   /* --sbi, trailing '/' removed */
+	long timeout_ms;
+	bool verbose;
+};
+
+/**
+ * Check @p url (http://host[:port][/prefix], no query or fragment: the
+ * API is cleartext HTTP/2) and fill @p sbi.
+ * @return 0, or -1 with a one-line reason in @p err.
+ */
+int uesim_sbi_init(struct uesim_sbi *sbi, const struct uesim_common *c,
+		char *err, size_t errlen);
+
+/** An answer, or why there was none. */
+struct uesim_resp {
+	long status;         /* HTTP status; 0 when there was no answer */
+	char *location;      /* Location header, NULL when absent */
+	char *content_type;  /* NULL when absent */
+	char *body;          /* NUL-terminated; NULL when empty */
+	size_t len;
+	json_t *json;        /* body when it parsed as a JSON object, or NULL */
+	char err[512];       /* status 0: what went wrong */
+};
+
+/**
+ * Send one request and wait for the answer (at most the timeout). A
+ * @p body is sent as application/json. Any HTTP status is an answer; the
+ * caller judges it.
+ * @return 0 when an answer came (@p r->status set), -1 otherwise (no
+ *         connection, timeout, protocol error, body over 1 MiB; the reason
+ *         is in @p r->err). Free @p r with uesim_resp_free() either way.
+ */
+int uesim_sbi_request(const struct uesim_sbi *sbi, const char *method,
+		const char *url, const json_t *body, struct uesim_resp *r);
+
+/** Free what a response holds (not @p r itself). */
+void uesim_resp_free(struct uesim_resp *r);
+
+/**
+ * Resolve @p ref (an absolute URL, an absolute path or a relative
+ * reference) against @p base as RFC 3986 says.
+ * @return a malloc'd absolute http URL, or NULL if it cannot be resolved
+ *         or is not http.
+ */
+char *uesim_url_resolve(const char *base, const char *ref);
+
+/**
+ * The last segment of @p url's path, percent-decoded: the id of the
+ * context a Location names.
+ * @return a malloc'd string, or NULL when the segment is empty or holds
+ *         a NUL or a '/' once decoded.
+ */
+char *uesim_url_last_segment(const char *url);
+
+/**
+ * The URL of the context @p ctx_id (percent-encoded into the path), or
+ * NULL when out of memory. The caller frees it.
+ */
+char *uesim_ctx_url(const struct uesim_sbi *sbi, const char *ctx_id);
+
+/** RFC 9110 reason phrase of the statuses the AuSF uses, else "". */
+const char *uesim_reason(long status);
+
+/**
+ * Report a failed step of subcommand @p cmd: on stderr always, and as the
+ * one JSON object on stdout when @p c->json. @p why is our own diagnosis
+ * (a malformed answer; @p r may then be NULL); NULL means the response
+ * explains itself (no answer, or an HTTP error with its ProblemDetails,
+ * printed as status, cause, detail and invalidParams). @p ctx_id (may be
+ * NULL) names the context, @p extra (may be NULL, reference taken) adds
+ * members to the JSON object.
+ */
+void uesim_fail(const struct uesim_common *c, const char *cmd,
+		const char *step, const struct uesim_resp *r, const char *ctx_id,
+		const char *why, json_t *extra);
+
+/** One-line summary of an answer: "404 Not Found, cause CONTEXT_NOT_FOUND". */
+void uesim_status_line(const struct uesim_resp *r, char *buf, size_t len);
+
+/** Print @p obj as one compact JSON line on stdout; takes the reference. */
+void uesim_print_json(json_t *obj);
+
+/* The human output: one "name  value" line each, values aligned. */
+#define UESIM_FIELD "%-18s%s\n"
+
+/** The PDU session in a confirmation or a status answer. */
+struct uesim_session {
+	char state[32];                  /* LIMITED, FULL, ... as sent */
+	char ue_ipv4[INET_ADDRSTRLEN];   /* the device's address */
+	char n3_ipv4[INET_ADDRSTRLEN];   /* the appliance's N3 address */
+	uint32_t ul_teid;                /* uplink TEID the appliance expects */
+	unsigned int qfi;
+};
+
+/**
+ * Read a "pduSession" object (doc/ausf-api.rst): state, ueIpv4Addr,
+ * cnTunnelInfo {ipv4Addr, gtpTeid} and qfi, all required.
+ * @return 0, or -1 with the first problem in @p err.
+ */
+int uesim_session_parse(const json_t *pdu, struct uesim_session *s,
+		char *err, size_t errlen);
+
+/** Print a session as UESIM_FIELD lines. */
+void uesim_session_print(FILE *f, const struct uesim_session *s);
+
+/**
+ * Parse a TS 29.571 Teid: exactly 8 hexadecimal digits, either case.
+ * @return 0, or -1.
+ */
+int uesim_teid_parse(const char *s, uint32_t *out);
+
+/* The subcommands: argv[0] is the subcommand's name; return an exit code. */
+int uesim_cmd_auth(int argc, char **argv);
+int uesim_cmd_status(int argc, char **argv);
+int uesim_cmd_detach(int argc, char **argv);
+
+#endif /* UESIM_H */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The AuSF function: one-way certificate authentication of devices that
+ * have no subscription, and their LIMITED sessions (doc/ausf-api.rst).
+ *
+ * It serves the Nausf_UEAuthentication-shaped resources on an SBI server
+ * (gg_ausf_handle() is the server's handler), fetches certificates with
+ * lib/fetch, verifies them and the device's signature with lib/auth,
+ * allocates a UE address (lib/pool) and an uplink TEID, installs the
+ * session in the data plane (lib/session) and keeps the device record in
+ * the store (lib/store). On start, and on no later occasion, it restores
+ * every session the store holds once the store is first up. It follows
+ * state events from the store (the portal publishes "full" once a device
+ * signed up) into the data plane.
+ *
+ * Threading: everything runs on the control lcore's event loop; no
+ * function is thread-safe. The data plane sees sessions through the RCU
+ * session tables only.
+ */
+#ifndef GG_AUSF_H
+#define GG_AUSF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gg_evloop;
+struct gg_fetch;
+struct gg_store;
+struct gg_auth_trust;
+struct gg_session_table;
+struct gg_garden;
+struct gg_sbi_request;
+
+/** Resource root of the API. */
+#define GG_AUSF_ROOT "/nausf-auth/v1/ue-authentications"
+
+struct gg_ausf_params {
+	uint32_t n3_ipv4;            /**< our N3 address (cnTunnelInfo), network order */
+	uint32_t ue_pool_ipv4;       /**< UE address pool prefix, network order */
+	uint8_t ue_pool_len;         /**< its length, 8..32 */
+	uint8_t qfi;                 /**< QFI of new sessions, if has_qfi */
+	bool has_qfi;
+	const char *portal_api;      /**< RFC 8908 API URI returned to devices, or NULL */
+	uint32_t challenge_ttl_ms;   /**< a challenge's lifetime, default 30000 */
+	uint32_t max_contexts;       /**< contexts at once, default 65536 */
+	uint32_t device_burst;       /**< attempts per device at once, default 5 */
+	uint32_t device_refill_ms;   /**< ... one more every, default 6000 */
+	uint32_t client_burst;       /**< attempts per client address, default 100 */
+	uint32_t client_refill_ms;   /**< default 100 */
+	bool learn_global;           /**< garden learning scope is global (forget nothing per session) */
+};
+
+/** What the AuSF works with; it owns none of them. */
+struct gg_ausf_deps {
+	struct gg_evloop *loop;
+	struct gg_fetch *fetch;
+	struct gg_store *store;
+	struct gg_auth_trust *trust;
+	struct gg_session_table *sessions;
+	struct gg_garden *garden;    /**< learned entries forgotten on detach; may be NULL */
+};
+
+/** Outcomes, counted: X(name, help). */
+#define GG_AUSF_STAT_LIST(X) \
+	X(created, "authentication contexts created (201)") \
+	X(authenticated, "devices authenticated (AUTHENTICATION_SUCCESS)") \
+	X(failed_signature, "confirmations with a wrong signature") \
+	X(rejected_request, "requests refused as malformed (400/404/405/413/415)") \
+	X(rejected_url, "certificate URLs outside the allowed prefixes (403)") \
+	X(rejected_cert, "certificates that failed verification (403)") \
+	X(fetch_failed, "certificate fetches that failed or timed out (502/504)") \
+	X(rate_limited, "attempts refused by the rate limits (429)") \
+	X(store_unavailable, "requests refused while the store was down (503)") \
+	X(expired, "challenges that expired before their confirmation") \
+	X(detached, "devices detached (DELETE)") \
+	X(restored, "sessions restored from the store at start") \
+	X(restore_failed, "stored sessions that could not be restored") \
+	X(state_events, "state changes applied from store events") \
+	X(pool_exhausted, "authentications refused: no UE address left")
+
+struct gg_ausf_stats {
+#define GG_AUSF_STAT_FIELD(n, h) uint64_t n;
+	GG_AUSF_STAT_LIST(GG_AUSF_STAT_FIELD)
+#undef GG_AUSF_STAT_FIELD
+};
+
+struct gg_ausf;
+
+/** Create the AuSF. NULL with errno set (EINVAL, ENOMEM). */
+struct gg_ausf *gg_ausf_create(const struct gg_ausf_params *p,
+		const struct gg_ausf_deps *d);
+
+/**
+ * Free it; pending requests are answered 503. NULL is a no-op. Free the
+ * fetcher and close the store first: their cancelled callbacks still reach
+ * the AuSF's contexts.
+ */
+void gg_ausf_free(struct gg_ausf *a);
+
+/** The SBI request handler (gg_sbi_server_create's handler; arg = the AuSF). */
+void gg_ausf_handle(struct gg_sbi_request *req, void *ausf);
+
+/**
+ * The store's state callback (gg_store_params.state_cb; arg = the AuSF):
+ * logs each change once, and restores the stored sessions the first time
+ * the store is up.
+ */
+void gg_ausf_store_state(struct gg_store *s, bool up, const char *reason,
+		void *ausf);
+
+/** Attach after gg_store_open() (the store exists only then). */
+void gg_ausf_set_store(struct gg_ausf *a, struct gg_store *s);
+
+/** Keep an address of the pool out of allocation (static sessions). */
+int gg_ausf_reserve_address(struct gg_ausf *a, uint32_t ue_ipv4);
+
+/** True once the restore from the store has finished. */
+bool gg_ausf_restored(const struct gg_ausf *a);
+
+/** Copy the counters. */
+void gg_ausf_get_stats(const struct gg_ausf *a, struct gg_ausf_stats *st);
+
+#endif /* GG_AUSF_H */
