@@ -419,8 +419,8 @@ install_session(struct gg_ausf *a, struct ctx *c)
 }
 
 static void
-record_of(const struct ctx *c, const char *cert_pem, enum gg_device_state st,
-		struct gg_device_record *r)
+record_of(const struct gg_ausf *a, const struct ctx *c, const char *cert_pem,
+		enum gg_device_state st, struct gg_device_record *r)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->identity, sizeof(r->identity), "%s", c->identity);
@@ -432,6 +432,8 @@ record_of(const struct ctx *c, const char *cert_pem, enum gg_device_state st,
 	r->ul_teid = c->ul_teid;
 	r->dl_teid = c->dl_teid;
 	r->gnb_ipv4 = c->gnb_ipv4;
+	r->qfi = a->p.qfi;
+	r->has_qfi = a->p.has_qfi;
 	snprintf(r->auth_ctx_id, sizeof(r->auth_ctx_id), "%s", c->id);
 	r->created_ms = c->created_ms;
 }
@@ -519,7 +521,7 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 		ctx_free(a, c, true);
 		return;
 	}
-	record_of(c, gg_auth_cert_pem(c->cert), GG_DEVICE_LIMITED, rec);
+	record_of(a, c, gg_auth_cert_pem(c->cert), GG_DEVICE_LIMITED, rec);
 	c->state = CTX_CONFIRMING;
 	c->req = req;
 	if (gg_store_put(a->d.store, rec, store_put_done, c) != 0) {
