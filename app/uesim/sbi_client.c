@@ -272,15 +272,17 @@ uesim_sbi_request(const struct uesim_sbi *sbi, const char *method,
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL, *h;
-	char *text = NULL, *ctype = NULL, *reason = NULL;
+	char *text = NULL, *ctype = NULL;
 	CURLcode rc;
 	CURL *curl;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->url = strdup(url);
 	curl = curl_easy_init();
 	if (curl == NULL) {
-		snprintf(r->err, sizeof(r->err), "%s %s: out of memory", method, url);
+		snprintf(r->err, sizeof(r->err), "out of memory");
 		return -1;
 	}
 	h = curl_slist_append(hdrs, "Accept: application/json, application/problem+json");
@@ -292,8 +294,7 @@ uesim_sbi_request(const struct uesim_sbi *sbi, const char *method,
 		if (h != NULL)
 			hdrs = h;
 		if (text == NULL || h == NULL) {
-			snprintf(r->err, sizeof(r->err), "%s %s: out of memory", method,
-					url);
+			snprintf(r->err, sizeof(r->err), "out of memory");
 			goto out;
 		}
 	}
@@ -326,12 +327,9 @@ uesim_sbi_request(const struct uesim_sbi *sbi, const char *method,
 	rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK) {
 		/* Our own reason (set by on_body) is more precise than curl's. */
-		if (r->err[0] != '\0')
-			reason = strdup(r->err);
-		snprintf(r->err, sizeof(r->err), "%s %s: %s", method, url,
-				reason != NULL ? reason : errbuf[0] != '\0' ? errbuf :
-				curl_easy_strerror(rc));
-		free(reason);
+		if (r->err[0] == '\0')
+			snprintf(r->err, sizeof(r->err), "%s", errbuf[0] != '\0' ?
+					errbuf : curl_easy_strerror(rc));
 		r->status = 0;
 	} else {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
@@ -359,10 +357,12 @@ out:
 void
 uesim_resp_free(struct uesim_resp *r)
 {
+	free(r->url);
 	free(r->location);
 	free(r->content_type);
 	free(r->body);
 	json_decref(r->json);
+	r->url = NULL;
 	r->location = NULL;
 	r->content_type = NULL;
 	r->body = NULL;
@@ -459,7 +459,12 @@ uesim_fail(const struct uesim_common *c, const char *cmd, const char *step,
 {
 	json_t *o;
 
-	fprintf(stderr, "%s %s: %s: ", UESIM_PROG, cmd, step);
+	/* "gg-uesim auth: confirm: PUT URL: HTTP 410 Gone, ..." */
+	fprintf(stderr, "%s %s: ", UESIM_PROG, cmd);
+	if (strcmp(step, cmd) != 0)
+		fprintf(stderr, "%s: ", step);
+	if (r != NULL && r->url != NULL)
+		fprintf(stderr, "%s %s: ", r->method, r->url);
 	if (why != NULL)
 		fprintf(stderr, "%s\n", why);
 	else if (r->status == 0)

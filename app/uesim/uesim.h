@@ -96,6 +96,8 @@ int uesim_sbi_init(struct uesim_sbi *sbi, const struct uesim_common *c,
 
 /** An answer, or why there was none. */
 struct uesim_resp {
+	const char *method;  /* the request's, for reports */
+	char *url;
 	long status;         /* HTTP status; 0 when there was no answer */
 	char *location;      /* Location header, NULL when absent */
 	char *content_type;  /* NULL when absent */

@@ -213,14 +213,32 @@ def udp(src, dst, sport, dport, payload, checksum=True, length=None):
 
 
 def tcp(src, dst, sport, dport, payload=b"", seq=1, ack=0, flags=0x18,
-        window=65535):
-    """TCP header (no options) + payload with a correct checksum.
-    @flags: 0x02 SYN, 0x10 ACK, 0x18 PSH|ACK, ..."""
+        window=65535, options=b"", checksum=True, urgent=0):
+    """TCP header + payload. @flags: 0x01 FIN, 0x02 SYN, 0x04 RST, 0x08 PSH,
+    0x10 ACK (0x18 PSH|ACK, ...). @options: option octets, padded with EOL
+    to a multiple of 4. @checksum: True computes it, an int is written as
+    is (to build a bad one)."""
+    options = bytes(options) + bytes((-len(options)) % 4)
     hdr = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF,
-                      ack & 0xFFFFFFFF, 5 << 4, flags, window, 0, 0)
-    c = inet_checksum(_pseudo_header(src, dst, IPPROTO_TCP, len(hdr) + len(payload))
-                      + hdr + payload)
+                      ack & 0xFFFFFFFF, (5 + len(options) // 4) << 4, flags, window, 0,
+                      urgent) + options
+    if checksum is True:
+        c = inet_checksum(_pseudo_header(src, dst, IPPROTO_TCP, len(hdr) + len(payload))
+                          + hdr + payload)
+    else:
+        c = checksum
     return hdr[:16] + struct.pack("!H", c) + hdr[18:] + payload
+
+
+def tcp_opt_mss(mss):
+    """TCP MSS option (RFC 9293 3.2)."""
+    return struct.pack("!BBH", 2, 4, mss)
+
+
+# What Linux puts in a SYN: MSS, SACK permitted, timestamps, NOP, window scale.
+def tcp_opts_linux_syn(mss=1460, tsval=0x01020304, wscale=7):
+    return (tcp_opt_mss(mss) + b"\x04\x02" + struct.pack("!BBII", 8, 10, tsval, 0)
+            + b"\x01" + struct.pack("!BBB", 3, 3, wscale))
 
 
 def icmp_echo(ident, seq, payload=b"", reply=False):
@@ -236,9 +254,18 @@ def ipv4_udp(src, dst, sport, dport, payload, udp_checksum=True, **ipkw):
 
 
 def ipv4_tcp(src, dst, sport, dport, payload=b"", seq=1, ack=0, flags=0x18,
-             **ipkw):
+             window=65535, tcp_options=b"", tcp_checksum=True, **ipkw):
     return ipv4(src, dst, IPPROTO_TCP,
-                tcp(src, dst, sport, dport, payload, seq, ack, flags), **ipkw)
+                tcp(src, dst, sport, dport, payload, seq, ack, flags, window=window,
+                    options=tcp_options, checksum=tcp_checksum), **ipkw)
+
+
+def icmp_message(icmp_type, code, rest=b"\x00\x00\x00\x00", payload=b""):
+    """Any ICMP message: type, code, checksum, the 4 octets after it
+    (@rest: identifier and sequence, or unused) and @payload."""
+    hdr = struct.pack("!BBH", icmp_type, code, 0) + bytes(rest)
+    c = inet_checksum(hdr + payload)
+    return hdr[:2] + struct.pack("!H", c) + hdr[4:] + payload
 
 
 def ipv4_icmp_echo(src, dst, icmp_id, icmp_seq, payload=b"", reply=False, **ipkw):
@@ -890,6 +917,122 @@ class GatewayConf:
             if s.ue == ue:
                 return s
         raise KeyError(ue)
+
+
+# ---------------------------------------------------------------------------
+# DNS messages (RFC 1035, RFC 6891), for the walled-garden tests
+
+DNS_PORT = 53
+DNS_TYPE_A = 1
+DNS_TYPE_NS = 2
+DNS_TYPE_CNAME = 5
+DNS_TYPE_MX = 15
+DNS_TYPE_TXT = 16
+DNS_TYPE_AAAA = 28
+DNS_TYPE_OPT = 41
+DNS_TYPE_SVCB = 64
+DNS_TYPE_HTTPS = 65
+DNS_TYPE_ANY = 255
+DNS_CLASS_IN = 1
+DNS_CLASS_CH = 3
+DNS_QR = 0x8000
+DNS_AA = 0x0400
+DNS_TC = 0x0200
+DNS_RD = 0x0100
+DNS_RA = 0x0080
+DNS_AD = 0x0020
+DNS_CD = 0x0010
+DNS_RCODE_NOERROR = 0
+DNS_RCODE_NXDOMAIN = 3
+DNS_RCODE_REFUSED = 5
+DNS_RCODE_BADVERS = 16
+DNS_EDNS_DO = 0x8000
+
+
+def dns_name(name):
+    """Uncompressed wire form of a dotted name ('' or '.' is the root).
+    Labels keep their case. @name may also be a list of labels (bytes or
+    str), to build names a dotted string cannot express."""
+    if isinstance(name, (list, tuple)):
+        labels = [x.encode() if isinstance(x, str) else bytes(x) for x in name]
+    else:
+        labels = [x.encode() for x in name.rstrip(".").split(".") if x]
+    return b"".join(bytes([len(x)]) + x for x in labels) + b"\x00"
+
+
+def dns_header(qid, flags, qd=1, an=0, ns=0, ar=0):
+    return struct.pack("!HHHHHH", qid & 0xFFFF, flags & 0xFFFF, qd, an, ns, ar)
+
+
+def dns_opt(udp_size=1232, version=0, do=False, ext_rcode=0, options=b"", owner=b"\x00"):
+    """EDNS(0) OPT pseudo-record (RFC 6891 6.1.2): owner (root), type 41,
+    class = UDP payload size, TTL = extended RCODE, version, DO and Z."""
+    ttl = (ext_rcode << 24) | (version << 16) | (DNS_EDNS_DO if do else 0)
+    return owner + struct.pack("!HHIH", DNS_TYPE_OPT, udp_size, ttl, len(options)) + options
+
+
+def dns_rr(owner, rtype, ttl, rdata, rclass=DNS_CLASS_IN):
+    """One resource record; @owner is wire form (b"\xc0\x0c" for the question name)."""
+    return owner + struct.pack("!HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+
+
+class DnsQuery:
+    """A query as a stub resolver sends it, and what a forged answer to it
+    must be (gg_dns.h: gg_dns_forge_answer), computed from the fields used
+    to build it, not by parsing.
+
+    @edns: None, or a dict for dns_opt() (udp_size, version, do, options)."""
+
+    def __init__(self, qid, name, qtype=DNS_TYPE_A, qclass=DNS_CLASS_IN, flags=DNS_RD,
+                 edns=None):
+        self.qid = qid
+        self.name = name
+        self.qtype = qtype
+        self.qclass = qclass
+        self.flags = flags
+        self.edns = edns
+        self.question = dns_name(name) + struct.pack("!HH", qtype, qclass)
+
+    def wire(self):
+        opt = dns_opt(**self.edns) if self.edns is not None else b""
+        return (dns_header(self.qid, self.flags, 1, 0, 0, 1 if opt else 0)
+                + self.question + opt)
+
+    def forged(self, portal_ipv4, portal_ipv6=None, ttl=10, other_rcode=DNS_RCODE_NXDOMAIN,
+               udp_size=1232):
+        """The response the walled garden must forge, as bytes."""
+        rcode = DNS_RCODE_NOERROR
+        answers = []
+        edns = self.edns
+        if edns is not None and edns.get("version", 0) != 0:
+            rcode = DNS_RCODE_BADVERS
+        elif self.qclass != DNS_CLASS_IN:
+            rcode = other_rcode
+        elif self.qtype == DNS_TYPE_A:
+            answers.append(dns_rr(b"\xc0\x0c", DNS_TYPE_A, ttl, ip_bytes(portal_ipv4)))
+        elif self.qtype == DNS_TYPE_AAAA:
+            if portal_ipv6 is not None:
+                answers.append(dns_rr(b"\xc0\x0c", DNS_TYPE_AAAA, ttl,
+                                      socket.inet_pton(socket.AF_INET6, portal_ipv6)))
+        elif self.qtype not in (DNS_TYPE_HTTPS, DNS_TYPE_SVCB):
+            rcode = other_rcode
+        flags = DNS_QR | DNS_RA | (rcode & 0xF) | (self.flags & (DNS_RD | DNS_CD))
+        opt = b""
+        if edns is not None:
+            opt = dns_opt(udp_size=max(512, udp_size), version=0, do=bool(edns.get("do")),
+                          ext_rcode=rcode >> 4)
+        return (dns_header(self.qid, flags, 1, len(answers), 0, 1 if opt else 0)
+                + self.question + b"".join(answers) + opt)
+
+
+def dns_response(qid, name, qtype, answers, flags=DNS_QR | DNS_RD | DNS_RA, rcode=0,
+                 qclass=DNS_CLASS_IN, authority=(), additional=()):
+    """A resolver's response: question (@name, @qtype) and the answer
+    records @answers (each a dns_rr() octet string; owners may point at
+    offset 12, the question name)."""
+    return (dns_header(qid, flags | rcode, 1, len(answers), len(authority), len(additional))
+            + dns_name(name) + struct.pack("!HH", qtype, qclass) + b"".join(answers)
+            + b"".join(authority) + b"".join(additional))
 
 
 # ---------------------------------------------------------------------------
