@@ -28,7 +28,6 @@
 #include <openssl/evp.h>
 
 #include "gg_auth.h"
-#include "b64url.h"
 #include "uesim.h"
 
 #define CMD "auth"
@@ -103,8 +102,8 @@ usage(FILE *out)
 		UESIM_PROG);
 }
 
-/* "0x" + 1..8 hex digits, or the TS 29.571 form of exactly 8. Decimal is
- * refused: "00000a01" and "2561" must not both mean something. */
+/* "0x" + 1..8 hex digits, or the TS 29.571 form of exactly 8. No decimal:
+ * "00002561" is hex in the 8-digit form, and must not mean two TEIDs. */
 static int
 parse_dl_teid(const char *s, uint32_t *out)
 {
@@ -297,7 +296,7 @@ read_challenge(const char *create_url, const struct uesim_resp *r,
 	}
 	owad = json_object_get(r->json, "oneWayAuthData");
 	chal = json_string_value(json_object_get(owad, "challenge"));
-	n = chal != NULL ? b64url_decode(chal, strlen(chal), ch->value,
+	n = chal != NULL ? gg_auth_b64url_decode(chal, ch->value,
 			sizeof(ch->value)) : -1;
 	if (n < 1) {
 		snprintf(why, len, "oneWayAuthData/challenge: %s",
@@ -351,7 +350,7 @@ sign_challenge(EVP_PKEY *key, const struct auth_opts *o,
 	 */
 	if (o->bad_signature)
 		sig[sig_len - 1] ^= 0x01;
-	if (b64url_encode(sig, sig_len, out, room) < 0) {
+	if (gg_auth_b64url_encode(sig, sig_len, out, room) == 0) {
 		snprintf(why, len, "signature too long to encode");
 		return -1;
 	}
@@ -465,7 +464,7 @@ exchange(const struct auth_opts *o, const struct uesim_sbi *sbi,
 {
 	struct uesim_resp cr, pr, rr;
 	struct challenge ch;
-	char sig[B64URL_ENC_LEN(GG_AUTH_SIG_MAX) + 1], why[512];
+	char sig[(GG_AUTH_SIG_MAX * 4 + 2) / 3 + 1], why[512];
 	char *create_url = NULL;
 	json_t *confirm = NULL;
 	int ret = UESIM_EXIT_FAIL;

@@ -141,7 +141,7 @@ pdu_session_json(struct gg_ausf *a, const struct ctx *c)
 	char ue[INET_ADDRSTRLEN], n3[INET_ADDRSTRLEN], teid[9];
 	json_t *o;
 
-	snprintf(teid, sizeof(teid), "%08x", c->ul_teid);
+	snprintf(teid, sizeof(teid), "%08X", c->ul_teid); /* TS 29.571 Teid: [A-F0-9]{8} */
 	o = json_pack("{s:s, s:s, s:{s:s, s:s}}",
 			"state", state_json_name(s != NULL ? gg_session_state(s) :
 				GG_SESSION_LIMITED),
