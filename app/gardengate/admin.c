@@ -3,7 +3,7 @@
  * Run-time administration through rte_telemetry, carried out by the
  * control lcore (the only writer of the garden and the session tables):
  *
- *   /gardengate/garden                     the garden: rules, names, learned count
+ *   /gardengate/garden                     the garden: prefix rules and names
  *   /gardengate/garden_add,<rule or name>  e.g. "203.0.113.0/24 tcp 443" or "cdn.example"
  *   /gardengate/garden_del,<rule or name>
  *   /gardengate/session_state,<teid>,<full|limited|blocked>
@@ -11,7 +11,9 @@
  * The telemetry thread queues a request on a ring and waits (up to
  * ADMIN_WAIT_MS) for the control lcore to run it between two rounds of its
  * loop. A request is reference-counted by both sides, so a caller that gave
- * up waiting never leaves the control lcore writing into freed memory.
+ * up waiting never leaves the control lcore writing into freed memory. The
+ * callbacks hold the application through gg_telemetry_enter(), so the ring
+ * is never freed under them at shutdown.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,15 +73,22 @@ gg_admin_free(void)
 	admin_ring = NULL;
 }
 
-/* A rule when it parses as one, else a name. */
+/*
+ * A rule when the text starts like an address (so a mistyped rule is an
+ * error, not a new name), else a name.
+ */
 static int
 garden_change(struct gg_app *app, struct admin_req *r)
 {
 	struct gg_garden *g = app->dp.limited.garden;
 	struct gg_garden_rule rule;
 	int add = r->op == OP_ADD;
+	size_t digits = strspn(r->arg, "0123456789");
 
-	if (gg_garden_parse_rule(r->arg, &rule, NULL, 0) == 0) {
+	if (digits > 0 && r->arg[digits] == '.' &&
+			strspn(r->arg, "0123456789./") == strcspn(r->arg, " ")) {
+		if (gg_garden_parse_rule(r->arg, &rule, r->out, sizeof(r->out)) != 0)
+			return -EINVAL;
 		if (add)
 			return gg_garden_add_prefix(g, rule.ipv4_be, rule.depth,
 					rule.proto, rule.port_lo, rule.port_hi);
@@ -117,14 +126,17 @@ list_entry(const struct gg_garden_entry *e, void *arg)
 static int
 session_state(struct gg_app *app, struct admin_req *r)
 {
-	char *comma = strchr(r->arg, ','), *end;
+	char text[sizeof(r->arg)];
+	char *comma, *end;
 	unsigned long teid;
 	int st;
 
+	memcpy(text, r->arg, sizeof(text));
+	comma = strchr(text, ',');
 	if (comma == NULL)
 		return -EINVAL;
 	*comma = '\0';
-	teid = strtoul(r->arg, &end, 0);
+	teid = strtoul(text, &end, 0);
 	st = gg_session_state_parse(comma + 1);
 	if (*end != '\0' || teid == 0 || teid > UINT32_MAX || st < 0)
 		return -EINVAL;
@@ -200,6 +212,8 @@ reply_result(struct rte_tel_data *d, struct admin_req *r, int ret)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "request", r->arg);
 	rte_tel_data_add_dict_string(d, "result", ret == 0 ? "ok" : strerror(-ret));
+	if (ret != 0 && r->out[0] != '\0' && __atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
+		rte_tel_data_add_dict_string(d, "detail", r->out);
 	req_put(r);
 	return 0;
 }
@@ -213,26 +227,31 @@ cmd_change(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	if (params == NULL || *params == '\0')
 		return -EINVAL;
+	if (gg_telemetry_enter() == NULL)
+		return -EAGAIN;
 	r = new_req(op, params);
 	if (r == NULL)
-		return -ENOMEM;
-	return reply_result(d, r, submit(r));
+		return gg_telemetry_leave(-ENOMEM);
+	return gg_telemetry_leave(reply_result(d, r, submit(r)));
 }
 
 static int
 cmd_list(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *rules, *names;
-	struct admin_req *r = new_req(OP_LIST, NULL);
+	struct admin_req *r;
 	char *line, *save;
 	int ret;
 
+	if (gg_telemetry_enter() == NULL)
+		return -EAGAIN;
+	r = new_req(OP_LIST, NULL);
 	if (r == NULL)
-		return -ENOMEM;
+		return gg_telemetry_leave(-ENOMEM);
 	ret = submit(r);
 	if (ret != 0) {
 		req_put(r);
-		return ret;
+		return gg_telemetry_leave(ret);
 	}
 	rules = rte_tel_data_alloc();
 	names = rte_tel_data_alloc();
@@ -240,7 +259,7 @@ cmd_list(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_free(rules);
 		rte_tel_data_free(names);
 		req_put(r);
-		return -ENOMEM;
+		return gg_telemetry_leave(-ENOMEM);
 	}
 	rte_tel_data_start_array(rules, RTE_TEL_STRING_VAL);
 	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
@@ -251,7 +270,7 @@ cmd_list(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_container(d, "prefixes", rules, 0);
 	rte_tel_data_add_dict_container(d, "names", names, 0);
 	req_put(r);
-	return 0;
+	return gg_telemetry_leave(0);
 }
 
 void

@@ -103,5 +103,9 @@ void gg_admin_free(void);
 void gg_telemetry_init(void);
 void gg_telemetry_publish(struct gg_app *app);
 void gg_telemetry_withdraw(void);
+/* A telemetry callback's hold on the app: NULL when not published; every
+ * non-NULL enter is paired with a leave, which returns @p ret. */
+struct gg_app *gg_telemetry_enter(void);
+int gg_telemetry_leave(int ret);
 
 #endif /* GARDENGATE_H */

@@ -19,6 +19,8 @@
 #include "gardengate.h"
 
 #define LOG(level, ...) RTE_LOG(level, USER1, __VA_ARGS__)
+/* Bumped whenever a key is renamed or removed (2: limited_unclassified gone). */
+#define GG_STATS_FORMAT 2
 
 void
 gg_stats_totals(const struct gg_app *app, struct gg_counters *tot)
@@ -92,7 +94,7 @@ final_json(const struct gg_app *app)
 				"drops", (json_int_t)gg_counters_drops(c)));
 	}
 	root = json_pack("{s:{s:s, s:i}, s:f, s:i, s:{s:o, s:o}, s:o, s:o, s:I, s:o}",
-			"gardengate", "version", GG_VERSION, "format", 1,
+			"gardengate", "version", GG_VERSION, "format", GG_STATS_FORMAT,
 			"uptime_s", (double)(rte_rdtsc() - app->start_tsc) / rte_get_tsc_hz(),
 			"sessions", (int)gg_session_count(app->dp.sessions),
 			"ports", "n3", port_json(&app->dp.n3), "n6", port_json(&app->dp.n6),

@@ -30,8 +30,8 @@ static uint32_t tel_busy;       /* callbacks running now */
  * Sequentially consistent on both sides (Dekker style): either withdraw()
  * sees the callback's increment and waits, or the callback sees NULL.
  */
-static struct gg_app *
-tel_enter(void)
+struct gg_app *
+gg_telemetry_enter(void)
 {
 	struct gg_app *app;
 
@@ -42,8 +42,8 @@ tel_enter(void)
 	return app;
 }
 
-static int
-tel_leave(int ret)
+int
+gg_telemetry_leave(int ret)
 {
 	__atomic_sub_fetch(&tel_busy, 1, __ATOMIC_SEQ_CST);
 	return ret;
@@ -66,7 +66,7 @@ gg_telemetry_withdraw(void)
 static int
 cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct gg_app *gg_app = tel_enter();
+	struct gg_app *gg_app = gg_telemetry_enter();
 
 	if (gg_app == NULL)
 		return -EAGAIN;
@@ -75,13 +75,13 @@ cmd_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "workers", (int)gg_app->n_workers);
 	rte_tel_data_add_dict_u64(d, "sessions", gg_session_count(gg_app->dp.sessions));
 	rte_tel_data_add_dict_u64(d, "session_capacity", gg_app->cfg.session_capacity);
-	return tel_leave(0);
+	return gg_telemetry_leave(0);
 }
 
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct gg_app *gg_app = tel_enter();
+	struct gg_app *gg_app = gg_telemetry_enter();
 	struct gg_counters tot;
 	unsigned int i;
 
@@ -98,13 +98,13 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, name, tot.drop[i]);
 	}
 	rte_tel_data_add_dict_u64(d, "drops_total", gg_counters_drops(&tot));
-	return tel_leave(0);
+	return gg_telemetry_leave(0);
 }
 
 static int
 cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct gg_app *gg_app = tel_enter();
+	struct gg_app *gg_app = gg_telemetry_enter();
 	unsigned int i;
 
 	if (gg_app == NULL)
@@ -116,7 +116,7 @@ cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		char name[32];
 
 		if (w == NULL)
-			return tel_leave(-ENOMEM);
+			return gg_telemetry_leave(-ENOMEM);
 		rte_tel_data_start_dict(w);
 		rte_tel_data_add_dict_int(w, "lcore", (int)gg_worker_lcore(gg_app->workers[i]));
 		rte_tel_data_add_dict_u64(w, "rx_n3", c->ev[GG_EV_rx_n3]);
@@ -127,7 +127,7 @@ cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, w, 0);
 	}
-	return tel_leave(0);
+	return gg_telemetry_leave(0);
 }
 
 static int
@@ -145,12 +145,12 @@ cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
 	teid = strtoul(params, &end, 0);
 	if (*end != '\0' || teid == 0 || teid > UINT32_MAX)
 		return -EINVAL;
-	gg_app = tel_enter();
+	gg_app = gg_telemetry_enter();
 	if (gg_app == NULL)
 		return -EAGAIN;
 	s = gg_session_find(gg_app->dp.sessions, (uint32_t)teid);
 	if (s == NULL)
-		return tel_leave(-ENOENT);
+		return gg_telemetry_leave(-ENOENT);
 	gg_session_counters_sum(gg_app->dp.sessions, s->id, &c);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "ul_teid", s->ul_teid);
@@ -165,7 +165,7 @@ cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ul_bytes", c.ul_bytes);
 	rte_tel_data_add_dict_u64(d, "dl_pkts", c.dl_pkts);
 	rte_tel_data_add_dict_u64(d, "dl_bytes", c.dl_bytes);
-	return tel_leave(0);
+	return gg_telemetry_leave(0);
 }
 
 void

@@ -54,7 +54,7 @@ struct gg_ausf {
 	struct ctx_table ctx;
 	struct gg_ausf_stats st;
 	long sweep_timer;
-	bool store_was_up;
+	int store_state;             /* -1 not known yet, 0 down, 1 up */
 	bool restore_started;
 	bool restored;
 };
@@ -161,18 +161,26 @@ ctx_href(const struct ctx *c, char *buf, size_t len, const char *suffix)
 
 /* ---- POST: create ------------------------------------------------------ */
 
+/* TS 29.571 Teid: exactly 8 hexadecimal digits (either case accepted). */
 static int
 parse_teid(const char *s, uint32_t *teid)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v = 0;
+	int i;
 
 	if (strlen(s) != 8)
 		return -1;
-	v = strtoul(s, &end, 16);
-	if (*end != '\0')
-		return -1;
-	*teid = (uint32_t)v;
+	for (i = 0; i < 8; i++) {
+		char c = s[i];
+		uint32_t d = c >= '0' && c <= '9' ? (uint32_t)(c - '0') :
+				c >= 'a' && c <= 'f' ? (uint32_t)(c - 'a' + 10) :
+				c >= 'A' && c <= 'F' ? (uint32_t)(c - 'A' + 10) : 16;
+
+		if (d == 16)
+			return -1;
+		v = v << 4 | d;
+	}
+	*teid = v;
 	return 0;
 }
 
@@ -759,9 +767,9 @@ gg_ausf_store_state(struct gg_store *s, bool up, const char *reason, void *arg)
 {
 	struct gg_ausf *a = arg;
 
-	if (up == a->store_was_up)
+	if ((int)up == a->store_state)
 		return;
-	a->store_was_up = up;
+	a->store_state = up;
 	if (!up) {
 		LOG(WARNING, "store down (%s): new authentications get 503, "
 				"the data plane keeps forwarding\n",
@@ -820,6 +828,7 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 		return NULL;
 	a->p = *p;
 	a->d = *d;
+	a->store_state = -1;
 #define DEFAULT(f, v) do { if (a->p.f == 0) a->p.f = (v); } while (0)
 	DEFAULT(challenge_ttl_ms, 30000);
 	DEFAULT(max_contexts, 65536);

@@ -36,7 +36,7 @@
 	X(gtpu_error_indication_rx, "GTP-U Error Indications received (consumed)") \
 	X(gtpu_end_marker, "GTP-U End Markers received (consumed)") \
 	X(gtpu_ext_hdr_notification_sent, "Supported Extension Headers Notifications sent") \
-	X(reply_ratelimited, "Error Indications not sent because of their rate limit") \
+	X(reply_ratelimited, "Error Indications and ICMP unreachables not sent because of their rate limits") \
 	X(to_control, "packets handed to the control lcore (ARP, and IPv4 to the appliance's addresses)") \
 	X(arp_reply_sent, "ARP replies sent for the appliance's addresses") \
 	X(arp_request_sent, "ARP requests sent to resolve next hops") \

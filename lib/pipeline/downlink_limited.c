@@ -3,12 +3,13 @@
  * Downlink stage 3, LIMITED sessions: only the walled garden may reach a
  * device that has not signed up yet.
  *
+ *  - a DNS answer (UDP source port 53) whose question is a garden name,
+ *    from any source (a garden resolver included) -> forward, after the
+ *    control lcore learned its addresses (the packet goes through the
+ *    control lcore's snoop ring, so the device can never use an address
+ *    before the garden admits it);
  *  - from a garden source (static rule, learned address, the portal) ->
  *    forward;
- *  - a DNS answer (UDP source port 53) whose question is a garden name ->
- *    forward, after the control lcore learned its addresses (the packet
- *    goes through the control lcore's snoop ring, so the device can never
- *    use an address before the garden admits it);
  *  - anything else -> drop, counted.
  *
  * A device may send its garden queries to the resolver the network gave it
@@ -41,6 +42,7 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 	int first_fragment = !(ip->fragment_offset &
 			rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK));
 	struct gg_dns_response r;
+	int dns_ok = 0;
 
 	if (first_fragment && ip->next_proto_id == IPPROTO_UDP &&
 			l4_len >= sizeof(*udp)) {
@@ -52,6 +54,20 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 				((const uint8_t *)ip + ihl))->src_port);
 	}
 
+	/* Answers for garden names are learned from whoever sends them, a
+	 * garden resolver included, so they are looked at first. */
+	if (udp != NULL && sport == DNS_PORT &&
+			!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG))) {
+		dns_ok = rte_be_to_cpu_16(udp->dgram_len) == l4_len &&
+				gg_dns_parse_response((const uint8_t *)(udp + 1),
+					l4_len - sizeof(*udp), &r) == GG_DNS_OK;
+		if (dns_ok && gg_garden_match_name(lim->garden,
+				(const char *)r.name, r.name_len)) {
+			w->ctr.ev[GG_EV_dns_snooped]++;
+			meta->action = GG_ACT_SNOOP;
+			return GG_DROP_NONE;
+		}
+	}
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
 	if (gg_garden_match_ip(lim->garden, meta->sess->id, ip->src_addr,
@@ -60,16 +76,7 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		meta->action = GG_ACT_SESSION;
 		return GG_DROP_NONE;
 	}
-	if (udp == NULL || sport != DNS_PORT ||
-			(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG)))
+	if (udp == NULL || sport != DNS_PORT)
 		return GG_DROP_dl_limited_filtered;
-	if (rte_be_to_cpu_16(udp->dgram_len) != l4_len ||
-			gg_dns_parse_response((const uint8_t *)(udp + 1),
-				l4_len - sizeof(*udp), &r) != GG_DNS_OK)
-		return GG_DROP_dns_malformed;
-	if (!gg_garden_match_name(lim->garden, (const char *)r.name, r.name_len))
-		return GG_DROP_dl_dns_not_garden;
-	w->ctr.ev[GG_EV_dns_snooped]++;
-	meta->action = GG_ACT_SNOOP;
-	return GG_DROP_NONE;
+	return dns_ok ? GG_DROP_dl_dns_not_garden : GG_DROP_dns_malformed;
 }

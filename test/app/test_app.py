@@ -163,7 +163,7 @@ def case_signals(gg, tmp):
         check("signal received" in err, "no stop reason logged for %s" % sig)
         last = out.strip().splitlines()[-1]
         final = json.loads(last)
-        check(final["gardengate"]["format"] == 1 and final["sessions"] == 3,
+        check(final["gardengate"]["format"] == 2 and final["sessions"] == 3,
               "final line: %s" % last)
         check(json.load(open(stats)) == final, "--stats-file differs from stdout")
         check(set(final["drops"]) >= {"ul_unknown_teid", "tx_full"} and
