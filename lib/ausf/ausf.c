@@ -42,6 +42,8 @@
 #define LOG(level, ...) RTE_LOG(level, USER1, "ausf: " __VA_ARGS__)
 
 #define SWEEP_MS 1000
+/* An expired challenge still answers 410 (not 404) this long; then it goes. */
+#define EXPIRED_KEEP_MS 60000
 #define SNN_MAX 128
 #define SIG_B64_MAX ((GG_AUTH_SIG_MAX * 4 + 2) / 3)
 
@@ -260,7 +262,7 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 	struct in_addr gnb;
 	uint32_t dl_teid = 0;
 	struct ctx *c;
-	int status, ret;
+	int status, ret, missing = 0;
 
 	body = gg_sbi_parse_json_body(req, &status, err, sizeof(err));
 	if (body == NULL) {
@@ -270,15 +272,21 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 		return;
 	}
 	inv = json_array();
-	gg_sbi_json_get_string(body, NULL, "supiOrSuci", 1, GG_STORE_IDENTITY_MAX,
-			&identity, inv);
-	gg_sbi_json_get_string(body, NULL, "servingNetworkName", 1, SNN_MAX, &snn, inv);
-	gg_sbi_json_get_string(body, NULL, "certificateUrl", 1, GG_STORE_URL_MAX,
-			&url, inv);
-	if (gg_sbi_json_get_object(body, NULL, "anTunnelInfo", 1, &tunnel, inv) == 0 &&
-			tunnel != NULL) {
-		gg_sbi_json_get_string(tunnel, "/anTunnelInfo", "ipv4Addr", 1, 15, &tip, inv);
-		gg_sbi_json_get_string(tunnel, "/anTunnelInfo", "gtpTeid", 1, 8, &tteid, inv);
+	/* -2 from a getter: a required member is missing (TS 29.500 cause
+	 * MANDATORY_IE_MISSING); any other problem is MANDATORY_IE_INCORRECT. */
+	missing |= gg_sbi_json_get_string(body, NULL, "supiOrSuci", 1,
+			GG_STORE_IDENTITY_MAX, &identity, inv) == -2;
+	missing |= gg_sbi_json_get_string(body, NULL, "servingNetworkName", 1,
+			SNN_MAX, &snn, inv) == -2;
+	missing |= gg_sbi_json_get_string(body, NULL, "certificateUrl", 1,
+			GG_STORE_URL_MAX, &url, inv) == -2;
+	ret = gg_sbi_json_get_object(body, NULL, "anTunnelInfo", 1, &tunnel, inv);
+	missing |= ret == -2;
+	if (ret == 0 && tunnel != NULL) {
+		missing |= gg_sbi_json_get_string(tunnel, "/anTunnelInfo", "ipv4Addr",
+				1, 15, &tip, inv) == -2;
+		missing |= gg_sbi_json_get_string(tunnel, "/anTunnelInfo", "gtpTeid",
+				1, 8, &tteid, inv) == -2;
 	}
 	if (identity != NULL && !printable(identity))
 		gg_sbi_invalid_param(inv, "/supiOrSuci", "printable ASCII only");
@@ -293,8 +301,8 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 		gg_sbi_invalid_param(inv, "/certificateUrl", "malformed or unsafe URL");
 	if (json_array_size(inv) != 0) {
 		a->st.rejected_request++;
-		gg_sbi_problem(req, 400, "MANDATORY_IE_INCORRECT",
-				"invalid or missing fields", inv);
+		gg_sbi_problem(req, 400, missing ? "MANDATORY_IE_MISSING" :
+				"MANDATORY_IE_INCORRECT", "invalid or missing fields", inv);
 		json_decref(body);
 		return;
 	}
@@ -456,7 +464,7 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 	char err[256];
 	ssize_t sig_len;
 	size_t tbs_len;
-	int status;
+	int status, missing;
 
 	if (c->state != CTX_CHALLENGED) {
 		a->st.rejected_request++;
@@ -466,6 +474,7 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 	}
 	if (gg_evloop_now_ms() >= c->expires_ms) {
 		a->st.expired++;
+		/* The sweep frees unanswered ones later without counting again. */
 		gg_sbi_problem(req, 410, "CHALLENGE_EXPIRED",
 				"the challenge expired; authenticate again", NULL);
 		ctx_free(a, c, true);
@@ -478,15 +487,16 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 		return;
 	}
 	inv = json_array();
-	gg_sbi_json_get_string(body, NULL, "signature", 1, SIG_B64_MAX, &sig_text, inv);
+	missing = gg_sbi_json_get_string(body, NULL, "signature", 1, SIG_B64_MAX,
+			&sig_text, inv) == -2;
 	sig_len = sig_text != NULL ? gg_auth_b64url_decode(sig_text, sig, sizeof(sig)) : -1;
 	if (sig_text != NULL && sig_len <= 0)
 		gg_sbi_invalid_param(inv, "/signature", "not base64url");
 	if (json_array_size(inv) != 0) {
 		/* A malformed body does not use the challenge up. */
 		a->st.rejected_request++;
-		gg_sbi_problem(req, 400, "MANDATORY_IE_INCORRECT", "invalid signature field",
-				inv);
+		gg_sbi_problem(req, 400, missing ? "MANDATORY_IE_MISSING" :
+				"MANDATORY_IE_INCORRECT", "invalid signature field", inv);
 		json_decref(body);
 		return;
 	}
@@ -804,8 +814,7 @@ sweep(struct gg_evloop *loop, void *arg)
 	(void)loop;
 	for (c = a->ctx.all; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == CTX_CHALLENGED && now >= c->expires_ms) {
-			a->st.expired++;
+		if (c->state == CTX_CHALLENGED && now >= c->expires_ms + EXPIRED_KEEP_MS) {
 			ctx_free(a, c, true);
 		}
 	}
