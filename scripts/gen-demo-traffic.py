@@ -7,15 +7,26 @@
 Writes OUTDIR/n3-in.pcap (what the gNBs send to the N3 port) and
 OUTDIR/n6-in.pcap (what the data network sends to the N6 port) for the
 sessions, addresses and next-hop MACs of the config (default:
-config/gardengate.conf, whose two sessions are UE 10.45.0.2 / TEID 0x101
-with QFI 9 and UE 10.45.0.3 / TEID 0x102, both behind gNB 192.0.2.10).
+config/gardengate.conf: UE 10.45.0.2 / TEID 0x101 with QFI 9 and UE
+10.45.0.3 / TEID 0x102 with full connectivity, and UE 10.45.0.4 / TEID
+0x103, QFI 9, a device that has not signed up yet (LIMITED), all behind gNB
+192.0.2.10).
 
-A few hundred packets, always the same: for each UE a ping, a DNS lookup
-and a small HTTP download from 203.0.113.10 (uplink G-PDUs with UDP, TCP
-and ICMP inside, the matching downlink packets), an ARP request for each
-port's address, a GTP-U Echo Request, a G-PDU for an unknown TEID and a few
-malformed packets. It prints what gardengate should make of them.
-scripts/demo.sh runs it and then gardengate on its output.
+A few hundred packets, always the same: for each FULL session a ping, a
+DNS lookup and a small HTTP download from 203.0.113.10 (uplink G-PDUs with
+UDP, TCP and ICMP inside, the matching downlink packets); for each LIMITED
+session what a device does when it joins a network, and the walled garden
+turning it toward the portal: DNS queries for a garden name (forwarded)
+and for other names (answered with the portal's address), a SYN to port 80
+(answered with a SYN-cookie SYN-ACK: the redirect to the portal would
+follow), a SYN to port 443 (RST), UDP to elsewhere (ICMP administratively
+prohibited), a ping (dropped), a SYN to the portal (forwarded); downlink
+from a host outside the garden (dropped) and from the portal (forwarded),
+and a DNS answer for the garden name (snooped: its addresses are learned
+before the answer is released). Then an ARP request for each port's
+address, a GTP-U Echo Request, a G-PDU for an unknown TEID and a few
+malformed packets. It prints what gardengate should make of them, counter
+by counter. scripts/demo.sh runs it and then gardengate on its output.
 
 Needs only python3 (no scapy): the frames are built by
 test/pcap/gtpu_traffic.py.
@@ -32,11 +43,13 @@ import gtpu_traffic as gt  # noqa: E402
 
 SERVER = "203.0.113.10"
 RESOLVED = "203.0.113.80"
+# A resolver the LIMITED device chose itself, outside the garden.
+DEVICE_RESOLVER = "8.8.8.8"
 
 
-def dns_query(qid, name):
+def dns_query(qid, name, qtype=1):
     q = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", 1, 1)
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", qtype, 1)
 
 
 def dns_answer(qid, name, addr):
@@ -60,17 +73,19 @@ class Demo:
         self.ident = (self.ident + 1) & 0xFFFF
         return self.ident
 
-    def uplink(self, s, inner):
+    def uplink(self, s, inner, note="uplink G-PDUs decapsulated to N6 (ul_decap)"):
         """@inner (an IPv4 packet from the UE) as a G-PDU from the gNB."""
         exts = [gt.ext_pdu_session_ul(s.qfi)] if s.qfi is not None else []
         msg = gt.gpdu(s.ul_teid, inner, exts=exts)
         self.n3.append(gt.n3_frame(gt.PCAP_PMD_MAC_N3, self.conf.n3.next_hop_mac, s.gnb,
                                    self.conf.n3.address, msg, ident=self.next_ident()))
-        self.note("uplink G-PDUs decapsulated to N6 (ul_decap)")
+        if note:
+            self.note(note)
 
-    def downlink(self, inner):
+    def downlink(self, inner, note="downlink packets encapsulated to N3 (dl_encap)"):
         self.n6.append(gt.ether(gt.PCAP_PMD_MAC_N6, self.conf.n6.next_hop_mac, gt.ETH_P_IPV4, inner))
-        self.note("downlink packets encapsulated to N3 (dl_encap)")
+        if note:
+            self.note(note)
 
     def ping(self, s, count):
         for seq in range(1, count + 1):
@@ -114,6 +129,59 @@ class Demo:
         s_seq += 1
         self.uplink(s, up(b"", 0x11))
 
+    def limited_device(self, s):
+        """A device without a subscription (LIMITED session @s) joining the
+        network, and the walled garden's answer to each thing it tries."""
+        raw = self.conf.raw
+        portal = raw.get("portal", {}).get("ipv4", RESOLVED)
+        garden_names = raw.get("garden", {}).get("names", ["portal.example"])
+        name = garden_names[0]
+        up = "uplink G-PDUs decapsulated to N6 (ul_decap)"
+        down = "downlink packets encapsulated to N3 (dl_encap)"
+        # DNS: the garden name is resolved for real (the device's own
+        # resolver here), other names get the portal's address.
+        self.uplink(s, gt.ipv4_udp(s.ue, DEVICE_RESOLVER, 34000, 53, dns_query(0x501, name),
+                                   ident=self.next_ident()), up)
+        self.note("LIMITED: DNS queries for garden names forwarded (dns_garden_forward)")
+        for qid, other, qtype in ((0x502, "www.example.com", 1), (0x503, "www.example.com", 28),
+                                  (0x504, "captive.apple.com", 1)):
+            self.uplink(s, gt.ipv4_udp(s.ue, DEVICE_RESOLVER, 34000 + qid, 53,
+                                       dns_query(qid, other, qtype), ident=self.next_ident()),
+                        None)
+            self.note("LIMITED: DNS queries answered in place with the portal (dns_forged)")
+        # The answer for the garden name: learned, then released to the device.
+        self.downlink(gt.ipv4_udp(DEVICE_RESOLVER, s.ue, 53, 34000,
+                                  dns_answer(0x501, name, portal), ident=self.next_ident()), down)
+        self.note("LIMITED: DNS answers for garden names snooped (dns_snooped)")
+        self.note("LIMITED: addresses learned into the garden (garden_learned)")
+        # Web: port 80 is redirected statelessly, the rest refused at once.
+        self.uplink(s, gt.ipv4_tcp(s.ue, SERVER, 34100, 80, b"", seq=7000, flags=0x02, df=True,
+                                   tcp_options=gt.tcp_opts_linux_syn(), ident=self.next_ident()),
+                    None)
+        self.note("LIMITED: SYNs to port 80 answered with a SYN-cookie SYN-ACK (http_synack)")
+        self.uplink(s, gt.ipv4_tcp(s.ue, SERVER, 34101, 443, b"", seq=8000, flags=0x02, df=True,
+                                   tcp_options=gt.tcp_opts_linux_syn(), ident=self.next_ident()),
+                    None)
+        self.note("LIMITED: TCP outside the garden refused with RST (tcp_rst_refused)")
+        self.uplink(s, gt.ipv4_udp(s.ue, SERVER, 34102, 50000, b"hello?", ident=self.next_ident()),
+                    None)
+        self.note("LIMITED: UDP outside the garden refused with ICMP prohibited "
+                  "(icmp_unreach_sent)")
+        self.uplink(s, gt.ipv4_icmp_echo(s.ue, SERVER, 0x0E00, 1, bytes(range(56)),
+                                         ident=self.next_ident()), None)
+        self.note("drop limited_icmp_refused")
+        # The portal is in the garden, both ways.
+        self.uplink(s, gt.ipv4_tcp(s.ue, portal, 34103, 443, b"", seq=9000, flags=0x02, df=True,
+                                   tcp_options=gt.tcp_opts_linux_syn(), ident=self.next_ident()),
+                    up)
+        self.note("LIMITED: uplink to the garden forwarded (garden_forward_ul)")
+        self.downlink(gt.ipv4_tcp(portal, s.ue, 443, 34103, b"", seq=100, ack=9001, flags=0x12,
+                                  df=True, ident=self.next_ident()), down)
+        self.note("LIMITED: downlink from the garden forwarded (garden_forward_dl)")
+        self.downlink(gt.ipv4_tcp(SERVER, s.ue, 443, 34101, b"", seq=200, ack=8001, flags=0x12,
+                                  df=True, ident=self.next_ident()), None)
+        self.note("drop dl_limited_filtered")
+
     def build(self):
         c = self.conf
         n3_mac, n6_mac = gt.PCAP_PMD_MAC_N3, gt.PCAP_PMD_MAC_N6
@@ -124,12 +192,16 @@ class Demo:
         gnb = c.sessions[0].gnb
         self.n3.append(gt.n3_frame(n3_mac, c.n3.next_hop_mac, gnb, c.n3.address, gt.echo_request(1)))
         self.note("GTP-U Echo Responses (gtpu_echo_request)")
-        for k, s in enumerate(c.sessions):
+        full = [x for x in c.sessions if x.state == "full"]
+        for k, s in enumerate(full):
             self.ping(s, 5)
             self.dns(s, 0x100 + k, "www.example.com")
             self.http_download(s, 41000 + k, 40000 + 20000 * k)
+        for s in c.sessions:
+            if s.state == "limited":
+                self.limited_device(s)
         # A G-PDU for a TEID nobody has: Error Indication back to the gNB.
-        s = c.sessions[0]
+        s = full[0] if full else c.sessions[0]
         unknown = 0x999
         while any(x.ul_teid == unknown for x in c.sessions):
             unknown += 1
@@ -160,8 +232,9 @@ def main():
     ap.add_argument("--config", default=os.path.join(ROOT, "config", "gardengate.conf"))
     args = ap.parse_args()
     conf = gt.GatewayConf(args.config)
-    if not conf.sessions:
-        print("%s: no sessions.static to send traffic for" % args.config, file=sys.stderr)
+    if not any(s.state == "full" for s in conf.sessions):
+        print("%s: no FULL session in sessions.static to send traffic for" % args.config,
+              file=sys.stderr)
         return 1
     demo = Demo(conf)
     demo.build()

@@ -1370,6 +1370,23 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 		return conf_err_missing(c, root, "ports");
 	if (c->cfg->sbi.set && !c->cfg->ausf.set)
 		return conf_err_missing(c, root, "ausf");
+	/* A 302 of a full MSS must still fit the tunnel: inner IPv4 + TCP (40)
+	 * and outer IPv4 + UDP + GTP-U with a PDU Session Container (44). */
+	if (c->cfg->garden.tcp_mss + 84u > c->cfg->n3.mtu) {
+		config_setting_t *l = config_setting_lookup(
+			(config_setting_t *)(uintptr_t)root, "limited");
+		const config_setting_t *m = l != NULL ?
+			config_setting_lookup(l, "tcp_mss") : NULL;
+
+		/* The default follows a small MTU; a value written must fit. */
+		if (m == NULL)
+			c->cfg->garden.tcp_mss = c->cfg->n3.mtu - 84;
+		else
+			return conf_err(c, m,
+				"%u does not fit ports.n3.mtu %u (at most MTU - 84 = %u)",
+				c->cfg->garden.tcp_mss, c->cfg->n3.mtu,
+				c->cfg->n3.mtu - 84);
+	}
 	return 0;
 }
 

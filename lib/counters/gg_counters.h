@@ -100,6 +100,7 @@
 	X(limited_icmp_refused, "LIMITED ICMP to outside the garden dropped") \
 	X(limited_proto_refused, "LIMITED traffic of another protocol outside the garden dropped") \
 	X(dns_malformed, "LIMITED DNS query or garden answer malformed") \
+	X(limited_bad_checksum, "LIMITED packet the appliance would answer has a bad IPv4 or UDP checksum") \
 	X(dns_no_room, "forged DNS answer does not fit the mbuf") \
 	X(http_bad_checksum, "LIMITED HTTP segment with a bad IPv4 or TCP checksum") \
 	X(http_malformed, "LIMITED TCP segment malformed") \

@@ -76,7 +76,8 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		meta->action = GG_ACT_SESSION;
 		return GG_DROP_NONE;
 	}
-	if (udp == NULL || sport != DNS_PORT)
+	if (udp == NULL || sport != DNS_PORT ||
+			(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG)))
 		return GG_DROP_dl_limited_filtered;
 	return dns_ok ? GG_DROP_dl_dns_not_garden : GG_DROP_dns_malformed;
 }

@@ -117,6 +117,20 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 	return tlen;
 }
 
+/*
+ * A packet the appliance answers itself must be intact (RFC 1122 3.2.1.2,
+ * 4.1.3.4): its IPv4 header checksum, and its UDP checksum when the sender
+ * gave one. Forwarded packets are left to their receiver.
+ */
+static int
+checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+{
+	if (!gg_ipv4_cksum_ok(ip, (ip->version_ihl & 0xf) * 4u))
+		return 0;
+	return udp == NULL || udp->dgram_cksum == 0 ||
+			rte_ipv4_udptcp_cksum_verify(ip, udp) == 0;
+}
+
 /* Returns GG_DROP_NONE with meta->action set, or a drop reason. */
 static enum gg_drop
 dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
@@ -142,6 +156,8 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return GG_DROP_NONE;
 	}
 
+	if (!checksums_ok(ip, udp))
+		return GG_DROP_limited_bad_checksum;
 	/* The answer replaces the query; options after the IPv4 header go. */
 	if (ihl != sizeof(*ip)) {
 		memmove((uint8_t *)ip + sizeof(*ip), udp, udp_len);
@@ -255,6 +271,8 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	case IPPROTO_UDP:
 		if (lim->udp_reject != GG_UDP_REJECT_ICMP)
 			return GG_DROP_limited_udp_refused;
+		if (!checksums_ok(ip, udp))
+			return GG_DROP_limited_bad_checksum;
 		if (!gg_ratelimit_allow(&w->icmp_rl)) {
 			w->ctr.ev[GG_EV_reply_ratelimited]++;
 			return GG_DROP_limited_udp_refused;

@@ -50,6 +50,7 @@ import gtpu_traffic as gt  # noqa: E402
 SRC_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 DEFAULT_CONF = os.path.join(HERE, "pcap-test.conf")
 COUNTERS_H = os.path.join(SRC_ROOT, "lib", "counters", "gg_counters.h")
+COUNTERS_DOC = os.path.join(SRC_ROOT, "doc", "counters.rst")
 
 RUN_TIMEOUT_S = 60.0
 IDLE_EXIT_S = "0.5"
@@ -814,6 +815,17 @@ def tshark_problems(path, frames):
     return problems
 
 
+def stats_format(path=COUNTERS_DOC):
+    """The statistics format doc/counters.rst promises ("One line holding a
+    JSON object, format N"); 1 if it says nothing."""
+    try:
+        with open(path) as f:
+            m = re.search(r"JSON object, format (\d+)", f.read())
+    except OSError:
+        m = None
+    return int(m.group(1)) if m else 1
+
+
 def check_stats(case, stats, stdout_text, outputs, conf, problems):
     """The final statistics against what the case calls for."""
     events, drops = counter_names()
@@ -844,8 +856,10 @@ def check_stats(case, stats, stdout_text, outputs, conf, problems):
 
     if get("gardengate.version") != "0.1.0":
         problems.append("stats: gardengate.version is %r, expected \"0.1.0\"" % get("gardengate.version"))
-    if get("gardengate.format") != 1:
-        problems.append("stats: gardengate.format is %r, expected 1" % get("gardengate.format"))
+    fmt = stats_format()
+    if get("gardengate.format") != fmt:
+        problems.append("stats: gardengate.format is %r, expected %d (doc/counters.rst)"
+                        % (get("gardengate.format"), fmt))
     up = get("uptime_s", (int, float))
     if up is not None and not 0 <= up < RUN_TIMEOUT_S:
         problems.append("stats: uptime_s %r out of range" % up)

@@ -506,6 +506,21 @@ static const struct bad_case bad_cases[] = {
 		"    { ue = \"10.0.0.256\"; ul_teid = 1; gnb = \"1.1.1.1\"; dl_teid = 1; }\n"
 		"  );\n};\n",
 		7, "sessions.static.[0].ue", "'10.0.0.256' is not an IPv4 address" },
+	{ "tcp_mss above the N3 MTU", PORTS
+		"limited = { tcp_mss = 1460; };\n",
+		5, "limited.tcp_mss", "does not fit ports.n3.mtu 1500" },
+	{ "garden rule bad", PORTS
+		"garden = { prefixes = [ \"203.0.113.0/24 tcp 70000\" ]; };\n",
+		5, "garden.prefixes.[0]", "203.0.113.0/24 tcp 70000" },
+	{ "portal without url", PORTS
+		"portal = { ipv4 = \"203.0.113.80\"; };\n",
+		5, "portal", "missing required setting 'url'" },
+	{ "sbi without ausf", PORTS
+		"sbi = { listen = \"127.0.0.1:7777\"; };\n",
+		0, NULL, "missing required setting 'ausf'" },
+	{ "dns mode bad", PORTS
+		"dns = { mode = \"forge\"; };\n",
+		5, "dns.mode", "unknown value 'forge'" },
 	{ "capacity below static count", PORTS
 		"sessions = {\n  capacity = 1;\n  static = (\n"
 		"    " SESS("10.0.0.1", "1") ",\n"
