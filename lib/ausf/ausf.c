@@ -772,6 +772,71 @@ store_event(struct gg_store *s, const struct gg_store_event *ev, void *arg)
 		a->st.state_events++;
 }
 
+/*
+ * After an outage the store may have come back empty (a Redis without
+ * persistence): every device we hold that it no longer knows is written
+ * back, without its certificate (which is not kept in memory), so that a
+ * later restart still restores the session.
+ */
+struct resync {
+	struct gg_ausf *a;
+	char identity[GG_STORE_IDENTITY_MAX + 1];
+};
+
+static void
+resync_put_done(struct gg_store *s, enum gg_store_status st, void *arg)
+{
+	struct resync *r = arg;
+
+	(void)s;
+	if (st == GG_STORE_OK)
+		r->a->st.resynced++;
+	free(r);
+}
+
+static void
+resync_got(struct gg_store *s, enum gg_store_status st,
+		const struct gg_device_record *have, void *arg)
+{
+	struct resync *r = arg;
+	struct gg_device_record *rec;
+	const struct gg_session *sess;
+	struct ctx *c;
+
+	(void)have;
+	c = ctx_by_identity(&r->a->ctx, r->identity);
+	if (st != GG_STORE_NOT_FOUND || c == NULL || c->state != CTX_AUTHENTICATED ||
+			(rec = malloc(sizeof(*rec))) == NULL) {
+		free(r);
+		return;
+	}
+	sess = gg_session_find(r->a->d.sessions, c->ul_teid);
+	record_of(r->a, c, NULL, sess == NULL ? GG_DEVICE_LIMITED :
+			gg_session_state(sess) == GG_SESSION_FULL ? GG_DEVICE_FULL :
+			gg_session_state(sess) == GG_SESSION_BLOCKED ?
+			GG_DEVICE_BLOCKED : GG_DEVICE_LIMITED, rec);
+	if (gg_store_put(s, rec, resync_put_done, r) != 0)
+		free(r);
+	free(rec);
+}
+
+static void
+resync(struct gg_ausf *a, struct gg_store *s)
+{
+	struct ctx *c;
+
+	for (c = a->ctx.all; c != NULL; c = c->next) {
+		struct resync *r;
+
+		if (c->state != CTX_AUTHENTICATED || (r = calloc(1, sizeof(*r))) == NULL)
+			continue;
+		r->a = a;
+		snprintf(r->identity, sizeof(r->identity), "%s", c->identity);
+		if (gg_store_get(s, c->identity, resync_got, r) != 0)
+			free(r);
+	}
+}
+
 void
 gg_ausf_store_state(struct gg_store *s, bool up, const char *reason, void *arg)
 {
@@ -791,6 +856,8 @@ gg_ausf_store_state(struct gg_store *s, bool up, const char *reason, void *arg)
 		a->restore_started = true;
 		if (gg_store_list_all(s, restore_one, restore_done, a) != 0)
 			a->restore_started = false;
+	} else if (a->restored) {
+		resync(a, s);
 	}
 }
 

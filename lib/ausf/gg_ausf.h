@@ -76,6 +76,7 @@ struct gg_ausf_deps {
 	X(detached, "devices detached (DELETE)") \
 	X(restored, "sessions restored from the store at start") \
 	X(restore_failed, "stored sessions that could not be restored") \
+	X(resynced, "records written back to a store that came back without them") \
 	X(state_events, "state changes applied from store events") \
 	X(pool_exhausted, "authentications refused: no UE address left")
 

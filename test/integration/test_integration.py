@@ -659,6 +659,45 @@ def run_redis_kill(env, redis, ca, gg):
         check(gg.log_count(r"ausf: store down") == 1, "%d" % gg.log_count(r"ausf: store down"))
 
 
+def case_redis_empty(env):
+    """Redis without persistence dies and comes back empty: the devices
+    gardengate still holds are written back (without their certificates,
+    which are not kept in memory), so a later restart still restores them."""
+    redis, ca, gg = setup(env, "redis-empty")
+    ec = pki_device(ca, DEV_EC, dl_teid=0x00000d01)
+    rsa = pki_device(ca, DEV_RSA, dl_teid=0x00000d02)
+    a_ec = authenticate(gg, ec)
+    a_rsa = authenticate(gg, rsa)
+    wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
+    check(publish_state(redis, rsa.identity, "full", a_rsa.ue) == 1, "nobody got the event")
+    wait_state(gg, a_rsa, "full")
+    ups = gg.log_count(r"ausf: store up")
+
+    redis.kill()
+    wait_for("'store down' in the log", lambda: gg.log_count(r"ausf: store down") >= 1,
+             timeout=5)
+    redis.start()
+    wait_for("'store up' again", lambda: gg.log_count(r"ausf: store up") > ups, timeout=15)
+    with env.sub("both records written back, sessions' states kept, no certificate"):
+        wait_for("records written back",
+                 lambda: redis.smembers("gg:devices") == {ec.identity, rsa.identity},
+                 timeout=10)
+        for a, state in ((a_ec, "limited"), (a_rsa, "full")):
+            rec = redis.hgetall("gg:device:" + a.dev.identity)
+            check(rec.get("state") == state and rec.get("ue_ipv4") == a.ue and
+                  int(rec.get("ul_teid", -1)) == a.ul_teid and
+                  rec.get("auth_ctx_id") == a.ctx_id and not rec.get("cert_pem"),
+                  "record of %s: %s" % (a.dev.identity, rec))
+            check(redis.get("gg:ueip:" + a.ue) == a.dev.identity, "UE index of %s" % a.ue)
+    with env.sub("a restart restores them from the written-back records"):
+        gg.stop()
+        gg.start()
+        check(re.search(r"2 stored device\(s\), 2 session\(s\) restored", gg.text()),
+              "restore line:\n%s" % gg.tail(15))
+        check_dataplane(gg, a_ec, "limited")
+        check_dataplane(gg, a_rsa, "full")
+
+
 # ---- 4: restart ---------------------------------------------------------------------------------
 
 def case_restart(env):
