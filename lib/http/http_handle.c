@@ -17,6 +17,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "gg_csum.h"
 #include "gg_http.h"
 #include "http_private.h"
 
@@ -77,7 +78,7 @@ pseudo_sum(uint32_t saddr, uint32_t daddr, uint16_t tcp_len)
 	ph[8] = 0;
 	ph[9] = IPPROTO_TCP;
 	http_store_be16(ph + 10, tcp_len);
-	return __rte_raw_cksum(ph, sizeof(ph), 0);
+	return gg_raw_cksum(ph, sizeof(ph), 0);
 }
 
 /*
@@ -107,11 +108,11 @@ parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 
 	memcpy(&s->saddr, ip + 12, 4);
 	memcpy(&s->daddr, ip + 16, 4);
-	if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff))
+	if (unlikely(gg_cksum(ip, ihl) != 0xffff))
 		return GG_HTTP_BAD_CHECKSUM;
-	sum = __rte_raw_cksum(tcp, tcp_len,
+	sum = gg_raw_cksum(tcp, tcp_len,
 			pseudo_sum(s->saddr, s->daddr, (uint16_t)tcp_len));
-	if (unlikely(__rte_raw_cksum_reduce(sum) != 0xffff))
+	if (unlikely(gg_cksum_reduce(sum) != 0xffff))
 		return GG_HTTP_BAD_CHECKSUM;
 
 	memcpy(&s->sport, tcp, 2);
@@ -194,7 +195,7 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 	memset(ip + 10, 0, 2);
 	memcpy(ip + 12, &s->daddr, 4);
 	memcpy(ip + 16, &s->saddr, 4);
-	csum = (uint16_t)~rte_raw_cksum(ip, IP_HDR_LEN);
+	csum = (uint16_t)~gg_cksum(ip, IP_HDR_LEN);
 	memcpy(ip + 10, &csum, 2);
 
 	memcpy(tcp, &s->dport, 2);
@@ -212,9 +213,9 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 	}
 	if (plen != 0)
 		memcpy(tcp + thl, payload, plen);
-	sum = __rte_raw_cksum(tcp, tcp_len,
+	sum = gg_raw_cksum(tcp, tcp_len,
 			pseudo_sum(s->daddr, s->saddr, tcp_len));
-	csum = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	csum = (uint16_t)~gg_cksum_reduce(sum);
 	memcpy(tcp + 16, &csum, 2);
 	return tot;
 }

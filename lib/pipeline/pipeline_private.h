@@ -8,6 +8,7 @@
 #define PIPELINE_PRIVATE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
@@ -55,6 +56,21 @@ struct gg_txbuf {
 	struct rte_mbuf *pkts[GG_TX_BUF];
 };
 
+/*
+ * Outer headers of the packets a worker tunnels to gNBs (downlink_encap.c):
+ * Ethernet to the N3 next hop, IPv4, UDP, G-PDU header, bare (50 octets)
+ * or with a DL PDU Session Container (58), with every constant field set.
+ */
+#define GG_ENCAP_HDR_LEN (14 + 20 + 8 + 8)
+#define GG_ENCAP_HDR_QFI_LEN (GG_ENCAP_HDR_LEN + 8)
+struct gg_encap_tmpl {
+	uint8_t hdr[GG_ENCAP_HDR_LEN];
+	uint8_t hdr_qfi[GG_ENCAP_HDR_QFI_LEN];
+	uint32_t csum_base;     /* sum of the IPv4 words that never change */
+	uint16_t mtu;
+	uint64_t next_hop_word; /* gg_port.next_hop_mac it was built for */
+};
+
 /* Token bucket; the worker is its only user. */
 struct gg_ratelimit {
 	uint64_t tokens_x_hz;  /* tokens scaled by the TSC rate */
@@ -81,10 +97,26 @@ struct gg_worker {
 	struct gg_ratelimit err_ind_rl;
 	struct gg_ratelimit icmp_rl;         /* LIMITED UDP unreachables */
 	struct rte_ring *snoop;              /* garden DNS answers to learn from */
+	struct gg_encap_tmpl encap;
 	struct gg_txbuf tx_n3;
 	struct gg_txbuf tx_n6;
 	struct gg_meta meta[GG_BURST];
 } __rte_cache_aligned;
+
+/*
+ * Prefetch the per-session counters of the burst's sessions (their slots
+ * were prefetched by the lookup): with large tables both are cache (and
+ * TLB) misses, which then overlap instead of stalling packet by packet.
+ */
+static inline void
+gg_prefetch_sess_ctr(const struct gg_worker *w, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (w->meta[i].sess != NULL)
+			rte_prefetch0(&w->sess_ctr[w->meta[i].sess->id]);
+}
 
 /* Stages, in the order a packet meets them. */
 void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
@@ -96,13 +128,15 @@ void gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /*
  * Tunnel the IPv4 packet of @p tlen octets at @p l3_off of @p m to the
- * session's gNB (downlink_encap.c): outer headers are prepended in place.
- * Used for downlink traffic and for replies the data plane makes to a UE.
- * Counts the session's downlink counters; the caller counts the event.
+ * session's gNB (downlink_encap.c): outer headers from template @p t
+ * (gg_encap_tmpl_get(); NULL: no_neighbor) are written in place in front
+ * of it. Used for downlink traffic and for replies the data plane makes to
+ * a UE. Counts the session's downlink counters; the caller counts the event.
  */
+const struct gg_encap_tmpl *gg_encap_tmpl_get(struct gg_worker *w);
 enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
 		const struct gg_session *s, uint16_t l3_off, uint16_t tlen,
-		const struct rte_ether_addr *n3_dst);
+		const struct gg_encap_tmpl *t);
 
 /*
  * LIMITED sessions (uplink_limited.c, downlink_limited.c). Each returns a
@@ -113,7 +147,7 @@ enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
  */
 enum gg_drop gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s,
-		const struct rte_ether_addr *n3_dst);
+		const struct gg_encap_tmpl *n3_dst);
 enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s);
 
@@ -168,6 +202,23 @@ static inline int
 gg_ipv4_cksum_ok(const struct rte_ipv4_hdr *ip, unsigned int hdr_len)
 {
 	return rte_raw_cksum(ip, hdr_len) == 0xffff;
+}
+
+/* gg_ipv4_cksum_ok() for a 20-octet header: five 32-bit one's complement
+ * additions instead of rte_raw_cksum()'s loop. */
+static inline int
+gg_ipv4_cksum20_ok(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, ip, sizeof(w));
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
 }
 
 /*

@@ -8,6 +8,8 @@
  * misses of the keys. The session pointers stay valid until the worker's
  * next quiescent-state report.
  */
+#include <rte_prefetch.h>
+
 #include "pipeline_private.h"
 
 typedef void (*bulk_lookup_fn)(const struct gg_session_table *t,
@@ -31,8 +33,11 @@ lookup_burst(struct gg_worker *w, uint16_t n, bulk_lookup_fn lookup)
 	if (k == 0)
 		return;
 	lookup(w->dp->sessions, keys, k, found);
-	for (j = 0; j < k; j++)
+	/* The next stage reads every session: start fetching them all now. */
+	for (j = 0; j < k; j++) {
+		rte_prefetch0(found[j]);
 		w->meta[idx[j]].sess = found[j];
+	}
 }
 
 void

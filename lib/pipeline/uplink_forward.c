@@ -12,54 +12,73 @@
  * Echo Requests and unknown required extension headers get their replies
  * here too, so that every decision of the uplink is made in this file.
  */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "pipeline_private.h"
 
+/* What decap_one() checks, again, for a packet its fast path refused:
+ * the drop reason, or GG_DROP_NONE to go on. */
 static enum gg_drop
-decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		const struct rte_ether_addr *n6_dst,
-		const struct rte_ether_addr *n3_dst, uint64_t *now_s)
+inner_check(const struct rte_ipv4_hdr *ip, const struct gg_meta *meta,
+		const struct gg_session *s, uint16_t *tlen)
 {
-	struct gg_session *s = meta->sess;
-	struct rte_ipv4_hdr *ip;
-	struct rte_ether_hdr *eth;
-	enum gg_session_state state;
-	uint16_t tlen;
-
-	state = gg_session_state(s);
-	if (unlikely(state == GG_SESSION_BLOCKED))
-		return GG_DROP_session_blocked;
-
-	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->inner_off);
 	if (unlikely((ip->version_ihl >> 4) != 4))
 		return GG_DROP_ul_inner_not_ipv4;
-	tlen = gg_ipv4_check(ip, meta->inner_len);
-	if (unlikely(tlen == 0))
+	*tlen = gg_ipv4_check(ip, meta->inner_len);
+	if (unlikely(*tlen == 0))
 		return GG_DROP_ul_inner_bad_header;
 	if (unlikely(ip->src_addr != s->ue_ipv4))
 		return GG_DROP_ul_spoofed_source;
-	if (state == GG_SESSION_LIMITED) {
-		enum gg_drop d = gg_uplink_limited(w, m, meta, now_s, n3_dst);
+	return GG_DROP_NONE;
+}
 
-		if (d != GG_DROP_NONE || meta->action != GG_ACT_SESSION)
+/* @p l2 holds the Ethernet header towards the N6 next hop (16 octets,
+ * 14 used), or is NULL when the next hop is not known yet. */
+static enum gg_drop
+decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		const uint8_t *l2, const struct gg_encap_tmpl *n3_dst,
+		uint64_t *now_s)
+{
+	struct gg_session *s = meta->sess;
+	struct rte_ipv4_hdr *ip;
+	enum gg_session_state state;
+	uint16_t tlen;
+	enum gg_drop d;
+
+	state = gg_session_state(s);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->inner_off);
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	/* Fast path: FULL session, IPv4 without options, from the UE. */
+	if (unlikely(state != GG_SESSION_FULL || ip->version_ihl != 0x45 ||
+			tlen < sizeof(*ip) || tlen > meta->inner_len ||
+			ip->src_addr != s->ue_ipv4)) {
+		if (unlikely(state == GG_SESSION_BLOCKED))
+			return GG_DROP_session_blocked;
+		d = inner_check(ip, meta, s, &tlen);
+		if (d != GG_DROP_NONE)
 			return d;
+		if (state == GG_SESSION_LIMITED) {
+			d = gg_uplink_limited(w, m, meta, now_s, n3_dst);
+			if (d != GG_DROP_NONE || meta->action != GG_ACT_SESSION)
+				return d;
+		}
 	}
 	if (unlikely(gg_ipv4_ttl_dec(ip) != 0))
 		return GG_DROP_ttl_expired;
-	if (unlikely(n6_dst == NULL))
+	if (unlikely(l2 == NULL))
 		return GG_DROP_no_neighbor;
 
 	/* Outer headers out, Ethernet in: the frame now starts 14 octets
-	 * before the T-PDU; padding after the T-PDU is cut. */
-	rte_pktmbuf_adj(m, meta->inner_off - sizeof(*eth));
-	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - sizeof(*eth) - tlen);
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	rte_ether_addr_copy(n6_dst, &eth->dst_addr);
-	rte_ether_addr_copy(&w->dp->n6.mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	 * before the T-PDU; padding after the T-PDU is cut. The frame is one
+	 * segment (uplink_parse.c), so the mbuf is set directly. */
+	m->data_off += meta->inner_off - RTE_ETHER_HDR_LEN;
+	m->data_len = RTE_ETHER_HDR_LEN + tlen;
+	m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), l2, RTE_ETHER_HDR_LEN);
 
 	w->sess_ctr[s->id].ul_pkts++;
 	w->sess_ctr[s->id].ul_bytes += tlen;
@@ -89,16 +108,23 @@ unknown_teid(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 void
 gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_ether_addr n6_mac, n3_mac;
-	const struct rte_ether_addr *n6_dst = NULL, *n3_dst = NULL;
+	struct rte_ether_addr n6_mac;
+	const struct gg_encap_tmpl *n3_dst = gg_encap_tmpl_get(w);
+	const uint8_t *l2 = NULL;
+	uint8_t l2_hdr[16];
 	uint64_t now_s = 0;
 	uint16_t i;
 
-	if (gg_port_next_hop_mac(&w->dp->n6, &n6_mac))
-		n6_dst = &n6_mac;
-	if (gg_port_next_hop_mac(&w->dp->n3, &n3_mac))
-		n3_dst = &n3_mac;
+	if (gg_port_next_hop_mac(&w->dp->n6, &n6_mac)) {
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)l2_hdr;
 
+		rte_ether_addr_copy(&n6_mac, &eth->dst_addr);
+		rte_ether_addr_copy(&w->dp->n6.mac, &eth->src_addr);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		l2 = l2_hdr;
+	}
+
+	gg_prefetch_sess_ctr(w, n);
 	for (i = 0; i < n; i++) {
 		struct gg_meta *meta = &w->meta[i];
 		enum gg_drop d;
@@ -109,7 +135,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				unknown_teid(w, pkts[i], meta);
 				break;
 			}
-			d = decap_one(w, pkts[i], meta, n6_dst, n3_dst, &now_s);
+			d = decap_one(w, pkts[i], meta, l2, n3_dst, &now_s);
 			if (d != GG_DROP_NONE)
 				gg_meta_drop(meta, d);
 			break;

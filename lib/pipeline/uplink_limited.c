@@ -74,7 +74,7 @@ room_from(const struct rte_mbuf *m, uint16_t off)
  */
 static enum gg_drop
 send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		uint16_t new_len, const struct rte_ether_addr *n3_dst)
+		uint16_t new_len, const struct gg_encap_tmpl *n3_dst)
 {
 	uint16_t have = rte_pktmbuf_data_len(m) - meta->inner_off;
 	enum gg_drop d;
@@ -135,7 +135,7 @@ checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 static enum gg_drop
 dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp, uint16_t udp_len,
-		const struct rte_ether_addr *n3_dst)
+		const struct gg_encap_tmpl *n3_dst)
 {
 	const struct gg_limited *lim = &w->dp->limited;
 	uint8_t *msg = (uint8_t *)(udp + 1);
@@ -211,7 +211,7 @@ icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
 
 enum gg_drop
 gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		uint64_t *now_s, const struct rte_ether_addr *n3_dst)
+		uint64_t *now_s, const struct gg_encap_tmpl *n3_dst)
 {
 	const struct gg_limited *lim = &w->dp->limited;
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,

@@ -13,6 +13,8 @@
  * options or fragments (GTP-U peers do not send those in practice; they are
  * counted, not reassembled).
  */
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -33,12 +35,50 @@ static const uint8_t gtpu_status_drop[] = {
 	[GG_GTPU_UNKNOWN_REQUIRED_EXT] = GG_DROP_gtpu_unknown_required_ext,
 };
 
+/*
+ * The two shapes gNBs send G-PDUs in: the bare 8-octet header (flags
+ * 0x30), and E=1 with one PDU Session Container of one 4-octet unit and no
+ * further extension (flags 0x34, next type 0x85). Decided inline, with the
+ * same checks gg_gtpu_parse() makes for them; anything else (S, PN, other
+ * extensions, messages other than G-PDUs, errors) goes to gg_gtpu_parse().
+ * Returns 1 when it decided.
+ */
+static inline int
+parse_gpdu_fast(struct gg_meta *meta, const uint8_t *gtp, uint16_t len,
+		uint16_t gtp_off)
+{
+	uint32_t teid;
+	uint16_t hlen;
+
+	if (len <= GG_GTPU_HDR_OPT_LEN + 4 || gtp[1] != GG_GTPU_GPDU ||
+			(uint32_t)((gtp[2] << 8) | gtp[3]) + GG_GTPU_HDR_LEN != len)
+		return 0;
+	if (gtp[0] == 0x30)
+		hlen = GG_GTPU_HDR_LEN;
+	else if (gtp[0] == 0x34 && gtp[11] == GG_GTPU_EXT_PDU_SESSION_CONTAINER &&
+			gtp[12] == 1 && (gtp[13] >> 4) <= GG_GTPU_PDU_TYPE_UL &&
+			gtp[15] == GG_GTPU_EXT_NONE)
+		hlen = GG_GTPU_HDR_OPT_LEN + 4;
+	else
+		return 0;
+	memcpy(&teid, gtp + 4, sizeof(teid));
+	meta->seq = 0;
+	meta->action = GG_ACT_SESSION;
+	meta->key = rte_be_to_cpu_32(teid);
+	meta->inner_off = gtp_off + hlen;
+	meta->inner_len = len - hlen;
+	return 1;
+}
+
 static void
 parse_gtpu(struct gg_worker *w, struct gg_meta *meta, const uint8_t *gtp,
 		uint16_t len, uint16_t gtp_off)
 {
 	struct gg_gtpu_info info;
 	enum gg_gtpu_status st;
+
+	if (likely(parse_gpdu_fast(meta, gtp, len, gtp_off)))
+		return;
 
 	st = gg_gtpu_parse(gtp, len, &info);
 	if (unlikely(st != GG_GTPU_OK)) {
@@ -123,7 +163,7 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 	if (unlikely((ip->version_ihl & 0xf) != 5))
 		return GG_DROP_ipv4_options;
 	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
-			unlikely(!gg_ipv4_cksum_ok(ip, sizeof(*ip))))
+			unlikely(!gg_ipv4_cksum20_ok(ip)))
 		return GG_DROP_ipv4_bad_checksum;
 	if (unlikely(ip->dst_addr != n3->addr))
 		return GG_DROP_not_for_us;

@@ -181,6 +181,17 @@ table_bytes(uint32_t capacity, unsigned int n_workers)
 	return b;
 }
 
+static int
+key32_cmp(const void *a, const void *b, size_t len)
+{
+	uint32_t x, y;
+
+	RTE_SET_USED(len);
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
+
 static struct rte_hash *
 hash_create(const char *prefix, const struct gg_session_table *t,
 		int socket_id)
@@ -217,6 +228,8 @@ hash_create(const char *prefix, const struct gg_session_table *t,
 			rte_errno = ENOMEM;
 		return NULL;
 	}
+	/* 4-byte keys: rte_hash would compare them with memcmp(). */
+	rte_hash_set_cmp_func(h, key32_cmp);
 	if (rte_hash_rcu_qsbr_add(h, &rc) != 0) {
 		int err = rte_errno != 0 ? rte_errno : ENOMEM;
 
@@ -506,15 +519,20 @@ lookup_bulk(const struct rte_hash *h, const uint32_t *keys, unsigned int n,
 {
 	const void *kp[GG_SESSION_LOOKUP_BULK_MAX];
 	void *data[GG_SESSION_LOOKUP_BULK_MAX];
+	hash_sig_t sig[GG_SESSION_LOOKUP_BULK_MAX];
 	unsigned int i, chunk;
 	uint64_t hits;
 
 	while (n > 0) {
 		chunk = RTE_MIN(n, (unsigned int)GG_SESSION_LOOKUP_BULK_MAX);
-		for (i = 0; i < chunk; i++)
+		for (i = 0; i < chunk; i++) {
 			kp[i] = &keys[i];
+			/* = rte_hash_crc(&keys[i], 4, 0), the tables' hash_func,
+			 * inlined instead of called through a pointer per key */
+			sig[i] = rte_hash_crc_4byte(keys[i], 0);
+		}
 		hits = 0;
-		rte_hash_lookup_bulk_data(h, kp, chunk, &hits, data);
+		rte_hash_lookup_with_hash_bulk_data(h, kp, sig, chunk, &hits, data);
 		for (i = 0; i < chunk; i++)
 			out[i] = (hits >> i) & 1 ? data[i] : NULL;
 		keys += chunk;
