@@ -38,6 +38,7 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "test_eal.h"
 #include "gg_garden.h"
 
 static struct rte_rcu_qsbr *qsv;
@@ -1887,45 +1888,9 @@ test_perf(void)
 
 /* --- main ----------------------------------------------------------------- */
 
-/*
- * The first two CPUs this process may run on ("-l 0-1" on an unrestricted
- * machine), or the only one: EAL pins each lcore and fails on a CPU
- * outside the affinity mask.
- */
-static void
-pick_lcores(char *buf, size_t len)
-{
-	cpu_set_t set;
-	int cpu, first = -1, second = -1;
-
-	snprintf(buf, len, "0");
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return;
-	for (cpu = 0; cpu < CPU_SETSIZE && second < 0; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		if (first < 0)
-			first = cpu;
-		else
-			second = cpu;
-	}
-	if (first < 0)
-		return;
-	if (second < 0)
-		snprintf(buf, len, "%d", first);
-	else
-		snprintf(buf, len, "%d,%d", first, second);
-}
-
 int
 main(void)
 {
-	char lcores[32];
-	char *eal_args[] = {
-		"test_garden", "--no-huge", "--no-pci", "-m", "512",
-		"--file-prefix", "gg-test-garden", "-l", lcores,
-		"--log-level", "lib.eal:error",
-	};
 	static const struct {
 		const char *name;
 		CU_TestFunc fn;
@@ -1954,21 +1919,10 @@ main(void)
 	};
 	CU_pSuite suite;
 	unsigned int failures, i;
-	size_t qsz;
 
-	pick_lcores(lcores, sizeof(lcores));
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "test_garden: EAL init failed: %s\n",
-				rte_strerror(rte_errno));
+	qsv = test_eal_init("garden");
+	if (qsv == NULL)
 		return 1;
-	}
-	rte_srand(rte_rdtsc());
-	qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-	qsv = rte_zmalloc("test_garden_qsv", qsz, RTE_CACHE_LINE_SIZE);
-	if (qsv == NULL || rte_rcu_qsbr_init(qsv, RTE_MAX_LCORE) != 0) {
-		fprintf(stderr, "test_garden: QSBR setup failed\n");
-		return 1;
-	}
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();

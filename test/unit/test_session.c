@@ -34,6 +34,7 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "test_eal.h"
 #include "gg_session.h"
 
 static struct rte_rcu_qsbr *qsv;
@@ -1016,65 +1017,15 @@ test_million(void)
 
 /* --- main ------------------------------------------------------------------ */
 
-/*
- * "-l 0-1" when this process may run on CPUs 0 and 1 (the usual case);
- * otherwise the first two CPUs it may run on, or the only one. EAL pins
- * each lcore, which fails on a CPU outside the affinity mask (a restricted
- * cpuset) or on a machine with a single CPU.
- */
-static void
-pick_lcores(char *buf, size_t len)
-{
-	cpu_set_t set;
-	int cpu, first = -1, second = -1;
-
-	snprintf(buf, len, "0-1");
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return;
-	for (cpu = 0; cpu < CPU_SETSIZE && second < 0; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		if (first < 0)
-			first = cpu;
-		else
-			second = cpu;
-	}
-	if (first < 0)
-		return;
-	if (second < 0)
-		snprintf(buf, len, "%d", first);
-	else if (second == first + 1)
-		snprintf(buf, len, "%d-%d", first, second);
-	else
-		snprintf(buf, len, "%d,%d", first, second);
-}
-
 int
 main(void)
 {
-	char lcores[32];
-	char *eal_args[] = {
-		"test_session", "--no-huge", "--no-pci", "-m", "512",
-		"--file-prefix", "gg-test-session", "-l", lcores,
-		"--log-level", "lib.eal:error",
-	};
 	CU_pSuite suite;
 	unsigned int failures;
-	size_t qsz;
 
-	pick_lcores(lcores, sizeof(lcores));
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "test_session: EAL init failed: %s\n",
-				rte_strerror(rte_errno));
+	qsv = test_eal_init("session");
+	if (qsv == NULL)
 		return 1;
-	}
-	rte_srand(rte_rdtsc());
-	qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-	qsv = rte_zmalloc("test_session_qsv", qsz, RTE_CACHE_LINE_SIZE);
-	if (qsv == NULL || rte_rcu_qsbr_init(qsv, RTE_MAX_LCORE) != 0) {
-		fprintf(stderr, "test_session: QSBR setup failed\n");
-		return 1;
-	}
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return CU_get_error();
