@@ -5,6 +5,8 @@
  *   /gardengate/stats            every counter and drop reason, totals
  *   /gardengate/workers          per-worker RX/TX/drops
  *   /gardengate/session,<teid>   one session (TEID decimal or 0x hex)
+ *   /gardengate/ausf             the AuSF's outcomes, its SBI server's,
+ *                                certificate fetcher's and store's counters
  *
  * Callbacks run on the telemetry thread. They see the application only
  * between gg_telemetry_publish() (after set-up) and gg_telemetry_withdraw()
@@ -20,7 +22,11 @@
 #include <rte_pause.h>
 #include <rte_telemetry.h>
 
+#include "gg_ausf.h"
+#include "gg_fetch.h"
+#include "gg_sbi.h"
 #include "gg_session.h"
+#include "gg_store.h"
 #include "gardengate.h"
 
 static struct gg_app *tel_app;  /* published app, or NULL */
@@ -168,6 +174,51 @@ cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
 	return gg_telemetry_leave(0);
 }
 
+/*
+ * The control-plane counters are written by the control lcore alone
+ * (aligned 64-bit words); reading them here sees each as it was a moment
+ * ago, as for the data-plane counters.
+ */
+static int
+cmd_ausf(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct gg_app *gg_app = gg_telemetry_enter();
+	struct gg_ausf_stats as;
+	struct gg_sbi_stats ss;
+	struct gg_fetch_stats fs;
+	struct gg_store_stats st;
+
+	if (gg_app == NULL)
+		return -EAGAIN;
+	if (gg_app->ausf == NULL)
+		return gg_telemetry_leave(-ENOTSUP);
+	gg_ausf_get_stats(gg_app->ausf, &as);
+	gg_sbi_server_stats(gg_app->sbi, &ss);
+	gg_fetch_get_stats(gg_app->fetch, &fs);
+	gg_store_get_stats(gg_app->store, &st);
+	rte_tel_data_start_dict(d);
+#define GG_TEL_U64(prefix, st_, n) rte_tel_data_add_dict_u64(d, prefix #n, st_.n);
+#define GG_TEL_AUSF(n, h) GG_TEL_U64("ausf_", as, n)
+#define GG_TEL_SBI(n, h) GG_TEL_U64("sbi_", ss, n)
+#define GG_TEL_FETCH(n, h) GG_TEL_U64("fetch_", fs, n)
+	GG_AUSF_STAT_LIST(GG_TEL_AUSF)
+	GG_SBI_STAT_LIST(GG_TEL_SBI)
+	GG_FETCH_STAT_LIST(GG_TEL_FETCH)
+	GG_TEL_U64("store_", st, connects)
+	GG_TEL_U64("store_", st, disconnects)
+	GG_TEL_U64("store_", st, reconnect_attempts)
+	GG_TEL_U64("store_", st, errors)
+	GG_TEL_U64("store_", st, timeouts)
+	GG_TEL_U64("store_", st, rejected_down)
+	GG_TEL_U64("store_", st, events)
+#undef GG_TEL_AUSF
+#undef GG_TEL_SBI
+#undef GG_TEL_FETCH
+#undef GG_TEL_U64
+	rte_tel_data_add_dict_int(d, "store_up", gg_store_is_up(gg_app->store));
+	return gg_telemetry_leave(0);
+}
+
 void
 gg_telemetry_init(void)
 {
@@ -177,6 +228,8 @@ gg_telemetry_init(void)
 			"All gardengate counters and drop reasons, summed over lcores");
 	rte_telemetry_register_cmd("/gardengate/workers", cmd_workers,
 			"Per-worker packet counts");
+	rte_telemetry_register_cmd("/gardengate/ausf", cmd_ausf,
+			"AuSF, SBI server, certificate fetcher and store counters");
 	rte_telemetry_register_cmd("/gardengate/session", cmd_session,
 			"One session by uplink TEID. Parameters: TEID, decimal or 0x hex");
 }

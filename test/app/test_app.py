@@ -146,6 +146,12 @@ def case_telemetry(gg, tmp):
         check(s is None or s.get("/gardengate/session") is None, "unknown session answered: %s" % s)
         w = telemetry(prefix, "/gardengate/workers")["/gardengate/workers"]
         check(w["worker0"]["lcore"] == 1, "workers: %s" % w)
+        # The control plane's counters; no redis-server runs here, so the
+        # store is down and has been retrying.
+        au = telemetry(prefix, "/gardengate/ausf")["/gardengate/ausf"]
+        check(au["ausf_created"] == 0 and au["sbi_requests"] == 0 and
+              au["fetch_requests"] == 0 and au["store_up"] == 0 and
+              "store_reconnect_attempts" in au, "ausf: %s" % au)
     finally:
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=30)
