@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,8 @@ main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 
+	/* A peer that goes away must cost a failed write, never the process. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = rte_eal_init(eal_argc, eal_argv);
 	if (ret < 0) {
 		fprintf(stderr, "gardengate: EAL init failed: %s\n", rte_strerror(rte_errno));
