@@ -13,6 +13,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
@@ -84,6 +85,21 @@ test_eal_init(const char *name)
 		return NULL;
 	}
 	return qsv;
+}
+
+/* Octets allocated from DPDK's heaps right now, all sockets together. */
+static inline size_t
+test_heap_allocated(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < rte_socket_count(); i++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i),
+				&st) == 0)
+			total += st.heap_allocsz_bytes;
+	return total;
 }
 
 #endif /* TEST_EAL_H */

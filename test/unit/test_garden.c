@@ -104,20 +104,6 @@ counts(const struct gg_garden *g)
 	return c;
 }
 
-static size_t
-heap_allocated(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t total = 0;
-	unsigned int i;
-
-	for (i = 0; i < rte_socket_count(); i++)
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i),
-				&st) == 0)
-			total += st.heap_allocsz_bytes;
-	return total;
-}
-
 /* --- create --------------------------------------------------------------- */
 
 static void
@@ -1704,12 +1690,12 @@ static size_t
 garden_bytes(const char *name, uint32_t rules, uint32_t names,
 		uint32_t learned)
 {
-	size_t before = heap_allocated(), after;
+	size_t before = test_heap_allocated(), after;
 	struct gg_garden *g = mk(name, rules, names, learned);
 
 	if (g == NULL)
 		return 0;
-	after = heap_allocated();
+	after = test_heap_allocated();
 	gg_garden_free(g);
 	return after - before;
 }
@@ -1757,10 +1743,10 @@ test_perf(void)
 
 	p.min_ttl = 1;
 	p.max_ttl = 1000000;
-	before = heap_allocated();
+	before = test_heap_allocated();
 	g = gg_garden_create(&p);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	bytes = heap_allocated() - before;
+	bytes = test_heap_allocated() - before;
 
 	/* 1000 prefixes /16../32 in 11.0.0.0/8, one rule each. */
 	for (i = 0; i < 1000; ) {

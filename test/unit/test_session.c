@@ -99,20 +99,6 @@ mk_table(const char *name, uint32_t capacity, unsigned int n_workers)
 	return gg_session_table_create(&p);
 }
 
-static size_t
-heap_allocated(void)
-{
-	struct rte_malloc_socket_stats st;
-	size_t total = 0;
-	unsigned int i;
-
-	for (i = 0; i < rte_socket_count(); i++)
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i),
-				&st) == 0)
-			total += st.heap_allocsz_bytes;
-	return total;
-}
-
 /* --- tests ---------------------------------------------------------------- */
 
 static void
@@ -965,10 +951,10 @@ test_million(void)
 	uint32_t i, k, ok = 0, found = 0;
 	uint64_t c0, c1;
 
-	before = heap_allocated();
+	before = test_heap_allocated();
 	t = mk_table("million", cap, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	measured = heap_allocated() - before;
+	measured = test_heap_allocated() - before;
 	estimate = gg_session_table_bytes_per_session(t) * cap;
 
 	printf("\n  1M sessions, 1 worker: %zu bytes/session estimated "
