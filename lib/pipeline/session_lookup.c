@@ -3,10 +3,10 @@
  * Stage 2, both directions: find the session of every packet in the burst.
  *
  * The keys of the packets that need a session (uplink: TEID; downlink: UE
- * address) are gathered and looked up in one bulk call
- * (rte_hash_lookup_bulk_data underneath), which overlaps the bucket cache
- * misses of the keys. The session pointers stay valid until the worker's
- * next quiescent-state report.
+ * address) are gathered and looked up in one bulk call (lib/session's
+ * index: one bucket cache line per key, all of the burst's in flight at
+ * once). The session pointers stay valid until the worker's next
+ * quiescent-state report.
  */
 #include <rte_prefetch.h>
 

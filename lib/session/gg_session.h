@@ -120,6 +120,13 @@ void gg_session_lookup_ue_bulk(const struct gg_session_table *t,
 		const uint32_t *ue_ipv4, unsigned int n, struct gg_session **out);
 
 /**
+ * The session array: a session's id is its index in it, so per-id arrays
+ * (the counters) can be addressed from a session pointer without reading
+ * the session. Immutable after create.
+ */
+const struct gg_session *gg_session_array(const struct gg_session_table *t);
+
+/**
  * Counter array of worker @p worker (capacity entries, indexed by session
  * id). That worker is the only writer; anyone may read.
  */

@@ -1,35 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Session tables (gg_session.h): one preallocated array of session slots,
- * two lock-free rte_hash tables (uplink TEID and UE IPv4 -> slot pointer),
- * per-worker counter arrays, and RCU (QSBR) reclamation of everything a
- * reader may still hold after a delete.
+ * two session indexes (uplink TEID and UE IPv4 -> slot id, see
+ * session_index.h), per-worker counter arrays, and RCU (QSBR) reclamation
+ * of the slots a reader may still hold after a delete.
  *
- * Reclamation, three defer queues on the caller's QSBR variable:
- *  - each rte_hash has its integrated defer queue (rte_hash_rcu_qsbr_add,
- *    RTE_HASH_QSBR_MODE_DQ) for its own key-store positions and extendable
- *    buckets; no free_key_data_func (22.11 checks it for NULL before the
- *    call, see __hash_rcu_qsbr_free_resource);
- *  - the session slots have a defer queue of their own (slot_dq). DPDK 22.11
- *    has no rte_hash_rcu_qsbr_dq_reclaim(), so a slot freed from the TEID
- *    table's free_key_data_func could only come back when rte_hash happened
- *    to reclaim internally: a full table with deleted sessions past their
- *    grace period would still answer -ENOSPC. Our own queue can be
- *    reclaimed on demand in gg_session_add().
- * A delete removes the UE entry, then the TEID entry, then enqueues the
- * slot, so the slot's token is newer than both hash tokens: when the slot
- * comes back, every reader that found the session through either table has
- * passed a quiescent state, and both tables' positions are reclaimable too
- * (rte_hash reclaims them itself when its free ring runs dry on an add).
+ * Reclamation: the indexes hold ids, not memory, so a deleted key's entry
+ * is free at once; only the slot waits. A delete clears the UE entry, then
+ * the TEID entry, then enqueues the slot on slot_dq, a defer queue on the
+ * caller's QSBR variable: when the slot comes back, every reader that found
+ * it through either index has passed a quiescent state. gg_session_add()
+ * reclaims on demand when the free stack is empty, so a full table with
+ * deleted sessions past their grace period always accepts an add.
  *
- * Capacity guarantee: both tables are created with entries = capacity (at
- * least 8, the smallest rte_hash accepts) and RTE_HASH_EXTRA_FLAGS_EXT_TABLE.
- * Without it rte_hash can fail an insert before it is full: the buckets
- * hold align32pow2(entries) keys, so a capacity at or just under a power of
- * two fills them almost completely, and cuckoo displacement gives up (in our
- * tests, from about 98% of a 1024..65536 table). With it such a key goes to
- * a chained extendable bucket, and the key store (exactly entries positions)
- * is the only limit, which the slot free list mirrors.
+ * Capacity: the free stack holds exactly capacity ids and the indexes are
+ * sized for capacity keys at <= 60 % load (session_index.h), where an
+ * insert that finds no room is beyond practical odds; it would answer
+ * -ENOSPC like a full table.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -38,7 +25,6 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -49,6 +35,7 @@
 #include <rte_string_fns.h>
 
 #include "gg_session.h"
+#include "session_index.h"
 
 RTE_LOG_REGISTER(gg_session_logtype, gg.session, NOTICE);
 
@@ -58,14 +45,15 @@ RTE_LOG_REGISTER(gg_session_logtype, gg.session, NOTICE);
 
 /*
  * Longest table name. The longest DPDK object name derived from it is the
- * integrated defer queue's ring, "HASH_RCU_" "T_" name, which must fit
+ * slot defer queue's ring, "RCU_" "S_" name, which must fit
  * RTE_RCU_QSBR_DQ_NAMESIZE - 1 (28) characters; DPDK truncates silently,
  * and two truncated names would collide.
  */
 #define NAME_MAX_LEN 17
 
-/* rte_hash refuses fewer entries than one bucket (RTE_HASH_BUCKET_ENTRIES). */
-#define HASH_MIN_ENTRIES 8
+/* Largest capacity: ids must stay below SESSION_INDEX_MISS, and 2^30
+ * sessions are far beyond any memory this runs in. */
+#define CAPACITY_MAX (1u << 30)
 
 /* Slots reclaimed per attempt when the free list runs dry. */
 #define RECLAIM_BATCH 64
@@ -78,8 +66,8 @@ struct gg_session_table {
 	 * Read by the workers on every burst; immutable after create, so
 	 * alone on its cache line(s) with nothing the writer stores to.
 	 */
-	struct rte_hash *teid_h;
-	struct rte_hash *ue_h;
+	struct session_index teid_ix;
+	struct session_index ue_ix;
 	struct gg_session *slots;	/* capacity entries */
 	uint32_t capacity;
 	unsigned int n_workers;
@@ -122,53 +110,17 @@ ring_bytes(unsigned int esize, uint32_t count)
 }
 
 /*
- * Memory of one of our rte_hash tables (key_len 4, RW_CONCURRENCY_LF |
- * EXT_TABLE, integrated RCU in DQ mode), after the DPDK 22.11 layout
- * (lib/hash/rte_cuckoo_hash.[ch], lib/rcu/rte_rcu_qsbr.c). With E = entries,
- * S = E + 1 key positions (position 0 is a dummy) and
- * B = align32pow2(E) / 8 buckets:
- *   key store        S * align(sizeof(struct rte_hash_key) (8) + 4, 16) = 16 S
- *   buckets          B * 64 (8 x 16-bit signature, 8 x 32-bit key index,
- *                    8 flags, next pointer; one cache line)
- *   ext buckets      B * 64 (as many as main buckets)
- *   free key ring    ring of align32pow2(S) x 4 bytes
- *   free ext ring    ring of align32pow2(B + 1) x 4 bytes
- *   ext_bkt_to_free  S * 4 (allocated in LF mode with EXT_TABLE)
- *   RCU defer queue  ring of align32pow2(S + 1) x (8-byte token + 8-byte
- *                    {key index, ext bucket index})
- *   rte_hash itself, its change counter and RCU config: a few cache lines.
- * With P = align32pow2(E), about 20 + 36.5 * P / E bytes per entry: 56.5
- * when E is just under a power of two, 93 just over one (76.5 at exactly
- * one, as S = E + 1 doubles the rings), 58.3 at E = 10^6.
- */
-static size_t
-hash_bytes(uint32_t entries)
-{
-	uint32_t slots = entries + 1;
-	uint32_t buckets = rte_align32pow2(entries) / 8;
-	size_t b = 0;
-
-	b += (size_t)slots * 16;
-	b += (size_t)buckets * 64 * 2;
-	b += ring_bytes(sizeof(uint32_t), rte_align32pow2(slots));
-	b += ring_bytes(sizeof(uint32_t), rte_align32pow2(buckets + 1));
-	b += (size_t)slots * sizeof(uint32_t);
-	b += ring_bytes(16, rte_align32pow2(slots + 1));
-	b += 4 * RTE_CACHE_LINE_SIZE;
-	return b;
-}
-
-/*
- * Everything create allocates: the two tables above, the slot array
- * (24 B a session), the free stack (4 B), our slot defer queue (8-byte token
- * + 4-byte id, align32pow2(capacity + 1) elements) and the counters
- * (32 B a session a worker). rte_malloc's per-allocation header
- * (a few cache lines per object, ~15 objects) is left out.
+ * Everything create allocates: the two indexes (64-octet buckets,
+ * session_index_buckets_for(capacity) each: 15.2 to 30.5 B a session),
+ * the slot array (24 B a session), the free stack (4 B), the slot defer
+ * queue (8-byte token + 4-byte id, align32pow2(capacity + 1) elements:
+ * 12 to 24 B) and the counters (32 B a session a worker). rte_malloc's
+ * per-allocation header (a few cache lines per object, ~8 objects) is
+ * left out.
  */
 static size_t
 table_bytes(uint32_t capacity, unsigned int n_workers)
 {
-	uint32_t entries = RTE_MAX(capacity, (uint32_t)HASH_MIN_ENTRIES);
 	size_t b = 0;
 
 	b += sizeof(struct gg_session_table) +
@@ -177,67 +129,9 @@ table_bytes(uint32_t capacity, unsigned int n_workers)
 	b += (size_t)capacity * sizeof(uint32_t);
 	b += ring_bytes(8 + sizeof(uint32_t), rte_align32pow2(capacity + 1));
 	b += (size_t)n_workers * capacity * sizeof(struct gg_session_counters);
-	b += 2 * hash_bytes(entries);
+	b += 2 * (size_t)session_index_buckets_for(capacity) *
+		sizeof(struct session_index_bucket);
 	return b;
-}
-
-static int
-key32_cmp(const void *a, const void *b, size_t len)
-{
-	uint32_t x, y;
-
-	RTE_SET_USED(len);
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x != y;
-}
-
-static struct rte_hash *
-hash_create(const char *prefix, const struct gg_session_table *t,
-		int socket_id)
-{
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(t->capacity, (uint32_t)HASH_MIN_ENTRIES),
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = socket_id,
-		/* One writer: no MULTI_WRITER_ADD (and no per-lcore caches). */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	struct rte_hash_rcu_config rc = {
-		.v = t->qsv,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-		/* 0: default size (entries + 1), reclaim on every delete. */
-		.dq_size = 0,
-		.trigger_reclaim_limit = 0,
-		.max_reclaim_size = 0,
-		.free_key_data_func = NULL,
-	};
-	struct rte_hash *h;
-
-	snprintf(name, sizeof(name), "%s%s", prefix, t->name);
-	rte_errno = 0;
-	h = rte_hash_create(&hp);
-	if (h == NULL) {
-		/* rte_hash_create leaves rte_errno unset on some failures. */
-		if (rte_errno == 0)
-			rte_errno = ENOMEM;
-		return NULL;
-	}
-	/* 4-byte keys: rte_hash would compare them with memcmp(). */
-	rte_hash_set_cmp_func(h, key32_cmp);
-	if (rte_hash_rcu_qsbr_add(h, &rc) != 0) {
-		int err = rte_errno != 0 ? rte_errno : ENOMEM;
-
-		rte_hash_free(h);
-		rte_errno = err;
-		return NULL;
-	}
-	return h;
 }
 
 static bool
@@ -250,7 +144,7 @@ params_valid(const struct gg_session_table_params *p)
 	len = strnlen(p->name, NAME_MAX_LEN + 1);
 	if (len == 0 || len > NAME_MAX_LEN)
 		return false;
-	if (p->capacity == 0 || p->capacity > RTE_HASH_ENTRIES_MAX)
+	if (p->capacity == 0 || p->capacity > CAPACITY_MAX)
 		return false;
 	if (p->n_workers > RTE_MAX_LCORE)
 		return false;
@@ -328,16 +222,12 @@ gg_session_table_create(const struct gg_session_table_params *p)
 		goto fail;
 	}
 
-	t->ue_h = hash_create("U_", t, p->socket_id);
-	if (t->ue_h == NULL) {
-		err = rte_errno;
+	err = -session_index_init(&t->ue_ix, p->capacity, p->socket_id);
+	if (err != 0)
 		goto fail;
-	}
-	t->teid_h = hash_create("T_", t, p->socket_id);
-	if (t->teid_h == NULL) {
-		err = rte_errno;
+	err = -session_index_init(&t->teid_ix, p->capacity, p->socket_id);
+	if (err != 0)
 		goto fail;
-	}
 	return t;
 
 fail:
@@ -356,20 +246,18 @@ gg_session_table_free(struct gg_session_table *t)
 
 	/*
 	 * A defer queue with an entry still in its grace period cannot be
-	 * freed: rte_rcu_qsbr_dq_delete() refuses (rte_hash_free() ignores
-	 * that), and the queue leaks along with its ring name, so this table
+	 * freed: rte_rcu_qsbr_dq_delete() refuses, and the queue leaks
+	 * along with its ring name, so this table
 	 * name stays taken. That happens only if a reader is online and has
-	 * not reported a quiescent state since the last delete. The slot
-	 * queue goes first: its tokens are the newest, so once it is empty
-	 * the tables' own queues are reclaimable too, and its verdict stands
-	 * for all three. It reclaims into free_ids, so before freeing that.
+	 * not reported a quiescent state since the last delete. It reclaims
+	 * into free_ids, so it goes before that.
 	 */
 	if (t->slot_dq != NULL && rte_rcu_qsbr_dq_delete(t->slot_dq) != 0)
 		SESSION_LOG(WARNING, "%s: freed while an RCU reader is online "
 				"and not quiescent: deferred frees leaked",
 				t->name);
-	rte_hash_free(t->ue_h);
-	rte_hash_free(t->teid_h);
+	session_index_free(&t->ue_ix);
+	session_index_free(&t->teid_ix);
 
 	for (w = 0; w < t->n_workers; w++)
 		rte_free(t->counters[w]);
@@ -386,16 +274,14 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 	uint32_t id;
 	int ret;
 
-	if (t == NULL || s == NULL || s->ul_teid == 0 ||
+	if (t == NULL || s == NULL || s->ul_teid == 0 || s->ue_ipv4 == 0 ||
 			s->state >= GG_SESSION_STATE_MAX || s->qfi > 0x3f)
 		return -EINVAL;
 
-	/*
-	 * Checked before anything changes: rte_hash_add_key_data() would
-	 * silently replace the data of an existing key.
-	 */
-	if (rte_hash_lookup(t->teid_h, &s->ul_teid) >= 0 ||
-			rte_hash_lookup(t->ue_h, &s->ue_ipv4) >= 0)
+	/* Checked before anything changes. */
+	if (session_index_find(&t->teid_ix, s->ul_teid) != SESSION_INDEX_MISS ||
+			session_index_find(&t->ue_ix, s->ue_ipv4) !=
+			SESSION_INDEX_MISS)
 		return -EEXIST;
 
 	if (t->n_free == 0)
@@ -407,8 +293,8 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 
 	/*
 	 * No reader holds this slot (it was never published, or its grace
-	 * period is over), so plain stores are fine; rte_hash_add_key_data()
-	 * publishes them with a release store of the data pointer.
+	 * period is over), so plain stores are fine; session_index_add()
+	 * publishes them with a release store of the entry.
 	 */
 	slot = &t->slots[id];
 	*slot = *s;
@@ -429,21 +315,20 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 		__atomic_store_n(&c->dl_bytes, 0, __ATOMIC_RELAXED);
 	}
 
-	ret = rte_hash_add_key_data(t->ue_h, &slot->ue_ipv4, slot);
+	ret = session_index_add(&t->ue_ix, slot->ue_ipv4, id);
 	if (ret < 0) {
 		/* Nothing published: the slot can go straight back. */
 		t->free_ids[t->n_free++] = id;
 		return ret;
 	}
-	ret = rte_hash_add_key_data(t->teid_h, &slot->ul_teid, slot);
+	ret = session_index_add(&t->teid_ix, slot->ul_teid, id);
 	if (ret < 0) {
 		/*
-		 * Not expected (the TEID table has a free position whenever
-		 * a slot is free; see the file comment). A reader may already
+		 * Not expected (see the file comment). A reader may already
 		 * have found the session by its UE address, so the slot goes
 		 * through a grace period like any deleted one.
 		 */
-		rte_hash_del_key(t->ue_h, &slot->ue_ipv4);
+		session_index_del(&t->ue_ix, slot->ue_ipv4);
 		if (rte_rcu_qsbr_dq_enqueue(t->slot_dq, &id) != 0)
 			SESSION_LOG(ERR, "%s: slot %u lost", t->name, id);
 		return ret;
@@ -455,20 +340,17 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 int
 gg_session_del(struct gg_session_table *t, uint32_t ul_teid)
 {
-	struct gg_session *slot;
-	void *data;
 	uint32_t id;
 
 	if (t == NULL)
 		return -EINVAL;
-	if (rte_hash_lookup_data(t->teid_h, &ul_teid, &data) < 0)
+	id = session_index_find(&t->teid_ix, ul_teid);
+	if (id == SESSION_INDEX_MISS)
 		return -ENOENT;
-	slot = data;
-	id = slot->id;
 
 	/* UE first, TEID second, slot last: see the file comment. */
-	rte_hash_del_key(t->ue_h, &slot->ue_ipv4);
-	rte_hash_del_key(t->teid_h, &ul_teid);
+	session_index_del(&t->ue_ix, t->slots[id].ue_ipv4);
+	session_index_del(&t->teid_ix, ul_teid);
 	/* Cannot fail: the queue holds capacity entries. */
 	if (rte_rcu_qsbr_dq_enqueue(t->slot_dq, &id) != 0)
 		SESSION_LOG(ERR, "%s: slot %u lost", t->name, id);
@@ -480,26 +362,27 @@ int
 gg_session_set_state(struct gg_session_table *t, uint32_t ul_teid,
 		enum gg_session_state state)
 {
-	struct gg_session *slot;
-	void *data;
+	uint32_t id;
 
 	if (t == NULL || (unsigned int)state >= GG_SESSION_STATE_MAX)
 		return -EINVAL;
-	if (rte_hash_lookup_data(t->teid_h, &ul_teid, &data) < 0)
+	id = session_index_find(&t->teid_ix, ul_teid);
+	if (id == SESSION_INDEX_MISS)
 		return -ENOENT;
-	slot = data;
-	__atomic_store_n(&slot->state, (uint8_t)state, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->slots[id].state, (uint8_t)state,
+			__ATOMIC_RELEASE);
 	return 0;
 }
 
 const struct gg_session *
 gg_session_find(const struct gg_session_table *t, uint32_t ul_teid)
 {
-	void *data;
+	uint32_t id;
 
-	if (t == NULL || rte_hash_lookup_data(t->teid_h, &ul_teid, &data) < 0)
+	if (t == NULL)
 		return NULL;
-	return data;
+	id = session_index_find(&t->teid_ix, ul_teid);
+	return id != SESSION_INDEX_MISS ? &t->slots[id] : NULL;
 }
 
 uint32_t
@@ -508,33 +391,20 @@ gg_session_count(const struct gg_session_table *t)
 	return t != NULL ? __atomic_load_n(&t->count, __ATOMIC_RELAXED) : 0;
 }
 
-/*
- * rte_hash_lookup_bulk_data() writes data[i] for hits only, so the hit mask
- * decides. n above the bulk maximum is split rather than refused: the cost
- * is one compare per call.
- */
+/* n above the bulk maximum is split rather than refused: one compare a call. */
 static inline void
-lookup_bulk(const struct rte_hash *h, const uint32_t *keys, unsigned int n,
-		struct gg_session **out)
+lookup_bulk(const struct gg_session_table *t, const struct session_index *x,
+		const uint32_t *keys, unsigned int n, struct gg_session **out)
 {
-	const void *kp[GG_SESSION_LOOKUP_BULK_MAX];
-	void *data[GG_SESSION_LOOKUP_BULK_MAX];
-	hash_sig_t sig[GG_SESSION_LOOKUP_BULK_MAX];
+	uint32_t ids[SESSION_INDEX_BULK_MAX];
 	unsigned int i, chunk;
-	uint64_t hits;
 
 	while (n > 0) {
-		chunk = RTE_MIN(n, (unsigned int)GG_SESSION_LOOKUP_BULK_MAX);
-		for (i = 0; i < chunk; i++) {
-			kp[i] = &keys[i];
-			/* = rte_hash_crc(&keys[i], 4, 0), the tables' hash_func,
-			 * inlined instead of called through a pointer per key */
-			sig[i] = rte_hash_crc_4byte(keys[i], 0);
-		}
-		hits = 0;
-		rte_hash_lookup_with_hash_bulk_data(h, kp, sig, chunk, &hits, data);
+		chunk = RTE_MIN(n, (unsigned int)SESSION_INDEX_BULK_MAX);
+		session_index_find_bulk(x, keys, chunk, ids);
 		for (i = 0; i < chunk; i++)
-			out[i] = (hits >> i) & 1 ? data[i] : NULL;
+			out[i] = likely(ids[i] != SESSION_INDEX_MISS) ?
+				&t->slots[ids[i]] : NULL;
 		keys += chunk;
 		out += chunk;
 		n -= chunk;
@@ -545,14 +415,20 @@ void
 gg_session_lookup_teid_bulk(const struct gg_session_table *t,
 		const uint32_t *teids, unsigned int n, struct gg_session **out)
 {
-	lookup_bulk(t->teid_h, teids, n, out);
+	lookup_bulk(t, &t->teid_ix, teids, n, out);
 }
 
 void
 gg_session_lookup_ue_bulk(const struct gg_session_table *t,
 		const uint32_t *ue_ipv4, unsigned int n, struct gg_session **out)
 {
-	lookup_bulk(t->ue_h, ue_ipv4, n, out);
+	lookup_bulk(t, &t->ue_ix, ue_ipv4, n, out);
+}
+
+const struct gg_session *
+gg_session_array(const struct gg_session_table *t)
+{
+	return t != NULL ? t->slots : NULL;
 }
 
 struct gg_session_counters *
@@ -585,28 +461,31 @@ gg_session_counters_sum(const struct gg_session_table *t, uint32_t id,
 	}
 }
 
-/*
- * fn may change states but must not add or delete sessions: a delete can
- * move an entry of a chained bucket behind the iterator, which would then
- * skip it.
- */
+struct walk_ctx {
+	const struct gg_session_table *t;
+	int (*fn)(const struct gg_session *s, void *arg);
+	void *arg;
+};
+
+static int
+walk_one(uint32_t id, void *arg)
+{
+	struct walk_ctx *c = arg;
+
+	return c->fn(&c->t->slots[id], c->arg);
+}
+
+/* fn may change states but must not add or delete sessions: an add can
+ * move an entry behind the iterator, which would then skip it. */
 int
 gg_session_walk(const struct gg_session_table *t,
 		int (*fn)(const struct gg_session *s, void *arg), void *arg)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0;
-	int ret;
+	struct walk_ctx c = { .t = t, .fn = fn, .arg = arg };
 
 	if (t == NULL || fn == NULL)
 		return -EINVAL;
-	while (rte_hash_iterate(t->teid_h, &key, &data, &next) >= 0) {
-		ret = fn(data, arg);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
+	return session_index_walk(&t->teid_ix, walk_one, &c);
 }
 
 size_t

@@ -26,7 +26,6 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -36,6 +35,7 @@
 
 #include "test_eal.h"
 #include "gg_session.h"
+#include "session_index.h"
 
 static struct rte_rcu_qsbr *qsv;
 
@@ -131,7 +131,7 @@ test_create_bad_params(void)
 	CU_ASSERT_PTR_NULL(gg_session_table_create(&q));
 	CU_ASSERT_EQUAL(rte_errno, EINVAL);
 
-	q = p; q.capacity = RTE_HASH_ENTRIES_MAX + 1; rte_errno = 0;
+	q = p; q.capacity = (1u << 30) + 1; rte_errno = 0;
 	CU_ASSERT_PTR_NULL(gg_session_table_create(&q));
 	CU_ASSERT_EQUAL(rte_errno, EINVAL);
 
@@ -461,8 +461,7 @@ test_delete_reuse_grace(void)
 }
 
 /*
- * Capacity 4 (rte_hash has 8 positions, so its own deferred frees do not
- * mask ours): while a reader is online, deleted slots stay out of use.
+ * Capacity 4: while a reader is online, deleted slots stay out of use.
  */
 static void
 test_grace_small(void)
@@ -1001,6 +1000,124 @@ test_million(void)
 	gg_session_table_free(t);
 }
 
+
+/* --- the index underneath (session_index.h) ------------------------------ */
+
+static int
+count_id(uint32_t id, void *arg)
+{
+	uint64_t *sum = arg;
+
+	*sum += id;
+	return 0;
+}
+
+/*
+ * Keys that all share one first-choice bucket: the first 7 fill it, the
+ * next go to their second choices (the bucket's spilled count says so) or
+ * make room by moving a first-choice resident out; every key stays
+ * findable, singly and in bulk, through deletes in any order.
+ */
+static void
+test_index_crowded(void)
+{
+	enum { CAP = 64, N = 20 };
+	struct session_index x;
+	uint32_t keys[N], ids[N], k, n = 0, target, i;
+	uint64_t sum = 0, want = 0;
+
+	CU_ASSERT_EQUAL_FATAL(session_index_init(&x, CAP, SOCKET_ID_ANY), 0);
+	CU_ASSERT_EQUAL(x.mask + 1, 16u);
+	target = session_index_first(&x, 1);
+	for (k = 1; n < N; k++)
+		if (session_index_first(&x, k) == target)
+			keys[n++] = k;
+
+	for (i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(session_index_add(&x, keys[i], 100 + i), 0);
+	CU_ASSERT_EQUAL(x.n_keys, (uint32_t)N);
+	CU_ASSERT_EQUAL(x.buckets[target].spilled, (uint32_t)N - 7);
+	CU_ASSERT_EQUAL(x.n_second, (uint32_t)N - 7);
+	CU_ASSERT_EQUAL(session_index_add(&x, keys[3], 1), -EEXIST);
+	CU_ASSERT_EQUAL(session_index_add(&x, 0, 1), -EINVAL);
+	CU_ASSERT_EQUAL(session_index_find(&x, 0), SESSION_INDEX_MISS);
+
+	session_index_find_bulk(&x, keys, N, ids);
+	for (i = 0; i < N; i++) {
+		CU_ASSERT_EQUAL(ids[i], 100 + i);
+		CU_ASSERT_EQUAL(session_index_find(&x, keys[i]), 100 + i);
+		want += 100 + i;
+	}
+	CU_ASSERT_EQUAL(session_index_walk(&x, count_id, &sum), 0);
+	CU_ASSERT_EQUAL(sum, want);
+
+	/* Deletes from the middle, both places, then re-adds. */
+	for (i = 0; i < N; i += 3)
+		CU_ASSERT_EQUAL(session_index_del(&x, keys[i]), 0);
+	for (i = 0; i < N; i += 3)
+		CU_ASSERT_EQUAL(session_index_del(&x, keys[i]), -ENOENT);
+	session_index_find_bulk(&x, keys, N, ids);
+	for (i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(ids[i], i % 3 == 0 ? SESSION_INDEX_MISS :
+				100 + i);
+	for (i = 0; i < N; i += 3)
+		CU_ASSERT_EQUAL(session_index_add(&x, keys[i], 200 + i), 0);
+	for (i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(session_index_find(&x, keys[i]),
+				i % 3 == 0 ? 200 + i : 100 + i);
+	for (i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(session_index_del(&x, keys[N - 1 - i]), 0);
+	CU_ASSERT_EQUAL(x.n_keys, 0u);
+	CU_ASSERT_EQUAL(x.n_second, 0u);
+	CU_ASSERT_EQUAL(x.buckets[target].spilled, 0u);
+	session_index_free(&x);
+}
+
+/*
+ * The sizing promise: at the highest load the sizing allows (capacity =
+ * 4.2 x buckets), random keys always fit, over many key sets and sizes;
+ * and the share of keys in their second choice, which costs a lookup a
+ * second cache line, stays near the Poisson estimate.
+ */
+static void
+test_index_full_load(void)
+{
+	static const uint32_t pow2[] = { 16, 256, 4096, 65536 };
+	unsigned int p, round;
+	uint64_t keys = 0, second = 0;
+
+	for (p = 0; p < RTE_DIM(pow2); p++) {
+		/* The largest capacity that gets pow2[p] buckets. */
+		uint32_t cap = pow2[p] * 21 / 5;
+		unsigned int rounds = p < 2 ? 200 : (p == 2 ? 20 : 3);
+
+		CU_ASSERT_EQUAL(session_index_buckets_for(cap), pow2[p]);
+		CU_ASSERT_EQUAL(session_index_buckets_for(cap + 1),
+				pow2[p] * 2);
+		for (round = 0; round < rounds; round++) {
+			uint32_t mul = (uint32_t)rte_rand() | 1, i, bad = 0;
+			struct session_index x;
+
+			CU_ASSERT_EQUAL_FATAL(session_index_init(&x, cap,
+					SOCKET_ID_ANY), 0);
+			for (i = 1; i <= cap; i++)
+				bad += session_index_add(&x,
+						rand_key(i, mul), i) != 0;
+			CU_ASSERT_EQUAL(bad, 0u);
+			for (i = 1; i <= cap; i++)
+				bad += session_index_find(&x,
+						rand_key(i, mul)) != i;
+			CU_ASSERT_EQUAL(bad, 0u);
+			keys += x.n_keys;
+			second += x.n_second;
+			session_index_free(&x);
+		}
+	}
+	printf("\n  at 60 %% load: %.1f %% of keys in their second choice ",
+			100.0 * second / keys);
+	CU_ASSERT(second * 100 < keys * 20);
+}
+
 /* --- main ------------------------------------------------------------------ */
 
 int
@@ -1036,6 +1153,10 @@ main(void)
 			!CU_add_test(suite, "state names", test_state_names) ||
 			!CU_add_test(suite, "concurrent RCU reader",
 				test_concurrent_reader) ||
+			!CU_add_test(suite, "index: crowded buckets",
+				test_index_crowded) ||
+			!CU_add_test(suite, "index: fill at the highest load",
+				test_index_full_load) ||
 			!CU_add_test(suite, "1M sessions", test_million)) {
 		CU_cleanup_registry();
 		return CU_get_error();
