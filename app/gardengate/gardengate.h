@@ -69,10 +69,6 @@ int gg_eal_args_build(const struct gg_config *cfg, int cl_argc, char **cl_argv,
 		const char *prog, char ***argv);
 
 /* ports.c */
-/* memory.c: transparent huge pages for EAL memory under --no-huge;
- * returns the memseg lists advised. */
-unsigned int gg_memory_advise_thp(void);
-
 int gg_ports_setup(struct gg_app *app);
 void gg_ports_close(struct gg_app *app);
 

@@ -370,7 +370,6 @@ main(int argc, char **argv)
 	/* Logs to stderr, so stdout carries only the final summary and counters. */
 	rte_openlog_stream(stderr);
 	rte_log_set_level(RTE_LOGTYPE_USER1, app.cfg.log_level);
-	gg_memory_advise_thp();
 	app.dp.n3.port_id = RTE_MAX_ETHPORTS;
 	app.dp.n6.port_id = RTE_MAX_ETHPORTS;
 	gg_telemetry_init();
