@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include <rte_common.h>
-#include <rte_malloc.h>
 
 #include "session_index.h"
 
@@ -94,9 +93,8 @@ session_index_init(struct session_index *x, uint32_t capacity, int socket_id)
 	if (capacity == 0 || capacity > (UINT32_MAX / 8) * 7)
 		return -EINVAL;
 	n = session_index_buckets_for(capacity);
-	x->buckets = rte_zmalloc_socket("gg_session_index",
-			(size_t)n * sizeof(*x->buckets), RTE_CACHE_LINE_SIZE,
-			socket_id);
+	x->buckets = session_mem_alloc(&x->mem, "gg_session_index",
+			(size_t)n * sizeof(*x->buckets), socket_id);
 	if (x->buckets == NULL)
 		return -ENOMEM;
 	x->mask = n - 1;
@@ -108,7 +106,7 @@ session_index_init(struct session_index *x, uint32_t capacity, int socket_id)
 void
 session_index_free(struct session_index *x)
 {
-	rte_free(x->buckets);
+	session_mem_free(&x->mem);
 	x->buckets = NULL;
 }
 

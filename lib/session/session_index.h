@@ -41,6 +41,8 @@
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
+#include "session_mem.h"
+
 /** Entries a bucket holds. */
 #define SESSION_INDEX_WAYS 7
 
@@ -58,6 +60,7 @@ struct session_index_bucket {
 
 struct session_index {
 	struct session_index_bucket *buckets;
+	struct session_mem mem;  /* where the buckets live */
 	uint32_t mask;      /* number of buckets - 1 */
 	uint32_t n_keys;    /* writer only */
 	uint32_t n_second;  /* keys in their second choice; writer only */

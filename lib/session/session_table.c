@@ -36,6 +36,7 @@
 
 #include "gg_session.h"
 #include "session_index.h"
+#include "session_mem.h"
 
 RTE_LOG_REGISTER(gg_session_logtype, gg.session, NOTICE);
 
@@ -69,6 +70,8 @@ struct gg_session_table {
 	struct session_index teid_ix;
 	struct session_index ue_ix;
 	struct gg_session *slots;	/* capacity entries */
+	struct session_mem slots_mem;
+	struct session_mem counters_mem;	/* every worker's array */
 	uint32_t capacity;
 	unsigned int n_workers;
 	struct rte_rcu_qsbr *qsv;
@@ -114,10 +117,30 @@ ring_bytes(unsigned int esize, uint32_t count)
  * session_index_buckets_for(capacity) each: 15.2 to 30.5 B a session),
  * the slot array (24 B a session), the free stack (4 B), the slot defer
  * queue (8-byte token + 4-byte id, align32pow2(capacity + 1) elements:
- * 12 to 24 B) and the counters (32 B a session a worker). rte_malloc's
- * per-allocation header (a few cache lines per object, ~8 objects) is
- * left out.
+ * 12 to 24 B) and the counters (32 B a session a worker). Without
+ * hugepages, the indexes, slots and counters are rounded up to 2 MiB each
+ * (session_mem.h). rte_malloc's per-allocation header (a few cache lines
+ * per object) is left out.
  */
+/* What session_mem_alloc() takes for @p size: rounded up to 2 MiB when
+ * mapped outside DPDK's heap. */
+static size_t
+mem_bytes(size_t size)
+{
+	size_t mapped = session_mem_mapped_bytes(size);
+
+	return mapped != 0 ? mapped : size;
+}
+
+/* One worker's counter array, rounded to whole cache lines so that no
+ * two workers' arrays share one. */
+static size_t
+counters_stride(uint32_t capacity)
+{
+	return RTE_ALIGN_CEIL((size_t)capacity *
+			sizeof(struct gg_session_counters), RTE_CACHE_LINE_SIZE);
+}
+
 static size_t
 table_bytes(uint32_t capacity, unsigned int n_workers)
 {
@@ -125,12 +148,12 @@ table_bytes(uint32_t capacity, unsigned int n_workers)
 
 	b += sizeof(struct gg_session_table) +
 		n_workers * sizeof(struct gg_session_counters *);
-	b += (size_t)capacity * sizeof(struct gg_session);
+	b += mem_bytes((size_t)capacity * sizeof(struct gg_session));
 	b += (size_t)capacity * sizeof(uint32_t);
 	b += ring_bytes(8 + sizeof(uint32_t), rte_align32pow2(capacity + 1));
-	b += (size_t)n_workers * capacity * sizeof(struct gg_session_counters);
-	b += 2 * (size_t)session_index_buckets_for(capacity) *
-		sizeof(struct session_index_bucket);
+	b += mem_bytes(n_workers * counters_stride(capacity));
+	b += 2 * mem_bytes((size_t)session_index_buckets_for(capacity) *
+		sizeof(struct session_index_bucket));
 	return b;
 }
 
@@ -183,21 +206,24 @@ gg_session_table_create(const struct gg_session_table_params *p)
 	t->bytes = table_bytes(p->capacity, p->n_workers);
 
 	err = ENOMEM;
-	t->slots = rte_zmalloc_socket("gg_session_slots",
+	t->slots = session_mem_alloc(&t->slots_mem, "gg_session_slots",
 			(size_t)p->capacity * sizeof(struct gg_session),
-			RTE_CACHE_LINE_SIZE, p->socket_id);
+			p->socket_id);
 	t->free_ids = rte_malloc_socket("gg_session_free",
 			(size_t)p->capacity * sizeof(uint32_t),
 			RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (t->slots == NULL || t->free_ids == NULL)
 		goto fail;
-	for (w = 0; w < p->n_workers; w++) {
-		t->counters[w] = rte_zmalloc_socket("gg_session_counters",
-				(size_t)p->capacity *
-				sizeof(struct gg_session_counters),
-				RTE_CACHE_LINE_SIZE, p->socket_id);
-		if (t->counters[w] == NULL)
+	if (p->n_workers > 0) {
+		uint8_t *c = session_mem_alloc(&t->counters_mem,
+				"gg_session_counters", p->n_workers *
+				counters_stride(p->capacity), p->socket_id);
+
+		if (c == NULL)
 			goto fail;
+		for (w = 0; w < p->n_workers; w++)
+			t->counters[w] = (struct gg_session_counters *)
+				(c + w * counters_stride(p->capacity));
 	}
 	/* Pop order 0, 1, 2...: low ids first, denser counter arrays. */
 	for (i = 0; i < p->capacity; i++)
@@ -239,8 +265,6 @@ fail:
 void
 gg_session_table_free(struct gg_session_table *t)
 {
-	unsigned int w;
-
 	if (t == NULL)
 		return;
 
@@ -259,10 +283,9 @@ gg_session_table_free(struct gg_session_table *t)
 	session_index_free(&t->ue_ix);
 	session_index_free(&t->teid_ix);
 
-	for (w = 0; w < t->n_workers; w++)
-		rte_free(t->counters[w]);
+	session_mem_free(&t->counters_mem);
 	rte_free(t->free_ids);
-	rte_free(t->slots);
+	session_mem_free(&t->slots_mem);
 	rte_free(t);
 }
 

@@ -102,4 +102,25 @@ test_heap_allocated(void)
 	return total;
 }
 
+/*
+ * The process's mapped memory (VmSize, bytes): what memory outside DPDK's
+ * heap takes, e.g. lib/session's private mappings without hugepages.
+ * 0 if /proc cannot be read.
+ */
+static inline size_t
+test_vm_size(void)
+{
+	char line[128];
+	size_t kib = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmSize: %zu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib * 1024;
+}
+
 #endif /* TEST_EAL_H */
