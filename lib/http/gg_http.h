@@ -125,6 +125,8 @@
  */
 struct gg_http_redirect {
 	uint64_t key[2];        /**< SipHash key: the secret as two LE words */
+	int64_t clock_offset_s; /**< added to now_s (gg_http_redirect_set_clock());
+				     the one field written while workers read */
 	uint16_t mss;           /**< our MSS: the most we advertise or send */
 	uint16_t prefix_len;    /**< template octets before {url} */
 	uint16_t suffix_len;    /**< template octets after {url} */
@@ -151,6 +153,21 @@ struct gg_http_redirect {
 int gg_http_redirect_init(struct gg_http_redirect *cfg,
 		const uint8_t secret[GG_HTTP_SECRET_LEN], uint16_t mss,
 		const char *tmpl);
+
+/**
+ * Make the cookies' time slots follow a clock shared with other appliances
+ * instead of the caller's now_s: gg_http_handle() adds @p offset_s to every
+ * now_s it is given (0 after gg_http_redirect_init()). With now_s from the
+ * TSC, offset_s = Unix time - now_s puts the slots on Unix time, so that
+ * appliances sharing the secret and an NTP-disciplined clock agree on them;
+ * TSC seconds alone differ from machine to machine. Callers of
+ * gg_syncookie_make()/check() add the offset themselves.
+ *
+ * Control lcore; may be called while workers use @p cfg (one relaxed
+ * 64-bit store, read with one relaxed load per segment). A step moves the
+ * slots: handshakes in flight across a step of more than a slot get a RST.
+ */
+void gg_http_redirect_set_clock(struct gg_http_redirect *cfg, int64_t offset_s);
 
 /**
  * What gg_http_handle() and gg_tcp_rst() did. Each verdict is meant to be
@@ -194,7 +211,8 @@ const char *gg_http_verdict_name(enum gg_http_verdict v);
  *               length when the verdict sends, unchanged otherwise
  * @param room   octets writable from @p ip (at least *len)
  * @param now_s  a clock in seconds, the same on every lcore to within a
- *               few seconds (e.g. TSC / hz); only slots of 64 s matter
+ *               few seconds (e.g. TSC / hz); only slots of 64 s matter.
+ *               The offset of gg_http_redirect_set_clock() is added
  * @return the verdict; see the state machine in the file comment
  */
 enum gg_http_verdict gg_http_handle(const struct gg_http_redirect *cfg,

@@ -399,6 +399,7 @@ gg_http_handle(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 		return v;
 	if (unlikely(s.flags & F_RST))
 		return GG_HTTP_ABSORB_RST;
+	now_s += (uint64_t)__atomic_load_n(&cfg->clock_offset_s, __ATOMIC_RELAXED);
 	if (s.flags & F_SYN) {
 		if (unlikely(s.flags & F_ACK))
 			return reply_rst(ip, len, &s, GG_HTTP_RST_UNEXPECTED);

@@ -97,6 +97,12 @@ gg_http_redirect_init(struct gg_http_redirect *cfg,
 	return 0;
 }
 
+void
+gg_http_redirect_set_clock(struct gg_http_redirect *cfg, int64_t offset_s)
+{
+	__atomic_store_n(&cfg->clock_offset_s, offset_s, __ATOMIC_RELAXED);
+}
+
 /* Percent-encode n octets at out[*o]; 0 if they did not fit room. */
 static inline int
 pct_encode(const uint8_t *s, size_t n, char *out, size_t *o, size_t room)

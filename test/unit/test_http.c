@@ -576,6 +576,81 @@ test_cookie(void)
 			c ^ 0x80000000u, 0, &mss), -1);
 }
 
+/*
+ * A known cookie, and the octets it is the hash of: pins the layout that
+ * appliances sharing a secret must agree on, and that test/perf/
+ * perf_inputs.py computes in Python (its COOKIE_KAT holds the same value).
+ */
+static void
+test_cookie_known_answer(void)
+{
+	const uint32_t want = 0xd2c6979du;
+	uint8_t m[24] = {
+		10, 45, 0, 7, 93, 184, 216, 34,  /* addresses as on the wire */
+		0x9c, 0x40, 0x00, 0x50,          /* ports 40000, 80 */
+		0x11, 0x22, 0x33, 0x44,          /* ISN, big endian */
+		0, 0, 0x3d, 0x09,                /* slot 1000000 / 64 = 15625 */
+		5, 0x43, 0, 0,                   /* MSS index (1400), domain 'C' */
+	};
+	uint32_t c, h;
+	uint16_t mss = 0;
+
+	c = gg_syncookie_make(&cfg, addr32(UE), addr32(WEB), port16(UE_PORT),
+			port16(WEB_PORT), ISN, 1400, NOW);
+	if (c != want)
+		printf("\n    cookie %08x, expected %08x\n", c, want);
+	CU_ASSERT_EQUAL(c, want);
+	h = (uint32_t)gg_siphash24(secret, m, sizeof(m));
+	CU_ASSERT_EQUAL(c, (1u << 31) | (5u << 28) | (h & 0x0fffffffu));
+	CU_ASSERT_EQUAL(gg_syncookie_check(&cfg, addr32(UE), addr32(WEB),
+			port16(UE_PORT), port16(WEB_PORT), ISN, want, NOW + 64,
+			&mss), 0);
+	CU_ASSERT_EQUAL(mss, 1400);
+}
+
+/*
+ * gg_http_redirect_set_clock(): the slots follow now_s plus the offset, in
+ * the SYN-ACK and in the check of the request; without it, the same
+ * request at the same now_s is a stale cookie.
+ */
+static void
+test_clock_offset(void)
+{
+	const int64_t off = 1700000000 - (int64_t)NOW; /* Unix time 1.7e9 */
+	struct gg_http_redirect c = cfg;
+	uint8_t pkt[ROOM], out[ROOM];
+	struct spec s;
+	uint32_t cookie;
+	uint16_t len;
+	size_t n;
+
+	gg_http_redirect_set_clock(&c, off);
+	spec_init(&s, F_SYN, ISN, 0);
+	n = build(pkt, &s);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW, 0, out,
+			&len), GG_HTTP_SYNACK);
+	cookie = be32(out + 24);
+	CU_ASSERT_EQUAL(cookie, gg_syncookie_make(&cfg, addr32(UE),
+			addr32(WEB), port16(UE_PORT), port16(WEB_PORT), ISN,
+			536, NOW + (uint64_t)off));
+
+	spec_init(&s, F_ACK | F_PSH, ISN + 1, cookie + 1);
+	s.payload = "GET / HTTP/1.1\r\n\r\n";
+	s.plen = 18;
+	n = build(pkt, &s);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW + 100, 0,
+			out, &len), GG_HTTP_REDIRECT);
+	ASSERT_VERDICT(run_at(&cfg, pkt, n, (uint16_t)n, ROOM, NOW + 100, 0,
+			out, &len), GG_HTTP_RST_COOKIE);
+	/* A negative offset works the same way. */
+	gg_http_redirect_set_clock(&c, -(int64_t)NOW);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW, 0, out,
+			&len), GG_HTTP_RST_COOKIE);
+	gg_http_redirect_set_clock(&c, off);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW, 0, out,
+			&len), GG_HTTP_REDIRECT);
+}
+
 /* ------------------------------------------------------------ SYN */
 
 /* Typical Linux SYN options: MSS, SACK permitted, timestamps, NOP, WS. */
@@ -1915,6 +1990,9 @@ main(void)
 		{ "SipHash-2-4 reference vectors", test_siphash_vectors },
 		{ "configuration and template checks", test_init },
 		{ "SYN cookie make/check, tuple, time, MSS", test_cookie },
+		{ "SYN cookie known answer (shared with perf_inputs.py)",
+			test_cookie_known_answer },
+		{ "cookie clock offset", test_clock_offset },
 		{ "SYN with MSS option -> SYN-ACK", test_syn_mss },
 		{ "SYN without MSS option -> SYN-ACK 536", test_syn_no_mss },
 		{ "handshake ACK absorbed", test_handshake_ack },
