@@ -116,6 +116,11 @@
 /** Placeholder in the Location template. */
 #define GG_HTTP_URL_PLACEHOLDER "{url}"
 
+/** Octets of the 302 before the Location value ("HTTP/1.1 ... Location: "). */
+#define GG_HTTP_REPLY_HEAD_LEN 30
+/** Octets between the Location value and the padding. */
+#define GG_HTTP_REPLY_MID_LEN 25
+
 /**
  * Redirect configuration, filled by gg_http_redirect_init() on the control
  * lcore and read-only afterwards: any number of workers may use one at the
@@ -131,7 +136,17 @@ struct gg_http_redirect {
 	uint16_t prefix_len;    /**< template octets before {url} */
 	uint16_t suffix_len;    /**< template octets after {url} */
 	uint8_t has_url;        /**< the template holds {url} */
-	char tmpl[GG_HTTP_TEMPLATE_MAX]; /**< template without {url}, not terminated */
+	uint32_t pre_sum;       /**< partial checksum of the "pre" text */
+	uint32_t post_sum;      /**< of the "post" text, laid at an even offset */
+	uint32_t tail_sum;      /**< of the 302's last lines, likewise */
+	/**
+	 * The 302's text around the original URL, built once so that a reply
+	 * is two copies, the URL and the padding: "pre" is the status line,
+	 * "Location: " and the template's prefix; "post", right after it, the
+	 * template's suffix and "\r\nCache-Control: no-store". Not terminated.
+	 */
+	char text[GG_HTTP_REPLY_HEAD_LEN + GG_HTTP_TEMPLATE_MAX +
+			GG_HTTP_REPLY_MID_LEN];
 };
 
 /**
@@ -274,9 +289,11 @@ enum gg_http_req_status gg_http_parse_request(const uint8_t *p, size_t n,
  *
  * When the expansion would not fit @p room, {url} expands empty instead
  * (a truncated URL would send the user somewhere wrong). Returns the octets
- * written (no NUL), 0 if even that does not fit. The output never holds a
- * control octet, a space or a quote: injection into the header is not
- * possible whatever host and target contain.
+ * written (no NUL), 0 if even that does not fit; octets of @p out past
+ * the value, up to @p room, may be overwritten (the encoder stores four at
+ * a time). The output never holds a control octet, a space or a quote:
+ * injection into the header is not possible whatever host and target
+ * contain.
  */
 size_t gg_http_location(const struct gg_http_redirect *cfg,
 		const uint8_t *host, size_t host_len,
