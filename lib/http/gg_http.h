@@ -261,6 +261,8 @@ struct gg_http_request {
 	uint16_t host_len;
 	uint8_t version_minor;   /**< x of HTTP/1.x (COMPLETE only) */
 	uint8_t absolute;        /**< target in absolute form ("http://h/p") */
+	uint8_t host_plain;      /**< host holds only RFC 3986 unreserved
+				      octets: it percent-encodes to itself */
 };
 
 /**

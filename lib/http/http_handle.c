@@ -316,6 +316,7 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 	const size_t fixed = pre + post + HTTP_REPLY_TAIL_LEN;
 	const uint8_t *host = NULL, *target = NULL;
 	size_t host_len = 0, target_len = 0, o, pad, url;
+	int host_plain = 0;
 	struct gg_cksum_pieces ck = { { cfg->pre_sum, 0 } };
 	uint8_t addr_text[16];
 	uint32_t tag;
@@ -329,9 +330,11 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 			if (req->host != NULL) {
 				host = req->host;
 				host_len = req->host_len;
+				host_plain = req->host_plain;
 			} else {
 				host = addr_text;
 				host_len = ipv4_text(s->daddr, addr_text);
+				host_plain = 1; /* digits and dots */
 			}
 			/* authority-form and "*": the site's root is the best guess */
 			if (target[0] != '/') {
@@ -343,8 +346,9 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 	memcpy(body, cfg->text, pre);
 	o = pre;
 	/* A URL that does not fit is left out: {url} expands empty. */
-	url = cfg->has_url ? http_url_encode(host, host_len, target,
-			target_len, body + o, avail - fixed - GG_HTTP_PAD_MAX) : 0;
+	url = cfg->has_url ? http_url_encode(host, host_len, host_plain,
+			target, target_len, body + o,
+			avail - fixed - GG_HTTP_PAD_MAX) : 0;
 	if (url != 0) {
 		gg_cksum_pieces_add(&ck, gg_raw_cksum(body + o, url, 0), o);
 		o += url;

@@ -197,8 +197,8 @@ pct_encode_exact(const uint8_t *s, size_t n, char *out)
 }
 
 size_t
-http_url_encode(const uint8_t *host, size_t host_len, const uint8_t *target,
-		size_t target_len, char *out, size_t room)
+http_url_encode(const uint8_t *host, size_t host_len, int host_plain,
+		const uint8_t *target, size_t target_len, char *out, size_t room)
 {
 	size_t scheme = host_len != 0 ? URL_SCHEME_PCT_LEN : 0;
 	size_t o = scheme;
@@ -209,7 +209,12 @@ http_url_encode(const uint8_t *host, size_t host_len, const uint8_t *target,
 	if (scheme + 3 * (host_len + target_len) + 1 <= room) {
 		if (host_len != 0)
 			memcpy(out, URL_SCHEME_PCT, URL_SCHEME_PCT_LEN);
-		o += pct_encode_fast(host, host_len, out + o);
+		if (host_plain) {
+			memcpy(out + o, host, host_len);
+			o += host_len;
+		} else {
+			o += pct_encode_fast(host, host_len, out + o);
+		}
 		return o + pct_encode_fast(target, target_len, out + o);
 	}
 	if (scheme + pct_len(host, host_len) + pct_len(target, target_len) > room)
@@ -233,7 +238,7 @@ gg_http_location(const struct gg_http_redirect *cfg, const uint8_t *host,
 	memcpy(out, tmpl, cfg->prefix_len);
 	/* No {url}, nothing to put in it, or it did not fit: leave it empty. */
 	if (cfg->has_url)
-		o += http_url_encode(host, host_len, target, target_len,
+		o += http_url_encode(host, host_len, 0, target, target_len,
 				out + o, room - fixed);
 	memcpy(out + o, tmpl + cfg->prefix_len, cfg->suffix_len);
 	return o + cfg->suffix_len;

@@ -32,6 +32,7 @@
 #define C_TCHAR 0x01 /* token character, RFC 9110 5.6.2 */
 #define C_TARGET 0x02 /* may appear in a request-target as received */
 #define C_HOST 0x04 /* uri-host / port / IP-literal, RFC 3986 3.2.2 */
+#define C_UNRES 0x08 /* unreserved, RFC 3986 2.3: kept as is in a URL */
 
 static const uint8_t cclass[256] = {
 	['!'] = C_TCHAR | C_TARGET | C_HOST,
@@ -46,10 +47,10 @@ static const uint8_t cclass[256] = {
 	['*'] = C_TCHAR | C_TARGET | C_HOST,
 	['+'] = C_TCHAR | C_TARGET | C_HOST,
 	[','] = C_TARGET | C_HOST,
-	['-'] = C_TCHAR | C_TARGET | C_HOST,
-	['.'] = C_TCHAR | C_TARGET | C_HOST,
+	['-'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
+	['.'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
 	['/'] = C_TARGET,
-	['0' ... '9'] = C_TCHAR | C_TARGET | C_HOST,
+	['0' ... '9'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
 	[':'] = C_TARGET | C_HOST,
 	[';'] = C_TARGET | C_HOST,
 	['<'] = C_TARGET,
@@ -57,18 +58,18 @@ static const uint8_t cclass[256] = {
 	['>'] = C_TARGET,
 	['?'] = C_TARGET,
 	['@'] = C_TARGET,
-	['A' ... 'Z'] = C_TCHAR | C_TARGET | C_HOST,
+	['A' ... 'Z'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
 	['['] = C_TARGET | C_HOST,
 	['\\'] = C_TARGET,
 	[']'] = C_TARGET | C_HOST,
 	['^'] = C_TCHAR | C_TARGET,
-	['_'] = C_TCHAR | C_TARGET | C_HOST,
+	['_'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
 	['`'] = C_TCHAR | C_TARGET,
-	['a' ... 'z'] = C_TCHAR | C_TARGET | C_HOST,
+	['a' ... 'z'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
 	['{'] = C_TARGET,
 	['|'] = C_TCHAR | C_TARGET,
 	['}'] = C_TARGET,
-	['~'] = C_TCHAR | C_TARGET | C_HOST,
+	['~'] = C_TCHAR | C_TARGET | C_HOST | C_UNRES,
 	[0x80 ... 0xff] = C_TARGET,
 };
 
@@ -113,6 +114,7 @@ has_prefix_ci(const uint8_t *p, size_t n, const char *lit, size_t lit_len)
 static int
 header_line(const uint8_t *p, size_t n, struct gg_http_request *req)
 {
+	unsigned int all;
 	size_t i;
 
 	/* "host:" in any case: | 0x20 lowers letters, and only 'H' and 'h'
@@ -128,17 +130,24 @@ header_line(const uint8_t *p, size_t n, struct gg_http_request *req)
 	}
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 		n--;
-	/* Four octets per test: the classes of all four must have C_HOST. */
-	for (i = 0; n - i >= 4; i += 4)
-		if (!(cclass[p[i]] & cclass[p[i + 1]] & cclass[p[i + 2]] &
-				cclass[p[i + 3]] & C_HOST))
+	/* Four octets per test: the classes of all four must have C_HOST.
+	 * What all octets have in common also says whether it is plain. */
+	all = C_HOST | C_UNRES;
+	for (i = 0; n - i >= 4; i += 4) {
+		all &= cclass[p[i]] & cclass[p[i + 1]] & cclass[p[i + 2]] &
+				cclass[p[i + 3]];
+		if (!(all & C_HOST))
 			return -1;
-	for (; i < n; i++)
-		if (!(cclass[p[i]] & C_HOST))
+	}
+	for (; i < n; i++) {
+		all &= cclass[p[i]];
+		if (!(all & C_HOST))
 			return -1;
+	}
 	if (n > 0) {
 		req->host = p;
 		req->host_len = (uint16_t)n;
+		req->host_plain = (all & C_UNRES) != 0;
 	}
 	return 1;
 }
