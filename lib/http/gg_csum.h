@@ -20,13 +20,15 @@
 
 #include <rte_byteorder.h>
 
-/* A 64-bit one's complement accumulator folded to 32 bits, nothing lost. */
+/*
+ * A 64-bit one's complement accumulator folded to 32 bits, nothing lost:
+ * in s + (s rotated by 32) the high half is high + low + the carry out of
+ * the low half, the end-around sum, with no carry out of its own.
+ */
 static inline uint32_t
 gg_cksum_fold64(uint64_t s)
 {
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffffffff) + (s >> 32);
-	return (uint32_t)s;
+	return (uint32_t)((s + (s << 32 | s >> 32)) >> 32);
 }
 
 /*
@@ -85,16 +87,17 @@ gg_raw_cksum(const void *buf, size_t len, uint64_t sum)
 		s += a;
 		k += s < a;
 	}
-	return gg_cksum_fold64((s & 0xffffffff) + (s >> 32) + k);
+	/* Each carry out of bit 63 is worth one (2^64 = 1 modulo 2^64 - 1). */
+	s += k;
+	s += s < k;
+	return gg_cksum_fold64(s);
 }
 
-/* Like __rte_raw_cksum_reduce(). */
+/* Like __rte_raw_cksum_reduce(): the same rotation, at 32 bits. */
 static inline uint16_t
 gg_cksum_reduce(uint32_t sum)
 {
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
+	return (uint16_t)((sum + (sum << 16 | sum >> 16)) >> 16);
 }
 
 /* Like rte_raw_cksum(). */

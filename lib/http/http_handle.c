@@ -75,15 +75,15 @@ struct seg {
 static inline uint64_t
 pseudo_sum(uint32_t saddr, uint32_t daddr, uint16_t tcp_len)
 {
-	return (uint64_t)saddr + daddr + rte_cpu_to_be_16(IPPROTO_TCP) +
-			rte_cpu_to_be_16(tcp_len);
+	return (uint64_t)saddr + daddr + http_be16(IPPROTO_TCP) +
+			http_be16(tcp_len);
 }
 
 /*
  * Header checks, cheapest first, then both checksums. Costs one pass over
  * the segment for the TCP checksum; nothing is written.
  */
-static enum gg_http_verdict
+static __rte_always_inline enum gg_http_verdict
 parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 {
 	uint32_t ihl, tot, doff, tcp_len, sum;

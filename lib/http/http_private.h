@@ -42,13 +42,29 @@ size_t http_url_encode(const uint8_t *host, size_t host_len, int host_plain,
 		const uint8_t *target, size_t target_len, char *out,
 		size_t room);
 
+/*
+ * Byte order with the compiler's builtins: DPDK 22.11's x86 rte_bswap16/32
+ * are asm statements the compiler can neither fold nor schedule.
+ */
+static inline uint16_t
+http_be16(uint16_t v)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap16(v) : v;
+}
+
+static inline uint32_t
+http_be32(uint32_t v)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap32(v) : v;
+}
+
 static inline uint16_t
 http_load_be16(const uint8_t *p)
 {
 	uint16_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
+	return http_be16(v);
 }
 
 static inline uint32_t
@@ -57,20 +73,20 @@ http_load_be32(const uint8_t *p)
 	uint32_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
+	return http_be32(v);
 }
 
 static inline void
 http_store_be16(uint8_t *p, uint16_t v)
 {
-	v = rte_cpu_to_be_16(v);
+	v = http_be16(v);
 	memcpy(p, &v, sizeof(v));
 }
 
 static inline void
 http_store_be32(uint8_t *p, uint32_t v)
 {
-	v = rte_cpu_to_be_32(v);
+	v = http_be32(v);
 	memcpy(p, &v, sizeof(v));
 }
 
@@ -160,8 +176,8 @@ http_conn_hash(const struct http_conn *c, uint32_t seq, uint32_t extra,
 {
 	uint64_t v0 = c->v0, v1 = c->v1, v2 = c->v2, v3 = c->v3;
 	/* Big-endian numbers read little endian: byte-swapped, any CPU. */
-	uint64_t m1 = c->ports | (uint64_t)rte_bswap32(seq) << 32;
-	uint64_t m2 = rte_bswap32(extra) | (uint64_t)mss_idx << 32 |
+	uint64_t m1 = c->ports | (uint64_t)__builtin_bswap32(seq) << 32;
+	uint64_t m2 = __builtin_bswap32(extra) | (uint64_t)mss_idx << 32 |
 			(uint64_t)domain << 40 | (uint64_t)HTTP_HASHED_LEN << 56;
 
 	HTTP_SIPBLOCK(v0, v1, v2, v3, m1);
