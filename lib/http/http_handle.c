@@ -50,7 +50,6 @@
 /* parse_segment() found nothing wrong. */
 #define SEG_OK GG_HTTP_VERDICT_MAX
 
-
 /* What the reply needs from the segment; addresses and ports as on the wire. */
 struct seg {
 	uint32_t saddr;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/http internals shared by its files: big-endian loads and stores on
- * unaligned packet octets, SipHash-2-4 over preloaded key words, and the
- * per-connection hash state the cookie and the close tag both start from.
+ * unaligned packet octets, the 302's fixed text, the URL encoder, and the
+ * SipHash-2-4 of cookies and close tags (inline, from a per-connection
+ * state both start from).
  */
 #ifndef HTTP_PRIVATE_H
 #define HTTP_PRIVATE_H
