@@ -4,9 +4,18 @@
  * configuration before the workers start, learn from the DNS answers the
  * workers snoop, and expire learned addresses once a second. Control lcore
  * only (the garden's single writer).
+ *
+ * The HTTP redirect's SYN cookies: the secret comes from
+ * limited.cookie_secret or, by default, getrandom() at each start; it is
+ * never logged. Their 64-s slots follow Unix time (the TSC-seconds clock
+ * of the workers plus an offset kept in step once a second), so that
+ * appliances sharing the secret and NTP agree on them.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -21,6 +30,64 @@
 #define LOG(level, ...) RTE_LOG(level, USER1, __VA_ARGS__)
 #define SNOOP_BURST 32
 #define EXPIRE_EVERY_MS 1000
+/*
+ * The cookie clock is moved only when it is this many seconds off: the
+ * offset, taken in whole seconds from two clocks read one after the other,
+ * may otherwise flip by one second back and forth, and a flip back across
+ * a slot boundary would fail the handshakes of that second.
+ */
+#define COOKIE_CLOCK_SLACK_S 2
+
+_Static_assert(GG_CONF_COOKIE_SECRET_LEN == GG_HTTP_SECRET_LEN,
+		"limited.cookie_secret and lib/http disagree on the key size");
+
+/* Unix time minus the workers' clock (gg_garden_clock_s()), in seconds. */
+static int64_t
+cookie_clock_offset(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec - (int64_t)gg_garden_clock_s();
+}
+
+/* Keep the cookie slots on Unix time; returns how far they moved (s). */
+static int64_t
+cookie_clock_sync(struct gg_limited *lim)
+{
+	int64_t now = cookie_clock_offset();
+	int64_t cur = __atomic_load_n(&lim->http.clock_offset_s, __ATOMIC_RELAXED);
+
+	if (now - cur < COOKIE_CLOCK_SLACK_S && cur - now < COOKIE_CLOCK_SLACK_S)
+		return 0;
+	gg_http_redirect_set_clock(&lim->http, now);
+	return now - cur;
+}
+
+/*
+ * The cookie secret, from the configuration or the kernel's random source.
+ * A file holding it that every user may read is worth a warning: whoever
+ * has the secret can forge handshakes (which buy only the 302).
+ */
+static int
+cookie_secret(const struct gg_conf_garden *gc, uint8_t secret[GG_HTTP_SECRET_LEN])
+{
+	struct stat st;
+
+	if (!gc->cookie_secret_set) {
+		if (getrandom(secret, GG_HTTP_SECRET_LEN, 0) != GG_HTTP_SECRET_LEN) {
+			LOG(ERR, "SYN-cookie secret: getrandom() failed\n");
+			return -1;
+		}
+		return 0;
+	}
+	memcpy(secret, gc->cookie_secret, GG_HTTP_SECRET_LEN);
+	if (stat(gc->cookie_secret_file, &st) == 0 && (st.st_mode & S_IROTH))
+		LOG(WARNING, "%s holds limited.cookie_secret and every user may "
+				"read it (chmod o-r)\n", gc->cookie_secret_file);
+	return 0;
+}
 
 int
 gg_limited_setup(struct gg_app *app)
@@ -78,11 +145,18 @@ gg_limited_setup(struct gg_app *app)
 		LOG(ERR, "portal address in the garden: %s\n", strerror(-ret));
 		return -1;
 	}
-	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret) ||
-			gg_http_redirect_init(&lim->http, secret, gc->tcp_mss, pc->url) != 0) {
+	if (cookie_secret(gc, secret) != 0)
+		return -1;
+	ret = gg_http_redirect_init(&lim->http, secret, gc->tcp_mss, pc->url);
+	memset(secret, 0, sizeof(secret));
+	if (ret != 0) {
 		LOG(ERR, "portal.url '%s' cannot be used as a redirect template\n", pc->url);
 		return -1;
 	}
+	cookie_clock_sync(lim);
+	LOG(INFO, "HTTP redirect: SYN-cookie secret %s, slots on Unix time "
+			"(TSC seconds %+" PRId64 ")\n", gc->cookie_secret_set ?
+			"from the configuration" : "random", lim->http.clock_offset_s);
 	lim->dns.portal_ipv4 = pc->ipv4;
 	memcpy(lim->dns.portal_ipv6, pc->ipv6, sizeof(lim->dns.portal_ipv6));
 	lim->dns.has_ipv6 = pc->has_ipv6;
@@ -128,6 +202,13 @@ expire_tick(struct gg_evloop *loop, void *arg)
 	uint64_t now_s = gg_garden_clock_s();
 
 	RTE_SET_USED(loop);
+	if (app->dp.limited.has_portal) {
+		int64_t moved = cookie_clock_sync(&app->dp.limited);
+
+		if (moved != 0)
+			LOG(NOTICE, "SYN-cookie clock moved %+" PRId64 " s to follow "
+					"the wall clock\n", moved);
+	}
 	/* Bounded work per call; come back at once while more is due. */
 	if (gg_garden_expire(app->dp.limited.garden, now_s, 0) == GG_GARDEN_EXPIRE_BATCH)
 		return 1;

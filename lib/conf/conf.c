@@ -1066,6 +1066,58 @@ conf_parse_dns(struct conf_ctx *c, const config_setting_t *g)
 	return 0;
 }
 
+/*
+ * The SYN-cookie secret: exactly 32 hex digits. Messages say what is
+ * wrong and where, never what was written: a near miss is still most of
+ * the secret.
+ */
+static int
+conf_get_secret(struct conf_ctx *c, const config_setting_t *s)
+{
+	struct gg_conf_garden *gd = &c->cfg->garden;
+	const size_t digits = 2 * GG_CONF_COOKIE_SECRET_LEN;
+	uint8_t key[GG_CONF_COOKIE_SECRET_LEN];
+	const char *str, *file;
+	unsigned int orv = 0;
+	size_t i, n;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	n = strlen(str);
+	if (n != digits)
+		return conf_err(c, s, "expected %zu hex digits (%u random octets), "
+			"got %zu characters", digits, GG_CONF_COOKIE_SECRET_LEN, n);
+	for (i = 0; i < digits; i++) {
+		int v;
+
+		if (str[i] >= '0' && str[i] <= '9')
+			v = str[i] - '0';
+		else if (str[i] >= 'a' && str[i] <= 'f')
+			v = str[i] - 'a' + 10;
+		else if (str[i] >= 'A' && str[i] <= 'F')
+			v = str[i] - 'A' + 10;
+		else
+			return conf_err(c, s, "expected %zu hex digits; character %zu "
+				"is not one", digits, i + 1);
+		if (i % 2 == 0)
+			key[i / 2] = (uint8_t)(v << 4);
+		else
+			key[i / 2] |= (uint8_t)v;
+		orv |= (unsigned int)v;
+	}
+	/* A placeholder left in a template, not a secret. */
+	if (orv == 0)
+		return conf_err(c, s, "all zero: draw the secret from a random source");
+	file = conf_setting_file(c, s);
+	if (strlen(file) >= sizeof(gd->cookie_secret_file))
+		return conf_err(c, s, "file name too long");
+	strcpy(gd->cookie_secret_file, file);
+	memcpy(gd->cookie_secret, key, sizeof(key));
+	gd->cookie_secret_set = true;
+	memset(key, 0, sizeof(key));
+	return 0;
+}
+
 static int
 conf_parse_limited(struct conf_ctx *c, const config_setting_t *g)
 {
@@ -1089,6 +1141,8 @@ conf_parse_limited(struct conf_ctx *c, const config_setting_t *g)
 		} else if (conf_is(s, "tcp_mss")) {
 			ret = conf_get_u32(c, s, 536, 9000, &v32);
 			gd->tcp_mss = (uint16_t)v32;
+		} else if (conf_is(s, "cookie_secret")) {
+			ret = conf_get_secret(c, s);
 		} else {
 			ret = conf_err_unknown(c, s);
 		}
@@ -1549,6 +1603,9 @@ conf_print_garden(FILE *out, const struct gg_config *cfg)
 	fprintf(out, "  limited: UDP outside the garden %s, TCP MSS %u\n",
 		gd->udp_reject == 0 ? "gets ICMP prohibited" : "dropped",
 		gd->tcp_mss);
+	/* Whether it is set, never what it is. */
+	fprintf(out, "    SYN-cookie secret: %s\n", gd->cookie_secret_set ?
+		"from the configuration (not shown)" : "random, drawn at start");
 }
 
 void

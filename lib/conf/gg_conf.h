@@ -25,6 +25,7 @@
 #define GG_CONF_DEVICE_MAX 1024
 #define GG_CONF_EAL_ARGS_MAX 64
 #define GG_CONF_ERR_MAX 512
+#define GG_CONF_COOKIE_SECRET_LEN 16 /* octets of "limited.cookie_secret" */
 
 /** One of the appliance's ports (N3 towards the gNBs, N6 towards the DN). */
 struct gg_conf_port {
@@ -77,6 +78,15 @@ struct gg_conf_garden {
 	uint8_t udp_reject;             /**< "limited.udp_reject": 0 icmp (default), 1 drop */
 	uint32_t icmp_rate;             /**< "limited.icmp_rate" per s per worker, default 100 */
 	uint16_t tcp_mss;               /**< "limited.tcp_mss", default 1400 */
+	/**
+	 * "limited.cookie_secret": the SYN-cookie key, 32 hex digits in the
+	 * file. A secret: no message and no summary ever shows it. Unset
+	 * (the default), a random one is drawn at each start.
+	 */
+	uint8_t cookie_secret[GG_CONF_COOKIE_SECRET_LEN];
+	bool cookie_secret_set;
+	/** File the secret was read from (an @include may hold it). */
+	char cookie_secret_file[4096];
 };
 
 /** The SBI server of the AuSF ("sbi"); absent: no AuSF. */

@@ -64,15 +64,19 @@
  * SEG.SEQ + SEG.LEN (SYN and FIN count one), flags RST|ACK (RFC 9293
  * 3.5.2 and 3.10.7.1). Verdicts that send nothing leave the buffer untouched.
  *
- * Costs (test_http prints them; on the 2-vCPU AMD EPYC build VM, one
- * core): a SYN is one header parse, two checksum verifications (IPv4, TCP
- * with pseudo-header), one SipHash of 24 octets and two checksum
- * computations, about 90 ns. A request adds one SipHash, one pass over the
- * segment for its checksum and one for the request line and headers, one
- * pass over Host and target while percent-encoding, and the reply's
- * checksum: about 250 ns for a 145-octet GET. The 302 is assembled in a
- * 1460-octet stack buffer. Nothing allocates, locks, logs or calls the
- * kernel.
+ * Costs (test_http prints them, test/perf/perf.py micro measures them;
+ * on the 2-vCPU AMD EPYC build VM, one core): a SYN is one header parse,
+ * two checksum verifications (IPv4, TCP with pseudo-header), one SipHash
+ * of 22 octets (ten SipRounds) and the SYN-ACK's checksums taken from its
+ * 44 octets of headers: about 540 instructions, 60 ns. A request adds a
+ * second SipHash sharing the first block (eighteen SipRounds for the two),
+ * one pass over the segment for its checksum and one over the request
+ * line and headers (sixteen octets a step with SSE2), one over Host and
+ * target to percent-encode them (a plain Host is copied), and the 302's
+ * checksum from the partial sums of its pieces, the fixed ones taken at
+ * configuration: about 1550 instructions, 170 ns for a 145-octet GET. A
+ * RST is about 290 instructions. The 302 is assembled in a 1460-octet
+ * stack buffer. Nothing allocates, locks, logs or calls the kernel.
  */
 #ifndef GG_HTTP_H
 #define GG_HTTP_H
@@ -116,6 +120,11 @@
 /** Placeholder in the Location template. */
 #define GG_HTTP_URL_PLACEHOLDER "{url}"
 
+/** Octets of the 302 before the Location value ("HTTP/1.1 ... Location: "). */
+#define GG_HTTP_REPLY_HEAD_LEN 30
+/** Octets between the Location value and the padding. */
+#define GG_HTTP_REPLY_MID_LEN 25
+
 /**
  * Redirect configuration, filled by gg_http_redirect_init() on the control
  * lcore and read-only afterwards: any number of workers may use one at the
@@ -125,11 +134,23 @@
  */
 struct gg_http_redirect {
 	uint64_t key[2];        /**< SipHash key: the secret as two LE words */
+	int64_t clock_offset_s; /**< added to now_s (gg_http_redirect_set_clock());
+				     the one field written while workers read */
 	uint16_t mss;           /**< our MSS: the most we advertise or send */
 	uint16_t prefix_len;    /**< template octets before {url} */
 	uint16_t suffix_len;    /**< template octets after {url} */
 	uint8_t has_url;        /**< the template holds {url} */
-	char tmpl[GG_HTTP_TEMPLATE_MAX]; /**< template without {url}, not terminated */
+	uint32_t pre_sum;       /**< partial checksum of the "pre" text */
+	uint32_t post_sum;      /**< of the "post" text, laid at an even offset */
+	uint32_t tail_sum;      /**< of the 302's last lines, likewise */
+	/**
+	 * The 302's text around the original URL, built once so that a reply
+	 * is two copies, the URL and the padding: "pre" is the status line,
+	 * "Location: " and the template's prefix; "post", right after it, the
+	 * template's suffix and "\r\nCache-Control: no-store". Not terminated.
+	 */
+	char text[GG_HTTP_REPLY_HEAD_LEN + GG_HTTP_TEMPLATE_MAX +
+			GG_HTTP_REPLY_MID_LEN];
 };
 
 /**
@@ -151,6 +172,21 @@ struct gg_http_redirect {
 int gg_http_redirect_init(struct gg_http_redirect *cfg,
 		const uint8_t secret[GG_HTTP_SECRET_LEN], uint16_t mss,
 		const char *tmpl);
+
+/**
+ * Make the cookies' time slots follow a clock shared with other appliances
+ * instead of the caller's now_s: gg_http_handle() adds @p offset_s to every
+ * now_s it is given (0 after gg_http_redirect_init()). With now_s from the
+ * TSC, offset_s = Unix time - now_s puts the slots on Unix time, so that
+ * appliances sharing the secret and an NTP-disciplined clock agree on them;
+ * TSC seconds alone differ from machine to machine. Callers of
+ * gg_syncookie_make()/check() add the offset themselves.
+ *
+ * Control lcore; may be called while workers use @p cfg (one relaxed
+ * 64-bit store, read with one relaxed load per segment). A step moves the
+ * slots: handshakes in flight across a step of more than a slot get a RST.
+ */
+void gg_http_redirect_set_clock(struct gg_http_redirect *cfg, int64_t offset_s);
 
 /**
  * What gg_http_handle() and gg_tcp_rst() did. Each verdict is meant to be
@@ -194,7 +230,8 @@ const char *gg_http_verdict_name(enum gg_http_verdict v);
  *               length when the verdict sends, unchanged otherwise
  * @param room   octets writable from @p ip (at least *len)
  * @param now_s  a clock in seconds, the same on every lcore to within a
- *               few seconds (e.g. TSC / hz); only slots of 64 s matter
+ *               few seconds (e.g. TSC / hz); only slots of 64 s matter.
+ *               The offset of gg_http_redirect_set_clock() is added
  * @return the verdict; see the state machine in the file comment
  */
 enum gg_http_verdict gg_http_handle(const struct gg_http_redirect *cfg,
@@ -228,6 +265,8 @@ struct gg_http_request {
 	uint16_t host_len;
 	uint8_t version_minor;   /**< x of HTTP/1.x (COMPLETE only) */
 	uint8_t absolute;        /**< target in absolute form ("http://h/p") */
+	uint8_t host_plain;      /**< host holds only RFC 3986 unreserved
+				      octets: it percent-encodes to itself */
 };
 
 /**
@@ -256,9 +295,11 @@ enum gg_http_req_status gg_http_parse_request(const uint8_t *p, size_t n,
  *
  * When the expansion would not fit @p room, {url} expands empty instead
  * (a truncated URL would send the user somewhere wrong). Returns the octets
- * written (no NUL), 0 if even that does not fit. The output never holds a
- * control octet, a space or a quote: injection into the header is not
- * possible whatever host and target contain.
+ * written (no NUL), 0 if even that does not fit; octets of @p out past
+ * the value, up to @p room, may be overwritten (the encoder stores four at
+ * a time). The output never holds a control octet, a space or a quote:
+ * injection into the header is not possible whatever host and target
+ * contain.
  */
 size_t gg_http_location(const struct gg_http_redirect *cfg,
 		const uint8_t *host, size_t host_len,
@@ -270,7 +311,10 @@ size_t gg_http_location(const struct gg_http_redirect *cfg,
  * in the headers) with initial sequence number @p isn, to be our ISN.
  * Layout: bit 31 the time slot's parity, bits 30-28 the index of the
  * largest of 536, 1220, 1300, 1360, 1380, 1400, 1440, 1460 not above
- * @p mss (536 below it), bits 27-0 the keyed hash.
+ * @p mss (536 below it), bits 27-0 the keyed hash of the 22 octets that
+ * http_cookie.c lays out (fixed: appliances sharing a secret agree).
+ * @p now_s is the cookie clock itself, the now_s of gg_http_handle() plus
+ * the offset of gg_http_redirect_set_clock(): callers add it themselves.
  */
 uint32_t gg_syncookie_make(const struct gg_http_redirect *cfg,
 		uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
@@ -288,9 +332,9 @@ int gg_syncookie_check(const struct gg_http_redirect *cfg,
 /**
  * SipHash-2-4 (Aumasson and Bernstein, 2012) of @p len octets under a
  * 16-octet key. Chosen for the cookies because it is a PRF built for short
- * inputs: 24 octets cost 12 rounds of adds, rotates and xors, no tables,
- * no CPU feature needed (HMAC-SHA-256 would cost at least two SHA-256
- * blocks even with its pads precomputed).
+ * inputs: a cookie's 22 octets cost 10 rounds of adds, rotates and xors, no
+ * tables, no CPU feature needed (HMAC-SHA-256 would cost at least two
+ * SHA-256 blocks even with its pads precomputed).
  */
 uint64_t gg_siphash24(const uint8_t key[GG_HTTP_SECRET_LEN],
 		const void *data, size_t len);

@@ -8,6 +8,14 @@
  * written, because the reply starts at the same address and its TCP header
  * lands where the incoming IP options or TCP options were. Nothing is
  * written unless a reply is sent.
+ *
+ * Costs: the incoming segment is read once for its checksum (and a request
+ * once more by the parser); replies are never read back. Their checksums
+ * come from the headers as written (constant lengths: straight-line code),
+ * the pseudo-header from four numbers, and for the 302 from partial sums
+ * of its pieces: the fixed text's are taken once by gg_http_redirect_init(),
+ * the URL's right after it is encoded. The two hashes of a request (its
+ * cookie, the 302's close tag) share their first SipHash block.
  */
 
 #include <string.h>
@@ -42,15 +50,6 @@
 /* parse_segment() found nothing wrong. */
 #define SEG_OK GG_HTTP_VERDICT_MAX
 
-/* The 302 around its Location value and padding; 97 octets in all. */
-static const char reply_head[] = "HTTP/1.1 302 Found\r\nLocation: ";
-static const char reply_mid[] = "\r\nCache-Control: no-store";
-static const char reply_tail[] =
-	"\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-#define HEAD_LEN (sizeof(reply_head) - 1)
-#define MID_LEN (sizeof(reply_mid) - 1)
-#define TAIL_LEN (sizeof(reply_tail) - 1)
-
 /* What the reply needs from the segment; addresses and ports as on the wire. */
 struct seg {
 	uint32_t saddr;
@@ -67,25 +66,23 @@ struct seg {
 	uint8_t tos;
 };
 
-/* One's complement sum of the TCP pseudo-header (RFC 9293 3.1). */
-static inline uint32_t
+/*
+ * One's complement sum of the TCP pseudo-header (RFC 9293 3.1): the sum
+ * does not depend on where a 16-bit word sits, only on its octet order,
+ * so the four fields are added as numbers. Symmetric in the addresses.
+ */
+static inline uint64_t
 pseudo_sum(uint32_t saddr, uint32_t daddr, uint16_t tcp_len)
 {
-	uint8_t ph[12];
-
-	memcpy(ph, &saddr, 4);
-	memcpy(ph + 4, &daddr, 4);
-	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
-	http_store_be16(ph + 10, tcp_len);
-	return gg_raw_cksum(ph, sizeof(ph), 0);
+	return (uint64_t)saddr + daddr + http_be16(IPPROTO_TCP) +
+			http_be16(tcp_len);
 }
 
 /*
  * Header checks, cheapest first, then both checksums. Costs one pass over
  * the segment for the TCP checksum; nothing is written.
  */
-static enum gg_http_verdict
+static __rte_always_inline enum gg_http_verdict
 parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 {
 	uint32_t ihl, tot, doff, tcp_len, sum;
@@ -108,7 +105,10 @@ parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 
 	memcpy(&s->saddr, ip + 12, 4);
 	memcpy(&s->daddr, ip + 16, 4);
-	if (unlikely(gg_cksum(ip, ihl) != 0xffff))
+	/* Without options (nearly always): a constant length, no loop. */
+	sum = likely(ihl == IP_HDR_LEN) ? gg_raw_cksum(ip, IP_HDR_LEN, 0) :
+			gg_raw_cksum(ip, ihl, 0);
+	if (unlikely(gg_cksum_reduce(sum) != 0xffff))
 		return GG_HTTP_BAD_CHECKSUM;
 	sum = gg_raw_cksum(tcp, tcp_len,
 			pseudo_sum(s->saddr, s->daddr, (uint16_t)tcp_len));
@@ -170,13 +170,14 @@ syn_mss(const uint8_t *o, uint16_t n, uint16_t *mss)
 
 /*
  * Write the reply over the segment: a 20-octet IPv4 header, the TCP header
- * (with an MSS option when mss_opt is not 0) and the payload. Returns the
- * reply's length. The caller checked room.
+ * (with an MSS option when mss_opt is not 0) and the payload, whose partial
+ * checksum the caller gives. Returns the reply's length. The caller checked
+ * room. Inlined at each call so that the header lengths are constants.
  */
-static uint16_t
+static __rte_always_inline uint16_t
 write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 		uint8_t flags, uint16_t window, uint16_t mss_opt,
-		const char *payload, uint16_t plen)
+		const char *payload, uint16_t plen, uint32_t payload_sum)
 {
 	uint8_t *tcp = ip + IP_HDR_LEN;
 	uint16_t thl = TCP_HDR_LEN + (mss_opt != 0 ? MSS_OPT_LEN : 0);
@@ -213,7 +214,7 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 	}
 	if (plen != 0)
 		memcpy(tcp + thl, payload, plen);
-	sum = gg_raw_cksum(tcp, tcp_len,
+	sum = gg_raw_cksum(tcp, thl, payload_sum +
 			pseudo_sum(s->daddr, s->saddr, tcp_len));
 	csum = (uint16_t)~gg_cksum_reduce(sum);
 	memcpy(tcp + 16, &csum, 2);
@@ -228,11 +229,11 @@ reply_rst(uint8_t *ip, uint16_t *len, const struct seg *s,
 	uint32_t seg_len;
 
 	if (s->flags & F_ACK) {
-		*len = write_reply(ip, s, s->ack, 0, F_RST, 0, 0, NULL, 0);
+		*len = write_reply(ip, s, s->ack, 0, F_RST, 0, 0, NULL, 0, 0);
 	} else {
 		seg_len = s->plen + !!(s->flags & F_SYN) + !!(s->flags & F_FIN);
 		*len = write_reply(ip, s, 0, s->seq + seg_len, F_RST | F_ACK,
-				0, 0, NULL, 0);
+				0, 0, NULL, 0, 0);
 	}
 	return v;
 }
@@ -242,6 +243,7 @@ handle_syn(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 		uint16_t room, uint64_t now_s, const struct seg *s)
 {
 	uint16_t mss = GG_HTTP_DEFAULT_MSS;
+	struct http_conn conn;
 	uint32_t cookie;
 	int r;
 
@@ -254,10 +256,10 @@ handle_syn(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 	if (unlikely(room < IP_HDR_LEN + TCP_HDR_LEN + MSS_OPT_LEN))
 		return reply_rst(ip, len, s, GG_HTTP_RST_TOO_BIG);
 
-	cookie = gg_syncookie_make(cfg, s->saddr, s->daddr, s->sport, s->dport,
-			s->seq, mss, now_s);
+	http_conn_init(cfg, s->saddr, s->daddr, s->sport, s->dport, &conn);
+	cookie = http_cookie_make(&conn, s->seq, mss, now_s);
 	*len = write_reply(ip, s, cookie, s->seq + 1, F_SYN | F_ACK,
-			REPLY_WINDOW, mss, NULL, 0);
+			REPLY_WINDOW, mss, NULL, 0, 0);
 	return GG_HTTP_SYNACK;
 }
 
@@ -283,23 +285,42 @@ ipv4_text(uint32_t addr, uint8_t *out)
 	return o;
 }
 
+/* Partial checksum of n spaces, summed on their own. */
+static inline uint32_t
+spaces_sum(size_t n)
+{
+	/* Pairs are 0x2020 either way round; a lone one is a first half. */
+	uint32_t sum = (uint32_t)(n / 2) * 0x2020u;
+
+	if (n & 1)
+		sum += RTE_BYTE_ORDER == RTE_BIG_ENDIAN ? 0x2000u : 0x20u;
+	return sum;
+}
+
 /*
  * Build the 302 for the request in s into body; returns its length, 0
- * when it does not fit avail. The padding makes the client's closing ACK
- * carry the close tag (see gg_http.h).
+ * when it does not fit avail, and its partial checksum in *sum. The
+ * padding makes the client's closing ACK carry the close tag (see
+ * gg_http.h).
  */
 static size_t
 build_302(const struct gg_http_redirect *cfg, const struct seg *s,
-		const struct gg_http_request *req, enum gg_http_req_status st,
-		uint32_t client_next, size_t avail, char *body)
+		const struct http_conn *conn, const struct gg_http_request *req,
+		enum gg_http_req_status st, uint32_t client_next, size_t avail,
+		char *body, uint32_t *sum)
 {
 	static const uint8_t slash = '/';
+	const size_t pre = GG_HTTP_REPLY_HEAD_LEN + cfg->prefix_len;
+	const size_t post = (size_t)cfg->suffix_len + GG_HTTP_REPLY_MID_LEN;
+	const size_t fixed = pre + post + HTTP_REPLY_TAIL_LEN;
 	const uint8_t *host = NULL, *target = NULL;
-	size_t host_len = 0, target_len = 0, loc, o, pad;
+	size_t host_len = 0, target_len = 0, o, pad, url;
+	int host_plain = 0;
+	struct gg_cksum_pieces ck = { { cfg->pre_sum, 0 } };
 	uint8_t addr_text[16];
 	uint32_t tag;
 
-	if (avail < GG_HTTP_REPLY_FIXED_LEN + GG_HTTP_PAD_MAX)
+	if (avail < fixed + GG_HTTP_PAD_MAX)
 		return 0;
 	if (st == GG_HTTP_REQ_COMPLETE) {
 		target = req->target;
@@ -308,9 +329,11 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 			if (req->host != NULL) {
 				host = req->host;
 				host_len = req->host_len;
+				host_plain = req->host_plain;
 			} else {
 				host = addr_text;
 				host_len = ipv4_text(s->daddr, addr_text);
+				host_plain = 1; /* digits and dots */
 			}
 			/* authority-form and "*": the site's root is the best guess */
 			if (target[0] != '/') {
@@ -319,24 +342,31 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 			}
 		}
 	}
-	memcpy(body, reply_head, HEAD_LEN);
-	loc = gg_http_location(cfg, host, host_len, target, target_len,
-			body + HEAD_LEN, avail - GG_HTTP_REPLY_FIXED_LEN -
-			GG_HTTP_PAD_MAX);
-	if (loc == 0)
-		return 0;
-	o = HEAD_LEN + loc;
-	memcpy(body + o, reply_mid, MID_LEN);
-	o += MID_LEN;
+	memcpy(body, cfg->text, pre);
+	o = pre;
+	/* A URL that does not fit is left out: {url} expands empty. */
+	url = cfg->has_url ? http_url_encode(host, host_len, host_plain,
+			target, target_len, body + o,
+			avail - fixed - GG_HTTP_PAD_MAX) : 0;
+	if (url != 0) {
+		gg_cksum_pieces_add(&ck, gg_raw_cksum(body + o, url, 0), o);
+		o += url;
+	}
+	memcpy(body + o, cfg->text + pre, post);
+	gg_cksum_pieces_add(&ck, cfg->post_sum, o);
+	o += post;
 
 	/* Our data starts at s->ack; the client's FIN will ack end + FIN. */
-	tag = http_close_tag(cfg, s->saddr, s->daddr, s->sport, s->dport,
-			client_next);
-	pad = (tag - (s->ack + (uint32_t)(o + TAIL_LEN) + 1)) & HTTP_TAG_MASK;
+	tag = http_close_tag(conn, client_next);
+	pad = (tag - (s->ack + (uint32_t)(o + HTTP_REPLY_TAIL_LEN) + 1)) &
+			HTTP_TAG_MASK;
 	memset(body + o, ' ', pad);
+	gg_cksum_pieces_add(&ck, spaces_sum(pad), o);
 	o += pad;
-	memcpy(body + o, reply_tail, TAIL_LEN);
-	return o + TAIL_LEN;
+	memcpy(body + o, HTTP_REPLY_TAIL, HTTP_REPLY_TAIL_LEN);
+	gg_cksum_pieces_add(&ck, cfg->tail_sum, o);
+	*sum = gg_cksum_pieces_sum(&ck);
+	return o + HTTP_REPLY_TAIL_LEN;
 }
 
 static enum gg_http_verdict
@@ -346,12 +376,13 @@ handle_data(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 	char body[GG_HTTP_PAYLOAD_MAX];
 	struct gg_http_request req;
 	enum gg_http_req_status st;
-	uint32_t client_next;
+	struct http_conn conn;
+	uint32_t client_next, sum;
 	uint16_t mss;
 	size_t avail, n;
 
-	if (gg_syncookie_check(cfg, s->saddr, s->daddr, s->sport, s->dport,
-			s->seq - 1, s->ack - 1, now_s, &mss) != 0)
+	http_conn_init(cfg, s->saddr, s->daddr, s->sport, s->dport, &conn);
+	if (http_cookie_check(&conn, s->seq - 1, s->ack - 1, now_s, &mss) != 0)
 		return reply_rst(ip, len, s, GG_HTTP_RST_COOKIE);
 	st = gg_http_parse_request(s->payload, s->plen, &req);
 	if (st == GG_HTTP_REQ_INVALID)
@@ -360,11 +391,11 @@ handle_data(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 	/* The client said how much it takes in one segment; so does room. */
 	avail = RTE_MIN((size_t)mss, (size_t)room - IP_HDR_LEN - TCP_HDR_LEN);
 	client_next = s->seq + s->plen + !!(s->flags & F_FIN);
-	n = build_302(cfg, s, &req, st, client_next, avail, body);
+	n = build_302(cfg, s, &conn, &req, st, client_next, avail, body, &sum);
 	if (n == 0)
 		return reply_rst(ip, len, s, GG_HTTP_RST_TOO_BIG);
 	*len = write_reply(ip, s, s->ack, client_next, F_ACK | F_PSH | F_FIN,
-			REPLY_WINDOW, 0, body, (uint16_t)n);
+			REPLY_WINDOW, 0, body, (uint16_t)n, sum);
 	return GG_HTTP_REDIRECT;
 }
 
@@ -373,17 +404,17 @@ static enum gg_http_verdict
 handle_fin(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 		uint64_t now_s, const struct seg *s)
 {
+	struct http_conn conn;
 	uint16_t mss;
 
+	http_conn_init(cfg, s->saddr, s->daddr, s->sport, s->dport, &conn);
 	/* Closing right after the handshake: there is nothing to finish. */
-	if (gg_syncookie_check(cfg, s->saddr, s->daddr, s->sport, s->dport,
-			s->seq - 1, s->ack - 1, now_s, &mss) == 0)
+	if (http_cookie_check(&conn, s->seq - 1, s->ack - 1, now_s, &mss) == 0)
 		return reply_rst(ip, len, s, GG_HTTP_RST_UNEXPECTED);
-	if (http_close_tag(cfg, s->saddr, s->daddr, s->sport, s->dport,
-			s->seq) != (s->ack & HTTP_TAG_MASK))
+	if (http_close_tag(&conn, s->seq) != (s->ack & HTTP_TAG_MASK))
 		return reply_rst(ip, len, s, GG_HTTP_RST_UNEXPECTED);
 	*len = write_reply(ip, s, s->ack, s->seq + 1, F_ACK, REPLY_WINDOW, 0,
-			NULL, 0);
+			NULL, 0, 0);
 	return GG_HTTP_ACK;
 }
 
@@ -399,6 +430,7 @@ gg_http_handle(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 		return v;
 	if (unlikely(s.flags & F_RST))
 		return GG_HTTP_ABSORB_RST;
+	now_s += (uint64_t)__atomic_load_n(&cfg->clock_offset_s, __ATOMIC_RELAXED);
 	if (s.flags & F_SYN) {
 		if (unlikely(s.flags & F_ACK))
 			return reply_rst(ip, len, &s, GG_HTTP_RST_UNEXPECTED);
@@ -452,8 +484,6 @@ gg_http_verdict_name(enum gg_http_verdict v)
 	return names[v];
 }
 
-_Static_assert(HEAD_LEN + MID_LEN + TAIL_LEN == GG_HTTP_REPLY_FIXED_LEN,
-		"GG_HTTP_REPLY_FIXED_LEN out of step with the reply text");
 _Static_assert(GG_HTTP_TEMPLATE_MAX + GG_HTTP_REPLY_FIXED_LEN +
 		GG_HTTP_PAD_MAX <= GG_HTTP_DEFAULT_MSS,
 		"the reply without {url} must fit the smallest MSS");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/http internals shared by its files: SipHash-2-4 over preloaded key
- * words, the close tag carried by the client's FIN, big-endian loads and
- * stores on unaligned packet octets.
+ * lib/http internals shared by its files: big-endian loads and stores on
+ * unaligned packet octets, the 302's fixed text, the URL encoder, and the
+ * SipHash-2-4 of cookies and close tags (inline, from a per-connection
+ * state both start from).
  */
 #ifndef HTTP_PRIVATE_H
 #define HTTP_PRIVATE_H
@@ -17,13 +18,54 @@
 /* Low bits of the client's closing ACK that carry the close tag. */
 #define HTTP_TAG_MASK 0xfu
 
+/* The 302 around its Location value and padding; 97 octets in all. */
+#define HTTP_REPLY_HEAD "HTTP/1.1 302 Found\r\nLocation: "
+#define HTTP_REPLY_MID "\r\nCache-Control: no-store"
+#define HTTP_REPLY_TAIL "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+#define HTTP_REPLY_TAIL_LEN (sizeof(HTTP_REPLY_TAIL) - 1)
+
+_Static_assert(sizeof(HTTP_REPLY_HEAD) - 1 == GG_HTTP_REPLY_HEAD_LEN,
+		"GG_HTTP_REPLY_HEAD_LEN out of step with the reply text");
+_Static_assert(sizeof(HTTP_REPLY_MID) - 1 == GG_HTTP_REPLY_MID_LEN,
+		"GG_HTTP_REPLY_MID_LEN out of step with the reply text");
+_Static_assert(GG_HTTP_REPLY_HEAD_LEN + GG_HTTP_REPLY_MID_LEN +
+		HTTP_REPLY_TAIL_LEN == GG_HTTP_REPLY_FIXED_LEN,
+		"GG_HTTP_REPLY_FIXED_LEN out of step with the reply text");
+
+/*
+ * The original URL, percent-encoded, into out: "http://" host target, or
+ * target alone when host_len is 0 (absolute form). host_plain: the host
+ * is known to hold only unreserved octets (copied, not looked up). Returns
+ * its length, 0 when it does not fit room or there is nothing to encode.
+ * Octets of out up to room may be overwritten past the returned length.
+ */
+size_t http_url_encode(const uint8_t *host, size_t host_len, int host_plain,
+		const uint8_t *target, size_t target_len, char *out,
+		size_t room);
+
+/*
+ * Byte order with the compiler's builtins: DPDK 22.11's x86 rte_bswap16/32
+ * are asm statements the compiler can neither fold nor schedule.
+ */
+static inline uint16_t
+http_be16(uint16_t v)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap16(v) : v;
+}
+
+static inline uint32_t
+http_be32(uint32_t v)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap32(v) : v;
+}
+
 static inline uint16_t
 http_load_be16(const uint8_t *p)
 {
 	uint16_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
+	return http_be16(v);
 }
 
 static inline uint32_t
@@ -32,20 +74,20 @@ http_load_be32(const uint8_t *p)
 	uint32_t v;
 
 	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
+	return http_be32(v);
 }
 
 static inline void
 http_store_be16(uint8_t *p, uint16_t v)
 {
-	v = rte_cpu_to_be_16(v);
+	v = http_be16(v);
 	memcpy(p, &v, sizeof(v));
 }
 
 static inline void
 http_store_be32(uint8_t *p, uint32_t v)
 {
-	v = rte_cpu_to_be_32(v);
+	v = http_be32(v);
 	memcpy(p, &v, sizeof(v));
 }
 
@@ -54,12 +96,147 @@ uint64_t http_siphash(uint64_t k0, uint64_t k1, const uint8_t *data,
 		size_t len);
 
 /*
- * Keyed 4-bit tag of a connection's 4-tuple (network order, client side
- * first) and the sequence number the client's FIN will carry once all its
- * data is acknowledged. See the file comment of gg_http.h.
+ * The hash input of a cookie or a close tag is 22 octets (see
+ * http_cookie.c): SipHash's first block is the two addresses, the same for
+ * every hash of a connection. A struct http_conn holds the state after it,
+ * so that a segment needing two hashes (a request: its cookie and the
+ * close tag of the 302) compresses the addresses once. Inline: a SYN-ACK
+ * or a 302 is ten or eighteen SipRounds with nothing around them.
  */
-uint32_t http_close_tag(const struct gg_http_redirect *cfg, uint32_t saddr,
+struct http_conn {
+	uint64_t v0, v1, v2, v3; /* SipHash state after the addresses */
+	uint32_t ports;          /* sport, dport as on the wire: LE word */
+};
+
+#define HTTP_COOKIE_SLOT_BIT 31
+#define HTTP_COOKIE_MSS_SHIFT 28
+#define HTTP_COOKIE_MSS_MASK 0x7u
+#define HTTP_COOKIE_HASH_MASK 0x0fffffffu
+
+#define HTTP_DOMAIN_COOKIE 0x43
+#define HTTP_DOMAIN_TAG 0x54
+#define HTTP_HASHED_LEN 22
+
+/*
+ * Common MSS values: 536 (no option, RFC 9293), 1220/1300 (tunnels and
+ * IPv6-sized paths), 1360-1400 (mobile operators clamping for GTP-U),
+ * 1440/1460 (PPPoE and plain Ethernet).
+ */
+static const uint16_t http_mss_table[HTTP_COOKIE_MSS_MASK + 1] = {
+	536, 1220, 1300, 1360, 1380, 1400, 1440, 1460,
+};
+
+#define HTTP_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+#define HTTP_SIPROUND(v0, v1, v2, v3) do { \
+	v0 += v1; v1 = HTTP_ROTL(v1, 13); v1 ^= v0; v0 = HTTP_ROTL(v0, 32); \
+	v2 += v3; v3 = HTTP_ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = HTTP_ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = HTTP_ROTL(v1, 17); v1 ^= v2; v2 = HTTP_ROTL(v2, 32); \
+} while (0)
+
+/* One message block: SipHash-2-4's two compression rounds. */
+#define HTTP_SIPBLOCK(v0, v1, v2, v3, m) do { \
+	v3 ^= (m); \
+	HTTP_SIPROUND(v0, v1, v2, v3); \
+	HTTP_SIPROUND(v0, v1, v2, v3); \
+	v0 ^= (m); \
+} while (0)
+
+/* Octets as on the wire, read as the little-endian value SipHash sees. */
+static inline uint64_t
+http_wire32_le(uint32_t v)
+{
+	return rte_le_to_cpu_32(v);
+}
+
+static inline void
+http_conn_init(const struct gg_http_redirect *cfg, uint32_t saddr,
 		uint32_t daddr, uint16_t sport, uint16_t dport,
-		uint32_t client_next);
+		struct http_conn *c)
+{
+	uint64_t v0 = cfg->key[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = cfg->key[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = cfg->key[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = cfg->key[1] ^ 0x7465646279746573ULL;
+	uint64_t m = http_wire32_le(saddr) | http_wire32_le(daddr) << 32;
+
+	HTTP_SIPBLOCK(v0, v1, v2, v3, m);
+	c->v0 = v0;
+	c->v1 = v1;
+	c->v2 = v2;
+	c->v3 = v3;
+	c->ports = (uint32_t)rte_le_to_cpu_16(sport) |
+			(uint32_t)rte_le_to_cpu_16(dport) << 16;
+}
+
+/* The rest of the 22 octets after the addresses, and the finish. */
+static inline uint32_t
+http_conn_hash(const struct http_conn *c, uint32_t seq, uint32_t extra,
+		uint8_t mss_idx, uint8_t domain)
+{
+	uint64_t v0 = c->v0, v1 = c->v1, v2 = c->v2, v3 = c->v3;
+	/* Big-endian numbers read little endian: byte-swapped, any CPU. */
+	uint64_t m1 = c->ports | (uint64_t)__builtin_bswap32(seq) << 32;
+	uint64_t m2 = __builtin_bswap32(extra) | (uint64_t)mss_idx << 32 |
+			(uint64_t)domain << 40 | (uint64_t)HTTP_HASHED_LEN << 56;
+
+	HTTP_SIPBLOCK(v0, v1, v2, v3, m1);
+	HTTP_SIPBLOCK(v0, v1, v2, v3, m2);
+	v2 ^= 0xff;
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
+}
+
+/* The largest table entry not above mss (0 below them all): three
+ * halvings of the sorted table. */
+static inline uint32_t
+http_mss_index(uint16_t mss)
+{
+	uint32_t i = mss >= http_mss_table[4] ? 4 : 0;
+
+	i += mss >= http_mss_table[i + 2] ? 2 : 0;
+	i += mss >= http_mss_table[i + 1] ? 1 : 0;
+	return i;
+}
+
+static inline uint32_t
+http_cookie_make(const struct http_conn *c, uint32_t isn, uint16_t mss,
+		uint64_t now_s)
+{
+	uint32_t slot = (uint32_t)(now_s >> GG_HTTP_COOKIE_SLOT_SHIFT);
+	uint32_t idx = http_mss_index(mss);
+	uint32_t h = http_conn_hash(c, isn, slot, (uint8_t)idx, HTTP_DOMAIN_COOKIE);
+
+	return (slot & 1u) << HTTP_COOKIE_SLOT_BIT | idx << HTTP_COOKIE_MSS_SHIFT |
+			(h & HTTP_COOKIE_HASH_MASK);
+}
+
+static inline int
+http_cookie_check(const struct http_conn *c, uint32_t isn, uint32_t cookie,
+		uint64_t now_s, uint16_t *mss)
+{
+	uint32_t slot = (uint32_t)(now_s >> GG_HTTP_COOKIE_SLOT_SHIFT);
+	uint32_t idx = (cookie >> HTTP_COOKIE_MSS_SHIFT) & HTTP_COOKIE_MSS_MASK;
+	uint32_t h;
+
+	/* Parity differs from now's: made in the previous slot, if at all. */
+	slot -= (slot ^ (cookie >> HTTP_COOKIE_SLOT_BIT)) & 1u;
+	h = http_conn_hash(c, isn, slot, (uint8_t)idx, HTTP_DOMAIN_COOKIE);
+	if ((h & HTTP_COOKIE_HASH_MASK) != (cookie & HTTP_COOKIE_HASH_MASK))
+		return -1;
+	*mss = http_mss_table[idx];
+	return 0;
+}
+
+static inline uint32_t
+http_close_tag(const struct http_conn *c, uint32_t client_next)
+{
+	/* No time in it: a late FIN still deserves its ACK. */
+	return http_conn_hash(c, client_next, 0, 0, HTTP_DOMAIN_TAG) & HTTP_TAG_MASK;
+}
 
 #endif /* HTTP_PRIVATE_H */

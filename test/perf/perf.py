@@ -356,6 +356,11 @@ def verify_gardengate(scen, res):
             got = c.get(key, 0) / rx
             if abs(got - want) > 0.02:
                 probs.append("%s: %.3f of the packets, expected %.3f" % (key, got, want))
+        # Every GET carries a cookie of the current slot: a refused one means
+        # the pcap went stale or perf_inputs' cookie disagrees with lib/http.
+        if c.get("http_rst_cookie", 0) != 0:
+            probs.append("http_rst_cookie %d: cookies refused (stale slot, or perf_inputs."
+                         "syn_cookie() out of step with lib/http)" % c["http_rst_cookie"])
         if st["drops_total"] > 0.001 * rx:
             probs.append("drops %s" % {k: v for k, v in st["drops"].items() if v})
     return probs
@@ -401,6 +406,8 @@ def cmd_mpps(tools, opts, scenarios):
             for kind, label, scen, pcap, binary in plan:
                 if kind == "l3fwd" and opts.no_l3fwd:
                     continue
+                if kind == "gardengate" and scen.get("cookies"):
+                    pi.refresh_cookies(pcap, scen["cookies"], log=log)
                 r = run_one(tools, kind, scen, pcap, opts, label, binary)
                 r["round"] = rnd
                 if kind == "gardengate" and "error" not in r:
@@ -557,7 +564,10 @@ def instr_inputs(tools, manifest, s):
     if not os.path.exists(conf) or os.path.getmtime(conf) < os.path.getmtime(scen["conf"]):
         text = open(scen["conf"]).read()
         text = re.sub(r"mbufs = \d+;", "mbufs = %d;" % (2 * INSTR_FRAMES + 8191), text)
-        open(conf, "w").write(text)
+        # Holds the cookie secret of the original: same mode (0600).
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
     return pcap, conf
 
 
@@ -573,6 +583,8 @@ def callgrind_total(path):
 def run_instr(tools, manifest, s, opts, outdir):
     scen = manifest["scenarios"][s]
     pcap, conf = instr_inputs(tools, manifest, s)
+    if scen.get("cookies"):
+        pi.refresh_cookies(pcap, scen["cookies"], log=log)
     prefix = new_prefix("vg")
     stats_file = os.path.join(outdir, s + ".stats.json")
     cg = os.path.join(outdir, s + ".callgrind")

@@ -17,8 +17,16 @@ Per group, in CACHE/<group>/:
   l3fwd.pcap           plain IPv4 for l3fwd: Ethernet + the inner packets
                        of the group's first scenario built
   l3fwd-v4.cfg/-v6.cfg l3fwd LPM rules: every destination to port 1
+  <scenario>.cookies.json  (limited) the frames carrying an HTTP GET whose
+                       ACK must be a SYN cookie: index and inner offset
 and CACHE/conf/sessions-<count>-<state>.conf: config/gardengate.conf with
-the static sessions, capacity, mempool size and statistics off.
+the static sessions, capacity, mempool size, statistics off and a fixed
+limited.cookie_secret (COOKIE_SECRET).
+
+SYN cookies depend on a 64-s slot of Unix time, so the GETs of a pcap
+stay valid for 64 to 128 s only: refresh_cookies() rewrites their ACK
+numbers (and TCP checksums) for the current slot right before each run of
+gardengate on the pcap; nothing else in the file changes.
 CACHE/manifest.json records, per scenario, the files, the session count,
 and the counters gardengate must show (expect); and a digest of the
 generator, the builders and the default configuration: when it changes,
@@ -81,16 +89,26 @@ DEFAULT_SCENARIOS = list(SCENARIOS)
 #   dnsgard  A query for a garden name: forwarded (dns_garden_forward)
 #   syn      TCP SYN to port 80 outside the garden: SYN-ACK with a cookie
 #            (http_synack)
-#   get      HTTP GET on port 80 outside the garden. Its ACK cannot carry a
-#            valid cookie (the cookie secret is random per start), so it is
-#            answered with a RST (http_rst_cookie); lib/http's 302 path is
-#            measured by the micro-benchmark instead
+#   get      HTTP GET on port 80 outside the garden, its ACK the SYN cookie
+#            (+1) gardengate's SYN-ACK would have carried: the config fixes
+#            the secret and refresh_cookies() the slot. Answered with a 302
+#            and FIN (http_redirect)
 #   rst      TCP SYN to port 443 outside the garden: RST (tcp_rst_refused)
 LIMITED_MIX = ((0.40, "garden"), (0.15, "dns"), (0.05, "dnsgard"),
                (0.15, "syn"), (0.15, "get"), (0.10, "rst"))
 LIMITED_EXPECT = {"garden": "garden_forward_ul", "dns": "dns_forged",
                   "dnsgard": "dns_garden_forward", "syn": "http_synack",
-                  "get": "http_rst_cookie", "rst": "tcp_rst_refused"}
+                  "get": "http_redirect", "rst": "tcp_rst_refused"}
+
+# limited.cookie_secret of the perf configurations ("gardengate-perf!"): a
+# test key, published here on purpose; never use it on a real appliance.
+COOKIE_SECRET = b"gardengate-perf!"
+# MSS the GETs' cookies carry: limited.tcp_mss of the default configuration.
+COOKIE_MSS = 1400
+# A run must start at least this long after a slot boundary: gardengate's
+# cookie clock (TSC seconds + an offset in whole seconds, kept within 2 s
+# of Unix time) may lag ours by that much.
+COOKIE_SLOT_GUARD_S = 3
 
 
 def group_of(name):
@@ -114,6 +132,161 @@ def sources_digest():
         with open(p, "rb") as f:
             h.update(f.read())
     return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# SYN cookies (lib/http/http_cookie.c), computed the way gardengate does
+
+_M64 = (1 << 64) - 1
+_COOKIE_MSS_TABLE = (536, 1220, 1300, 1360, 1380, 1400, 1440, 1460)
+_DOMAIN_COOKIE = 0x43
+
+
+def _rotl(x, b):
+    return ((x << b) | (x >> (64 - b))) & _M64
+
+
+def _sipround(v0, v1, v2, v3):
+    v0 = (v0 + v1) & _M64
+    v1 = _rotl(v1, 13) ^ v0
+    v0 = _rotl(v0, 32)
+    v2 = (v2 + v3) & _M64
+    v3 = _rotl(v3, 16) ^ v2
+    v0 = (v0 + v3) & _M64
+    v3 = _rotl(v3, 21) ^ v0
+    v2 = (v2 + v1) & _M64
+    v1 = _rotl(v1, 17) ^ v2
+    v2 = _rotl(v2, 32)
+    return v0, v1, v2, v3
+
+
+def siphash24(key, data):
+    """SipHash-2-4 (Aumasson, Bernstein) of @data under a 16-octet key."""
+    k0, k1 = struct.unpack("<QQ", key)
+    v = (k0 ^ 0x736f6d6570736575, k1 ^ 0x646f72616e646f6d,
+         k0 ^ 0x6c7967656e657261, k1 ^ 0x7465646279746573)
+    end = len(data) - len(data) % 8
+    words = [struct.unpack_from("<Q", data, i)[0] for i in range(0, end, 8)]
+    words.append(((len(data) & 0xff) << 56) | int.from_bytes(data[end:], "little"))
+    for m in words:
+        v = (v[0], v[1], v[2], v[3] ^ m)
+        v = _sipround(*_sipround(*v))
+        v = (v[0] ^ m, v[1], v[2], v[3])
+    v = (v[0], v[1], v[2] ^ 0xff, v[3])
+    for _ in range(4):
+        v = _sipround(*v)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
+def syn_cookie(key, saddr, daddr, sport, dport, isn, mss, unix_s):
+    """gg_syncookie_make(): addresses as 4 octets on the wire, ports and ISN
+    as integers, the slot from Unix time (gardengate's cookie clock)."""
+    slot = (unix_s >> 6) & 0xFFFFFFFF
+    idx = max([i for i, m in enumerate(_COOKIE_MSS_TABLE) if m <= mss] or [0])
+    msg = saddr + daddr + struct.pack("!HHII", sport, dport, isn, slot) + \
+        bytes((idx, _DOMAIN_COOKIE))
+    h = siphash24(key, msg) & 0x0FFFFFFF
+    return (slot & 1) << 31 | idx << 28 | h
+
+
+# Known answers shared with test/unit/test_http.c (test_cookie_known_answer):
+# the C and the Python cookie must agree on them.
+COOKIE_KAT = {"key": bytes((0x3c, 0x1f, 0x92, 0x07, 0xaa, 0x45, 0x6e, 0xd1,
+                            0x08, 0x77, 0xb4, 0x2d, 0x90, 0xe3, 0x5a, 0x61)),
+              "saddr": bytes((10, 45, 0, 7)), "daddr": bytes((93, 184, 216, 34)),
+              "sport": 40000, "dport": 80, "isn": 0x11223344, "mss": 1400,
+              "now": 1000000, "cookie": 0xdcfd33c3}
+
+
+def cookie_selftest():
+    """SipHash reference vectors (key and message 00 01 02 ...) and the
+    known cookie of test_http.c; raises SystemExit on a mismatch."""
+    key = bytes(range(16))
+    for n, want in ((0, 0x726fdb47dd0e0e31), (7, 0xab0200f58b01d137),
+                    (8, 0x93f5f5799a932462), (15, 0xa129ca6149be45e5),
+                    (16, 0x3f2acc7f57c29bdb), (63, 0x958a324ceb064572)):
+        got = siphash24(key, bytes(range(n)))
+        if got != want:
+            raise SystemExit("perf_inputs: SipHash-2-4 of %d octets %016x, expected %016x"
+                             % (n, got, want))
+    k = COOKIE_KAT
+    got = syn_cookie(k["key"], k["saddr"], k["daddr"], k["sport"], k["dport"], k["isn"],
+                     k["mss"], k["now"])
+    if got != k["cookie"]:
+        raise SystemExit("perf_inputs: cookie %08x, test_http.c expects %08x" % (got, k["cookie"]))
+    return got
+
+
+def _csum_replace32(csum, old, new):
+    """RFC 1624 (eqn. 3): checksum after a 32-bit field went from old to new."""
+    s = (~csum & 0xFFFF) + (~old >> 16 & 0xFFFF) + (~old & 0xFFFF) + (new >> 16) + (new & 0xFFFF)
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def cookie_slot_now(sleep=time.sleep, clock=time.time):
+    """The current slot, after waiting out the first COOKIE_SLOT_GUARD_S
+    seconds of a slot. A cookie of slot N is accepted until slot N + 1
+    ends: a run started now has at least 64 - 2 * guard seconds."""
+    t = clock()
+    if t % 64 < COOKIE_SLOT_GUARD_S:
+        sleep(COOKIE_SLOT_GUARD_S - t % 64 + 0.05)
+        t = clock()
+    return int(t) >> 6
+
+
+def _patch_cookies(data, frames, unix_s):
+    """Set the ACK of each (index, inner offset) frame of the pcap in
+    @data (a bytearray) to its cookie + 1 for @unix_s; returns how many."""
+    if struct.unpack_from("<I", data, 0)[0] not in (0xA1B2C3D4, 0xA1B23C4D):
+        raise SystemExit("refresh_cookies: not a little-endian pcap")
+    starts, off = [], 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack_from("<I", data, off + 8)[0]
+        starts.append(off + 16)
+        off += 16 + caplen
+    n = 0
+    for i, inner in frames:
+        if i >= len(starts):
+            continue
+        ip = starts[i] + inner
+        tcp = ip + (data[ip] & 0x0F) * 4
+        sport, dport, seq, ack = struct.unpack_from("!HHII", data, tcp)
+        cookie = syn_cookie(COOKIE_SECRET, bytes(data[ip + 12:ip + 16]),
+                            bytes(data[ip + 16:ip + 20]), sport, dport, (seq - 1) & 0xFFFFFFFF,
+                            COOKIE_MSS, unix_s)
+        new = (cookie + 1) & 0xFFFFFFFF
+        csum = struct.unpack_from("!H", data, tcp + 16)[0]
+        struct.pack_into("!I", data, tcp + 8, new)
+        struct.pack_into("!H", data, tcp + 16, _csum_replace32(csum, ack, new))
+        n += 1
+    return n
+
+
+def refresh_cookies(pcap, cookies, log=print):
+    """Rewrite the GETs of @pcap (frames listed in the @cookies file) for
+    the current cookie slot, unless already done for it. Call right
+    before gardengate reads the pcap."""
+    frames = json.load(open(cookies))["frames"]
+    slot = cookie_slot_now()
+    marker = pcap + ".slot"
+    try:
+        m = json.load(open(marker))
+        if m["slot"] == slot and m["mtime"] == os.path.getmtime(pcap):
+            return
+    except (OSError, ValueError, KeyError):
+        pass
+    cookie_selftest()
+    data = bytearray(open(pcap, "rb").read())
+    n = _patch_cookies(data, frames, slot << 6)
+    with open(pcap + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(pcap + ".tmp", pcap)
+    with open(marker, "w") as f:
+        json.dump({"slot": slot, "mtime": os.path.getmtime(pcap)}, f)
+    log("perf inputs: %s: %d GETs carry the cookies of slot %d" % (os.path.basename(pcap), n,
+                                                                  slot))
 
 
 # ---------------------------------------------------------------------------
@@ -141,10 +314,18 @@ def limited_inner(rng, pool, kind, ue, size, ident):
         return gt.ipv4_tcp(ue, OUTSIDE, sport, 80, b"", seq=rng.getrandbits(32), ack=0,
                            flags=0x02, ident=ident, df=True)
     if kind == "get":
+        # The request right after the handshake: SEQ = ISN + 1, ACK = the
+        # cookie + 1 (of the slot of build time; refresh_cookies() keeps it
+        # current). The second draw is kept so that the frames after this
+        # one are the same as when the ACK was random.
         req = (b"GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n"
                b"User-Agent: perf\r\nAccept: */*\r\n\r\n")
-        return gt.ipv4_tcp(ue, OUTSIDE, sport, 80, req, seq=rng.getrandbits(32),
-                           ack=rng.getrandbits(32), flags=0x18, ident=ident, df=True)
+        seq = rng.getrandbits(32)
+        rng.getrandbits(32)
+        cookie = syn_cookie(COOKIE_SECRET, gt.ip_bytes(ue), gt.ip_bytes(OUTSIDE), sport, 80,
+                            (seq - 1) & 0xFFFFFFFF, COOKIE_MSS, int(time.time()))
+        return gt.ipv4_tcp(ue, OUTSIDE, sport, 80, req, seq=seq, ack=(cookie + 1) & 0xFFFFFFFF,
+                           flags=0x18, ident=ident, df=True)
     if kind == "rst":
         return gt.ipv4_tcp(ue, OUTSIDE, sport, 443, b"", seq=rng.getrandbits(32), ack=0,
                            flags=0x02, ident=ident, df=True)
@@ -171,6 +352,7 @@ def build_scenario(name, sessions, n_packets, outdir):
     pool = gt._PayloadPool(random.Random(5))
     frames, inners = [], []
     expect = {}
+    cookie_frames = []      # (index, offset of the inner packet in the frame)
     for i in range(n_packets):
         size = rng_size.randint(*sizes)
         s = sessions[rng.randrange(len(sessions))]
@@ -191,11 +373,18 @@ def build_scenario(name, sessions, n_packets, outdir):
             frames.append(gt.n3_frame(IN_MAC, N3_PEER_MAC, s.gnb, N3_ADDR,
                                       gt.gpdu(s.ul_teid, inner, exts=exts), ident=ident))
         inners.append(inner)
+        if path == "limited" and kind == "get":
+            off = len(frames[-1]) - len(inner)
+            assert frames[-1][off:] == inner
+            cookie_frames.append((i, off))
     if path == "ul":
         expect = {"ul_decap": n_packets}
     elif path == "dl":
         expect = {"dl_encap": n_packets}
     gt.write_pcap(os.path.join(outdir, name + ".pcap"), frames)
+    if cookie_frames:
+        with open(os.path.join(outdir, name + ".cookies.json"), "w") as f:
+            json.dump({"frames": cookie_frames}, f)
     return inners, expect
 
 
@@ -215,7 +404,17 @@ def write_config(path, sessions, n_packets):
     mbufs = (1 << math.ceil(math.log2(n_packets + 16384))) - 1
     conf = re.sub(r"mbufs = \d+;", "mbufs = %d;" % mbufs, conf)
     conf = re.sub(r"stats_interval = \d+;", "stats_interval = 0;", conf)
-    with open(path + ".tmp", "w") as f:
+    # No AuSF: the control lcore's SBI server is not what is measured, and
+    # its fixed port would make two runs at the same time (two worktrees)
+    # fail to start.
+    conf = re.sub(r"^(sbi|ausf|store) = \{(?:[^\n]*\};|.*?^\};)\n", "", conf, flags=re.S | re.M)
+    conf, n = re.subn(r"^(limited = \{.*?)\s*\};", lambda m: '%s cookie_secret = "%s"; };'
+                      % (m.group(1), COOKIE_SECRET.hex()), conf, count=1, flags=re.M)
+    if n != 1:
+        raise SystemExit("config/gardengate.conf: no limited = { ... }; line for the secret")
+    # It holds a cookie secret: not for every user's eyes (gardengate warns).
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
         f.write("# perf harness: %d static sessions (generated by test/perf/perf_inputs.py)\n"
                 % len(sessions))
         f.write(conf)
@@ -268,6 +467,8 @@ def ensure(cache, scenarios, n_packets, log=print):
         outdir = os.path.join(cache, group)
         conf = os.path.join(cache, "conf", config_name(name))
         files = [os.path.join(outdir, f) for f in (name + ".pcap", "l3fwd.pcap", "l3fwd-v4.cfg")]
+        if scenario_path(name) == "limited":
+            files.append(os.path.join(outdir, name + ".cookies.json"))
         entry = manifest["scenarios"].get(name)
         if entry and all(os.path.exists(f) for f in files + [conf]):
             continue
@@ -275,9 +476,12 @@ def ensure(cache, scenarios, n_packets, log=print):
         os.makedirs(outdir, exist_ok=True)
         sess = sessions_for(name)
         inners, expect = build_scenario(name, sess, n_packets, outdir)
-        if not os.path.exists(conf):
+        # Configurations are shared by scenarios (same sessions): written
+        # once per digest, so that a change of the generator reaches them.
+        if manifest.setdefault("confs", {}).get(conf) != digest or not os.path.exists(conf):
             os.makedirs(os.path.dirname(conf), exist_ok=True)
             write_config(conf, sess, n_packets)
+            manifest["confs"][conf] = digest
         # l3fwd reads the inner packets of the group: they have the same
         # sizes whatever the session count, so any scenario's will do.
         if manifest.get("l3fwd_" + group) is None or \
@@ -290,6 +494,8 @@ def ensure(cache, scenarios, n_packets, log=print):
             "pcap": os.path.join(outdir, name + ".pcap"),
             "conf": conf,
         }
+        if scenario_path(name) == "limited":
+            manifest["scenarios"][name]["cookies"] = os.path.join(outdir, name + ".cookies.json")
         with open(mpath, "w") as f:
             json.dump(manifest, f, indent=1)
         log("perf inputs: %s (%d sessions, %d frames) built in %.1f s"

@@ -313,6 +313,15 @@ test_edges_accepted(void)
 	gg_conf_free(&cfg);
 }
 
+/*
+ * A cookie secret and near misses of it. No message may repeat what was
+ * written (test_cookie_secret() checks; the near misses share a prefix).
+ */
+#define SECRET_HEX "9f86d081884c7d659a2feaa0c55ad015"
+#define SECRET_HEX_31 "9f86d081884c7d659a2feaa0c55ad01"
+#define SECRET_HEX_30 "9f86d081884c7d659a2feaa0c55ad0"
+#define SECRET_HEX_BAD "9f86d081884c7d65-a2feaa0c55ad015"
+
 struct bad_case {
 	const char *name;
 	const char *text;
@@ -509,6 +518,27 @@ static const struct bad_case bad_cases[] = {
 	{ "tcp_mss above the N3 MTU", PORTS
 		"limited = { tcp_mss = 1460; };\n",
 		5, "limited.tcp_mss", "does not fit ports.n3.mtu 1500" },
+	{ "cookie_secret not a string", PORTS
+		"limited = { cookie_secret = 0x0123456789; };\n",
+		5, "limited.cookie_secret", "expected a string" },
+	{ "cookie_secret 31 digits", PORTS
+		"limited = {\n  cookie_secret = \"" SECRET_HEX_31 "\"; };\n",
+		6, "limited.cookie_secret", "expected 32 hex digits (16 random octets), got 31" },
+	{ "cookie_secret 33 digits", PORTS
+		"limited = { cookie_secret = \"" SECRET_HEX "0\"; };\n",
+		5, "limited.cookie_secret", "got 33 characters" },
+	{ "cookie_secret empty", PORTS
+		"limited = { cookie_secret = \"\"; };\n",
+		5, "limited.cookie_secret", "got 0 characters" },
+	{ "cookie_secret not hex", PORTS
+		"limited = { cookie_secret = \"" SECRET_HEX_BAD "\"; };\n",
+		5, "limited.cookie_secret", "character 17 is not one" },
+	{ "cookie_secret 0x prefix", PORTS
+		"limited = { cookie_secret = \"0x" SECRET_HEX_30 "\"; };\n",
+		5, "limited.cookie_secret", "character 2 is not one" },
+	{ "cookie_secret all zero", PORTS
+		"limited = { cookie_secret = \"00000000000000000000000000000000\"; };\n",
+		5, "limited.cookie_secret", "all zero" },
 	{ "garden rule bad", PORTS
 		"garden = { prefixes = [ \"203.0.113.0/24 tcp 70000\" ]; };\n",
 		5, "garden.prefixes.[0]", "203.0.113.0/24 tcp 70000" },
@@ -568,6 +598,84 @@ test_bad_inputs(void)
 		if (ret == 0)
 			gg_conf_free(&cfg);
 		assert_reset(&cfg);
+	}
+}
+
+/*
+ * limited.cookie_secret: parsed to octets (either case), remembered with
+ * its file, said to be set by the summary but never shown, by it or by any
+ * error message.
+ */
+static bool
+shows_secret(const char *text)
+{
+	char *low = strdup(text);
+	bool shown;
+	size_t i;
+
+	if (low == NULL)
+		abort();
+	for (i = 0; low[i] != '\0'; i++)
+		if (low[i] >= 'A' && low[i] <= 'Z')
+			low[i] = (char)(low[i] - 'A' + 'a');
+	/* Either half of it, and the bytes printed spaced out. */
+	shown = strstr(low, "9f86d081") != NULL || strstr(low, "9a2feaa0") != NULL ||
+		strstr(low, "9f 86") != NULL || strstr(low, "0000000000") != NULL;
+	free(low);
+	return shown;
+}
+
+static void
+test_cookie_secret(void)
+{
+	static const uint8_t want[16] = {
+		0x9f, 0x86, 0xd0, 0x81, 0x88, 0x4c, 0x7d, 0x65,
+		0x9a, 0x2f, 0xea, 0xa0, 0xc5, 0x5a, 0xd0, 0x15,
+	};
+	static const char good[] = PORTS
+		"limited = { cookie_secret = \"9F86D081884c7d659a2feaa0c55ad015\"; };\n";
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", path[64];
+	char *text = NULL;
+	size_t textlen = 0, i;
+	FILE *out;
+
+	/* Unset: random at start, and the summary says so. */
+	CU_ASSERT_EQUAL_FATAL(load_text(PORTS, &cfg, err, sizeof(err), path,
+		sizeof(path)), 0);
+	CU_ASSERT_FALSE(cfg.garden.cookie_secret_set);
+	out = open_memstream(&text, &textlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	gg_conf_print_summary(&cfg, out);
+	fclose(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "SYN-cookie secret: random"));
+	free(text);
+	gg_conf_free(&cfg);
+
+	CU_ASSERT_EQUAL_FATAL(load_text(good, &cfg, err, sizeof(err), path,
+		sizeof(path)), 0);
+	CU_ASSERT_TRUE(cfg.garden.cookie_secret_set);
+	CU_ASSERT_EQUAL(memcmp(cfg.garden.cookie_secret, want, sizeof(want)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.garden.cookie_secret_file, path);
+	out = open_memstream(&text, &textlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	gg_conf_print_summary(&cfg, out);
+	fclose(out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "SYN-cookie secret: from the configuration (not shown)"));
+	CU_ASSERT_FALSE(shows_secret(text));
+	free(text);
+	gg_conf_free(&cfg);
+	CU_ASSERT_FALSE(cfg.garden.cookie_secret_set);
+	for (i = 0; i < sizeof(want); i++)
+		CU_ASSERT_EQUAL(cfg.garden.cookie_secret[i], 0);
+
+	/* The messages of the bad cases above never echo the value. */
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		if (strstr(bad_cases[i].name, "cookie_secret") == NULL)
+			continue;
+		CU_ASSERT_EQUAL(load_text(bad_cases[i].text, &cfg, err,
+			sizeof(err), path, sizeof(path)), -1);
+		CU_ASSERT_FALSE(shows_secret(err));
 	}
 }
 
@@ -757,6 +865,7 @@ main(void)
 		{ "missing file", test_missing_file },
 		{ "@include", test_include },
 		{ "many static sessions", test_many_sessions },
+		{ "limited.cookie_secret, never shown", test_cookie_secret },
 	};
 	CU_pSuite suite;
 	unsigned int i, failures;

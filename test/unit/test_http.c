@@ -23,6 +23,7 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "gg_csum.h"
 #include "gg_http.h"
 
 #define ROOM 2048
@@ -426,7 +427,8 @@ test_init(void)
 			"https://p.example/a?u={url}&b=%41#f"), 0);
 	CU_ASSERT_EQUAL(c.prefix_len, 22);
 	CU_ASSERT_EQUAL(c.suffix_len, 8);
-	CU_ASSERT_EQUAL(memcmp(c.tmpl, "https://p.example/a?u=&b=%41#f", 30), 0);
+	CU_ASSERT_EQUAL(memcmp(c.text + GG_HTTP_REPLY_HEAD_LEN,
+			"https://p.example/a?u=&b=%41#f", 30), 0);
 
 	memset(&before, 0x77, sizeof(before));
 	c = before;
@@ -574,6 +576,81 @@ test_cookie(void)
 			&mss), 0);
 	CU_ASSERT_EQUAL(gg_syncookie_check(&cfg, sa, da, sp, dp, ISN,
 			c ^ 0x80000000u, 0, &mss), -1);
+}
+
+/*
+ * A known cookie, and the octets it is the hash of: pins the layout that
+ * appliances sharing a secret must agree on, and that test/perf/
+ * perf_inputs.py computes in Python (its COOKIE_KAT holds the same value).
+ */
+static void
+test_cookie_known_answer(void)
+{
+	const uint32_t want = 0xdcfd33c3u;
+	static const uint8_t m[22] = {
+		10, 45, 0, 7, 93, 184, 216, 34,  /* addresses as on the wire */
+		0x9c, 0x40, 0x00, 0x50,          /* ports 40000, 80 */
+		0x11, 0x22, 0x33, 0x44,          /* ISN, big endian */
+		0, 0, 0x3d, 0x09,                /* slot 1000000 / 64 = 15625 */
+		5, 0x43,                         /* MSS index (1400), domain 'C' */
+	};
+	uint32_t c, h;
+	uint16_t mss = 0;
+
+	c = gg_syncookie_make(&cfg, addr32(UE), addr32(WEB), port16(UE_PORT),
+			port16(WEB_PORT), ISN, 1400, NOW);
+	if (c != want)
+		printf("\n    cookie %08x, expected %08x\n", c, want);
+	CU_ASSERT_EQUAL(c, want);
+	h = (uint32_t)gg_siphash24(secret, m, sizeof(m));
+	CU_ASSERT_EQUAL(c, (1u << 31) | (5u << 28) | (h & 0x0fffffffu));
+	CU_ASSERT_EQUAL(gg_syncookie_check(&cfg, addr32(UE), addr32(WEB),
+			port16(UE_PORT), port16(WEB_PORT), ISN, want, NOW + 64,
+			&mss), 0);
+	CU_ASSERT_EQUAL(mss, 1400);
+}
+
+/*
+ * gg_http_redirect_set_clock(): the slots follow now_s plus the offset, in
+ * the SYN-ACK and in the check of the request; without it, the same
+ * request at the same now_s is a stale cookie.
+ */
+static void
+test_clock_offset(void)
+{
+	const int64_t off = 1700000000 - (int64_t)NOW; /* Unix time 1.7e9 */
+	struct gg_http_redirect c = cfg;
+	uint8_t pkt[ROOM], out[ROOM];
+	struct spec s;
+	uint32_t cookie;
+	uint16_t len;
+	size_t n;
+
+	gg_http_redirect_set_clock(&c, off);
+	spec_init(&s, F_SYN, ISN, 0);
+	n = build(pkt, &s);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW, 0, out,
+			&len), GG_HTTP_SYNACK);
+	cookie = be32(out + 24);
+	CU_ASSERT_EQUAL(cookie, gg_syncookie_make(&cfg, addr32(UE),
+			addr32(WEB), port16(UE_PORT), port16(WEB_PORT), ISN,
+			536, NOW + (uint64_t)off));
+
+	spec_init(&s, F_ACK | F_PSH, ISN + 1, cookie + 1);
+	s.payload = "GET / HTTP/1.1\r\n\r\n";
+	s.plen = 18;
+	n = build(pkt, &s);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW + 100, 0,
+			out, &len), GG_HTTP_REDIRECT);
+	ASSERT_VERDICT(run_at(&cfg, pkt, n, (uint16_t)n, ROOM, NOW + 100, 0,
+			out, &len), GG_HTTP_RST_COOKIE);
+	/* A negative offset works the same way. */
+	gg_http_redirect_set_clock(&c, -(int64_t)NOW);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW, 0, out,
+			&len), GG_HTTP_RST_COOKIE);
+	gg_http_redirect_set_clock(&c, off);
+	ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM, NOW, 0, out,
+			&len), GG_HTTP_REDIRECT);
 }
 
 /* ------------------------------------------------------------ SYN */
@@ -1490,6 +1567,55 @@ test_parse_request(void)
 	}
 }
 
+/*
+ * Every octet value at positions of the target that the parser reaches
+ * one octet at a time and sixteen at a time: controls, space and DEL end
+ * the target, everything else is in it. Also a target cut by the data's
+ * end after several blocks of sixteen.
+ */
+static void
+test_target_octets(void)
+{
+	static const size_t at[] = { 0, 1, 14, 15, 16, 17, 31, 32, 40, 47 };
+	const size_t tlen = 48; /* '/' and 47 more */
+	struct gg_http_request req;
+	char buf[128];
+	unsigned int b, k;
+	size_t n;
+
+	for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		for (b = 0; b < 256; b++) {
+			int in = (b > 0x20 && b != 0x7f);
+			enum gg_http_req_status st;
+
+			/* The target is buf[4, 4 + tlen); octet at[k] of it is b. */
+			n = (size_t)snprintf(buf, sizeof(buf), "GET /");
+			memset(buf + n, 'a', tlen - 1);
+			buf[4 + at[k]] = (char)b;
+			n += tlen - 1;
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+					" HTTP/1.1\r\n\r\n");
+			st = parse_str(buf, n, &req);
+			if (in) {
+				CU_ASSERT_EQUAL(st, GG_HTTP_REQ_COMPLETE);
+				CU_ASSERT_EQUAL(req.target_len, tlen);
+			} else {
+				CU_ASSERT_EQUAL(st, GG_HTTP_REQ_INVALID);
+			}
+			if ((st == GG_HTTP_REQ_COMPLETE) != in)
+				printf("\n    octet 0x%02x at %zu: status %d\n", b,
+						at[k], (int)st);
+		}
+	}
+	/* No version: the target runs to the end, TRUNCATED, any length. */
+	for (n = 5; n < 80; n++) {
+		memset(buf, 'b', sizeof(buf));
+		memcpy(buf, "GET /", 5);
+		CU_ASSERT_EQUAL(parse_str(buf, n, &req), GG_HTTP_REQ_TRUNCATED);
+		CU_ASSERT_EQUAL(req.target_len, n - 4);
+	}
+}
+
 /* ------------------------------------------------------------ location */
 
 static void
@@ -1552,6 +1678,108 @@ test_location(void)
 		ASSERT_VERDICT(run_at(&plain, pkt, n, (uint16_t)n, ROOM, NOW, 0,
 				r, &len), GG_HTTP_REDIRECT);
 		check_302(r + 40, len - 40u, "http://portal.example/");
+	}
+}
+
+/*
+ * lib/http's checksum helpers against the plain 16-bit sum written here:
+ * every length to 200 at every alignment, a 64-bit starting sum, and a
+ * buffer summed in pieces at odd and even offsets.
+ */
+static void
+test_csum(void)
+{
+	uint8_t buf[256 + 8];
+	unsigned int off, len, cut, i;
+	uint32_t state = 12345;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		state = state * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(state >> 16);
+	}
+	/* All ones around, so that carries happen. */
+	memset(buf + 100, 0xff, 60);
+	for (off = 0; off < 8; off++)
+		for (len = 0; len <= 200; len++) {
+			uint16_t want = (uint16_t)sum16(buf + off, len, 0);
+			/* sum16 works on big-endian words: compare in that order. */
+			uint16_t got = gg_cksum(buf + off, len);
+
+			got = rte_be_to_cpu_16(got);
+			if (want == 0xffff && got == 0)
+				got = 0xffff;
+			if (got != want)
+				printf("\n    off %u len %u: %04x, want %04x\n",
+						off, len, got, want);
+			CU_ASSERT_EQUAL(got, want);
+		}
+	/* A large starting sum is the same as its folded value. */
+	CU_ASSERT_EQUAL(gg_cksum_reduce(gg_raw_cksum(buf, 99,
+			0xfffffffffull * 3)),
+			gg_cksum_reduce(gg_raw_cksum(buf, 99,
+			gg_cksum_fold64(0xfffffffffull * 3))));
+	/* Pieces: every cut of 150 octets into three. */
+	for (cut = 0; cut <= 150; cut += 7)
+		for (i = cut; i <= 150; i += 5) {
+			struct gg_cksum_pieces pc = { { 0, 0 } };
+
+			gg_cksum_pieces_add(&pc, gg_raw_cksum(buf, cut, 0), 0);
+			gg_cksum_pieces_add(&pc, gg_raw_cksum(buf + cut, i - cut,
+					0), cut);
+			gg_cksum_pieces_add(&pc, gg_raw_cksum(buf + i, 150 - i,
+					0), i);
+			CU_ASSERT_EQUAL(gg_cksum_reduce(gg_cksum_pieces_sum(&pc)),
+					gg_cksum(buf, 150));
+		}
+}
+
+/*
+ * 302s whose pieces land at every parity: URLs of each length 1..80 (some
+ * with escapes), templates with odd and even prefix and suffix lengths,
+ * several ISNs (the padding changes). The reply checksums are verified
+ * here (check_reply), the Location read back.
+ */
+static void
+test_302_checksums(void)
+{
+	static const char *const tmpls[] = {
+		TMPL, "http://p.example/x?u={url}", "http://p.example/?u={url}&v=2",
+		"https://q.example/{url}x", "http://portal.example/",
+	};
+	uint8_t pkt[ROOM], out[ROOM];
+	char req[256];
+	unsigned int t, l, k;
+
+	for (t = 0; t < sizeof(tmpls) / sizeof(tmpls[0]); t++) {
+		struct gg_http_redirect c;
+
+		CU_ASSERT_EQUAL_FATAL(gg_http_redirect_init(&c, secret, 1400,
+				tmpls[t]), 0);
+		for (l = 1; l <= 80; l++)
+			for (k = 0; k < 3; k++) {
+				struct spec sp;
+				uint32_t isn = ISN + k * 0x01010101u + l;
+				uint16_t len;
+				size_t n, i;
+
+				n = (size_t)snprintf(req, sizeof(req), "GET /");
+				for (i = 1; i < l; i++)
+					req[n++] = (i % (k + 3)) ? 'a' : '/';
+				n += (size_t)snprintf(req + n, sizeof(req) - n,
+						" HTTP/1.1\r\nHost: h%u.example\r\n\r\n", k);
+				spec_init(&sp, F_ACK | F_PSH, isn + 1,
+						gg_syncookie_make(&c, addr32(UE),
+						addr32(WEB), port16(UE_PORT),
+						port16(WEB_PORT), isn, 1400, NOW) + 1);
+				sp.payload = req;
+				sp.plen = n;
+				n = build(pkt, &sp);
+				ASSERT_VERDICT(run_at(&c, pkt, n, (uint16_t)n, ROOM,
+						NOW, 0, out, &len), GG_HTTP_REDIRECT);
+				check_reply(out, len, F_ACK | F_PSH | F_FIN,
+						be32(pkt + 28), be32(pkt + 24) +
+						(uint32_t)sp.plen);
+			}
 	}
 }
 
@@ -1915,6 +2143,11 @@ main(void)
 		{ "SipHash-2-4 reference vectors", test_siphash_vectors },
 		{ "configuration and template checks", test_init },
 		{ "SYN cookie make/check, tuple, time, MSS", test_cookie },
+		{ "request target: every octet, scalar and SSE2 paths",
+			test_target_octets },
+		{ "SYN cookie known answer (shared with perf_inputs.py)",
+			test_cookie_known_answer },
+		{ "cookie clock offset", test_clock_offset },
 		{ "SYN with MSS option -> SYN-ACK", test_syn_mss },
 		{ "SYN without MSS option -> SYN-ACK 536", test_syn_no_mss },
 		{ "handshake ACK absorbed", test_handshake_ack },
@@ -1933,6 +2166,8 @@ main(void)
 		{ "header injection", test_injection },
 		{ "request recogniser", test_parse_request },
 		{ "Location expansion", test_location },
+		{ "checksum helpers", test_csum },
+		{ "302 checksums, pieces at every parity", test_302_checksums },
 		{ "verdict names", test_verdict_names },
 		{ "robustness (200k mutations)", test_fuzz },
 		{ "cost (printed)", test_cost },
