@@ -150,7 +150,9 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	}
 	if (gg_dns_parse_query(msg, udp_len - sizeof(*udp), &q) != GG_DNS_OK)
 		return GG_DROP_dns_malformed;
-	if (gg_garden_match_name(lim->garden, (const char *)q.name, q.name_len)) {
+	/* The question lies uncompressed at offset 12 (gg_dns.h). */
+	if (gg_garden_match_wire(lim->garden, msg + GG_DNS_HDR_LEN,
+			q.name_wire_len)) {
 		w->ctr.ev[GG_EV_dns_garden_forward]++;
 		meta->action = GG_ACT_SESSION;
 		return GG_DROP_NONE;
