@@ -2,7 +2,8 @@
 /*
  * DNS names (RFC 1035 3.1, 4.1.4): reading a possibly compressed name out
  * of a message into its plain lowercase wire form, turning that into text,
- * and the status names every parser reports with.
+ * the text of a parsed question, and the status names every parser
+ * reports with.
  *
  * Check order at each length octet, chosen so that each hostile shape gets
  * one predictable status: past the end (TRUNCATED), then the label type,
@@ -87,6 +88,23 @@ dns_name_read(const uint8_t *msg, size_t len, size_t off, int backward_only,
 	return GG_DNS_OK;
 }
 
+/*
+ * dns_label_bad() of a label of 8 octets or more: whole words, the last
+ * one overlapping its neighbour. Out of line so that the common short
+ * labels keep the callers' loops small (the compiler would vectorise this
+ * one and load its constants up front on every call).
+ */
+uint64_t
+dns_long_label_bad(const uint8_t *p, unsigned int c)
+{
+	uint64_t bad = 0;
+	unsigned int i;
+
+	for (i = 0; i + 8 < c; i += 8)
+		bad |= dns_word_bad(dns_load64_le(p + i));
+	return bad | dns_word_bad(dns_load64_le(p + c - 8));
+}
+
 enum gg_dns_status
 dns_name_text(const uint8_t *wire, size_t wire_len, char *text,
 		uint16_t *text_len)
@@ -112,6 +130,40 @@ dns_name_text(const uint8_t *wire, size_t wire_len, char *text,
 	text[t] = '\0';
 	*text_len = (uint16_t)t;
 	return GG_DNS_OK;
+}
+
+size_t
+gg_dns_query_name(const uint8_t *msg, const struct gg_dns_query *q,
+		char *text)
+{
+	const uint8_t *wire = msg + GG_DNS_HDR_LEN;
+	size_t i = 0;
+	size_t t = 0;
+
+	/*
+	 * The parse checked the labels; the bounds keep text and the reads
+	 * within their limits even for a q that does not belong to msg.
+	 */
+	while (i < q->name_wire_len && wire[i] != 0) {
+		uint8_t c = wire[i];
+
+		if (c > GG_DNS_LABEL_MAX || i + 1 + c >= q->name_wire_len ||
+				t + (t != 0) + c > GG_DNS_NAME_TEXT_MAX)
+			break;
+
+		if (t != 0)
+			text[t++] = '.';
+		for (size_t k = 1; k <= c; k++) {
+			uint8_t ch = wire[i + k];
+
+			if (ch >= 'A' && ch <= 'Z')
+				ch += 'a' - 'A';
+			text[t++] = (char)ch;
+		}
+		i += 1 + (size_t)c;
+	}
+	text[t] = '\0';
+	return t;
 }
 
 #define STATUS_NAME_(suffix, name, help) [GG_DNS_##suffix] = name,

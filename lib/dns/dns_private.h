@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 
 #include "gg_dns.h"
@@ -41,6 +42,15 @@ dns_load32(const uint8_t *p)
 	return rte_be_to_cpu_32(v);
 }
 
+static inline uint64_t
+dns_load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_64(v);
+}
+
 static inline void
 dns_store16(uint8_t *p, uint16_t v)
 {
@@ -53,6 +63,53 @@ dns_store32(uint8_t *p, uint32_t v)
 {
 	v = rte_cpu_to_be_32(v);
 	memcpy(p, &v, sizeof(v));
+}
+
+/* Little-endian 8-octet load: octet i of p lands in bits 8i..8i+7. */
+static inline uint64_t
+dns_load64_le(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_le_to_cpu_64(v);
+}
+
+#define DNS_OCTETS(x) (UINT64_C(0x0101010101010101) * (x))
+
+/*
+ * Bit 7 of each octet of w that is outside 0x21-0x7e or is a '.', the
+ * octets a question name label may not hold. Exact per octet: the sums
+ * run on the low 7 bits, so no carry crosses into the next octet. 11
+ * operations for 8 octets.
+ */
+static inline uint64_t
+dns_word_bad(uint64_t w)
+{
+	uint64_t x = w & DNS_OCTETS(0x7f);
+	uint64_t ge_21 = x + DNS_OCTETS(0x80 - 0x21);        /* x >= 0x21 */
+	uint64_t is_7f = x + DNS_OCTETS(1);                  /* x == 0x7f */
+	uint64_t not_dot = (x ^ DNS_OCTETS('.')) + DNS_OCTETS(0x7f); /* x != '.' */
+
+	return ~(ge_21 & not_dot & ~is_7f & ~w) & DNS_OCTETS(0x80);
+}
+
+/*
+ * Non-zero when one of the @p c (1-63) octets of a label starting at @p p
+ * is bad (dns_word_bad()); the 8 octets before p must be readable too: a
+ * label shorter than 8 is read as the 8 octets ending with it, those
+ * before it masked off; a longer one as whole words, the last one
+ * overlapping its neighbour. Never reads past p + c.
+ */
+uint64_t dns_long_label_bad(const uint8_t *p, unsigned int c);
+
+static inline uint64_t
+dns_label_bad(const uint8_t *p, unsigned int c)
+{
+	if (likely(c < 8))
+		return dns_word_bad(dns_load64_le(p + c - 8)) &
+				(~UINT64_C(0) << (8 * (8 - c)));
+	return dns_long_label_bad(p, c);
 }
 
 /*

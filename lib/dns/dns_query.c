@@ -16,17 +16,28 @@
  *   client subnet: nothing we answer depends on them).
  * - An OPT with a version other than 0 is accepted here; answering it with
  *   BADVERS is gg_dns_forge_answer()'s job.
+ *
+ * The question name is checked where it lies (question_scan()): no copy,
+ * no case folding, no text. A compression pointer in it sends the parse
+ * down the general name reader, which gives the same statuses in the
+ * same order as for every other name; a question holding a pointer never
+ * comes out GG_DNS_OK (see gg_dns.h), so the fast scan decides every
+ * question a client really sends.
  */
 
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 
 #include "gg_dns.h"
 #include "dns_private.h"
 
 /* Octets of an option header inside OPT data: code, length. */
 #define OPT_OPTION_HDR_LEN 4
+
+/* QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 1 as one big-endian word. */
+#define HDR_COUNTS_QUERY UINT64_C(0x0001000000000001)
 
 static enum gg_dns_status
 parse_opt(const uint8_t *msg, size_t len, size_t *offp, struct gg_dns_query *q)
@@ -73,11 +84,82 @@ parse_opt(const uint8_t *msg, size_t len, size_t *offp, struct gg_dns_query *q)
 	return GG_DNS_OK;
 }
 
+/*
+ * A question name with a compression pointer: what dns_name_read() and
+ * dns_name_text() say about it, the statuses every name gets. It cannot
+ * be accepted: the pointer leads back into the question's own labels, so
+ * the name loops, outgrows 255 octets, or ends on a zero octet it also
+ * holds as a label character. Should the reader ever return OK, the
+ * question is refused all the same: what follows assumes it uncompressed.
+ */
+static enum gg_dns_status __rte_noinline
+question_compressed(const uint8_t *msg, size_t len)
+{
+	uint8_t wire[GG_DNS_NAME_WIRE_MAX];
+	char text[GG_DNS_NAME_TEXT_MAX + 1];
+	size_t wire_len, off;
+	enum gg_dns_status st;
+	uint16_t text_len;
+
+	st = dns_name_read(msg, len, GG_DNS_HDR_LEN, 1, wire, &wire_len, &off);
+	if (st == GG_DNS_OK)
+		st = dns_name_text(wire, wire_len, text, &text_len);
+	return st != GG_DNS_OK ? st : GG_DNS_POINTER_FORWARD;
+}
+
+/*
+ * The question name at offset 12, checked in place with dns_name_read()'s
+ * checks in its order, then dns_name_text()'s: the characters are
+ * collected label by label and judged once the name has been read, so a
+ * name with a bad octet that also runs past the message is TRUNCATED, as
+ * before. *wire_len: octets of the name, root octet included.
+ */
+static inline enum gg_dns_status
+question_scan(const uint8_t *msg, size_t len, size_t *wire_len)
+{
+	/*
+	 * The next length octet must lie before lim: inside the message and
+	 * with room for the root octet within 255 octets. One compare per
+	 * label stands for the reader's two (name too long, then truncated)
+	 * and its "past the end" at the next length octet.
+	 */
+	const size_t too_long = GG_DNS_HDR_LEN + GG_DNS_NAME_WIRE_MAX;
+	size_t lim = RTE_MIN(len, too_long);
+	size_t pos = GG_DNS_HDR_LEN;
+	uint64_t bad = 0;
+
+	if (unlikely(pos >= len))
+		return GG_DNS_TRUNCATED;
+	for (;;) {
+		unsigned int c = msg[pos];
+		size_t next;
+
+		/* 0 (the root) or a length octet with a type: both rare here. */
+		if (unlikely(c - 1u >= GG_DNS_LABEL_MAX)) {
+			if (c == 0)
+				break;
+			if ((c & DNS_LABEL_TYPE_MASK) == DNS_LABEL_POINTER)
+				return question_compressed(msg, len);
+			return GG_DNS_BAD_LABEL_TYPE;
+		}
+		next = pos + 1 + c;
+		if (unlikely(next >= lim))
+			return next >= too_long ? GG_DNS_NAME_TOO_LONG :
+					GG_DNS_TRUNCATED;
+		/* The label starts at 13 or later: its 8 octets before are in msg. */
+		bad |= dns_label_bad(msg + pos + 1, c);
+		pos = next;
+	}
+	if (unlikely(bad != 0))
+		return GG_DNS_BAD_NAME_CHAR;
+	*wire_len = pos + 1 - GG_DNS_HDR_LEN;
+	return GG_DNS_OK;
+}
+
 enum gg_dns_status
 gg_dns_parse_query(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 {
-	uint8_t wire[GG_DNS_NAME_WIRE_MAX];
-	size_t wire_len, off;
+	size_t wire_len = 0, off;
 	enum gg_dns_status st;
 	uint16_t arcount;
 
@@ -86,35 +168,39 @@ gg_dns_parse_query(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 	q->qtype = 0;
 	q->qclass = 0;
 	q->question_end = 0;
+	q->name_wire_len = 0;
 	q->name_len = 0;
 	q->edns_udp_size = 0;
 	q->has_edns = 0;
 	q->edns_version = 0;
 	q->edns_do = 0;
-	q->name[0] = '\0';
 
 	if (unlikely(len < GG_DNS_HDR_LEN))
 		return GG_DNS_TRUNCATED;
 	q->id = dns_load16(msg);
 	q->flags = dns_load16(msg + 2);
-	if (unlikely(q->flags & GG_DNS_FLAG_QR))
-		return GG_DNS_NOT_QUERY;
-	if (unlikely(q->flags & GG_DNS_OPCODE_MASK))
-		return GG_DNS_BAD_OPCODE;
-	if (unlikely(dns_load16(msg + 4) != 1))
-		return GG_DNS_BAD_QDCOUNT;
-	if (unlikely(dns_load16(msg + 6) != 0 || dns_load16(msg + 8) != 0))
-		return GG_DNS_UNEXPECTED_RECORDS;
 	arcount = dns_load16(msg + 10);
-	if (unlikely(arcount > 1))
+	/* What every stub sends, in two compares; anything else is named below. */
+	if (unlikely((q->flags & (GG_DNS_FLAG_QR | GG_DNS_OPCODE_MASK)) ||
+			(dns_load64(msg + 4) | 1) != HDR_COUNTS_QUERY)) {
+		if (q->flags & GG_DNS_FLAG_QR)
+			return GG_DNS_NOT_QUERY;
+		if (q->flags & GG_DNS_OPCODE_MASK)
+			return GG_DNS_BAD_OPCODE;
+		if (dns_load16(msg + 4) != 1)
+			return GG_DNS_BAD_QDCOUNT;
+		if (dns_load16(msg + 6) != 0 || dns_load16(msg + 8) != 0)
+			return GG_DNS_UNEXPECTED_RECORDS;
 		return GG_DNS_BAD_ARCOUNT;
+	}
 
-	st = dns_name_read(msg, len, GG_DNS_HDR_LEN, 1, wire, &wire_len, &off);
+	st = question_scan(msg, len, &wire_len);
 	if (unlikely(st != GG_DNS_OK))
 		return st;
-	st = dns_name_text(wire, wire_len, q->name, &q->name_len);
-	if (unlikely(st != GG_DNS_OK))
-		return st;
+	/* At most 255: fits 16 bits; the text drops the root and a dot. */
+	q->name_wire_len = (uint16_t)wire_len;
+	q->name_len = (uint16_t)(wire_len > 1 ? wire_len - 2 : 0);
+	off = GG_DNS_HDR_LEN + wire_len;
 	if (unlikely(len - off < DNS_Q_FIXED_LEN))
 		return GG_DNS_TRUNCATED;
 	q->qtype = dns_load16(msg + off);

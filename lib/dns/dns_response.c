@@ -121,6 +121,7 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 	size_t chain[GG_DNS_MAX_CNAME_HOPS + 1];
 	uint8_t cur[GG_DNS_NAME_WIRE_MAX];
 	uint8_t seen[GG_DNS_NAME_WIRE_MAX];
+	const uint8_t *name;    /* the chain's current name: r->name_wire or cur */
 	size_t cur_len, seen_len, off, answers, unused;
 	uint32_t ttl_cap = UINT32_MAX;
 	enum gg_dns_status st;
@@ -138,6 +139,7 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 	r->naddrs = 0;
 	r->addrs_skipped = 0;
 	r->addrs_ignored = 0;
+	r->name_wire_len = 0;
 	r->name[0] = '\0';
 
 	if (unlikely(len < GG_DNS_HDR_LEN))
@@ -153,12 +155,17 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 		return GG_DNS_BAD_QDCOUNT;
 	ancount = dns_load16(msg + 6);
 
-	st = dns_name_read(msg, len, GG_DNS_HDR_LEN, 0, cur, &cur_len, &off);
+	/* The question is the chain's first name: read into r, not copied. */
+	st = dns_name_read(msg, len, GG_DNS_HDR_LEN, 0, r->name_wire, &cur_len,
+			&off);
 	if (unlikely(st != GG_DNS_OK))
 		return st;
-	st = dns_name_text(cur, cur_len, r->name, &r->name_len);
+	st = dns_name_text(r->name_wire, cur_len, r->name, &r->name_len);
 	if (unlikely(st != GG_DNS_OK))
 		return st;
+	/* At most 255 octets. */
+	r->name_wire_len = (uint16_t)cur_len;
+	name = r->name_wire;
 	if (unlikely(len - off < DNS_Q_FIXED_LEN))
 		return GG_DNS_TRUNCATED;
 	r->qtype = dns_load16(msg + off);
@@ -167,7 +174,7 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 	chain[0] = GG_DNS_HDR_LEN;
 
 	for (hops = 0;; hops++) {
-		st = walk_answers(msg, len, answers, ancount, cur, cur_len, r,
+		st = walk_answers(msg, len, answers, ancount, name, cur_len, r,
 				&w);
 		if (unlikely(st != GG_DNS_OK))
 			return st;
@@ -180,6 +187,7 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 				&unused);
 		if (unlikely(st != GG_DNS_OK))
 			return st;
+		name = cur;
 		for (unsigned int k = 0; k <= hops; k++) {
 			st = dns_name_read(msg, len, chain[k], 0, seen,
 					&seen_len, &unused);

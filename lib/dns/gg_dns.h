@@ -21,15 +21,17 @@
  * 0xc00c.
  *
  * Names handed out as text are lowercase (ASCII only, RFC 4343), dotted,
- * without the trailing dot; the root is "". A label holding an octet
- * outside 0x21-0x7e or a '.' is refused (GG_DNS_BAD_NAME_CHAR): the text
- * form is what the garden matches suffixes against, and it must mean one
- * name only.
+ * without the trailing dot; the root is "". A question name label holding
+ * an octet outside 0x21-0x7e or a '.' is refused (GG_DNS_BAD_NAME_CHAR):
+ * a name must read the same in wire and in text form, whichever of the
+ * two the garden matches it in.
  *
- * Costs: a query parse is one pass over at most 255 name octets and a few
- * fixed fields; a forge writes at most 12 + 28 + 11 octets. A response
- * parse walks the answer section once per CNAME hop plus once (at most
- * GG_DNS_MAX_CNAME_HOPS + 1 walks), reading each owner name in each walk.
+ * Costs: a query parse reads the question name where it lies, checking
+ * its characters 8 octets at a time, and copies nothing (the text form is
+ * made on request, gg_dns_query_name()); a forge writes at most 12 + 28 +
+ * 11 octets. A response parse walks the answer section once per CNAME hop
+ * plus once (at most GG_DNS_MAX_CNAME_HOPS + 1 walks), reading each owner
+ * name in each walk.
  */
 #ifndef GG_DNS_H
 #define GG_DNS_H
@@ -152,6 +154,11 @@ enum gg_dns_status {
  * A query as gg_dns_parse_query() found it. On GG_DNS_OK every field is
  * set; on failure, id and flags are set once the header was read and the
  * rest is zero or partial.
+ *
+ * The question name is not copied: an accepted question is always
+ * uncompressed at offset 12 (see the file comment), so its wire form is
+ * the name_wire_len octets at msg + GG_DNS_HDR_LEN, as the device wrote
+ * them (any case), and gg_dns_query_name() gives its text form.
  */
 struct gg_dns_query {
 	uint16_t id;
@@ -160,12 +167,13 @@ struct gg_dns_query {
 	uint16_t qclass;
 	/** Offset just past QCLASS; the question itself starts at offset 12. */
 	uint16_t question_end;
-	uint16_t name_len;          /**< strlen(name) */
+	/** Octets of the question name's wire form, root octet included: 1-255. */
+	uint16_t name_wire_len;
+	uint16_t name_len;          /**< octets of its text form: 0-253 */
 	uint16_t edns_udp_size;     /**< as announced, host order */
 	uint8_t has_edns;           /**< an OPT was present */
 	uint8_t edns_version;
 	uint8_t edns_do;            /**< DNSSEC OK bit */
-	char name[GG_DNS_NAME_TEXT_MAX + 1]; /**< lowercase, dotted, NUL-terminated */
 };
 
 /** What gg_dns_forge_answer() answers with. Set up by the control plane. */
@@ -202,6 +210,7 @@ struct gg_dns_response {
 	uint16_t qtype;
 	uint16_t qclass;
 	uint16_t name_len;          /**< strlen(name) */
+	uint16_t name_wire_len;     /**< octets of name_wire, root octet included */
 	uint8_t rcode;              /**< header RCODE (the OPT's extension is not read) */
 	uint8_t cname_hops;         /**< CNAMEs followed to reach the final name */
 	uint8_t naddrs;             /**< entries used in addrs */
@@ -210,6 +219,8 @@ struct gg_dns_response {
 	/** IN A records in the answer section owned by another name: ignored. */
 	uint16_t addrs_ignored;
 	char name[GG_DNS_NAME_TEXT_MAX + 1]; /**< question name, lowercase, dotted */
+	/** The same name in wire form: uncompressed, lowercase. */
+	uint8_t name_wire[GG_DNS_NAME_WIRE_MAX];
 	struct gg_dns_addr addrs[GG_DNS_MAX_ADDRS];
 };
 
@@ -227,6 +238,21 @@ struct gg_dns_response {
  */
 enum gg_dns_status gg_dns_parse_query(const uint8_t *msg, size_t len,
 		struct gg_dns_query *q);
+
+/**
+ * Text form of the question name of a query gg_dns_parse_query() accepted:
+ * lowercase, dotted, NUL-terminated, q->name_len octets ("" for the root).
+ * For logs and the control plane; the data plane matches the wire form.
+ * The question must be unchanged since the parse (gg_dns_forge_answer()
+ * keeps it). Cost: one pass over the name.
+ *
+ * @param msg   the message given to gg_dns_parse_query()
+ * @param q     what it returned (GG_DNS_OK)
+ * @param text  GG_DNS_NAME_TEXT_MAX + 1 octets
+ * @return q->name_len
+ */
+size_t gg_dns_query_name(const uint8_t *msg, const struct gg_dns_query *q,
+		char *text);
 
 /**
  * Turn the query in @p msg into its forged response, in place.

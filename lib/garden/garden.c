@@ -306,6 +306,9 @@ gg_garden_create(const struct gg_garden_params *p)
 		ret = -rte_errno;
 		goto fail;
 	}
+	ret = garden_name_init(g, p->socket_id);
+	if (ret != 0)
+		goto fail;
 	ret = garden_learn_init(g, p->socket_id);
 	if (ret != 0)
 		goto fail;
@@ -338,6 +341,7 @@ gg_garden_free(struct gg_garden *g)
 	rte_lpm_free(g->lpm);
 	rte_hash_free(g->name_h);
 	rte_hash_free(g->learn_h);
+	garden_name_fini(g);
 	garden_learn_fini(g);
 	rte_free(g->names);
 	rte_free(g->sets);

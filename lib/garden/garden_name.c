@@ -1,40 +1,61 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Walled garden domain names: a lock-free rte_hash keyed by a 64-bit hash
- * of the lowercase name, whose data points at the stored name so that a
- * reader verifies every hit (two names sharing a 64-bit hash cannot make a
- * non-garden name match; the second of them is refused at add).
+ * of the name's lowercase DNS wire form, whose data points at the stored
+ * wire form so that a reader verifies every hit (two names sharing a
+ * 64-bit hash cannot make a non-garden name match; the second of them is
+ * refused at add).
  *
- * Suffix matching in one pass: the hash runs over the characters from the
- * LAST to the first (FNV-1a, 64 bits, seeded per garden), so when the
- * scan reaches a dot, the state is already the hash of the suffix after
- * it. A name of L labels has L label-boundary suffixes, all hashed in one
- * pass over its bytes; only those whose label count some garden name has
- * (a 128-bit mask) are looked up, usually one or two, at most 127 in one
- * bulk lookup. A suffix never starts inside a label, so
- * "badportal.example" cannot match "portal.example", and the garden name
- * must be a suffix, so "portal.example.evil.net" cannot either.
+ * Matching works on the wire form a DNS query carries (length octet, then
+ * the label's octets, for each label), so the data plane never makes the
+ * dotted text. The hash runs over the labels from the LAST to the first,
+ * each label 8 octets at a time with the ASCII case folded on the way
+ * (a word-wide fold, no per-octet loop), so after k labels the state is
+ * the key of the k-label suffix. A name of L labels has L label-boundary
+ * suffixes, all hashed in one pass; only those whose label count some
+ * garden name has (a 128-bit mask) are looked at, usually one or two. A
+ * suffix never starts inside a label, so "badportal.example" cannot match
+ * "portal.example", and the garden name must be a suffix, so
+ * "portal.example.evil.net" cannot either.
+ *
+ * Before the rte_hash, a key goes through the name filter: one bit per
+ * filter slot (16 per name of max_names), set while a garden name's key
+ * maps there. A name outside the garden, the common case of a query from
+ * a device behind the garden, finds its bit clear 15 times in 16 and costs
+ * no table lookup; a set bit costs one lookup, with the hash value given
+ * (the key's low 32 bits) so that rte_hash does not hash the key again.
  *
  * Name slots are immutable while published and come back through the
  * name pool's defer queue after the hash key is deleted, so a reader
  * comparing a slot never sees it rewritten.
+ *
+ * Cost of a match (the query name of 2-4 labels, garden names of 2): one
+ * walk of the length octets, a multiply per 8 octets of the labels the
+ * garden's label counts reach, a filter bit per wanted suffix; then one
+ * lookup and a compare of whole words per set bit.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_malloc.h>
 
 #include "gg_garden.h"
 #include "garden_private.h"
 
-#define FNV64_BASIS 0xcbf29ce484222325ULL
-#define FNV64_PRIME 0x00000100000001b3ULL
-
-/* Longest label. */
+/* Longest label, longest wire form (root octet included). */
 #define LABEL_MAX 63
+#define WIRE_MAX 255
+
+#define OCTETS(x) (UINT64_C(0x0101010101010101) * (x))
+
+/* Multiplier of the hash steps: 2^64 / golden ratio, odd. */
+#define HASH_MUL UINT64_C(0x9e3779b97f4a7c15)
 
 static inline unsigned char
 lower(unsigned char c)
@@ -42,21 +63,106 @@ lower(unsigned char c)
 	return (unsigned int)(c - 'A') < 26u ? (unsigned char)(c + 32) : c;
 }
 
+/* Little-endian 8-octet load: octet i of p lands in bits 8i..8i+7. */
 static inline uint64_t
-hash_step(uint64_t h, unsigned char c)
+load64(const uint8_t *p)
 {
-	return (h ^ lower(c)) * FNV64_PRIME;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_le_to_cpu_64(v);
 }
 
-/* Hash of a whole (normalised) name, as the reader computes it. */
-static uint64_t
-name_key(const struct gg_garden *g, const char *name, size_t len)
+/*
+ * The @p k (1-7) octets at buf[p], zero extended, reading nothing outside
+ * buf[0, buf_len): the 8 octets ending with them when they are that far
+ * from the start, else the 8 starting with them when that far from the
+ * end, else octet by octet (names under 16 octets only).
+ */
+static inline uint64_t
+load_short(const uint8_t *buf, size_t buf_len, size_t p, unsigned int k)
 {
-	uint64_t h = FNV64_BASIS ^ g->name_seed;
+	uint64_t w = 0;
 
-	while (len-- > 0)
-		h = hash_step(h, (unsigned char)name[len]);
-	return h;
+	if (p + k >= 8)
+		return load64(buf + p + k - 8) >> (8 * (8 - k));
+	if (p + 8 <= buf_len)
+		return load64(buf + p) & ((UINT64_C(1) << (8 * k)) - 1);
+	while (k-- > 0)
+		w = (w << 8) | buf[p + k];
+	return w;
+}
+
+/*
+ * ASCII lowercase of 8 octets at once (RFC 4343: only A-Z fold). On the
+ * low 7 bits no addition carries out of its octet; octets with the top
+ * bit set are left alone.
+ */
+static inline uint64_t
+lower64(uint64_t w)
+{
+	uint64_t x = w & OCTETS(0x7f);
+	uint64_t ge_a = x + OCTETS(0x80 - 'A');
+	uint64_t gt_z = x + OCTETS(0x80 - 'Z' - 1);
+
+	return w | ((ge_a & ~gt_z & ~w & OCTETS(0x80)) >> 2);
+}
+
+/* One hash step: a folded 64x64->128 multiply (one mulx, two xors). */
+static inline uint64_t
+mix(uint64_t h, uint64_t w)
+{
+	unsigned __int128 p = (unsigned __int128)(h ^ w) * HASH_MUL;
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/*
+ * The case fold of the hash: every octet ORed with 0x20. It maps A-Z onto
+ * a-z, as it should, and also folds a few other pairs ('_' and DEL, '@'
+ * and '`', control octets and punctuation): names that differ only there
+ * share keys, which costs a failed compare, never a wrong match (hits are
+ * compared with the true ASCII fold), and no two garden names differ so
+ * (letters, digits, '-' and '_' only). One operation per word instead of
+ * lower64()'s twelve.
+ */
+#define HASH_FOLD OCTETS(0x20)
+
+/*
+ * @p h extended with the label whose length octet is buf[s] (1-63, the
+ * label inside buf[0, buf_len)), case folded. A label under 8 octets is
+ * one step, its length in the top octet; a longer one its length, then
+ * whole words, the last one ending with the label (it may overlap the one
+ * before: the words are a function of the label alone, all that matters).
+ */
+static inline uint64_t
+label_hash(uint64_t h, const uint8_t *buf, size_t buf_len, size_t s)
+{
+	unsigned int c = buf[s], i;
+	const uint8_t *p = buf + s + 1;
+
+	if (likely(c < 8))
+		return mix(h, (load_short(buf, buf_len, s + 1, c) | HASH_FOLD) ^
+				((uint64_t)c << 56));
+	h = mix(h, c);
+	for (i = 0; i + 8 < c; i += 8)
+		h = mix(h, load64(p + i) | HASH_FOLD);
+	return mix(h, load64(p + c - 8) | HASH_FOLD);
+}
+
+/* Filter bit of a key: its top bits (rte_hash gets the low 32). */
+static inline uint32_t
+filter_bit(const struct gg_garden *g, uint64_t key)
+{
+	return (uint32_t)(key >> g->filter_shift);
+}
+
+
+/* rte_hash's hash value of a key: the key's low 32 bits, already mixed. */
+static inline hash_sig_t
+key_sig(uint64_t key)
+{
+	return (hash_sig_t)key;
 }
 
 static bool
@@ -67,13 +173,14 @@ label_char(unsigned char c)
 }
 
 /*
- * Lowercase @p in into @p out (GG_GARDEN_NAME_MAX + 1 bytes), without one
- * trailing dot, and count its labels. Returns the length, or -EINVAL.
+ * Garden name text -> lowercase wire form without the root octet, into
+ * @p wire (GARDEN_WIRE_ROOM octets, zeroed here past the name). One
+ * trailing dot ignored. Returns the wire length, or -EINVAL.
  */
 static int
-name_normalise(const char *in, char *out, unsigned int *labels)
+name_to_wire(const char *in, uint8_t *wire, unsigned int *labels)
 {
-	size_t len, i, label = 0;
+	size_t len, i, lo = 0, n = 1;
 
 	if (in == NULL)
 		return -EINVAL;
@@ -82,24 +189,60 @@ name_normalise(const char *in, char *out, unsigned int *labels)
 		len--;
 	if (len == 0 || len > GG_GARDEN_NAME_MAX)
 		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
+	*labels = 0;
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)in[i] : '.';
 
 		if (c == '.') {
-			if (label == 0)
+			/* n - lo - 1 octets since the length octet at lo. */
+			if (n - lo - 1 == 0)
 				return -EINVAL;
-			label = 0;
+			wire[lo] = (uint8_t)(n - lo - 1);
 			(*labels)++;
-		} else if (!label_char(c) || ++label > LABEL_MAX) {
+			lo = n++;
+		} else if (!label_char(c) || n - lo - 1 == LABEL_MAX) {
 			return -EINVAL;
+		} else {
+			wire[n++] = lower(c);
 		}
-		out[i] = (char)lower(c);
 	}
-	if (label == 0)
-		return -EINVAL;
-	(*labels)++;
-	out[len] = '\0';
-	return (int)len;
+	/* lo is where the root octet would go: len + 1 <= 254 octets. */
+	memset(wire + lo, 0, GARDEN_WIRE_ROOM - lo);
+	return (int)lo;
+}
+
+/* Dotted text of a slot's name, into @p text (GG_GARDEN_NAME_MAX + 1). */
+static void
+wire_to_text(const struct garden_name *slot, char *text)
+{
+	size_t i = 0, t = 0;
+
+	while (i < slot->len) {
+		unsigned int c = slot->wire[i];
+
+		if (t != 0)
+			text[t++] = '.';
+		memcpy(text + t, slot->wire + i + 1, c);
+		t += c;
+		i += 1 + c;
+	}
+	text[t] = '\0';
+}
+
+/* Key of a whole stored name, as a reader computes that suffix's. */
+static uint64_t
+name_key(const struct gg_garden *g, const uint8_t *wire, size_t len)
+{
+	uint8_t start[GARDEN_LABELS_MAX];
+	unsigned int n = 0;
+	uint64_t h = g->name_seed;
+	size_t i;
+
+	for (i = 0; i < len; i += 1 + wire[i])
+		start[n++] = (uint8_t)i;
+	while (n-- > 0)
+		h = label_hash(h, wire, GARDEN_WIRE_ROOM, start[n]);
+	return h;
 }
 
 /* Names with @p labels labels: one more (+1) or one fewer (-1). Control. */
@@ -116,12 +259,60 @@ label_count(struct gg_garden *g, unsigned int labels, int delta)
 		__atomic_store_n(word, *word & ~bit, __ATOMIC_RELAXED);
 }
 
+/*
+ * Keys on filter bit of @p key: one more (+1) or one fewer (-1). Control.
+ * A count that reached UINT8_MAX stays there and its bit stays set (at 16
+ * bits per name, 255 names on one bit takes a deliberate choice of
+ * names): a crowded filter only costs lookups.
+ */
+static void
+filter_count(struct gg_garden *g, uint64_t key, int delta)
+{
+	uint32_t b = filter_bit(g, key);
+	uint64_t *word = &g->name_filter[b / 64];
+	uint64_t bit = UINT64_C(1) << (b % 64);
+	uint8_t *c = &g->filter_count[b];
+
+	if (*c == UINT8_MAX)
+		return;
+	if (delta > 0 && (*c)++ == 0)
+		__atomic_store_n(word, *word | bit, __ATOMIC_RELAXED);
+	else if (delta < 0 && --(*c) == 0)
+		__atomic_store_n(word, *word & ~bit, __ATOMIC_RELAXED);
+}
+
+int
+garden_name_init(struct gg_garden *g, int socket_id)
+{
+	uint64_t want = (uint64_t)g->max_names * GARDEN_FILTER_BITS_PER_NAME;
+	uint32_t bits = GARDEN_FILTER_MIN_BITS;
+
+	while (bits < want && bits < GARDEN_FILTER_MAX_BITS)
+		bits *= 2;
+	g->filter_shift = 64 - (uint32_t)rte_log2_u32(bits);
+	g->name_filter = rte_zmalloc_socket("gg_garden_filter", bits / 8,
+			RTE_CACHE_LINE_SIZE, socket_id);
+	g->filter_count = rte_zmalloc_socket("gg_garden_fcount",
+			(size_t)bits * sizeof(g->filter_count[0]),
+			RTE_CACHE_LINE_SIZE, socket_id);
+	if (g->name_filter == NULL || g->filter_count == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+garden_name_fini(struct gg_garden *g)
+{
+	rte_free(g->name_filter);
+	rte_free(g->filter_count);
+}
+
 int
 gg_garden_add_name(struct gg_garden *g, const char *name)
 {
-	char norm[GG_GARDEN_NAME_MAX + 1];
+	uint8_t wire[GARDEN_WIRE_ROOM];
 	struct garden_name *slot;
-	unsigned int labels = 0;
+	unsigned int labels;
 	uint64_t key;
 	void *data;
 	uint32_t id;
@@ -129,16 +320,20 @@ gg_garden_add_name(struct gg_garden *g, const char *name)
 
 	if (g == NULL)
 		return -EINVAL;
-	len = name_normalise(name, norm, &labels);
+	len = name_to_wire(name, wire, &labels);
 	if (len < 0)
 		return len;
-	key = name_key(g, norm, (size_t)len);
-	if (rte_hash_lookup_data(g->name_h, &key, &data) >= 0) {
+	key = name_key(g, wire, (size_t)len);
+	if (rte_hash_lookup_with_hash_data(g->name_h, &key, key_sig(key),
+			&data) >= 0) {
 		slot = data;
-		if (strcmp(slot->name, norm) != 0)
+		if (slot->len != len || memcmp(slot->wire, wire, len) != 0) {
+			char other[GG_GARDEN_NAME_MAX + 1];
+
+			wire_to_text(slot, other);
 			GARDEN_LOG(WARNING, "%s: \"%s\" refused: same 64-bit "
-					"hash as \"%s\"", g->name, norm,
-					slot->name);
+					"hash as \"%s\"", g->name, name, other);
+		}
 		return -EEXIST;
 	}
 	if (__atomic_load_n(&g->n_names, __ATOMIC_RELAXED) >= g->max_names)
@@ -148,11 +343,16 @@ gg_garden_add_name(struct gg_garden *g, const char *name)
 		return -EAGAIN;
 	/* No reader can reach the slot yet: plain stores, published below. */
 	slot = &g->names[id];
-	slot->len = (uint16_t)len;
-	memcpy(slot->name, norm, (size_t)len + 1);
+	slot->len = (uint8_t)len;
+	slot->labels = (uint8_t)labels;
+	memcpy(slot->wire, wire, sizeof(slot->wire));
+	/* Mask and filter first: a reader may then look up before the add. */
 	label_count(g, labels, 1);
-	ret = rte_hash_add_key_data(g->name_h, &key, slot);
+	filter_count(g, key, 1);
+	ret = rte_hash_add_key_with_hash_data(g->name_h, &key, key_sig(key),
+			slot);
 	if (ret < 0) {
+		filter_count(g, key, -1);
 		label_count(g, labels, -1);
 		garden_pool_put(&g->name_pool, id);
 		/* Free key positions all wait for their grace period. */
@@ -166,42 +366,32 @@ gg_garden_add_name(struct gg_garden *g, const char *name)
 int
 gg_garden_del_name(struct gg_garden *g, const char *name)
 {
-	char norm[GG_GARDEN_NAME_MAX + 1];
+	uint8_t wire[GARDEN_WIRE_ROOM];
 	struct garden_name *slot;
-	unsigned int labels = 0;
+	unsigned int labels;
 	uint64_t key;
 	void *data;
 	int len;
 
 	if (g == NULL)
 		return -EINVAL;
-	len = name_normalise(name, norm, &labels);
+	len = name_to_wire(name, wire, &labels);
 	if (len < 0)
 		return len;
-	key = name_key(g, norm, (size_t)len);
-	if (rte_hash_lookup_data(g->name_h, &key, &data) < 0)
+	key = name_key(g, wire, (size_t)len);
+	if (rte_hash_lookup_with_hash_data(g->name_h, &key, key_sig(key),
+			&data) < 0)
 		return -ENOENT;
 	slot = data;
-	if (strcmp(slot->name, norm) != 0)
+	if (slot->len != len || memcmp(slot->wire, wire, len) != 0)
 		return -ENOENT;
 	/* Unlink first, retire second: see garden.c. */
-	rte_hash_del_key(g->name_h, &key);
+	rte_hash_del_key_with_hash(g->name_h, &key, key_sig(key));
+	filter_count(g, key, -1);
 	label_count(g, labels, -1);
 	garden_pool_retire(&g->name_pool, (uint32_t)(slot - g->names));
 	__atomic_fetch_sub(&g->n_names, 1, __ATOMIC_RELAXED);
 	return 0;
-}
-
-/* Worker: stored (lowercase) name == query suffix, ignoring the query's case. */
-static inline bool
-name_equal(const char *stored, const unsigned char *q, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)stored[i] != lower(q[i]))
-			return false;
-	return true;
 }
 
 /* Worker: is there a garden name of @p labels labels? */
@@ -211,25 +401,154 @@ label_wanted(const uint64_t mask[2], unsigned int labels)
 	return (mask[(labels - 1) / 64] >> ((labels - 1) % 64)) & 1;
 }
 
-/* Worker: verify the hits of a lookup of keys[0..n). */
+/*
+ * Worker: the @p n octets of buf from @p s (the suffix, root octet
+ * excluded) equal the slot's name, ignoring the query's case. The slot is
+ * zero past its name, so its words compare whole.
+ */
 static inline bool
-verify(const struct garden_name *slot, const unsigned char *s, size_t len,
-		size_t st)
+suffix_equal(const struct garden_name *slot, const uint8_t *buf,
+		size_t buf_len, size_t s, size_t n)
 {
-	return slot->len == len - st && name_equal(slot->name, s + st, slot->len);
+	size_t i;
+
+	if (slot->len != n)
+		return false;
+	for (i = 0; i + 8 <= n; i += 8)
+		if (lower64(load64(buf + s + i)) != load64(slot->wire + i))
+			return false;
+	return i == n || lower64(load_short(buf, buf_len, s + i,
+			(unsigned int)(n - i))) == load64(slot->wire + i);
+}
+
+/* Worker: the garden's label mask; 0 when it holds no name. */
+static inline unsigned int
+max_labels(const struct gg_garden *g, uint64_t mask[2])
+{
+	mask[0] = __atomic_load_n(&g->label_mask[0], __ATOMIC_RELAXED);
+	mask[1] = __atomic_load_n(&g->label_mask[1], __ATOMIC_RELAXED);
+	if (mask[1] != 0)
+		return 128 - (unsigned int)__builtin_clzll(mask[1]);
+	if (mask[0] != 0)
+		return 64 - (unsigned int)__builtin_clzll(mask[0]);
+	return 0;
+}
+
+/*
+ * Worker: look up and verify the @p n candidate suffixes (keys, and where
+ * each starts in wire); shortest first, any verified hit decides.
+ */
+static bool
+lookup_verify(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
+		const uint64_t *keys, const uint8_t *from, unsigned int n)
+{
+	hash_sig_t sigs[GARDEN_LABELS_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	unsigned int done, chunk, j;
+	uint64_t hits;
+
+	if (n == 1) {
+		void *d;
+
+		return rte_hash_lookup_with_hash_data(g->name_h, &keys[0],
+				key_sig(keys[0]), &d) >= 0 &&
+			suffix_equal(d, wire, wire_len, from[0],
+					wire_len - 1 - from[0]);
+	}
+	for (j = 0; j < n; j++)
+		sigs[j] = key_sig(keys[j]);
+	for (done = 0; done < n; done += chunk) {
+		chunk = RTE_MIN(n - done, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
+		for (j = 0; j < chunk; j++)
+			kp[j] = &keys[done + j];
+		hits = 0;
+		rte_hash_lookup_with_hash_bulk_data(g->name_h, kp, sigs + done,
+				chunk, &hits, data);
+		while (hits != 0) {
+			j = rte_bsf64(hits);
+			hits &= hits - 1;
+			if (suffix_equal(data[j], wire, wire_len, from[done + j],
+					wire_len - 1 - from[done + j]))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Worker: the match, once the name is known to be well formed: @p nlab
+ * labels starting at start[], wire_len octets with the root octet last;
+ * @p most is the label count of the longest garden name.
+ */
+static inline bool
+match_labels(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
+		const uint8_t *start, unsigned int nlab, const uint64_t mask[2],
+		unsigned int most)
+{
+	const uint64_t *filter = g->name_filter;
+	uint32_t shift = g->filter_shift;
+	uint64_t keys[GARDEN_LABELS_MAX];
+	uint8_t from[GARDEN_LABELS_MAX];
+	uint64_t h = g->name_seed;
+	unsigned int n = 0, k, last = RTE_MIN(nlab, most);
+
+	/* Right to left: after k labels, h is the k-label suffix's key. */
+	for (k = 1; k <= last; k++) {
+		uint32_t b;
+
+		h = label_hash(h, wire, wire_len, start[nlab - k]);
+		if (!label_wanted(mask, k))
+			continue;
+		b = (uint32_t)(h >> shift);
+		if ((__atomic_load_n(&filter[b / 64], __ATOMIC_RELAXED) >>
+				(b % 64)) & 1) {
+			keys[n] = h;
+			from[n] = start[nlab - k];
+			n++;
+		}
+	}
+	return n != 0 && lookup_verify(g, wire, wire_len, keys, from, n);
+}
+
+bool
+gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len)
+{
+	uint8_t start[GARDEN_LABELS_MAX];
+	unsigned int nlab = 0, most;
+	uint64_t mask[2];
+	size_t pos = 0;
+
+	most = max_labels(g, mask);
+	if (most == 0 || wire == NULL || wire_len < 2 || wire_len > WIRE_MAX)
+		return false;
+	/*
+	 * Length octets 1-63, each label ending before the last octet, which
+	 * must be the root: at most 127 labels in 255 octets.
+	 */
+	while (pos < wire_len - 1) {
+		unsigned int c = wire[pos];
+
+		if (c == 0 || c > LABEL_MAX || c >= wire_len - 1 - pos)
+			return false;
+		start[nlab++] = (uint8_t)pos;
+		pos += 1 + c;
+	}
+	if (wire[wire_len - 1] != 0)
+		return false;
+	return match_labels(g, wire, wire_len, start, nlab, mask, most);
 }
 
 bool
 gg_garden_match_name(const struct gg_garden *g, const char *name, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	uint64_t keys[GARDEN_LABELS_MAX];
+	uint8_t wire[GG_GARDEN_NAME_MAX + 2];
 	uint8_t start[GARDEN_LABELS_MAX];
-	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
-	void *data[RTE_HASH_LOOKUP_BULK_MAX];
-	unsigned int n = 0, done, chunk, j, labels, max_labels;
-	uint64_t mask[2], h, hits;
-	size_t k;
+	unsigned int nlab = 0, most;
+	uint64_t mask[2];
+	size_t i, lo = 0, n = 1;
 
 	if (s == NULL)
 		return false;
@@ -237,63 +556,40 @@ gg_garden_match_name(const struct gg_garden *g, const char *name, size_t len)
 		len--;
 	if (len == 0 || len > GG_GARDEN_NAME_MAX || s[0] == '.')
 		return false;
-	mask[0] = __atomic_load_n(&g->label_mask[0], __ATOMIC_RELAXED);
-	mask[1] = __atomic_load_n(&g->label_mask[1], __ATOMIC_RELAXED);
-	if (mask[1] != 0)
-		max_labels = 128 - (unsigned int)__builtin_clzll(mask[1]);
-	else if (mask[0] != 0)
-		max_labels = 64 - (unsigned int)__builtin_clzll(mask[0]);
-	else
+	most = max_labels(g, mask);
+	if (most == 0)
 		return false;
-
 	/*
-	 * Right to left; labels counts the labels of the suffix being
-	 * hashed. Past the longest garden name only the dots are checked.
+	 * The wire form of the text, built in one pass. A label over 63
+	 * characters has no wire form, but it cannot be part of a garden
+	 * name either: only the labels after it can match, so the wire form
+	 * restarts after it. An empty label anywhere refuses the name.
 	 */
-	h = FNV64_BASIS ^ g->name_seed;
-	labels = 1;
-	for (k = len; k-- > 0; ) {
-		if (s[k] == '.') {
-			/* A second trailing dot or two dots: empty label. */
-			if (k + 1 == len || s[k + 1] == '.')
-				return false;
-			if (labels <= max_labels && label_wanted(mask, labels)) {
-				keys[n] = h;
-				start[n] = (uint8_t)(k + 1);
-				n++;
-			}
-			labels++;
-		}
-		if (labels <= max_labels)
-			h = hash_step(h, s[k]);
-	}
-	if (labels <= max_labels && label_wanted(mask, labels)) {
-		keys[n] = h;
-		start[n] = 0;
-		n++;
-	}
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? s[i] : '.';
+		size_t lab = n - lo - 1;
 
-	if (n == 1) {
-		void *d;
-
-		return rte_hash_lookup_data(g->name_h, &keys[0], &d) >= 0 &&
-			verify(d, s, len, start[0]);
-	}
-	/* Shortest suffix first; any verified hit decides. */
-	for (done = 0; done < n; done += chunk) {
-		chunk = RTE_MIN(n - done, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
-		for (j = 0; j < chunk; j++)
-			kp[j] = &keys[done + j];
-		hits = 0;
-		rte_hash_lookup_bulk_data(g->name_h, kp, chunk, &hits, data);
-		while (hits != 0) {
-			j = rte_bsf64(hits);
-			hits &= hits - 1;
-			if (verify(data[j], s, len, start[done + j]))
-				return true;
+		if (c != '.') {
+			wire[n++] = c;
+			continue;
 		}
+		if (lab == 0)
+			return false;
+		if (lab > LABEL_MAX) {
+			nlab = 0;
+			lo = 0;
+			n = 1;
+			continue;
+		}
+		wire[lo] = (uint8_t)lab;
+		start[nlab++] = (uint8_t)lo;
+		lo = n++;
 	}
-	return false;
+	if (nlab == 0)
+		return false;
+	/* lo is past the last label: the root octet; len + 2 <= 255 octets. */
+	wire[lo] = 0;
+	return match_labels(g, wire, lo + 1, start, nlab, mask, most);
 }
 
 int
@@ -301,16 +597,18 @@ garden_name_walk(const struct gg_garden *g,
 		int (*fn)(const struct gg_garden_entry *e, void *arg),
 		void *arg)
 {
+	char text[GG_GARDEN_NAME_MAX + 1];
 	struct gg_garden_entry e;
 	uint32_t id;
 	int ret;
 
 	memset(&e, 0, sizeof(e));
 	e.type = GG_GARDEN_ENTRY_NAME;
+	e.name = text;
 	for (id = 0; id < g->name_pool.size; id++) {
 		if (!g->name_pool.live[id])
 			continue;
-		e.name = g->names[id].name;
+		wire_to_text(&g->names[id], text);
 		ret = fn(&e, arg);
 		if (ret != 0)
 			return ret;

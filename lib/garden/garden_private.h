@@ -69,15 +69,33 @@ struct garden_set {
 	struct garden_rule rules[GG_GARDEN_RULES_PER_PREFIX];
 } __rte_cache_aligned;
 
+/* Octets of a name slot's wire form: 254 at most, zero padded to whole words. */
+#define GARDEN_WIRE_ROOM 256
+
 /*
- * One garden name, lowercase, no trailing dot, NUL-terminated: the name
- * hash's data points here so that a reader can verify a 64-bit hash hit.
- * Immutable while published; retired through the name pool's defer queue.
+ * One garden name in DNS wire form (RFC 1035 3.1), lowercase, without the
+ * root octet: the name hash's data points here so that a reader can
+ * verify a 64-bit hash hit. The octets past len are zero, so a reader may
+ * compare whole 8-octet words up to GARDEN_WIRE_ROOM. Immutable while
+ * published; retired through the name pool's defer queue.
  */
 struct garden_name {
-	uint16_t len;
-	char name[GG_GARDEN_NAME_MAX + 1];
+	uint8_t len;		/* octets in wire: 3..254 */
+	uint8_t labels;		/* 1..127 */
+	uint8_t reserved[6];
+	uint8_t wire[GARDEN_WIRE_ROOM];
 };
+
+/*
+ * Name filter (garden_name.c): one bit per filter slot, set while some
+ * garden name's key maps to it. Bits per name of max_names (rounded up to
+ * a power of two), and the bounds on the filter's size: with 16 bits per
+ * name a key that is not in the garden finds its bit clear about 15 times
+ * in 16, and is not looked up.
+ */
+#define GARDEN_FILTER_BITS_PER_NAME 16
+#define GARDEN_FILTER_MIN_BITS (1u << 12)
+#define GARDEN_FILTER_MAX_BITS (1u << 22)
 
 /*
  * Key of the learned table (8 bytes, no padding), 8-byte aligned:
@@ -124,6 +142,9 @@ struct gg_garden {
 	struct garden_name *names;	/* name_pool.size entries */
 	struct rte_hash *learn_h;	/* garden_learn_key -> expiry second */
 	uint64_t name_seed;		/* per-garden hash seed */
+	/* Bits written by the control thread (relaxed atomics). */
+	uint64_t *name_filter;
+	uint32_t filter_shift;		/* 64 - log2(filter bits) */
 
 	/*
 	 * Written by the control thread (relaxed atomics) when an entry
@@ -156,6 +177,8 @@ struct gg_garden {
 	struct garden_pool name_pool;
 	/* label_hist[L - 1]: names of L labels (drives label_mask). */
 	uint32_t label_hist[GARDEN_LABELS_MAX];
+	/* Names per filter bit (drive name_filter); stuck once at UINT8_MAX. */
+	uint8_t *filter_count;
 	struct garden_learn_meta *meta;	/* learn_entries entries */
 	uint32_t *heap;			/* meta positions, min-heap by expiry */
 	uint32_t heap_n;		/* == learned entries in the table */
@@ -196,6 +219,8 @@ int garden_prefix_walk(const struct gg_garden *g,
 bool garden_rule_valid(uint8_t proto, uint16_t port_lo, uint16_t port_hi);
 
 /* garden_name.c */
+int garden_name_init(struct gg_garden *g, int socket_id);
+void garden_name_fini(struct gg_garden *g);
 int garden_name_walk(const struct gg_garden *g,
 		int (*fn)(const struct gg_garden_entry *e, void *arg),
 		void *arg);

@@ -61,8 +61,8 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		dns_ok = rte_be_to_cpu_16(udp->dgram_len) == l4_len &&
 				gg_dns_parse_response((const uint8_t *)(udp + 1),
 					l4_len - sizeof(*udp), &r) == GG_DNS_OK;
-		if (dns_ok && gg_garden_match_name(lim->garden,
-				(const char *)r.name, r.name_len)) {
+		if (dns_ok && gg_garden_match_wire(lim->garden, r.name_wire,
+				r.name_wire_len)) {
 			w->ctr.ev[GG_EV_dns_snooped]++;
 			meta->action = GG_ACT_SNOOP;
 			return GG_DROP_NONE;

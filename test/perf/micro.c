@@ -12,6 +12,8 @@
  *   garden_ip         gg_garden_match_ip(): hit (the portal), miss
  *   garden_name       gg_garden_match_name(): hit (a subdomain of a garden
  *                     name), miss
+ *   garden_wire       gg_garden_match_wire(), the data plane's: the same
+ *                     names in the wire form a query carries (mixed case)
  *   dns_forge         gg_dns_parse_query() + gg_dns_forge_answer() on a
  *                     copy of an A query (the copy included)
  *   http_syn          gg_http_handle() of a SYN: the SYN-ACK (copy included)
@@ -270,6 +272,9 @@ bench_garden(struct rte_rcu_qsbr *qsv)
 	};
 	static const char hit_name[] = "www.portal.example";
 	static const char miss_name[] = "www123.example.com";
+	/* The same names as a query carries them, in the 0x20 mixed case. */
+	static const uint8_t hit_wire[] = "\3wWw\6PorTal\7exAMple";
+	static const uint8_t miss_wire[] = "\6wWw123\7exAMple\3cOm";
 	uint32_t portal = rte_cpu_to_be_32(0xcb007150);   /* 203.0.113.80 */
 	uint32_t outside = rte_cpu_to_be_32(0xc63364c8);  /* 198.51.100.200 */
 	uint32_t resolver = rte_cpu_to_be_32(0xcb007135); /* 203.0.113.53 */
@@ -294,7 +299,9 @@ bench_garden(struct rte_rcu_qsbr *qsv)
 	if (!gg_garden_match_ip(g, 7, portal, IPPROTO_TCP, 443, now) ||
 			gg_garden_match_ip(g, 7, outside, IPPROTO_TCP, 80, now) ||
 			!gg_garden_match_name(g, hit_name, sizeof(hit_name) - 1) ||
-			gg_garden_match_name(g, miss_name, sizeof(miss_name) - 1))
+			gg_garden_match_name(g, miss_name, sizeof(miss_name) - 1) ||
+			!gg_garden_match_wire(g, hit_wire, sizeof(hit_wire)) ||
+			gg_garden_match_wire(g, miss_wire, sizeof(miss_wire)))
 		fail("garden: wrong verdicts");
 	BENCH("garden_match_ip_hit", quick ? 200000 : 2000000,
 		sink += gg_garden_match_ip(g, 7, portal, IPPROTO_TCP, 443, now));
@@ -304,6 +311,11 @@ bench_garden(struct rte_rcu_qsbr *qsv)
 		sink += gg_garden_match_name(g, hit_name, sizeof(hit_name) - 1));
 	BENCH("garden_match_name_miss", quick ? 200000 : 2000000,
 		sink += gg_garden_match_name(g, miss_name, sizeof(miss_name) - 1));
+	/* sizeof: the string's NUL is the root octet. */
+	BENCH("garden_match_wire_hit", quick ? 200000 : 2000000,
+		sink += gg_garden_match_wire(g, hit_wire, sizeof(hit_wire)));
+	BENCH("garden_match_wire_miss", quick ? 200000 : 2000000,
+		sink += gg_garden_match_wire(g, miss_wire, sizeof(miss_wire)));
 	gg_garden_free(g);
 }
 

@@ -19,7 +19,11 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include <rte_common.h>
+
 #include "gg_dns.h"
+/* The general name reader: the reference the in-place scan is held to. */
+#include "dns_private.h"
 
 #define MSG_MAX 4096
 #define FUZZ_ITERATIONS 200000
@@ -71,12 +75,27 @@ place(const uint8_t *msg, size_t len)
 	return guard_page - len;
 }
 
+/* What pq() parsed last: where gg_dns_query_name() finds the question. */
+static const uint8_t *pq_msg;
+
 static enum gg_dns_status
 pq(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 {
 	/* Garbage in, so a parser that forgets to set a field is caught. */
 	memset(q, 0xa5, sizeof(*q));
-	return gg_dns_parse_query(place(msg, len), len, q);
+	pq_msg = place(msg, len);
+	return gg_dns_parse_query(pq_msg, len, q);
+}
+
+/* Text of the question pq() accepted last (overwritten by the next call). */
+static const char *
+qname(const struct gg_dns_query *q)
+{
+	static char text[GG_DNS_NAME_TEXT_MAX + 1];
+
+	memset(text, 0xa5, sizeof(text));
+	CU_ASSERT_EQUAL(gg_dns_query_name(pq_msg, q, text), q->name_len);
+	return text;
 }
 
 static enum gg_dns_status
@@ -300,7 +319,7 @@ test_query_hand_made(void)
 	ASSERT_STATUS(pq(pkt, sizeof(pkt), &q), GG_DNS_OK);
 	CU_ASSERT_EQUAL(q.id, 0xbeef);
 	CU_ASSERT_EQUAL(q.flags, GG_DNS_FLAG_RD);
-	CU_ASSERT_STRING_EQUAL(q.name, "example.com");
+	CU_ASSERT_STRING_EQUAL(qname(&q), "example.com");
 	CU_ASSERT_EQUAL(q.name_len, 11);
 	CU_ASSERT_EQUAL(q.qtype, GG_DNS_TYPE_A);
 	CU_ASSERT_EQUAL(q.qclass, GG_DNS_CLASS_IN);
@@ -329,7 +348,7 @@ test_query_types(void)
 		ASSERT_STATUS(pq(m.b, n, &q), GG_DNS_OK);
 		CU_ASSERT_EQUAL(q.qtype, types[i]);
 		CU_ASSERT_EQUAL(q.id, i);
-		CU_ASSERT_STRING_EQUAL(q.name, "www.example.org");
+		CU_ASSERT_STRING_EQUAL(qname(&q), "www.example.org");
 		CU_ASSERT_EQUAL(q.question_end, n);
 	}
 
@@ -355,7 +374,7 @@ test_query_names(void)
 
 	n = build_query(&m, 7, "WwW.ExAmPlE.CoM", GG_DNS_TYPE_A, 0);
 	ASSERT_STATUS(pq(m.b, n, &q), GG_DNS_OK);
-	CU_ASSERT_STRING_EQUAL(q.name, "www.example.com");
+	CU_ASSERT_STRING_EQUAL(qname(&q), "www.example.com");
 	CU_ASSERT_EQUAL(q.name_len, 15);
 	/* Parsing does not touch the message: the echo keeps the 0x20 case. */
 	CU_ASSERT_EQUAL(m.b[13], 'W');
@@ -363,16 +382,16 @@ test_query_names(void)
 	/* Underscores, digits, hyphens and other printable ASCII are names too. */
 	n = build_query(&m, 7, "_dns.resolver.arpa", GG_DNS_TYPE_SVCB, 0);
 	ASSERT_STATUS(pq(m.b, n, &q), GG_DNS_OK);
-	CU_ASSERT_STRING_EQUAL(q.name, "_dns.resolver.arpa");
+	CU_ASSERT_STRING_EQUAL(qname(&q), "_dns.resolver.arpa");
 	n = build_query(&m, 7, "Xn--80A-9.*.~!", GG_DNS_TYPE_A, 0);
 	ASSERT_STATUS(pq(m.b, n, &q), GG_DNS_OK);
-	CU_ASSERT_STRING_EQUAL(q.name, "xn--80a-9.*.~!");
+	CU_ASSERT_STRING_EQUAL(qname(&q), "xn--80a-9.*.~!");
 
 	/* The root: empty text. */
 	n = build_query(&m, 7, "", GG_DNS_TYPE_NS, 0);
 	CU_ASSERT_EQUAL(n, 12 + 1 + 4);
 	ASSERT_STATUS(pq(m.b, n, &q), GG_DNS_OK);
-	CU_ASSERT_STRING_EQUAL(q.name, "");
+	CU_ASSERT_STRING_EQUAL(qname(&q), "");
 	CU_ASSERT_EQUAL(q.name_len, 0);
 	CU_ASSERT_EQUAL(q.question_end, 17);
 
@@ -424,7 +443,7 @@ test_query_name_limits(void)
 	put16(&m, GG_DNS_CLASS_IN);
 	ASSERT_STATUS(pq(m.b, m.n, &q), GG_DNS_OK);
 	CU_ASSERT_EQUAL(q.name_len, GG_DNS_NAME_TEXT_MAX);
-	CU_ASSERT_EQUAL(strlen(q.name), 253);
+	CU_ASSERT_EQUAL(strlen(qname(&q)), 253);
 	CU_ASSERT_EQUAL(q.question_end, 12 + 255 + 4);
 
 	put_hdr(&m, 1, 0, 1, 0, 0, 0);
@@ -964,6 +983,9 @@ test_response_a(void)
 	CU_ASSERT_EQUAL(r.id, 0x4242);
 	CU_ASSERT_STRING_EQUAL(r.name, "portal.garden.example");
 	CU_ASSERT_EQUAL(r.name_len, 21);
+	/* The same name in wire form, lowercase: what the garden matches. */
+	CU_ASSERT_EQUAL(r.name_wire_len, 23);
+	CU_ASSERT_EQUAL(memcmp(r.name_wire, "\6portal\6garden\7example", 23), 0);
 	CU_ASSERT_EQUAL(r.qtype, GG_DNS_TYPE_A);
 	CU_ASSERT_EQUAL(r.qclass, GG_DNS_CLASS_IN);
 	CU_ASSERT_EQUAL(r.rcode, 0);
@@ -1609,8 +1631,13 @@ check_text_name(const char *name, uint16_t name_len)
 static const char *
 check_query(const uint8_t *msg, size_t len, const struct gg_dns_query *q)
 {
-	const char *why = check_text_name(q->name, q->name_len);
+	char name[GG_DNS_NAME_TEXT_MAX + 1];
+	const char *why;
 	size_t wire = q->name_len ? q->name_len + 2u : 1u;
+
+	if (gg_dns_query_name(msg, q, name) != q->name_len)
+		return "text of the question not name_len octets";
+	why = check_text_name(name, q->name_len);
 	struct gg_dns_response r;
 	struct gg_dns_forge f;
 	struct gg_dns_query q2;
@@ -1621,6 +1648,8 @@ check_query(const uint8_t *msg, size_t len, const struct gg_dns_query *q)
 		return why;
 	if (q->flags & (GG_DNS_FLAG_QR | GG_DNS_OPCODE_MASK))
 		return "accepted a non-query";
+	if (q->name_wire_len != wire)
+		return "name_wire_len disagrees with name_len";
 	if (q->question_end != 12 + wire + 4 || q->question_end > len)
 		return "question_end inconsistent";
 	if (!q->has_edns && q->question_end != len)
@@ -1640,7 +1669,7 @@ check_query(const uint8_t *msg, size_t len, const struct gg_dns_query *q)
 		return "forged ID differs";
 	if (gg_dns_parse_response(out, w, &r) != GG_DNS_OK)
 		return "forged response not parseable";
-	if (strcmp(r.name, q->name) != 0 || r.qtype != q->qtype)
+	if (strcmp(r.name, name) != 0 || r.qtype != q->qtype)
 		return "forged question differs";
 	if (q->qtype == GG_DNS_TYPE_A && q->qclass == GG_DNS_CLASS_IN &&
 			(!q->has_edns || q->edns_version == 0) &&
@@ -1657,9 +1686,24 @@ check_response(const uint8_t *msg, size_t len,
 		const struct gg_dns_response *r)
 {
 	const char *why = check_text_name(r->name, r->name_len);
+	size_t i = 0, t = 0;
 
 	if (why != NULL)
 		return why;
+	/* name_wire spells name. */
+	if (r->name_wire_len != (r->name_len ? r->name_len + 2u : 1u))
+		return "name_wire_len disagrees with name_len";
+	while (i < r->name_wire_len && r->name_wire[i] != 0) {
+		if (t != 0 && r->name[t++] != '.')
+			return "name_wire has labels where name has none";
+		if (memcmp(r->name + t, r->name_wire + i + 1,
+				r->name_wire[i]) != 0)
+			return "name_wire and name differ";
+		t += r->name_wire[i];
+		i += 1u + r->name_wire[i];
+	}
+	if (i + 1 != r->name_wire_len || t != r->name_len)
+		return "name_wire and name differ in length";
 	if (r->naddrs > GG_DNS_MAX_ADDRS)
 		return "naddrs over the cap";
 	if (r->naddrs < GG_DNS_MAX_ADDRS && r->addrs_skipped != 0)
@@ -1675,6 +1719,178 @@ check_response(const uint8_t *msg, size_t len,
 			return "TTL with the top bit set";
 	}
 	return NULL;
+}
+
+/* ------------------------------------------- in-place question scanning */
+
+/*
+ * The question as the general name reader sees it: its status, and on
+ * GG_DNS_OK its text and wire length. This is what gg_dns_parse_query()
+ * reported before it scanned the question in place; the scan must agree
+ * on every input.
+ */
+static enum gg_dns_status
+ref_question(const uint8_t *msg, size_t len, char *text, size_t *wire_len)
+{
+	uint8_t wire[GG_DNS_NAME_WIRE_MAX];
+	size_t wl, next;
+	uint16_t tl;
+	enum gg_dns_status st;
+
+	st = dns_name_read(msg, len, GG_DNS_HDR_LEN, 1, wire, &wl, &next);
+	if (st == GG_DNS_OK)
+		st = dns_name_text(wire, wl, text, &tl);
+	if (st == GG_DNS_OK)
+		*wire_len = next - GG_DNS_HDR_LEN;
+	return st;
+}
+
+/* Octets of a label, mostly printable, often not. */
+static uint8_t
+scan_char(void)
+{
+	static const uint8_t edge[] = { 0, 1, 0x20, 0x21, '-', '.', '/', '0',
+		'@', 'A', 'Z', '[', '_', '`', 'a', 'z', '{', '~', 0x7f, 0x80,
+		0xa0, 0xae, 0xc0, 0xff };
+	uint32_t r = rng();
+
+	if (r % 4 != 0)
+		return (uint8_t)('a' + (r >> 8) % 26);
+	if (r % 8 == 0)
+		return edge[(r >> 8) % sizeof(edge)];
+	return (uint8_t)(r >> 8);
+}
+
+static void
+test_query_scan(void)
+{
+	unsigned int seen[GG_DNS_STATUS_COUNT] = { 0 };
+	unsigned long violations = 0;
+	char ref_text[GG_DNS_NAME_TEXT_MAX + 1];
+	struct gg_dns_query q;
+	struct msg m;
+
+	rng_state = FUZZ_SEED ^ 0x5ca9;
+	for (unsigned int it = 0; it < FUZZ_ITERATIONS; it++) {
+		enum gg_dns_status st, ref;
+		const char *why = NULL;
+		uint32_t r = rng();
+		unsigned int labels = r % 8 == 0 ? 40 + (r >> 8) % 100 :
+				(r >> 8) % 6;
+		size_t ref_wire = 0, cut;
+
+		put_hdr(&m, (uint16_t)it, GG_DNS_FLAG_RD, 1, 0, 0, 0);
+		for (unsigned int l = 0; l < labels && m.n < 12 + 300; l++) {
+			uint32_t x = rng();
+			unsigned int len;
+
+			if (x % 64 == 0) {
+				/* A pointer, mostly backwards into the question. */
+				put8(&m, 0xc0 | (uint8_t)((x >> 8) % 2));
+				put8(&m, (uint8_t)(x >> 16));
+				break;
+			}
+			if (x % 97 == 1) {
+				put8(&m, 0x40 + (uint8_t)((x >> 8) % 0x80));
+				continue;
+			}
+			len = x % 5 == 0 ? 1 + (x >> 8) % 63 : 1 + (x >> 8) % 9;
+			put8(&m, (uint8_t)len);
+			for (unsigned int k = 0; k < len; k++)
+				put8(&m, (r >> 16) % 4 == 0 ? scan_char() :
+						(uint8_t)('a' + rng() % 26));
+		}
+		if (rng() % 16 != 0)
+			put8(&m, 0);
+		put16(&m, GG_DNS_TYPE_A);
+		put16(&m, GG_DNS_CLASS_IN);
+		cut = rng() % 8 == 0 ? rng() % (m.n + 1) : m.n;
+
+		st = pq(m.b, cut, &q);
+		ref = ref_question(pq_msg, cut, ref_text, &ref_wire);
+		seen[ref]++;
+		if (ref != GG_DNS_OK) {
+			if (st != ref)
+				why = "status differs from the name reader's";
+		} else if (st == GG_DNS_OK) {
+			if (q.name_wire_len != ref_wire)
+				why = "wire length differs";
+			else if (strcmp(qname(&q), ref_text) != 0)
+				why = "text differs";
+		} else if (st != GG_DNS_TRUNCATED && st != GG_DNS_TRAILING_DATA) {
+			why = "a name the reader accepts refused";
+		}
+		if (why != NULL && violations++ < 5) {
+			printf("\n    iteration %u: %s (scan %s, reader %s)\n    ",
+					it, why, gg_dns_status_name(st),
+					gg_dns_status_name(ref));
+			for (size_t k = 0; k < cut && k < 80; k++)
+				printf("%02x", m.b[k]);
+			printf("\n");
+		}
+	}
+	CU_ASSERT_EQUAL(violations, 0);
+	/* Every verdict a question name can get, many times. */
+	CU_ASSERT(seen[GG_DNS_OK] > 1000);
+	CU_ASSERT(seen[GG_DNS_TRUNCATED] > 1000);
+	CU_ASSERT(seen[GG_DNS_BAD_NAME_CHAR] > 1000);
+	CU_ASSERT(seen[GG_DNS_BAD_LABEL_TYPE] > 100);
+	CU_ASSERT(seen[GG_DNS_NAME_TOO_LONG] > 100);
+	CU_ASSERT(seen[GG_DNS_POINTER_FORWARD] > 100);
+	CU_ASSERT(seen[GG_DNS_POINTER_OUT_OF_RANGE] > 100);
+	CU_ASSERT(seen[GG_DNS_POINTER_LOOP] + seen[GG_DNS_NAME_TOO_LONG] > 100);
+}
+
+/*
+ * Every octet value at every position of labels of 1 to 17 and 63
+ * octets, after a first label of 1 to 9 (so the 8-octet windows the scan
+ * reads start in the header, in length octets and in other labels):
+ * refused exactly when it is outside 0x21-0x7e or a '.'.
+ */
+static void
+test_query_name_octets(void)
+{
+	static const unsigned int lens[] = { 1, 2, 3, 5, 7, 8, 9, 15, 16, 17,
+		63 };
+	unsigned long wrong = 0, cases = 0;
+	struct gg_dns_query q;
+	struct msg m;
+
+	for (unsigned int first = 0; first <= 9; first += 3) {
+		for (size_t li = 0; li < RTE_DIM(lens); li++) {
+			unsigned int len = lens[li];
+
+			for (unsigned int pos = 0; pos < len; pos++) {
+				for (unsigned int v = 0; v < 256; v++) {
+					int bad = v <= 0x20 || v >= 0x7f || v == '.';
+					enum gg_dns_status st;
+
+					put_hdr(&m, 1, 0, 1, 0, 0, 0);
+					if (first != 0) {
+						put8(&m, (uint8_t)first);
+						for (unsigned int k = 0; k < first; k++)
+							put8(&m, '!');
+					}
+					put8(&m, (uint8_t)len);
+					for (unsigned int k = 0; k < len; k++)
+						put8(&m, k == pos ? (uint8_t)v : '/');
+					put_name(&m, "c");
+					put16(&m, GG_DNS_TYPE_A);
+					put16(&m, GG_DNS_CLASS_IN);
+					st = pq(m.b, m.n, &q);
+					cases++;
+					if (st != (bad ? GG_DNS_BAD_NAME_CHAR : GG_DNS_OK) &&
+							wrong++ < 5)
+						printf("\n    first %u len %u pos %u "
+								"octet 0x%02x: %s\n", first,
+								len, pos, v,
+								gg_dns_status_name(st));
+				}
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	CU_ASSERT(cases > 100000);
 }
 
 static void
@@ -1861,6 +2077,8 @@ main(void)
 		{ "query: header counts, opcode, trailing data", test_query_header },
 		{ "query: EDNS OPT", test_query_edns },
 		{ "query: every truncated prefix", test_query_truncated },
+		{ "query: in-place scan == name reader", test_query_scan },
+		{ "query: every octet at every label position", test_query_name_octets },
 		{ "forge: A, byte for byte", test_forge_a },
 		{ "forge: EDNS echo and BADVERS", test_forge_edns },
 		{ "forge: AAAA, HTTPS/SVCB, other types", test_forge_types },

@@ -3,7 +3,10 @@
  * CUnit tests of the walled garden (lib/garden): parameters; static prefix
  * rules (match and miss, port range edges, protocol any vs specific,
  * shadowing by a longer prefix, deletion, capacity); names (label-boundary
- * suffix match, case, trailing dot, length limits, deletion); learned
+ * suffix match, case, trailing dot, length limits, deletion; the wire-form
+ * matcher on hostile wire forms, and against the text matcher on every
+ * name the tests use and on a fuzzed corpus, its reads fenced by
+ * inaccessible pages); learned
  * addresses (scopes, TTL clamping, exact expiry, refresh, full table
  * eviction or refusal, incremental expiry, forget); the rule parser and
  * formatter; walk; bulk vs single matching; RCU grace periods gating
@@ -24,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -89,10 +94,108 @@ m(const struct gg_garden *g, uint32_t ip, uint8_t proto, uint16_t port)
 	return gg_garden_match_ip(g, 5, ip, proto, port, NOW);
 }
 
+/*
+ * Wire form of a text name (one trailing dot dropped), made here without
+ * the library: false when the text has none (an empty label, a label over
+ * 63 characters, more than 253 characters).
+ */
+static bool
+text_to_wire(const char *name, size_t len, uint8_t *wire, size_t *wire_len)
+{
+	size_t i, lo = 0, n = 1;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i < len && name[i] != '.') {
+			wire[n++] = (uint8_t)name[i];
+			continue;
+		}
+		if (n - lo - 1 == 0 || n - lo - 1 > 63)
+			return false;
+		wire[lo] = (uint8_t)(n - lo - 1);
+		lo = n++;
+	}
+	wire[lo] = 0;
+	*wire_len = lo + 1;
+	return true;
+}
+
+/*
+ * One accessible page between two inaccessible ones, per thread: a wire
+ * form copied to its start or to its end makes any read before or after
+ * it fault.
+ */
+static __thread uint8_t *fence_page;
+static size_t page_size;
+
+/* Wire and text verdicts compared by mn(), and how many disagreed. */
+static uint64_t wire_checked, wire_disagreed;
+
+static uint8_t *
+fence(void)
+{
+	if (fence_page == NULL) {
+		uint8_t *p;
+
+		page_size = (size_t)sysconf(_SC_PAGESIZE);
+		p = mmap(NULL, 3 * page_size, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || mprotect(p + page_size, page_size,
+				PROT_READ | PROT_WRITE) != 0) {
+			perror("fence pages");
+			exit(2);
+		}
+		fence_page = p + page_size;
+	}
+	return fence_page;
+}
+
+/*
+ * gg_garden_match_wire() of @p wire (at most 300 octets) placed at the
+ * start, then at the end, of the fenced page; the two must agree.
+ */
+static bool
+mw(const struct gg_garden *g, const void *wire, size_t len)
+{
+	uint8_t *pg = fence();
+	bool a, b;
+
+	memcpy(pg, wire, len);
+	a = gg_garden_match_wire(g, pg, len);
+	memcpy(pg + page_size - len, wire, len);
+	b = gg_garden_match_wire(g, pg + page_size - len, len);
+	if (a != b)
+		__atomic_fetch_add(&wire_disagreed, 1, __ATOMIC_RELAXED);
+	return a;
+}
+
+/* A wire form written as a C string: its NUL is the root octet. */
+#define MW(g, lit) mw((g), (lit), sizeof(lit))
+
+/*
+ * The text matcher, checked against the wire matcher whenever the name
+ * has a wire form (the names are stable while asked).
+ */
 static bool
 mn(const struct gg_garden *g, const char *name)
 {
-	return gg_garden_match_name(g, name, strlen(name));
+	size_t len = strlen(name), wl;
+	bool t = gg_garden_match_name(g, name, len);
+	uint8_t wire[300];
+
+	if (text_to_wire(name, len, wire, &wl)) {
+		__atomic_fetch_add(&wire_checked, 1, __ATOMIC_RELAXED);
+		if (mw(g, wire, wl) != t) {
+			if (__atomic_fetch_add(&wire_disagreed, 1,
+					__ATOMIC_RELAXED) == 0)
+				printf("\n    wire and text disagree on \"%s\"\n",
+						name);
+		}
+	}
+	return t;
 }
 
 static struct gg_garden_counts
@@ -543,7 +646,7 @@ static void
 test_names_long(void)
 {
 	struct gg_garden *g = mk("nlong", 8, 8, 8);
-	char buf[300], tld[300];
+	char buf[304], tld[300];
 	unsigned int i, labels;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
@@ -645,6 +748,428 @@ test_names_capacity(void)
 		CU_ASSERT_EQUAL(gg_garden_add_name(g, name), 0);
 	}
 	CU_ASSERT_EQUAL(counts(g).names, 10);
+	gg_garden_free(g);
+}
+
+/* n one-letter labels, then @p tail (a wire form with its root), into buf. */
+static size_t
+wire_with_labels(uint8_t *buf, unsigned int n, unsigned int first_len,
+		const char *tail, size_t tail_len)
+{
+	size_t k = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		unsigned int l = i == 0 ? first_len : 1;
+
+		buf[k++] = (uint8_t)l;
+		for (j = 0; j < l; j++)
+			buf[k++] = (uint8_t)('a' + (i + j) % 26);
+	}
+	memcpy(buf + k, tail, tail_len);
+	return k + tail_len;
+}
+
+static void
+test_names_wire(void)
+{
+	struct gg_garden *g = mk("nwire", 8, 16, 8);
+	uint8_t buf[300];
+	char text[80];
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	/* No names yet: nothing matches, however it is written. */
+	CU_ASSERT_FALSE(MW(g, "\6portal\7example"));
+	CU_ASSERT_EQUAL(gg_garden_add_name(g, "portal.example"), 0);
+	CU_ASSERT_EQUAL(gg_garden_add_name(g, "x-y_z.example"), 0);
+	CU_ASSERT_EQUAL(gg_garden_add_name(g, "lan"), 0);
+
+	/* Hits: the name, its subdomains, any case. */
+	CU_ASSERT(MW(g, "\6portal\7example"));
+	CU_ASSERT(MW(g, "\3www\6portal\7example"));
+	CU_ASSERT(MW(g, "\3wWw\6PORTAL\7ExAmPlE"));
+	CU_ASSERT(MW(g, "\6portal\7ex\101mple"));
+	CU_ASSERT(MW(g, "\1a\1b\1c\6portal\7example"));
+	CU_ASSERT(MW(g, "\3lan"));
+	CU_ASSERT(MW(g, "\7printer\3LAN"));
+	CU_ASSERT(MW(g, "\5X-Y_Z\7example"));
+	/* Misses on the label boundary, either side. */
+	CU_ASSERT_FALSE(MW(g, "\11badportal\7example"));
+	CU_ASSERT_FALSE(MW(g, "\6portal\7example\4evil\3net"));
+	CU_ASSERT_FALSE(MW(g, "\5ortal\7example"));
+	CU_ASSERT_FALSE(MW(g, "\6portal\10examplex"));
+	CU_ASSERT_FALSE(MW(g, "\7example"));
+	CU_ASSERT_FALSE(MW(g, "\4plan"));
+	CU_ASSERT_FALSE(MW(g, "\3lan\7example"));
+
+	/*
+	 * A '.' inside a label is part of the label: "\16portal.example" is
+	 * one label, not the garden name, though its dotted text reads the
+	 * same. (The DNS parser refuses such names before any match.)
+	 */
+	CU_ASSERT_FALSE(MW(g, "\16portal.example"));
+	CU_ASSERT_FALSE(MW(g, "\12www.portal\7example"));
+	CU_ASSERT(MW(g, "\3a.b\6portal\7example"));
+	/*
+	 * Octets the hash folds together but ASCII does not ('_' and DEL,
+	 * '-' and CR, 'e' and 'E' but not 'e' and 0xc5), and NUL, 0xc0 and
+	 * other octets inside a label: compared exactly.
+	 */
+	CU_ASSERT_FALSE(MW(g, "\5x-y\177z\7example"));
+	CU_ASSERT_FALSE(MW(g, "\5x\15y_z\7example"));
+	CU_ASSERT_FALSE(MW(g, "\6portal\7\305xample"));
+	CU_ASSERT_FALSE(MW(g, "\6portal\7exampl\0"));
+	CU_ASSERT_FALSE(MW(g, "\7portal\0\7example"));
+	CU_ASSERT_FALSE(MW(g, "\6p\300rtal\7example"));
+
+	/* Malformed wire forms never match. */
+	CU_ASSERT_FALSE(gg_garden_match_wire(g, NULL, 16));
+	CU_ASSERT_FALSE(mw(g, "", 0));
+	CU_ASSERT_FALSE(mw(g, "\0", 1));			/* the root */
+	CU_ASSERT_FALSE(mw(g, "\6portal\7example", 15));	/* no root */
+	CU_ASSERT_FALSE(mw(g, "\6portal\7example\0\0", 17));	/* octet after */
+	CU_ASSERT_FALSE(mw(g, "\6portal\7example\0x", 17));
+	CU_ASSERT_FALSE(MW(g, "\6portal\11example"));	/* overruns */
+	CU_ASSERT_FALSE(MW(g, "\6portal\10example"));	/* eats the root */
+	CU_ASSERT_FALSE(MW(g, "\3www\300\14"));		/* pointer */
+	CU_ASSERT_FALSE(MW(g, "\100portal\7example"));	/* 0x40 */
+	CU_ASSERT_FALSE(MW(g, "\6portal\200example"));	/* 0x80 */
+	CU_ASSERT_FALSE(MW(g, "\6portal\0\7example"));	/* root early */
+
+	/* 255 octets: 119 short labels and the garden name; 256: no. */
+	n = wire_with_labels(buf, 119, 2, "\6portal\7example", 16);
+	CU_ASSERT_EQUAL(n, 255);
+	CU_ASSERT(mw(g, buf, n));
+	n = wire_with_labels(buf, 120, 1, "\6portal\7example", 16);
+	CU_ASSERT_EQUAL(n, 256);
+	CU_ASSERT_FALSE(mw(g, buf, n));
+
+	/* Labels of 8 octets and more, of 63. */
+	CU_ASSERT_EQUAL(gg_garden_add_name(g, "abcdefgh.ijklmnopq.example"), 0);
+	CU_ASSERT(MW(g, "\10abcdefgh\11ijklmnopq\7example"));
+	CU_ASSERT(MW(g, "\1z\10ABCDEFGH\11IJKLMNOPQ\7example"));
+	CU_ASSERT_FALSE(MW(g, "\10abcdefgh\11ijklmnopr\7example"));
+	CU_ASSERT_FALSE(MW(g, "\10bbcdefgh\11ijklmnopq\7example"));
+	CU_ASSERT_FALSE(MW(g, "\11ijklmnopq\7example"));
+	memset(text, 'k', 63);
+	strcpy(text + 63, ".example");
+	buf[0] = 63;
+	memset(buf + 1, 'k', 63);
+	memcpy(buf + 64, "\7example", 9);
+	CU_ASSERT_FALSE(mw(g, buf, 73));
+	CU_ASSERT_EQUAL(gg_garden_add_name(g, text), 0);
+	CU_ASSERT(mw(g, buf, 73));
+	buf[63] = 'K';
+	CU_ASSERT(mw(g, buf, 73));
+	buf[63] = 'j';
+	CU_ASSERT_FALSE(mw(g, buf, 73));
+	buf[1] = 'j';
+	buf[63] = 'k';
+	CU_ASSERT_FALSE(mw(g, buf, 73));
+
+	/* Deleted: gone in wire form too; the others stay. */
+	CU_ASSERT_EQUAL(gg_garden_del_name(g, "portal.example"), 0);
+	CU_ASSERT_FALSE(MW(g, "\3www\6portal\7example"));
+	CU_ASSERT(MW(g, "\3lan"));
+	CU_ASSERT_EQUAL(__atomic_load_n(&wire_disagreed, __ATOMIC_RELAXED), 0);
+	gg_garden_free(g);
+}
+
+/* xorshift64*: the fuzz tests' own generator, fixed seed. */
+static uint64_t fuzz_state;
+
+static uint64_t
+fuzz_rng(void)
+{
+	fuzz_state ^= fuzz_state >> 12;
+	fuzz_state ^= fuzz_state << 25;
+	fuzz_state ^= fuzz_state >> 27;
+	return fuzz_state * UINT64_C(2685821657736338717);
+}
+
+/*
+ * A label octet, mostly what names hold, sometimes what the matcher must
+ * tell apart: upper case, the octets the hash folds onto name characters,
+ * control and high octets. Never a '.'.
+ */
+static uint8_t
+fuzz_char(void)
+{
+	static const char common[] = "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const uint8_t odd[] = { 0, 0x0d, 0x1f, ' ', '!', '/', '@', '[',
+		'`', '{', 0x7f, 0x80, 0xc1, 0xdf, 0xff, 'A', 'Z', 'Q' };
+	uint64_t r = fuzz_rng();
+
+	if (r % 16 != 0)
+		return (uint8_t)common[(r >> 8) % (sizeof(common) - 1)];
+	return odd[(r >> 8) % sizeof(odd)];
+}
+
+#define FUZZ_NAMES 12
+#define FUZZ_ITERS 300000
+
+/*
+ * The reference: is a live garden name the whole text or a dot-separated
+ * suffix of it, ASCII case folded (A-Z only)?
+ */
+static bool
+ref_match(const char (*names)[256], const bool *live, const char *text,
+		size_t n)
+{
+	unsigned int i;
+	size_t gl, k;
+
+	for (i = 0; i < FUZZ_NAMES; i++) {
+		if (!live[i])
+			continue;
+		gl = strlen(names[i]);
+		if (gl > n || (gl < n && text[n - gl - 1] != '.'))
+			continue;
+		for (k = 0; k < gl; k++) {
+			unsigned char c = (unsigned char)text[n - gl + k];
+
+			if (c >= 'A' && c <= 'Z')
+				c += 'a' - 'A';
+			if (c != (unsigned char)names[i][k])
+				break;
+		}
+		if (k == gl)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_names_wire_fuzz(void)
+{
+	struct gg_garden *g = mk("nfuzz", 8, 64, 8);
+	char names[FUZZ_NAMES][256];
+	char text[300];
+	uint8_t wire[300];
+	bool live[FUZZ_NAMES];
+	uint64_t hits = 0, checked = 0, dotted = 0, garbage = 0;
+	unsigned int i, k;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	fuzz_state = UINT64_C(0x9e3779b97f4a7c15);
+	/* Garden names of 1-4 labels, of 1 to 63 characters. */
+	for (i = 0; i < FUZZ_NAMES; i++) {
+		unsigned int labels = 1 + (unsigned int)(fuzz_rng() % 4);
+		size_t n = 0;
+
+		for (k = 0; k < labels; k++) {
+			uint64_t r = fuzz_rng();
+			unsigned int l = r % 4 == 0 ? 1 + (unsigned int)(r >> 8) % 63 :
+					1 + (unsigned int)(r >> 8) % 12;
+			unsigned int j;
+
+			if (k != 0)
+				names[i][n++] = '.';
+			for (j = 0; j < l; j++) {
+				static const char cs[] = "abcdefghijklmnopqrstuvwxyz0123456789-_";
+
+				names[i][n++] = cs[fuzz_rng() % (sizeof(cs) - 1)];
+			}
+		}
+		names[i][n] = '\0';
+		live[i] = gg_garden_add_name(g, names[i]) == 0;
+		CU_ASSERT(live[i]);
+	}
+
+	for (unsigned int it = 0; it < FUZZ_ITERS; it++) {
+		uint64_t r = fuzz_rng();
+		size_t n = 0, wl;
+		bool t, w;
+
+		/* Now and then a name leaves or comes back. */
+		if (r % 1000 == 0) {
+			k = (unsigned int)(r >> 16) % FUZZ_NAMES;
+			if (live[k]) {
+				CU_ASSERT_EQUAL(gg_garden_del_name(g, names[k]), 0);
+			} else {
+				CU_ASSERT_EQUAL(gg_garden_add_name(g, names[k]), 0);
+			}
+			live[k] = !live[k];
+		}
+		if (r % 8 == 7) {
+			/* Random octets: no crash; a well-formed result agrees. */
+			size_t len = (size_t)(fuzz_rng() % 300);
+
+			for (k = 0; k < len; k++) {
+				uint64_t x = fuzz_rng();
+
+				wire[k] = x % 3 == 0 ? (uint8_t)(x >> 8) % 12 :
+						fuzz_char();
+			}
+			if (len > 0 && r % 16 == 7)
+				wire[len - 1] = 0;
+			w = mw(g, wire, len);
+			garbage++;
+			/* Well formed with no '.' in a label: the text decides. */
+			{
+				size_t pos = 0, tl = 0;
+				bool ok = len >= 2 && len <= 255;
+
+				while (ok && pos < len - 1) {
+					unsigned int c = wire[pos];
+
+					if (c == 0 || c > 63 || c >= len - 1 - pos) {
+						ok = false;
+						break;
+					}
+					if (tl != 0)
+						text[tl++] = '.';
+					for (k = 1; k <= c; k++) {
+						ok = ok && wire[pos + k] != '.';
+						text[tl++] = (char)wire[pos + k];
+					}
+					pos += 1 + c;
+				}
+				ok = ok && wire[len - 1] == 0;
+				if (!ok) {
+					CU_ASSERT_FALSE(w);
+				} else {
+					CU_ASSERT_EQUAL(w, gg_garden_match_name(g,
+							text, tl));
+					CU_ASSERT_EQUAL(w, ref_match(
+						(const char (*)[256])names,
+						live, text, tl));
+				}
+			}
+			continue;
+		}
+		/* 0-4 random labels, then perhaps a garden name or a near miss. */
+		for (k = (unsigned int)(r >> 8) % 5; k > 0; k--) {
+			uint64_t x = fuzz_rng();
+			unsigned int l = x % 8 == 0 ? 1 + (unsigned int)(x >> 8) % 63 :
+					1 + (unsigned int)(x >> 8) % 10;
+
+			if (n + l + 1 > 253)
+				break;
+			if (n != 0)
+				text[n++] = '.';
+			while (l-- > 0)
+				text[n++] = (char)fuzz_char();
+		}
+		if ((r >> 16) % 4 != 0) {
+			const char *gn = names[(r >> 20) % FUZZ_NAMES];
+			size_t gl = strlen(gn), at = n;
+
+			if (n + 1 + gl <= 253) {
+				if (n != 0)
+					text[n++] = '.';
+				at = n;
+				memcpy(text + n, gn, gl);
+				n += gl;
+				switch ((r >> 24) % 6) {
+				case 0:	/* one character in other case */
+					k = (unsigned int)(fuzz_rng() % gl);
+					if (text[at + k] >= 'a' && text[at + k] <= 'z')
+						text[at + k] -= 32;
+					break;
+				case 1:	/* one character changed */
+					k = (unsigned int)(fuzz_rng() % gl);
+					if (text[at + k] != '.')
+						text[at + k] = (char)fuzz_char();
+					break;
+				case 2:	/* folded by the hash, not by ASCII */
+					k = (unsigned int)(fuzz_rng() % gl);
+					if (text[at + k] != '.')
+						text[at + k] ^= 0x20;
+					break;
+				case 3:	/* first label cut */
+					if (gl > 1 && text[at + 1] != '.')
+						memmove(text + at, text + at + 1, --n - at);
+					break;
+				default:
+					break;
+				}
+			}
+		}
+		if (n == 0)
+			continue;
+		if (!text_to_wire(text, n, wire, &wl))
+			continue;
+		t = gg_garden_match_name(g, text, n);
+		w = mw(g, wire, wl);
+		CU_ASSERT_EQUAL(t, w);
+		CU_ASSERT_EQUAL(w, ref_match((const char (*)[256])names, live,
+				text, n));
+		hits += w;
+		checked++;
+		/* A '.' put into a label can only lose a match. */
+		if (wl > 3 && r % 5 == 0) {
+			k = 1 + (unsigned int)(fuzz_rng() % (wl - 2));
+			if (wire[k] > 63 || fuzz_rng() % 2) {
+				uint8_t was = wire[k];
+				size_t p = 0;
+
+				/* Only into label contents, never a length octet. */
+				while (p < wl - 1 && p < k)
+					p += 1 + wire[p];
+				if (p != k) {
+					wire[k] = '.';
+					if (mw(g, wire, wl)) {
+						CU_ASSERT(t);
+					}
+					dotted++;
+				}
+				wire[k] = was;
+			}
+		}
+	}
+	printf("\n    %" PRIu64 " names compared (%" PRIu64 " in the garden), "
+			"%" PRIu64 " with a dot in a label, %" PRIu64
+			" random octet strings ", checked, hits, dotted, garbage);
+	/* The corpus must exercise both verdicts. */
+	CU_ASSERT(hits > checked / 10);
+	CU_ASSERT(checked - hits > checked / 10);
+	CU_ASSERT_EQUAL(__atomic_load_n(&wire_disagreed, __ATOMIC_RELAXED), 0);
+	gg_garden_free(g);
+}
+
+/* Many names in a small filter: every one found, every deleted one gone. */
+static void
+test_names_filter(void)
+{
+	struct gg_garden *g = mk("nfilter", 8, 3000, 8);
+	char name[64];
+	unsigned int i, found;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "svc%u.tenant%u.example", i, i % 7);
+		CU_ASSERT_EQUAL(gg_garden_add_name(g, name), 0);
+	}
+	for (i = 0, found = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "www.svc%u.TENANT%u.example", i,
+				i % 7);
+		found += mn(g, name);
+	}
+	CU_ASSERT_EQUAL(found, 3000);
+	/* Near misses: other tenants, other services. */
+	for (i = 0, found = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "svc%u.tenant%u.example", i,
+				(i + 1) % 7);
+		found += mn(g, name);
+		snprintf(name, sizeof(name), "svc%u.tenant%u.example", i + 3000,
+				i % 7);
+		found += mn(g, name);
+	}
+	CU_ASSERT_EQUAL(found, 0);
+	/* Every other one deleted: exactly those gone. */
+	for (i = 0; i < 3000; i += 2) {
+		snprintf(name, sizeof(name), "svc%u.tenant%u.example", i, i % 7);
+		CU_ASSERT_EQUAL(gg_garden_del_name(g, name), 0);
+	}
+	for (i = 0, found = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "svc%u.tenant%u.example", i, i % 7);
+		if (mn(g, name) != (i % 2 == 1))
+			found++;
+	}
+	CU_ASSERT_EQUAL(found, 0);
+	CU_ASSERT_EQUAL(__atomic_load_n(&wire_disagreed, __ATOMIC_RELAXED), 0);
 	gg_garden_free(g);
 }
 
@@ -1456,7 +1981,16 @@ reader_main(void *arg)
 		/* Churn names: any answer is right, but look them up. */
 		snprintf(churn, sizeof(churn), "x.c%u.example",
 				(unsigned int)(it % N_CHURN_NAMES));
-		r->churn_name_hits += mn(r->g, churn);
+		r->churn_name_hits += gg_garden_match_name(r->g, churn,
+				strlen(churn));
+		{
+			uint8_t w[64];
+			size_t wl;
+
+			if (text_to_wire(churn, strlen(churn), w, &wl))
+				r->churn_name_hits += gg_garden_match_wire(r->g,
+						w, wl);
+		}
 
 		rte_rcu_qsbr_quiescent(qsv, r->tid);
 		__atomic_store_n(&r->iters, ++it, __ATOMIC_RELEASE);
@@ -1836,11 +2370,15 @@ test_perf(void)
 		static const char *nk[3] = { "hit, 4 labels",
 			"miss, 3 labels", "miss, 9 labels" };
 		char (*nq[3])[64] = { names_hit, names_miss, names_deep };
-		size_t len[3][PERF_Q];
+		static uint8_t wq[3][PERF_Q][66];
+		size_t len[3][PERF_Q], wlen[3][PERF_Q];
 
 		for (s = 0; s < 3; s++)
-			for (i = 0; i < PERF_Q; i++)
+			for (i = 0; i < PERF_Q; i++) {
 				len[s][i] = strlen(nq[s][i]);
+				CU_ASSERT(text_to_wire(nq[s][i], len[s][i],
+						wq[s][i], &wlen[s][i]));
+			}
 		for (s = 0; s < 3; s++) {
 			hits = 0;
 			c0 = rte_rdtsc_precise();
@@ -1852,6 +2390,19 @@ test_perf(void)
 			c1 = rte_rdtsc_precise();
 			CU_ASSERT_EQUAL(hits, s == 0 ? PERF_LOOPS / 4 : 0);
 			printf("\n    match_name %-18s %6.1f", nk[s],
+					(double)(c1 - c0) / (PERF_LOOPS / 4));
+		}
+		for (s = 0; s < 3; s++) {
+			hits = 0;
+			c0 = rte_rdtsc_precise();
+			for (i = 0; i < PERF_LOOPS / 4; i++) {
+				k = i & (PERF_Q - 1);
+				hits += gg_garden_match_wire(g, wq[s][k],
+						wlen[s][k]);
+			}
+			c1 = rte_rdtsc_precise();
+			CU_ASSERT_EQUAL(hits, s == 0 ? PERF_LOOPS / 4 : 0);
+			printf("\n    match_wire %-18s %6.1f", nk[s],
 					(double)(c1 - c0) / (PERF_LOOPS / 4));
 		}
 	}
@@ -1872,6 +2423,16 @@ test_perf(void)
 	gg_garden_free(g);
 }
 
+/* Every mn() of the tests above also asked the wire matcher. */
+static void
+test_wire_agreed(void)
+{
+	printf("\n    %" PRIu64 " text names also matched in wire form ",
+			__atomic_load_n(&wire_checked, __ATOMIC_RELAXED));
+	CU_ASSERT(__atomic_load_n(&wire_checked, __ATOMIC_RELAXED) > 1000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&wire_disagreed, __ATOMIC_RELAXED), 0);
+}
+
 /* --- main ----------------------------------------------------------------- */
 
 int
@@ -1889,6 +2450,9 @@ main(void)
 		{ "names: suffix match, edge cases", test_names },
 		{ "names: 253 characters, 127 labels", test_names_long },
 		{ "names: capacity, recycling", test_names_capacity },
+		{ "names: wire form, hostile wire forms", test_names_wire },
+		{ "names: wire == text on a fuzzed corpus", test_names_wire_fuzz },
+		{ "names: 3000 names through the filter", test_names_filter },
 		{ "learned: session vs global scope", test_learn_scope },
 		{ "learned: TTL clamp, exact expiry", test_learn_ttl },
 		{ "learned: refresh", test_learn_refresh },
@@ -1902,6 +2466,7 @@ main(void)
 		{ "concurrent RCU reader", test_concurrent_reader },
 		{ "memory per entry (information)", test_memory },
 		{ "cycles per match (information)", test_perf },
+		{ "names: wire == text on every name above", test_wire_agreed },
 	};
 	CU_pSuite suite;
 	unsigned int failures, i;
