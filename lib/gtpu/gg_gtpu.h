@@ -162,7 +162,7 @@ gg_gtpu_gpdu_fast(const uint8_t *buf, uint16_t len)
 		return 0;
 	/* All ones with E=1: only then octets 8-15 count. */
 	sel = -(uint64_t)((w0 & e_bit) != 0);
-	if ((ext & (ext_mask & sel)) != (ext_want & sel))
+	if (((ext ^ ext_want) & ext_mask & sel) != 0)
 		return 0;
 	return GG_GTPU_HDR_LEN + (unsigned int)(sel & 8);
 }
