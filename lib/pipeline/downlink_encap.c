@@ -168,19 +168,21 @@ encap_write(struct rte_mbuf *m, const struct gg_session *s, uint16_t l3_off,
 	memcpy(p + 4, &teid_be, 4);
 }
 
-/* Tunnel with the worker's template; the mbuf is one segment. */
-static inline enum gg_drop
+/* Tunnel with the worker's template and @p hlen octets of outer headers
+ * (a constant where it is inlined); the mbuf is one segment. */
+static __rte_always_inline enum gg_drop
 encap_fast(struct gg_worker *w, struct rte_mbuf *m, const struct gg_session *s,
-		uint16_t l3_off, uint16_t tlen, const struct gg_encap_tmpl *t)
+		uint16_t l3_off, uint16_t tlen, const struct gg_encap_tmpl *t,
+		unsigned int hlen)
 {
-	unsigned int hlen = encap_hdr_len(s);
+	struct gg_session_counters *sc = &w->sess_ctr[s->id];
 	enum gg_drop d = encap_check(m, l3_off, tlen, hlen, t);
 
 	if (unlikely(d != GG_DROP_NONE))
 		return d;
 	encap_write(m, s, l3_off, tlen, hlen, t, w->ip_id++);
-	w->sess_ctr[s->id].dl_pkts++;
-	w->sess_ctr[s->id].dl_bytes += tlen;
+	gg_ctr_add(&sc->dl_pkts, 1);
+	gg_ctr_add(&sc->dl_bytes, tlen);
 	return GG_DROP_NONE;
 }
 
@@ -191,7 +193,9 @@ gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
 {
 	if (unlikely(t == NULL))
 		return GG_DROP_no_neighbor;
-	return encap_fast(w, m, s, l3_off, tlen, t);
+	if (s->flags & GG_SESSION_F_QFI)
+		return encap_fast(w, m, s, l3_off, tlen, t, GG_ENCAP_HDR_QFI_LEN);
+	return encap_fast(w, m, s, l3_off, tlen, t, GG_ENCAP_HDR_LEN);
 }
 
 static enum gg_drop
@@ -220,7 +224,7 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return GG_DROP_ttl_expired;
 	if (unlikely(t == NULL))
 		return GG_DROP_no_neighbor;
-	d = encap_fast(w, m, s, meta->l3_off, meta->inner_len, t);
+	d = gg_encap_to_gnb(w, m, s, meta->l3_off, meta->inner_len, t);
 	if (d != GG_DROP_NONE)
 		return d;
 	w->ctr.ev[GG_EV_dl_encap]++;
