@@ -126,12 +126,16 @@ encap_write(struct rte_mbuf *m, const struct gg_session *s, uint16_t l3_off,
 		uint16_t id)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *) + l3_off;
-	uint16_t ip_len = hlen - RTE_ETHER_HDR_LEN + tlen;
-	uint16_t len_be = rte_cpu_to_be_16(ip_len);
+	uint64_t ip_len = hlen - RTE_ETHER_HDR_LEN + tlen;
+	/* The IPv4, UDP and GTP-U length fields, in network order, in
+	 * octets 0-1, 2-3 and 4-5: one multiplication and one swap. */
+	uint64_t lens = rte_cpu_to_be_64(ip_len * 0x0001000100010000ULL -
+			((uint64_t)sizeof(struct rte_ipv4_hdr) << 32) -
+			((uint64_t)(sizeof(struct rte_ipv4_hdr) +
+			sizeof(struct rte_udp_hdr) + GG_GTPU_HDR_LEN) << 16));
+	const uint8_t *len_be_at = (const uint8_t *)&lens;
+	uint16_t len_be;
 	uint16_t id_be = rte_cpu_to_be_16(id);
-	uint16_t udp_len_be = rte_cpu_to_be_16(ip_len - sizeof(struct rte_ipv4_hdr));
-	uint16_t gtp_len_be = rte_cpu_to_be_16(ip_len - sizeof(struct rte_ipv4_hdr) -
-			sizeof(struct rte_udp_hdr) - GG_GTPU_HDR_LEN);
 	uint32_t teid_be = rte_cpu_to_be_32(s->dl_teid);
 	uint32_t dst = s->gnb_ipv4;
 	uint16_t tos;   /* the inner TOS octet, in place in a raw word */
@@ -153,6 +157,7 @@ encap_write(struct rte_mbuf *m, const struct gg_session *s, uint16_t l3_off,
 	p += RTE_ETHER_HDR_LEN;
 	p[offsetof(struct rte_ipv4_hdr, type_of_service)] =
 		((const uint8_t *)&tos)[1];
+	memcpy(&len_be, len_be_at, 2);
 	memcpy(p + offsetof(struct rte_ipv4_hdr, total_length), &len_be, 2);
 	memcpy(p + offsetof(struct rte_ipv4_hdr, packet_id), &id_be, 2);
 	memcpy(p + offsetof(struct rte_ipv4_hdr, dst_addr), &dst, 4);
@@ -162,9 +167,9 @@ encap_write(struct rte_mbuf *m, const struct gg_session *s, uint16_t l3_off,
 	sum = ~sum;
 	memcpy(p + offsetof(struct rte_ipv4_hdr, hdr_checksum), &sum, 2);
 	p += sizeof(struct rte_ipv4_hdr);
-	memcpy(p + offsetof(struct rte_udp_hdr, dgram_len), &udp_len_be, 2);
+	memcpy(p + offsetof(struct rte_udp_hdr, dgram_len), len_be_at + 2, 2);
 	p += sizeof(struct rte_udp_hdr);
-	memcpy(p + 2, &gtp_len_be, 2);
+	memcpy(p + 2, len_be_at + 4, 2);
 	memcpy(p + 4, &teid_be, 4);
 }
 
