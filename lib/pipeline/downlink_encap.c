@@ -281,10 +281,15 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 	return 1;
 }
 
-uint16_t
-gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * The burst, with encap_try() first for each packet when @p t (the
+ * template; NULL while the next hop is unknown) allows it. Inlined twice,
+ * with and without, so that no packet tests that.
+ */
+static __rte_always_inline uint16_t
+encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		const struct gg_encap_tmpl *t, int fast)
 {
-	const struct gg_encap_tmpl *t = gg_encap_tmpl_get(w);
 	struct gg_session_counters *sess_ctr = w->sess_ctr;
 	struct gg_meta *meta = w->meta;
 	uint64_t now_s = 0;
@@ -298,7 +303,8 @@ gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const struct gg_session *s = mt->sess;
 		enum gg_drop d;
 
-		if (likely(mt->action == GG_ACT_SESSION && s != NULL && t != NULL)) {
+		/* Only GG_ACT_SESSION packets have a session (gg_meta). */
+		if (fast && likely(s != NULL)) {
 			if (s->flags & GG_SESSION_F_QFI) {
 				if (likely(encap_try(w, m, mt, s, t, sess_ctr,
 						GG_ENCAP_HDR_QFI_LEN)))
@@ -321,4 +327,14 @@ gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			kept = gg_dispatch_keep(w, pkts, i, kept);
 	}
 	return kept;
+}
+
+uint16_t
+gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct gg_encap_tmpl *t = gg_encap_tmpl_get(w);
+
+	if (unlikely(t == NULL))
+		return encap_burst(w, pkts, n, NULL, 0);
+	return encap_burst(w, pkts, n, t, 1);
 }

@@ -39,6 +39,8 @@ enum gg_action {
 
 /* Per-packet metadata, one array per burst in the worker (not in the mbuf). */
 struct gg_meta {
+	/* The parse sets it to NULL, the lookup to the session (or NULL) of
+	 * GG_ACT_SESSION packets only: the last stages rely on that. */
 	struct gg_session *sess;
 	uint32_t key;        /* uplink: TEID (host order); downlink: dst IPv4 (network) */
 	uint16_t l3_off;     /* downlink: offset of the IPv4 header */

@@ -186,8 +186,8 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		const struct gg_session *s = mt->sess;
 
-		if (likely(mt->action == GG_ACT_SESSION && s != NULL &&
-				l2 != NULL)) {
+		/* Only GG_ACT_SESSION packets have a session (gg_meta). */
+		if (likely(s != NULL && l2 != NULL)) {
 			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 					struct rte_ipv4_hdr *, mt->inner_off);
 			uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
