@@ -13,6 +13,7 @@
  * DSCP/TOS copies the inner one so transport QoS follows the flow.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -23,6 +24,9 @@
 #include "gg_gtpu.h"
 #include "pipeline_private.h"
 
+/* Where the downlink's IPv4 header is: untagged Ethernet only. */
+#define DL_L3_OFF RTE_ETHER_HDR_LEN
+
 /*
  * The outer headers of every downlink packet of a burst, built once per
  * burst: Ethernet to the N3 next hop, IPv4 from the N3 address (DF, TTL
@@ -31,9 +35,6 @@
  * only TOS, lengths, identification, destination, checksum, TEID and QFI
  * are written over the copy.
  */
-/* Where the downlink's IPv4 header is: untagged Ethernet only. */
-#define DL_L3_OFF RTE_ETHER_HDR_LEN
-
 static_assert(GG_ENCAP_HDR_LEN == sizeof(struct rte_ether_hdr) +
 		sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) +
 		GG_GTPU_HDR_LEN, "encapsulation header length");
@@ -244,12 +245,6 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 }
 
 /*
- * The fast path is encap_one() for the common case, FULL session, TTL
- * above 1, next hop known, headers fitting, with the identification and
- * the worker's counters kept in locals for the burst. Everything else goes
- * through encap_one(), in packet order.
- */
-/*
  * encap_one() for the common case: FULL session, TTL above 1, next hop
  * known, headers fitting. Returns 1 when it sent the packet, 0 (nothing
  * changed) to leave it to encap_one(). Inlined once per header length, so
@@ -283,8 +278,10 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 
 /*
  * The burst, with encap_try() first for each packet when @p t (the
- * template; NULL while the next hop is unknown) allows it. Inlined twice,
- * with and without, so that no packet tests that.
+ * template; NULL while the next hop is unknown) allows it; everything else
+ * goes through encap_one(), in packet order, so what leaves N3 keeps the
+ * order it arrived in. Inlined twice, with and without the fast path, so
+ * that no packet tests @p t.
  */
 static __rte_always_inline uint16_t
 encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
