@@ -13,6 +13,7 @@
  * DSCP/TOS copies the inner one so transport QoS follows the flow.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -22,6 +23,9 @@
 
 #include "gg_gtpu.h"
 #include "pipeline_private.h"
+
+/* Where the downlink's IPv4 header is: untagged Ethernet only. */
+#define DL_L3_OFF RTE_ETHER_HDR_LEN
 
 /*
  * The outer headers of every downlink packet of a burst, built once per
@@ -44,7 +48,7 @@ encap_tmpl_init(struct gg_encap_tmpl *t, const struct gg_port *n3,
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t->hdr;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint32_t src = rte_be_to_cpu_32(n3->addr);
+	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
 	rte_ether_addr_copy(n3_dst, &eth->dst_addr);
@@ -62,8 +66,13 @@ encap_tmpl_init(struct gg_encap_tmpl *t, const struct gg_port *n3,
 	memcpy(t->hdr_qfi, t->hdr, sizeof(t->hdr));
 	gg_gtpu_write_gpdu_hdr(t->hdr + GG_ENCAP_HDR_LEN - GG_GTPU_HDR_LEN, 0, 0, 0, 0);
 	gg_gtpu_write_gpdu_hdr(t->hdr_qfi + GG_ENCAP_HDR_LEN - GG_GTPU_HDR_LEN, 0, 0, 1, 0);
-	t->csum_base = (RTE_IPV4_VHL_DEF << 8) + RTE_IPV4_HDR_DF_FLAG +
-		((64 << 8) | IPPROTO_UDP) + (src >> 16) + (src & 0xffff);
+	t->csum_base = 0;
+	for (i = 0; i < sizeof(*ip); i += 2) {
+		uint16_t w16;
+
+		memcpy(&w16, (const uint8_t *)ip + i, sizeof(w16));
+		t->csum_base += w16;
+	}
 	t->mtu = n3->mtu;
 }
 
@@ -85,57 +94,101 @@ gg_encap_tmpl_get(struct gg_worker *w)
 	return &w->encap;
 }
 
-/* Tunnel with the worker's template; the mbuf is one segment. */
-static inline enum gg_drop
-encap_fast(struct gg_worker *w, struct rte_mbuf *m, const struct gg_session *s,
-		uint16_t l3_off, uint16_t tlen, const struct gg_encap_tmpl *t)
+/* Octets of outer headers, Ethernet included, for session @p s. */
+static __rte_always_inline unsigned int
+encap_hdr_len(const struct gg_session *s)
 {
-	int with_qfi = s->flags & GG_SESSION_F_QFI;
-	unsigned int hlen = with_qfi ? GG_ENCAP_HDR_QFI_LEN : GG_ENCAP_HDR_LEN;
-	unsigned int ip_len = hlen - RTE_ETHER_HDR_LEN + tlen;
-	uint32_t dst = rte_be_to_cpu_32(s->gnb_ipv4);
-	struct rte_ipv4_hdr *ip;
-	struct rte_udp_hdr *udp;
-	uint8_t *p, *gtp, tos;
-	uint32_t sum;
-	uint16_t id;
+	return (s->flags & GG_SESSION_F_QFI) ? GG_ENCAP_HDR_QFI_LEN :
+		GG_ENCAP_HDR_LEN;
+}
 
-	if (unlikely(ip_len > t->mtu))
+/* Whether @p hlen octets of outer headers fit: GG_DROP_NONE or why not. */
+static __rte_always_inline enum gg_drop
+encap_check(const struct rte_mbuf *m, uint16_t l3_off, uint16_t tlen,
+		unsigned int hlen, const struct gg_encap_tmpl *t)
+{
+	if (unlikely(hlen - RTE_ETHER_HDR_LEN + tlen > t->mtu))
 		return GG_DROP_dl_too_big;
 	if (unlikely((unsigned int)rte_pktmbuf_headroom(m) + l3_off < hlen))
 		return GG_DROP_no_room;
-	id = w->ip_id++;
-	p = rte_pktmbuf_mtod(m, uint8_t *);
-	tos = ((const struct rte_ipv4_hdr *)(p + l3_off))->type_of_service;
+	return GG_DROP_NONE;
+}
+
+/*
+ * Write the @p hlen octets of outer headers in front of the IPv4 packet of
+ * @p tlen octets at @p l3_off, outer identification @p id, once
+ * encap_check() said they fit. The mbuf is one segment. The checksum is
+ * summed in "raw" words (see gg_encap_tmpl.csum_base): no byte swaps but
+ * those of the fields themselves.
+ */
+static __rte_always_inline void
+encap_write(struct rte_mbuf *m, const struct gg_session *s, uint16_t l3_off,
+		uint16_t tlen, unsigned int hlen, const struct gg_encap_tmpl *t,
+		uint16_t id)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *) + l3_off;
+	uint64_t ip_len = hlen - RTE_ETHER_HDR_LEN + tlen;
+	/* The IPv4, UDP and GTP-U length fields, in network order, in
+	 * octets 0-1, 2-3 and 4-5: one multiplication and one swap. */
+	uint64_t lens = rte_cpu_to_be_64(ip_len * 0x0001000100010000ULL -
+			((uint64_t)sizeof(struct rte_ipv4_hdr) << 32) -
+			((uint64_t)(sizeof(struct rte_ipv4_hdr) +
+			sizeof(struct rte_udp_hdr) + GG_GTPU_HDR_LEN) << 16));
+	const uint8_t *len_be_at = (const uint8_t *)&lens;
+	uint16_t len_be;
+	uint16_t id_be = rte_cpu_to_be_16(id);
+	uint32_t teid_be = rte_cpu_to_be_32(s->dl_teid);
+	uint32_t dst = s->gnb_ipv4;
+	uint16_t tos;   /* the inner TOS octet, in place in a raw word */
+	uint32_t sum;
+
+	/* Octets 0-1 of the inner header; the outer copies the TOS. */
+	memcpy(&tos, p, sizeof(tos));
+	tos &= rte_cpu_to_be_16(0x00ff);
+	p -= hlen;
 	m->data_off = (uint16_t)(m->data_off + l3_off - hlen);
 	m->data_len = (uint16_t)(hlen + tlen);
 	m->pkt_len = hlen + tlen;
-	p = rte_pktmbuf_mtod(m, uint8_t *);
-	if (with_qfi)
+	if (hlen == GG_ENCAP_HDR_QFI_LEN) {
 		memcpy(p, t->hdr_qfi, GG_ENCAP_HDR_QFI_LEN);
-	else
+		p[GG_ENCAP_HDR_QFI_LEN - 2] = s->qfi & 0x3f;
+	} else {
 		memcpy(p, t->hdr, GG_ENCAP_HDR_LEN);
-
-	ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-	ip->type_of_service = tos;
-	ip->total_length = rte_cpu_to_be_16(ip_len);
-	ip->packet_id = rte_cpu_to_be_16(id);
-	ip->dst_addr = s->gnb_ipv4;
-	sum = t->csum_base + tos + ip_len + id + (dst >> 16) + (dst & 0xffff);
+	}
+	p += RTE_ETHER_HDR_LEN;
+	p[offsetof(struct rte_ipv4_hdr, type_of_service)] =
+		((const uint8_t *)&tos)[1];
+	memcpy(&len_be, len_be_at, 2);
+	memcpy(p + offsetof(struct rte_ipv4_hdr, total_length), &len_be, 2);
+	memcpy(p + offsetof(struct rte_ipv4_hdr, packet_id), &id_be, 2);
+	memcpy(p + offsetof(struct rte_ipv4_hdr, dst_addr), &dst, 4);
+	sum = t->csum_base + tos + len_be + id_be + (dst & 0xffff) + (dst >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
-	udp = (struct rte_udp_hdr *)(ip + 1);
-	udp->dgram_len = rte_cpu_to_be_16(ip_len - sizeof(*ip));
-	gtp = (uint8_t *)(udp + 1);
-	*(unaligned_uint16_t *)(gtp + 2) = rte_cpu_to_be_16(ip_len - sizeof(*ip) -
-			sizeof(*udp) - GG_GTPU_HDR_LEN);
-	*(unaligned_uint32_t *)(gtp + 4) = rte_cpu_to_be_32(s->dl_teid);
-	if (with_qfi)
-		gtp[14] = s->qfi & 0x3f;
+	sum = ~sum;
+	memcpy(p + offsetof(struct rte_ipv4_hdr, hdr_checksum), &sum, 2);
+	p += sizeof(struct rte_ipv4_hdr);
+	memcpy(p + offsetof(struct rte_udp_hdr, dgram_len), len_be_at + 2, 2);
+	p += sizeof(struct rte_udp_hdr);
+	memcpy(p + 2, len_be_at + 4, 2);
+	memcpy(p + 4, &teid_be, 4);
+}
 
-	w->sess_ctr[s->id].dl_pkts++;
-	w->sess_ctr[s->id].dl_bytes += tlen;
+/* Tunnel with the worker's template and @p hlen octets of outer headers
+ * (a constant where it is inlined); the mbuf is one segment. */
+static __rte_always_inline enum gg_drop
+encap_fast(struct gg_worker *w, struct rte_mbuf *m, const struct gg_session *s,
+		uint16_t l3_off, uint16_t tlen, const struct gg_encap_tmpl *t,
+		unsigned int hlen)
+{
+	struct gg_session_counters *sc = &w->sess_ctr[s->id];
+	enum gg_drop d = encap_check(m, l3_off, tlen, hlen, t);
+
+	if (unlikely(d != GG_DROP_NONE))
+		return d;
+	encap_write(m, s, l3_off, tlen, hlen, t, w->ip_id++);
+	gg_ctr_add(&sc->dl_pkts, 1);
+	gg_ctr_add(&sc->dl_bytes, tlen);
 	return GG_DROP_NONE;
 }
 
@@ -146,7 +199,9 @@ gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
 {
 	if (unlikely(t == NULL))
 		return GG_DROP_no_neighbor;
-	return encap_fast(w, m, s, l3_off, tlen, t);
+	if (s->flags & GG_SESSION_F_QFI)
+		return encap_fast(w, m, s, l3_off, tlen, t, GG_ENCAP_HDR_QFI_LEN);
+	return encap_fast(w, m, s, l3_off, tlen, t, GG_ENCAP_HDR_LEN);
 }
 
 static enum gg_drop
@@ -175,7 +230,7 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return GG_DROP_ttl_expired;
 	if (unlikely(t == NULL))
 		return GG_DROP_no_neighbor;
-	d = encap_fast(w, m, s, meta->l3_off, meta->inner_len, t);
+	d = gg_encap_to_gnb(w, m, s, meta->l3_off, meta->inner_len, t);
 	if (d != GG_DROP_NONE)
 		return d;
 	w->ctr.ev[GG_EV_dl_encap]++;
@@ -189,21 +244,94 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	return GG_DROP_NONE;
 }
 
-void
+/*
+ * encap_one() for the common case: FULL session, TTL above 1, next hop
+ * known, headers fitting. Returns 1 when it sent the packet, 0 (nothing
+ * changed) to leave it to encap_one(). Inlined once per header length, so
+ * that each copy works with a constant one. The IPv4 header is at
+ * DL_L3_OFF, as downlink_parse.c always records it.
+ */
+static __rte_always_inline int
+encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
+		const struct gg_session *s, const struct gg_encap_tmpl *t,
+		struct gg_session_counters *sess_ctr, unsigned int hlen)
+{
+	struct gg_session_counters *sc;
+	struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod_offset(m,
+			struct rte_ipv4_hdr *, DL_L3_OFF);
+	uint16_t tlen = mt->inner_len;
+
+	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
+			inner->time_to_live <= 1 ||
+			encap_check(m, DL_L3_OFF, tlen, hlen, t) != GG_DROP_NONE))
+		return 0;
+	gg_ipv4_ttl_dec_unchecked(inner);
+	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
+	sc = &sess_ctr[s->id];
+	gg_ctr_add(&sc->dl_pkts, 1);
+	gg_ctr_add(&sc->dl_bytes, tlen);
+	gg_ctr_add(&w->ctr.ev[GG_EV_dl_encap], 1);
+	gg_ctr_add(&w->ctr.ev[GG_EV_dl_encap_bytes], tlen);
+	gg_tx_append(&w->tx_n3, m);
+	return 1;
+}
+
+/*
+ * The burst, with encap_try() first for each packet when @p t (the
+ * template; NULL while the next hop is unknown) allows it; everything else
+ * goes through encap_one(), in packet order, so what leaves N3 keeps the
+ * order it arrived in. Inlined twice, with and without the fast path, so
+ * that no packet tests @p t.
+ */
+static __rte_always_inline uint16_t
+encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		const struct gg_encap_tmpl *t, int fast)
+{
+	struct gg_session_counters *sess_ctr = w->sess_ctr;
+	struct gg_meta *meta = w->meta;
+	uint64_t now_s = 0;
+	uint16_t i, kept = 0;
+
+	gg_tx_reserve(w, &w->tx_n3, n);
+	gg_prefetch_sess_ctr(w, n);
+	for (i = 0; i < n; i++) {
+		struct gg_meta *mt = &meta[i];
+		struct rte_mbuf *m = pkts[i];
+		const struct gg_session *s = mt->sess;
+		enum gg_drop d;
+
+		/* Only GG_ACT_SESSION packets have a session (gg_meta). */
+		if (fast && likely(s != NULL)) {
+			if (s->flags & GG_SESSION_F_QFI) {
+				if (likely(encap_try(w, m, mt, s, t, sess_ctr,
+						GG_ENCAP_HDR_QFI_LEN)))
+					continue;
+			} else {
+				if (likely(encap_try(w, m, mt, s, t, sess_ctr,
+						GG_ENCAP_HDR_LEN)))
+					continue;
+			}
+		}
+
+		if (mt->action == GG_ACT_SESSION) {
+			d = encap_one(w, m, mt, t, &now_s);
+			if (d != GG_DROP_NONE)
+				gg_meta_drop(mt, d);
+		}
+		if (mt->action == GG_ACT_TX_N3)
+			gg_tx_append(&w->tx_n3, m);
+		else
+			kept = gg_dispatch_keep(w, pkts, i, kept);
+	}
+	return kept;
+}
+
+uint16_t
 gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct gg_encap_tmpl *t = gg_encap_tmpl_get(w);
-	uint64_t now_s = 0;
-	uint16_t i;
 
-	gg_prefetch_sess_ctr(w, n);
-	for (i = 0; i < n; i++) {
-		enum gg_drop d;
-
-		if (w->meta[i].action != GG_ACT_SESSION)
-			continue;
-		d = encap_one(w, pkts[i], &w->meta[i], t, &now_s);
-		if (d != GG_DROP_NONE)
-			gg_meta_drop(&w->meta[i], d);
-	}
+	if (unlikely(t == NULL))
+		return encap_burst(w, pkts, n, NULL, 0);
+	return encap_burst(w, pkts, n, t, 1);
 }

@@ -39,13 +39,15 @@ enum gg_action {
 
 /* Per-packet metadata, one array per burst in the worker (not in the mbuf). */
 struct gg_meta {
+	/* The parse sets it to NULL, the lookup to the session (or NULL) of
+	 * GG_ACT_SESSION packets only: the last stages rely on that. */
 	struct gg_session *sess;
 	uint32_t key;        /* uplink: TEID (host order); downlink: dst IPv4 (network) */
-	uint16_t l3_off;     /* offset of the (outer) IPv4 header */
+	uint16_t l3_off;     /* downlink: offset of the IPv4 header */
 	uint16_t inner_off;  /* uplink: offset of the T-PDU; downlink: = l3_off */
 	uint16_t inner_len;  /* T-PDU / IPv4 total length */
 	uint16_t udp_sport;  /* uplink: outer UDP source port, host order */
-	uint16_t seq;        /* uplink: GTP-U sequence number */
+	uint16_t seq;        /* uplink: GTP-U sequence number (echo, notification) */
 	uint8_t action;      /* enum gg_action */
 	uint8_t drop;        /* enum gg_drop when action is GG_ACT_DROP */
 };
@@ -53,6 +55,7 @@ struct gg_meta {
 struct gg_txbuf {
 	uint16_t port_id;
 	uint16_t n;
+	uint16_t ev;         /* enum gg_event counting what leaves: tx_n3/tx_n6 */
 	struct rte_mbuf *pkts[GG_TX_BUF];
 };
 
@@ -66,7 +69,11 @@ struct gg_txbuf {
 struct gg_encap_tmpl {
 	uint8_t hdr[GG_ENCAP_HDR_LEN];
 	uint8_t hdr_qfi[GG_ENCAP_HDR_QFI_LEN];
-	uint32_t csum_base;     /* sum of the IPv4 words that never change */
+	/* Sum of the template's IPv4 header as 16-bit words loaded in host
+	 * order from network-order octets ("raw"): the per-packet words are
+	 * added the same way, and the one's complement sum is independent of
+	 * byte order (RFC 1071 2.(B)), so no swap is needed. */
+	uint32_t csum_base;
 	uint16_t mtu;
 	uint64_t next_hop_word; /* gg_port.next_hop_mac it was built for */
 };
@@ -118,13 +125,27 @@ gg_prefetch_sess_ctr(const struct gg_worker *w, uint16_t n)
 			rte_prefetch0(&w->sess_ctr[w->meta[i].sess->id]);
 }
 
+/*
+ * Add @p v to a counter of the worker's own (per-session or worker
+ * counters) on the fast path. The empty asm, which claims to read and
+ * write the counter, keeps GCC's SLP vectoriser from pairing two adjacent
+ * counters (packets, bytes) into a vector load, insert, add and store:
+ * five instructions where two scalar additions to memory do.
+ */
+static __rte_always_inline void
+gg_ctr_add(uint64_t *c, uint64_t v)
+{
+	*c += v;
+	__asm__("" : "+m"(*c));
+}
+
 /* Stages, in the order a packet meets them. */
 void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+uint16_t gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+uint16_t gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /*
  * Tunnel the IPv4 packet of @p tlen octets at @p l3_off of @p m to the
@@ -159,10 +180,48 @@ int gg_reply_error_indication(struct gg_worker *w, struct rte_mbuf *m,
 int gg_reply_ext_hdr_notification(struct gg_worker *w, struct rte_mbuf *m,
 		const struct gg_meta *meta);
 
-/* Send what the stages decided (tx.c). */
+/*
+ * Send what the stages decided (tx.c). The last stage of each direction
+ * (gg_uplink_forward, gg_downlink_encap) buffers what it sends itself, as
+ * it decides, and moves the other packets, with their metadata, to the
+ * front of the burst: gg_dispatch() then gets only those (none, mostly).
+ */
 void gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 void gg_tx_flush(struct gg_worker *w);
+void gg_tx_flush_buf(struct gg_worker *w, struct gg_txbuf *b);
 void gg_tx_port(struct gg_worker *w, struct rte_mbuf *m, uint16_t port_id);
+
+/* Make room for @p n more packets in @p b: flush it first if needed. Once
+ * per burst, so that gg_tx_append() needs no check per packet. */
+static inline void
+gg_tx_reserve(struct gg_worker *w, struct gg_txbuf *b, uint16_t n)
+{
+	if (unlikely(b->n > GG_TX_BUF - n))
+		gg_tx_flush_buf(w, b);
+}
+
+/* Buffer @p m for sending; gg_tx_reserve() made room for it. */
+static inline void
+gg_tx_append(struct gg_txbuf *b, struct rte_mbuf *m)
+{
+	b->pkts[b->n++] = m;
+}
+
+/*
+ * The packet at @p i, whose fate the last stage did not carry out itself,
+ * goes to slot @p k <= i of the burst for gg_dispatch(), metadata and all.
+ * Returns k + 1.
+ */
+static inline uint16_t
+gg_dispatch_keep(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t i,
+		uint16_t k)
+{
+	if (k != i) {
+		pkts[k] = pkts[i];
+		w->meta[k] = w->meta[i];
+	}
+	return k + 1;
+}
 
 /* Token bucket (tx.c). */
 void gg_ratelimit_init(struct gg_ratelimit *rl, uint64_t rate);
@@ -176,24 +235,35 @@ gg_meta_drop(struct gg_meta *meta, enum gg_drop reason)
 }
 
 /*
- * Decrement the TTL of a header we forward and patch its checksum
- * incrementally (RFC 1624: the TTL/protocol word drops by 0x0100).
- * Returns 0, or -1 when the TTL is exhausted (caller drops).
+ * Decrement the TTL, known to be above 1, of a header we forward and patch
+ * its checksum incrementally (RFC 1624: the TTL/protocol word drops by
+ * 0x0100).
  */
-static inline int
-gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
+static inline void
+gg_ipv4_ttl_dec_unchecked(struct rte_ipv4_hdr *ip)
 {
 	uint32_t sum;
 
+	ip->time_to_live--;
+	/* RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m') with m - m' = 0x0100,
+	 * comes down to HC + 0x0100 modulo 0xffff: unlike RFC 1141's
+	 * shortcut it never yields 0xffff where a full recomputation gives
+	 * 0x0000. On the checksum as it lies in memory, since one's
+	 * complement sums do not depend on byte order. */
+	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+	if (sum >= 0xffff)
+		sum -= 0xffff;
+	ip->hdr_checksum = (uint16_t)sum;
+}
+
+/* gg_ipv4_ttl_dec_unchecked(), or -1 when the TTL is exhausted (the caller
+ * drops); 0 otherwise. */
+static inline int
+gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
+{
 	if (unlikely(ip->time_to_live <= 1))
 		return -1;
-	ip->time_to_live--;
-	/* HC' = ~(~HC + ~m + m') with m - m' = 0x0100 (RFC 1624 eqn. 3),
-	 * which, unlike RFC 1141's shortcut, never yields 0xffff where a
-	 * full recomputation gives 0x0000. */
-	sum = (uint16_t)~ip->hdr_checksum + (uint16_t)~rte_cpu_to_be_16(0x0100);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = (uint16_t)~sum;
+	gg_ipv4_ttl_dec_unchecked(ip);
 	return 0;
 }
 
@@ -204,21 +274,30 @@ gg_ipv4_cksum_ok(const struct rte_ipv4_hdr *ip, unsigned int hdr_len)
 	return rte_raw_cksum(ip, hdr_len) == 0xffff;
 }
 
-/* gg_ipv4_cksum_ok() for a 20-octet header: five 32-bit one's complement
- * additions instead of rte_raw_cksum()'s loop. */
+/*
+ * gg_ipv4_cksum_ok() for a 20-octet header, without folding: as 2^16 is 1
+ * modulo 0xffff, the plain sum s of the five 32-bit words is congruent to
+ * the one's complement sum of the ten 16-bit ones, which is 0xffff exactly
+ * when s is a non-zero multiple of 0xffff (folding keeps a non-zero sum
+ * non-zero and ends in [1, 0xffff]). The remainder by a constant compiles
+ * to a multiplication; byte order does not matter (swapping the octets of
+ * every word leaves that property unchanged).
+ */
 static inline int
 gg_ipv4_cksum20_ok(const struct rte_ipv4_hdr *ip)
 {
-	uint32_t w[5];
+	const uint8_t *p = (const uint8_t *)ip;
+	uint32_t w0, w1, w2, w3, w4;
 	uint64_t s;
 
-	memcpy(w, ip, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
-	s = (s & 0xffffffff) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return s == 0xffff;
+	/* Word by word: a memcpy into an array goes through the stack. */
+	memcpy(&w0, p, 4);
+	memcpy(&w1, p + 4, 4);
+	memcpy(&w2, p + 8, 4);
+	memcpy(&w3, p + 12, 4);
+	memcpy(&w4, p + 16, 4);
+	s = (uint64_t)w0 + w1 + w2 + w3 + w4;
+	return s != 0 && s % 0xffff == 0;
 }
 
 /*

@@ -5,8 +5,9 @@
  * Packets to send wait in a per-port buffer of the worker and leave in one
  * rte_eth_tx_burst per port per poll round (or sooner when a buffer fills);
  * what the queue refuses is freed and counted as tx_full, never retried, so
- * a stuck port cannot stall the other one. Dropped and consumed packets are
- * freed in bulk. Packets for the control lcore (slow path, and garden DNS
+ * a stuck port cannot stall the other one. The last stage of each direction
+ * puts what it sends in those buffers itself; gg_dispatch() gets the rest
+ * of the burst, if any. Dropped and consumed packets are freed in bulk. Packets for the control lcore (slow path, and garden DNS
  * answers to learn from) go to its rings in one enqueue per burst.
  *
  * Also here: the next-hop address shared with the control lcore, and the
@@ -42,15 +43,15 @@ gg_port_next_hop_mac(const struct gg_port *p, struct rte_ether_addr *mac)
 	return true;
 }
 
-static void
-flush_one(struct gg_worker *w, struct gg_txbuf *b, enum gg_event ev)
+void
+gg_tx_flush_buf(struct gg_worker *w, struct gg_txbuf *b)
 {
 	uint16_t sent;
 
 	if (b->n == 0)
 		return;
 	sent = rte_eth_tx_burst(b->port_id, w->queue, b->pkts, b->n);
-	w->ctr.ev[ev] += sent;
+	w->ctr.ev[b->ev] += sent;
 	if (unlikely(sent < b->n)) {
 		w->ctr.drop[GG_DROP_tx_full] += b->n - sent;
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
@@ -61,16 +62,15 @@ flush_one(struct gg_worker *w, struct gg_txbuf *b, enum gg_event ev)
 void
 gg_tx_flush(struct gg_worker *w)
 {
-	flush_one(w, &w->tx_n3, GG_EV_tx_n3);
-	flush_one(w, &w->tx_n6, GG_EV_tx_n6);
+	gg_tx_flush_buf(w, &w->tx_n3);
+	gg_tx_flush_buf(w, &w->tx_n6);
 }
 
 static inline void
-tx_buffer(struct gg_worker *w, struct gg_txbuf *b, enum gg_event ev,
-		struct rte_mbuf *m)
+tx_buffer(struct gg_worker *w, struct gg_txbuf *b, struct rte_mbuf *m)
 {
 	if (unlikely(b->n == GG_TX_BUF))
-		flush_one(w, b, ev);
+		gg_tx_flush_buf(w, b);
 	b->pkts[b->n++] = m;
 }
 
@@ -78,9 +78,9 @@ void
 gg_tx_port(struct gg_worker *w, struct rte_mbuf *m, uint16_t port_id)
 {
 	if (port_id == w->tx_n3.port_id)
-		tx_buffer(w, &w->tx_n3, GG_EV_tx_n3, m);
+		tx_buffer(w, &w->tx_n3, m);
 	else if (port_id == w->tx_n6.port_id)
-		tx_buffer(w, &w->tx_n6, GG_EV_tx_n6, m);
+		tx_buffer(w, &w->tx_n6, m);
 	else
 		rte_pktmbuf_free(m);
 }
@@ -99,10 +99,10 @@ gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		switch (meta->action) {
 		case GG_ACT_TX_N6:
-			tx_buffer(w, &w->tx_n6, GG_EV_tx_n6, pkts[i]);
+			tx_buffer(w, &w->tx_n6, pkts[i]);
 			break;
 		case GG_ACT_TX_N3:
-			tx_buffer(w, &w->tx_n3, GG_EV_tx_n3, pkts[i]);
+			tx_buffer(w, &w->tx_n3, pkts[i]);
 			break;
 		case GG_ACT_CONTROL:
 			to_ctl[nctl++] = pkts[i];

@@ -105,15 +105,66 @@ unknown_teid(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 	}
 }
 
-void
+/* Everything but the fast path of gg_uplink_forward(): meta->action says
+ * what became of the packet. */
+static void
+forward_slow(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
+		const uint8_t *l2, const struct gg_encap_tmpl *n3_dst,
+		uint64_t *now_s)
+{
+	enum gg_drop d;
+
+	switch (meta->action) {
+	case GG_ACT_SESSION:
+		if (unlikely(meta->sess == NULL)) {
+			unknown_teid(w, m, meta);
+			break;
+		}
+		d = decap_one(w, m, meta, l2, n3_dst, now_s);
+		if (d != GG_DROP_NONE)
+			gg_meta_drop(meta, d);
+		break;
+	case GG_ACT_ECHO:
+		if (gg_reply_echo(w, m, meta) == 0) {
+			w->ctr.ev[GG_EV_gtpu_echo_request]++;
+			meta->action = GG_ACT_TX_N3;
+		} else {
+			gg_meta_drop(meta, GG_DROP_no_room);
+		}
+		break;
+	case GG_ACT_EXT_NOTIF:
+		/* Already counted as gtpu_unknown_required_ext. */
+		meta->action = GG_ACT_CONSUMED;
+		if (gg_reply_ext_hdr_notification(w, m, meta) == 0) {
+			w->ctr.ev[GG_EV_gtpu_ext_hdr_notification_sent]++;
+			meta->action = GG_ACT_TX_N3;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The fast path is decap_one() for the common case, FULL session, inner
+ * IPv4 without options from the UE address, TTL above 1, next hop known,
+ * with the per-burst work hoisted: the Ethernet header, built once, is
+ * two 8-octet stores (octets 0-7 and 6-13); the TX buffers are made room
+ * in once. Everything else goes through forward_slow(), in packet order,
+ * so what leaves each port keeps the order it arrived in.
+ */
+uint16_t
 gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_ether_addr n6_mac;
-	const struct gg_encap_tmpl *n3_dst = gg_encap_tmpl_get(w);
+	struct gg_session_counters *sess_ctr = w->sess_ctr;
+	struct gg_meta *meta = w->meta;
+	const struct gg_encap_tmpl *n3_dst = NULL;
 	const uint8_t *l2 = NULL;
+	struct rte_ether_addr n6_mac;
 	uint8_t l2_hdr[16];
-	uint64_t now_s = 0;
-	uint16_t i;
+	uint64_t l2_lo = 0, l2_hi = 0, now_s = 0;
+	uint16_t i, kept = 0;
+	int slow_seen = 0;
 
 	if (gg_port_next_hop_mac(&w->dp->n6, &n6_mac)) {
 		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)l2_hdr;
@@ -122,41 +173,61 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		rte_ether_addr_copy(&w->dp->n6.mac, &eth->src_addr);
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 		l2 = l2_hdr;
+		memcpy(&l2_lo, l2_hdr, sizeof(l2_lo));
+		memcpy(&l2_hi, l2_hdr + 6, sizeof(l2_hi));
 	}
+	/* A packet goes to at most one of them. */
+	gg_tx_reserve(w, &w->tx_n6, n);
+	gg_tx_reserve(w, &w->tx_n3, n);
 
 	gg_prefetch_sess_ctr(w, n);
 	for (i = 0; i < n; i++) {
-		struct gg_meta *meta = &w->meta[i];
-		enum gg_drop d;
+		struct gg_meta *mt = &meta[i];
+		struct rte_mbuf *m = pkts[i];
+		const struct gg_session *s = mt->sess;
 
-		switch (meta->action) {
-		case GG_ACT_SESSION:
-			if (unlikely(meta->sess == NULL)) {
-				unknown_teid(w, pkts[i], meta);
-				break;
+		/* Only GG_ACT_SESSION packets have a session (gg_meta). */
+		if (likely(s != NULL && l2 != NULL)) {
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+					struct rte_ipv4_hdr *, mt->inner_off);
+			uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
+			struct gg_session_counters *sc;
+			uint8_t *eth;
+
+			if (likely(gg_session_state(s) == GG_SESSION_FULL &&
+					ip->version_ihl == 0x45 &&
+					tlen >= sizeof(*ip) && tlen <= mt->inner_len &&
+					ip->src_addr == s->ue_ipv4 &&
+					ip->time_to_live > 1)) {
+				gg_ipv4_ttl_dec_unchecked(ip);
+				m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
+				m->data_len = RTE_ETHER_HDR_LEN + tlen;
+				m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
+				eth = rte_pktmbuf_mtod(m, uint8_t *);
+				memcpy(eth, &l2_lo, sizeof(l2_lo));
+				memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
+				sc = &sess_ctr[s->id];
+				gg_ctr_add(&sc->ul_pkts, 1);
+				gg_ctr_add(&sc->ul_bytes, tlen);
+				gg_ctr_add(&w->ctr.ev[GG_EV_ul_decap], 1);
+				gg_ctr_add(&w->ctr.ev[GG_EV_ul_decap_bytes], tlen);
+				gg_tx_append(&w->tx_n6, m);
+				continue;
 			}
-			d = decap_one(w, pkts[i], meta, l2, n3_dst, &now_s);
-			if (d != GG_DROP_NONE)
-				gg_meta_drop(meta, d);
-			break;
-		case GG_ACT_ECHO:
-			if (gg_reply_echo(w, pkts[i], meta) == 0) {
-				w->ctr.ev[GG_EV_gtpu_echo_request]++;
-				meta->action = GG_ACT_TX_N3;
-			} else {
-				gg_meta_drop(meta, GG_DROP_no_room);
-			}
-			break;
-		case GG_ACT_EXT_NOTIF:
-			/* Already counted as gtpu_unknown_required_ext. */
-			meta->action = GG_ACT_CONSUMED;
-			if (gg_reply_ext_hdr_notification(w, pkts[i], meta) == 0) {
-				w->ctr.ev[GG_EV_gtpu_ext_hdr_notification_sent]++;
-				meta->action = GG_ACT_TX_N3;
-			}
-			break;
-		default:
-			break;
 		}
+
+		if (!slow_seen) {
+			/* Only LIMITED sessions' replies need it. */
+			n3_dst = gg_encap_tmpl_get(w);
+			slow_seen = 1;
+		}
+		forward_slow(w, m, mt, l2, n3_dst, &now_s);
+		if (mt->action == GG_ACT_TX_N6)
+			gg_tx_append(&w->tx_n6, m);
+		else if (mt->action == GG_ACT_TX_N3)
+			gg_tx_append(&w->tx_n3, m);
+		else
+			kept = gg_dispatch_keep(w, pkts, i, kept);
 	}
+	return kept;
 }

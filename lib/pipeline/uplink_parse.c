@@ -35,50 +35,12 @@ static const uint8_t gtpu_status_drop[] = {
 	[GG_GTPU_UNKNOWN_REQUIRED_EXT] = GG_DROP_gtpu_unknown_required_ext,
 };
 
-/*
- * The two shapes gNBs send G-PDUs in: the bare 8-octet header (flags
- * 0x30), and E=1 with one PDU Session Container of one 4-octet unit and no
- * further extension (flags 0x34, next type 0x85). Decided inline, with the
- * same checks gg_gtpu_parse() makes for them; anything else (S, PN, other
- * extensions, messages other than G-PDUs, errors) goes to gg_gtpu_parse().
- * Returns 1 when it decided.
- */
-static inline int
-parse_gpdu_fast(struct gg_meta *meta, const uint8_t *gtp, uint16_t len,
-		uint16_t gtp_off)
-{
-	uint32_t teid;
-	uint16_t hlen;
-
-	if (len <= GG_GTPU_HDR_OPT_LEN + 4 || gtp[1] != GG_GTPU_GPDU ||
-			(uint32_t)((gtp[2] << 8) | gtp[3]) + GG_GTPU_HDR_LEN != len)
-		return 0;
-	if (gtp[0] == 0x30)
-		hlen = GG_GTPU_HDR_LEN;
-	else if (gtp[0] == 0x34 && gtp[11] == GG_GTPU_EXT_PDU_SESSION_CONTAINER &&
-			gtp[12] == 1 && (gtp[13] >> 4) <= GG_GTPU_PDU_TYPE_UL &&
-			gtp[15] == GG_GTPU_EXT_NONE)
-		hlen = GG_GTPU_HDR_OPT_LEN + 4;
-	else
-		return 0;
-	memcpy(&teid, gtp + 4, sizeof(teid));
-	meta->seq = 0;
-	meta->action = GG_ACT_SESSION;
-	meta->key = rte_be_to_cpu_32(teid);
-	meta->inner_off = gtp_off + hlen;
-	meta->inner_len = len - hlen;
-	return 1;
-}
-
 static void
 parse_gtpu(struct gg_worker *w, struct gg_meta *meta, const uint8_t *gtp,
 		uint16_t len, uint16_t gtp_off)
 {
 	struct gg_gtpu_info info;
 	enum gg_gtpu_status st;
-
-	if (likely(parse_gpdu_fast(meta, gtp, len, gtp_off)))
-		return;
 
 	st = gg_gtpu_parse(gtp, len, &info);
 	if (unlikely(st != GG_GTPU_OK)) {
@@ -134,7 +96,6 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 	uint16_t len = rte_pktmbuf_data_len(m);
 	uint16_t ip_len, udp_len, l4_off;
 
-	meta->l3_off = sizeof(*eth);
 	if (unlikely(m->nb_segs != 1))
 		return GG_DROP_multi_segment;
 	if (unlikely(len < sizeof(*eth)))
@@ -194,9 +155,86 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 	return GG_DROP_NONE;
 }
 
+/* Where the fast path finds things: untagged Ethernet, 20-octet IPv4. */
+#define OFF_ETHERTYPE 12
+#define OFF_IP 14
+#define OFF_IP_LEN 16
+#define OFF_IP_DST 30
+#define OFF_UDP 34
+#define OFF_UDP_DPORT 36
+#define OFF_GTP 42
+/* Shortest G-PDU gg_gtpu_gpdu_fast() takes: 17 octets of GTP-U. */
+#define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_OPT_LEN + 4 + 1)
+
+/*
+ * The common case decided in one pass over wide loads: a single-segment
+ * untagged IPv4 frame without options, header checksum right, to our N3
+ * address, not a fragment, UDP to 2152 with a length that agrees with the
+ * IPv4 one, carrying a G-PDU of one of gg_gtpu_gpdu_fast()'s two shapes.
+ * Every condition is one parse_one() checks too, so a packet accepted here
+ * gets the metadata parse_one() would give it (except the fields nothing
+ * reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
+ * else, every error included, is left to parse_one(). Returns 1 when it
+ * decided.
+ */
+static __rte_always_inline int
+gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t len = rte_pktmbuf_data_len(m);
+	uint32_t w32, teid;
+	uint64_t w64;
+	uint16_t tlen, v16;
+	unsigned int hlen;
+
+	if (unlikely(len < OFF_IP + FAST_MIN_IP_LEN || m->nb_segs != 1))
+		return 0;
+	/* Ethertype IPv4, version 4 and IHL 5. */
+	memcpy(&w32, p + OFF_ETHERTYPE, sizeof(w32));
+	if (unlikely((w32 & rte_cpu_to_be_32(0xffffff00)) !=
+			rte_cpu_to_be_32(0x08004500)))
+		return 0;
+	/* Total length, then: no MF, no offset, protocol UDP. */
+	memcpy(&w64, p + OFF_IP_LEN, sizeof(w64));
+	memcpy(&v16, p + OFF_IP_LEN, sizeof(v16));
+	tlen = rte_be_to_cpu_16(v16);
+	if (unlikely((uint16_t)(tlen - FAST_MIN_IP_LEN) >
+			len - OFF_IP - FAST_MIN_IP_LEN))
+		return 0;
+	if (unlikely((w64 & rte_cpu_to_be_64(0x3fff00ff)) !=
+			rte_cpu_to_be_64(IPPROTO_UDP)))
+		return 0;
+	memcpy(&w32, p + OFF_IP_DST, sizeof(w32));
+	if (unlikely(w32 != n3_addr))
+		return 0;
+	/* Destination port 2152 and the UDP length the IPv4 one implies. */
+	memcpy(&w32, p + OFF_UDP_DPORT, sizeof(w32));
+	if (unlikely(w32 != rte_cpu_to_be_32((GG_GTPU_UDP_PORT << 16) |
+			(uint32_t)(tlen - sizeof(struct rte_ipv4_hdr)))))
+		return 0;
+	hlen = gg_gtpu_gpdu_fast(p + OFF_GTP, tlen - (OFF_GTP - OFF_IP));
+	if (unlikely(hlen == 0))
+		return 0;
+	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
+			unlikely(!gg_ipv4_cksum20_ok((const struct rte_ipv4_hdr *)
+					(p + OFF_IP))))
+		return 0;
+
+	memcpy(&v16, p + OFF_UDP, sizeof(v16));
+	memcpy(&teid, p + OFF_GTP + 4, sizeof(teid));
+	meta->action = GG_ACT_SESSION;
+	meta->key = rte_be_to_cpu_32(teid);
+	meta->udp_sport = rte_be_to_cpu_16(v16);
+	meta->inner_off = OFF_GTP + hlen;
+	meta->inner_len = tlen - (OFF_GTP - OFF_IP) - hlen;
+	return 1;
+}
+
 void
 gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
+	const uint32_t n3_addr = w->dp->n3.addr;
+	struct gg_meta *meta = w->meta;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -204,9 +242,11 @@ gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		w->meta[i].sess = NULL;
-		d = parse_one(w, pkts[i], &w->meta[i]);
+		meta[i].sess = NULL;
+		if (likely(gpdu_fast(pkts[i], &meta[i], n3_addr)))
+			continue;
+		d = parse_one(w, pkts[i], &meta[i]);
 		if (d != GG_DROP_NONE)
-			gg_meta_drop(&w->meta[i], d);
+			gg_meta_drop(&meta[i], d);
 	}
 }

@@ -40,7 +40,9 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	w->lcore_id = lcore_id;
 	w->queue = queue;
 	w->tx_n3.port_id = dp->n3.port_id;
+	w->tx_n3.ev = GG_EV_tx_n3;
 	w->tx_n6.port_id = dp->n6.port_id;
+	w->tx_n6.ev = GG_EV_tx_n6;
 	w->sess_ctr = gg_session_counters_of(dp->sessions, index);
 	gg_ratelimit_init(&w->err_ind_rl, dp->error_indication_rate);
 	gg_ratelimit_init(&w->icmp_rl, dp->limited.icmp_unreach_rate);
@@ -143,8 +145,9 @@ poll_round(struct gg_worker *w)
 		w->ctr.ev[GG_EV_rx_n3] += n;
 		gg_uplink_parse(w, pkts, n);
 		gg_uplink_lookup(w, pkts, n);
-		gg_uplink_forward(w, pkts, n);
-		gg_dispatch(w, pkts, n);
+		n = gg_uplink_forward(w, pkts, n);
+		if (n != 0)
+			gg_dispatch(w, pkts, n);
 	}
 
 	n = rte_eth_rx_burst(w->dp->n6.port_id, w->queue, pkts, GG_BURST);
@@ -152,8 +155,9 @@ poll_round(struct gg_worker *w)
 		w->ctr.ev[GG_EV_rx_n6] += n;
 		gg_downlink_parse(w, pkts, n);
 		gg_downlink_lookup(w, pkts, n);
-		gg_downlink_encap(w, pkts, n);
-		gg_dispatch(w, pkts, n);
+		n = gg_downlink_encap(w, pkts, n);
+		if (n != 0)
+			gg_dispatch(w, pkts, n);
 	}
 
 	if (unlikely(!rte_ring_empty(w->from_control)))

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CUnit tests for lib/gtpu: parser acceptance and every rejection path,
- * builders checked byte for byte and round-tripped through the parser, and
- * a fixed-seed mutation loop for robustness.
+ * the G-PDU fast path against the parser, builders checked byte for byte
+ * and round-tripped through the parser, and a fixed-seed mutation loop for
+ * robustness.
  *
  * Every parse goes through a heap copy of exactly len octets, so running
  * this under valgrind or ASan turns any read past len into an error.
@@ -679,6 +680,116 @@ test_parse_bad_pdu_session(void)
 	ASSERT_STATUS(parse_exact(m.b, n, &info), GG_GTPU_BAD_PDU_SESSION);
 }
 
+/*
+ * gg_gtpu_gpdu_fast() on a heap copy of exactly len octets, checked
+ * against the complete parser: whenever it takes a message, gg_gtpu_parse()
+ * must find a G-PDU with the same header length and a non-empty T-PDU.
+ * Returns what it returned; counts a disagreement in *wrong.
+ */
+static unsigned int
+fast_checked(const uint8_t *msg, size_t len, unsigned long *wrong)
+{
+	struct gg_gtpu_info info;
+	enum gg_gtpu_status st;
+	uint8_t *copy = malloc(len ? len : 1);
+	unsigned int h;
+
+	if (copy == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	memcpy(copy, msg, len);
+	h = gg_gtpu_gpdu_fast(copy, (uint16_t)len);
+	free(copy);
+	if (h == 0)
+		return 0;
+	st = parse_exact(msg, len, &info);
+	if (st != GG_GTPU_OK || info.msg_type != GG_GTPU_GPDU ||
+			info.hdr_len != h || info.payload_len == 0 ||
+			(size_t)info.hdr_len + info.payload_len != len) {
+		if ((*wrong)++ < 5)
+			printf("\n    fast path took len %zu (header %u), parser says %s, header %u\n",
+					len, h, gg_gtpu_status_name(st), info.hdr_len);
+	}
+	return h;
+}
+
+static void
+test_gpdu_fast(void)
+{
+	struct msg bare, cont;
+	size_t bare_len, cont_len, len;
+	unsigned long wrong = 0;
+	uint8_t b[MSG_MAX];
+	unsigned int k, v;
+
+	/* Both shapes, with every T-PDU length around the 17-octet floor. */
+	for (len = 1; len <= 24; len++) {
+		msg_init(&bare, 0x30, GG_GTPU_GPDU, 0x0a0b0c0d);
+		msg_payload(&bare, len);
+		bare_len = msg_done(&bare);
+		CU_ASSERT_EQUAL(fast_checked(bare.b, bare_len, &wrong),
+				bare_len >= 17 ? 8 : 0);
+		cont_len = msg_gpdu_container(&cont, GG_GTPU_PDU_TYPE_UL << 4,
+				0x09, len);
+		CU_ASSERT_EQUAL(fast_checked(cont.b, cont_len, &wrong), 16);
+		cont_len = msg_gpdu_container(&cont, GG_GTPU_PDU_TYPE_DL << 4,
+				0xc9, len);
+		CU_ASSERT_EQUAL(fast_checked(cont.b, cont_len, &wrong), 16);
+	}
+	/* A container without a T-PDU, and one not the last header. */
+	cont_len = msg_gpdu_container(&cont, 0x10, 0x09, 0);
+	CU_ASSERT_EQUAL(fast_checked(cont.b, cont_len, &wrong), 0);
+	msg_init(&cont, 0x34, GG_GTPU_GPDU, 1);
+	msg_ext(&cont, GG_GTPU_EXT_PDU_SESSION_CONTAINER, 1,
+			(const uint8_t []){ 0x10, 0x09 });
+	msg_ext(&cont, GG_GTPU_EXT_SERVICE_CLASS, 1,
+			(const uint8_t []){ 0, 0 });
+	msg_payload(&cont, 20);
+	cont_len = msg_done(&cont);
+	CU_ASSERT_EQUAL(fast_checked(cont.b, cont_len, &wrong), 0);
+
+	/* Every value of each of the first 16 octets of both shapes. */
+	msg_init(&bare, 0x30, GG_GTPU_GPDU, 0x0a0b0c0d);
+	msg_payload(&bare, 32);
+	bare_len = msg_done(&bare);
+	cont_len = msg_gpdu_container(&cont, 0x10, 0x09, 24);
+	for (k = 0; k < 16; k++) {
+		for (v = 0; v < 256; v++) {
+			unsigned int h;
+
+			memcpy(b, bare.b, bare_len);
+			b[k] = (uint8_t)v;
+			h = fast_checked(b, bare_len, &wrong);
+			/* TEID and T-PDU octets are free; the rest is fixed. */
+			if (k >= 4)
+				CU_ASSERT_EQUAL(h, 8);
+
+			memcpy(b, cont.b, cont_len);
+			b[k] = (uint8_t)v;
+			h = fast_checked(b, cont_len, &wrong);
+			/* TEID, sequence, N-PDU, QFI octet, low bits of the
+			 * PDU type octet are free; PDU type DL and UL pass. */
+			if ((k >= 4 && k <= 10) || k == 14 ||
+					(k == 13 && (v >> 4) <= 1))
+				CU_ASSERT_EQUAL(h, 16);
+			if (k == 0 && v == 0x30)
+				CU_ASSERT_EQUAL(h, 8);
+		}
+	}
+
+	/* Cut or extended with the length field made to agree. */
+	for (len = 0; len <= cont_len + 4; len++) {
+		memcpy(b, cont.b, cont_len);
+		memset(b + cont_len, 0x45, 4);
+		if (len >= GG_GTPU_HDR_LEN)
+			set_length(b, (uint16_t)(len - GG_GTPU_HDR_LEN));
+		CU_ASSERT_EQUAL(fast_checked(b, len, &wrong),
+				len >= 17 ? 16 : 0);
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+}
+
 static void
 test_status_names(void)
 {
@@ -968,7 +1079,7 @@ test_robustness(void)
 	struct msg templates[6];
 	size_t tlen[6];
 	unsigned int seen[GG_GTPU_UNKNOWN_REQUIRED_EXT + 1] = { 0 };
-	unsigned long violations = 0;
+	unsigned long violations = 0, fast_wrong = 0, fast_taken = 0;
 	struct gg_gtpu_info info;
 	uint8_t buf[MSG_MAX];
 	unsigned int i;
@@ -1030,6 +1141,8 @@ test_robustness(void)
 		if (len >= GG_GTPU_HDR_LEN && rng() % 2)
 			set_length(buf, (uint16_t)(len - GG_GTPU_HDR_LEN));
 
+		if (fast_checked(buf, len, &fast_wrong) != 0)
+			fast_taken++;
 		st = parse_exact(buf, len, &info);
 		seen[st <= GG_GTPU_UNKNOWN_REQUIRED_EXT ? st : 0]++;
 		why = check_invariants(st, len, &info);
@@ -1044,6 +1157,10 @@ test_robustness(void)
 		}
 	}
 	CU_ASSERT_EQUAL(violations, 0);
+	/* The fast path must agree with the parser whenever it decides, and
+	 * decide now and then, or the check above proved nothing. */
+	CU_ASSERT_EQUAL(fast_wrong, 0);
+	CU_ASSERT(fast_taken > 0);
 
 	/* The loop must reach every verdict, or it is not testing much. */
 	for (i = 0; i <= GG_GTPU_UNKNOWN_REQUIRED_EXT; i++) {
@@ -1073,6 +1190,7 @@ main(void)
 		{ "parse bad version and PT", test_parse_bad_version_pt },
 		{ "parse unknown required ext", test_parse_unknown_required },
 		{ "parse bad PDU type", test_parse_bad_pdu_session },
+		{ "G-PDU fast path agrees with the parser", test_gpdu_fast },
 		{ "status names", test_status_names },
 		{ "build G-PDU header", test_build_gpdu },
 		{ "build Echo Response", test_build_echo_response },
