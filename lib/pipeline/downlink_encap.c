@@ -293,7 +293,6 @@ encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	uint16_t i, kept = 0;
 
 	gg_tx_reserve(w, &w->tx_n3, n);
-	gg_prefetch_sess_ctr(w, n);
 	for (i = 0; i < n; i++) {
 		struct gg_meta *mt = &meta[i];
 		struct rte_mbuf *m = pkts[i];

@@ -111,21 +111,6 @@ struct gg_worker {
 } __rte_cache_aligned;
 
 /*
- * Prefetch the per-session counters of the burst's sessions (their slots
- * were prefetched by the lookup): with large tables both are cache (and
- * TLB) misses, which then overlap instead of stalling packet by packet.
- */
-static inline void
-gg_prefetch_sess_ctr(const struct gg_worker *w, uint16_t n)
-{
-	uint16_t i;
-
-	for (i = 0; i < n; i++)
-		if (w->meta[i].sess != NULL)
-			rte_prefetch0(&w->sess_ctr[w->meta[i].sess->id]);
-}
-
-/*
  * Add @p v to a counter of the worker's own (per-session or worker
  * counters) on the fast path. The empty asm, which claims to read and
  * write the counter, keeps GCC's SLP vectoriser from pairing two adjacent

@@ -20,6 +20,7 @@ lookup_burst(struct gg_worker *w, uint16_t n, bulk_lookup_fn lookup)
 {
 	uint32_t keys[GG_BURST];
 	struct gg_session *found[GG_BURST];
+	const struct gg_session *base;
 	uint8_t idx[GG_BURST];
 	unsigned int k = 0, j;
 	uint16_t i;
@@ -33,9 +34,17 @@ lookup_burst(struct gg_worker *w, uint16_t n, bulk_lookup_fn lookup)
 	if (k == 0)
 		return;
 	lookup(w->dp->sessions, keys, k, found);
-	/* The next stage reads every session: start fetching them all now. */
+	/*
+	 * The next stage reads every session and adds to its counters: start
+	 * fetching both now. The counters' index comes from the pointer, not
+	 * from the session (whose line is still on its way).
+	 */
+	base = gg_session_array(w->dp->sessions);
 	for (j = 0; j < k; j++) {
-		rte_prefetch0(found[j]);
+		if (likely(found[j] != NULL)) {
+			rte_prefetch0(found[j]);
+			rte_prefetch0(&w->sess_ctr[found[j] - base]);
+		}
 		w->meta[idx[j]].sess = found[j];
 	}
 }
