@@ -292,6 +292,8 @@ def run_one(tools, kind, scen, src_pcap, opts, label, binary=None):
         if kind == "gardengate":
             heap = tel.query("/eal/heap_info,0").get("/eal/heap_info") or {}
             res["heap_alloc"] = heap.get("Alloc_size")
+            # without hugepages the session arrays are mapped outside the heap
+            res["vm_size"] = vm_size_of_child(p.pid)
     except (RuntimeError, TimeoutError, OSError, ValueError) as e:
         res["error"] = str(e)
     finally:
@@ -311,6 +313,20 @@ def run_one(tools, kind, scen, src_pcap, opts, label, binary=None):
     if "error" in res:
         res["error"] += " (log: %s)" % logf
     return res
+
+
+def vm_size_of_child(pid):
+    """VmSize (bytes) of the process `timeout` (pid) runs, or None."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            child = int(f.read().split()[0])
+        with open("/proc/%d/status" % child) as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def stop(p, kind):
@@ -460,6 +476,8 @@ def analyse(tools, opts, scenarios, runs, wall):
                 e["table_mib"] = round(r["capacity"] * r["bytes_per_session"] / 2**20, 1)
             if r.get("heap_alloc"):
                 e["heap_alloc_mib"] = round(r["heap_alloc"] / 2**20, 1)
+            if r.get("vm_size"):
+                e["vm_size_mib"] = round(r["vm_size"] / 2**20, 1)
         vs = per_round(s + "@versus")
         if vs:
             e["versus"] = summarize(list(vs.values()))
@@ -471,13 +489,17 @@ def analyse(tools, opts, scenarios, runs, wall):
                 "testpmd": hz / (e["testpmd"]["median"] * 1e6) if e["testpmd"] else None,
                 "l3fwd": hz / (e["l3fwd"]["median"] * 1e6) if e["l3fwd"] else None}
         out["scenarios"][s] = e
-    # DPDK memory the sessions take: heap in use at 1M (100k) minus at 1k
-    # sessions, same path, same pool, per unit of capacity
+    # Memory the sessions take: DPDK heap in use plus the process's mapped
+    # memory (the session arrays live outside the heap without hugepages;
+    # EAL maps its own memory at start, the same in both runs), at 1M
+    # (100k) minus at 1k sessions, same path, same pool, per unit of capacity
     for s in scenarios:
         m = re.match(r"(ul|dl)-(100k|1M)$", s)
         a, b = out["scenarios"][s], out["scenarios"].get("%s-1k" % m.group(1)) if m else None
         if b and a.get("heap_alloc_mib") and b.get("heap_alloc_mib") and a.get("capacity"):
             d = (a["heap_alloc_mib"] - b["heap_alloc_mib"]) * 2**20
+            if a.get("vm_size_mib") and b.get("vm_size_mib"):
+                d += (a["vm_size_mib"] - b["vm_size_mib"]) * 2**20
             a["measured_bytes_per_session"] = round(d / (a["capacity"] - b["capacity"]), 1)
     # session scaling: the same path's 1M (100k) rate over its 1k rate, per round
     for s in scenarios:
@@ -527,7 +549,7 @@ def print_mpps(res, f=sys.stdout):
     print("cycles/pkt = TSC Hz / rate on the forwarding core (it busy-polls: all its "
           "time); scale = rate / same path's 1k rate", file=f)
     mem = ["%s: capacity %d, %d bytes/session (log), %.0f MiB; measured %s bytes/session "
-           "(DPDK heap in use %s MiB, minus the 1k run's)" % (
+           "(DPDK heap in use %s MiB and mappings, minus the 1k run's)" % (
                s, e["capacity"], e["bytes_per_session"], e["table_mib"],
                fmt(e.get("measured_bytes_per_session"), "%.0f"), fmt(e.get("heap_alloc_mib"),
                                                                      "%.0f"))
