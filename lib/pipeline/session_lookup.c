@@ -35,16 +35,15 @@ lookup_burst(struct gg_worker *w, uint16_t n, bulk_lookup_fn lookup)
 		return;
 	lookup(w->dp->sessions, keys, k, found);
 	/*
-	 * The next stage reads every session and adds to its counters: start
-	 * fetching both now. The counters' index comes from the pointer, not
-	 * from the session (whose line is still on its way).
+	 * The next stage adds to every session's counters: start fetching
+	 * them now (the lookup has already started on the sessions). The
+	 * counters' index comes from the pointer, not from the session, whose
+	 * line is still on its way.
 	 */
 	base = gg_session_array(w->dp->sessions);
 	for (j = 0; j < k; j++) {
-		if (likely(found[j] != NULL)) {
-			rte_prefetch0(found[j]);
+		if (likely(found[j] != NULL))
 			rte_prefetch0(&w->sess_ctr[found[j] - base]);
-		}
 		w->meta[idx[j]].sess = found[j];
 	}
 }

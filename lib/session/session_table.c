@@ -424,7 +424,8 @@ lookup_bulk(const struct gg_session_table *t, const struct session_index *x,
 
 	while (n > 0) {
 		chunk = RTE_MIN(n, (unsigned int)SESSION_INDEX_BULK_MAX);
-		session_index_find_bulk(x, keys, chunk, ids);
+		session_index_find_bulk(x, keys, chunk, ids, t->slots,
+				sizeof(t->slots[0]));
 		for (i = 0; i < chunk; i++)
 			out[i] = likely(ids[i] != SESSION_INDEX_MISS) ?
 				&t->slots[ids[i]] : NULL;

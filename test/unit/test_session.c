@@ -1044,7 +1044,7 @@ test_index_crowded(void)
 	CU_ASSERT_EQUAL(session_index_add(&x, 0, 1), -EINVAL);
 	CU_ASSERT_EQUAL(session_index_find(&x, 0), SESSION_INDEX_MISS);
 
-	session_index_find_bulk(&x, keys, N, ids);
+	session_index_find_bulk(&x, keys, N, ids, NULL, 0);
 	for (i = 0; i < N; i++) {
 		CU_ASSERT_EQUAL(ids[i], 100 + i);
 		CU_ASSERT_EQUAL(session_index_find(&x, keys[i]), 100 + i);
@@ -1058,7 +1058,7 @@ test_index_crowded(void)
 		CU_ASSERT_EQUAL(session_index_del(&x, keys[i]), 0);
 	for (i = 0; i < N; i += 3)
 		CU_ASSERT_EQUAL(session_index_del(&x, keys[i]), -ENOENT);
-	session_index_find_bulk(&x, keys, N, ids);
+	session_index_find_bulk(&x, keys, N, ids, NULL, 0);
 	for (i = 0; i < N; i++)
 		CU_ASSERT_EQUAL(ids[i], i % 3 == 0 ? SESSION_INDEX_MISS :
 				100 + i);
