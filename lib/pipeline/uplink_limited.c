@@ -93,14 +93,21 @@ send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	return GG_DROP_NONE;
 }
 
-/* Swap the inner IPv4/UDP endpoints around a payload of @p dns_len octets. */
+/*
+ * Swap the inner IPv4/UDP endpoints around a payload of @p dns_len octets.
+ * Both checksums as rte_ipv4_cksum() and rte_ipv4_udptcp_cksum() give
+ * them, 64 bits at a time (gg_csum.h) instead of 16.
+ */
 static uint16_t
 udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 		uint16_t dns_len)
 {
 	uint32_t a = ip->src_addr;
 	uint16_t p = udp->src_port;
-	uint16_t tlen = sizeof(*ip) + sizeof(*udp) + dns_len;
+	uint16_t ulen = sizeof(*udp) + dns_len;
+	uint16_t tlen = sizeof(*ip) + ulen;
+	uint64_t sum;
+	uint16_t ck;
 
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
@@ -109,12 +116,17 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~gg_cksum(ip, sizeof(*ip));
 	udp->src_port = udp->dst_port;
 	udp->dst_port = p;
-	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + dns_len);
+	udp->dgram_len = rte_cpu_to_be_16(ulen);
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	/* Pseudo header (RFC 768) as in checksums_ok(); a zero sum is sent
+	 * as all ones, zero meaning "no checksum". */
+	sum = (uint64_t)ip->src_addr + ip->dst_addr +
+			rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
+	ck = (uint16_t)~gg_cksum_reduce(gg_raw_cksum(udp, ulen, sum));
+	udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 	return tlen;
 }
 
