@@ -137,7 +137,10 @@ uint16_t gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t
  * session's gNB (downlink_encap.c): outer headers from template @p t
  * (gg_encap_tmpl_get(); NULL: no_neighbor) are written in place in front
  * of it. Used for downlink traffic and for replies the data plane makes to
- * a UE. Counts the session's downlink counters; the caller counts the event.
+ * a UE. On success the one-segment mbuf is exactly the outer headers and
+ * the @p tlen octets, whatever its lengths were (uplink_limited.c's
+ * send_back() relies on it). Counts the session's downlink counters; the
+ * caller counts the event.
  */
 const struct gg_encap_tmpl *gg_encap_tmpl_get(struct gg_worker *w);
 enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,

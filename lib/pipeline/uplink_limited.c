@@ -71,7 +71,10 @@ room_from(const struct rte_mbuf *m, uint16_t off)
 
 /*
  * The inner packet at meta->inner_off was rewritten into a reply of
- * @p new_len octets: size the mbuf to it and tunnel it to the device.
+ * @p new_len octets: tunnel it to the device. gg_encap_to_gnb() sets the
+ * (one-segment, uplink_parse.c) mbuf's lengths to the outer headers plus
+ * @p new_len itself, so only the room rte_pktmbuf_append() would want is
+ * checked here; a dropped mbuf's lengths matter to nobody.
  */
 static enum gg_drop
 send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
@@ -80,12 +83,9 @@ send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	uint16_t have = rte_pktmbuf_data_len(m) - meta->inner_off;
 	enum gg_drop d;
 
-	if (new_len > have) {
-		if (rte_pktmbuf_append(m, new_len - have) == NULL)
-			return GG_DROP_no_room;
-	} else {
-		rte_pktmbuf_trim(m, have - new_len);
-	}
+	if (unlikely(new_len > have &&
+			new_len - have > rte_pktmbuf_tailroom(m)))
+		return GG_DROP_no_room;
 	d = gg_encap_to_gnb(w, m, meta->sess, meta->inner_off, new_len, n3_dst);
 	if (d != GG_DROP_NONE)
 		return d;
