@@ -62,7 +62,7 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		if (d != GG_DROP_NONE)
 			return d;
 		if (state == GG_SESSION_LIMITED) {
-			d = gg_uplink_limited(w, m, meta, now_s, n3_dst);
+			d = gg_uplink_limited(w, m, meta, ip, now_s, n3_dst);
 			if (d != GG_DROP_NONE || meta->action != GG_ACT_SESSION)
 				return d;
 		}
@@ -161,12 +161,12 @@ enum {
  */
 static inline int
 limited_fast(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		const struct rte_ipv4_hdr *ip, const struct gg_encap_tmpl *n3_dst,
+		struct rte_ipv4_hdr *ip, const struct gg_encap_tmpl *n3_dst,
 		uint64_t *now_s)
 {
 	enum gg_drop d;
 
-	d = gg_uplink_limited(w, m, meta, now_s, n3_dst);
+	d = gg_uplink_limited(w, m, meta, ip, now_s, n3_dst);
 	if (d != GG_DROP_NONE) {
 		gg_meta_drop(meta, d);
 		return ROUTE_DECIDED;

@@ -250,11 +250,10 @@ icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
 
 enum gg_drop
 gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		uint64_t *now_s, const struct gg_encap_tmpl *n3_dst)
+		struct rte_ipv4_hdr *ip, uint64_t *now_s,
+		const struct gg_encap_tmpl *n3_dst)
 {
 	const struct gg_limited *lim = &w->dp->limited;
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-			meta->inner_off);
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
 	uint8_t proto = ip->next_proto_id;
