@@ -137,7 +137,10 @@ uint16_t gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t
  * session's gNB (downlink_encap.c): outer headers from template @p t
  * (gg_encap_tmpl_get(); NULL: no_neighbor) are written in place in front
  * of it. Used for downlink traffic and for replies the data plane makes to
- * a UE. Counts the session's downlink counters; the caller counts the event.
+ * a UE. On success the one-segment mbuf is exactly the outer headers and
+ * the @p tlen octets, whatever its lengths were (uplink_limited.c's
+ * send_back() relies on it). Counts the session's downlink counters; the
+ * caller counts the event.
  */
 const struct gg_encap_tmpl *gg_encap_tmpl_get(struct gg_worker *w);
 enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
@@ -150,9 +153,11 @@ enum gg_drop gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
  * forward the packet as for a FULL session, GG_ACT_TX_N3 for a reply made
  * in place and tunnelled to the device, GG_ACT_CONSUMED when nothing is
  * sent. *now_s is 0 until the first packet that needs the clock reads it.
+ * gg_uplink_limited() takes the inner IPv4 header, at meta->inner_off of
+ * @p m, from its caller, which has it at hand.
  */
 enum gg_drop gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m,
-		struct gg_meta *meta, uint64_t *now_s,
+		struct gg_meta *meta, struct rte_ipv4_hdr *ip, uint64_t *now_s,
 		const struct gg_encap_tmpl *n3_dst);
 enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s);

@@ -71,7 +71,10 @@ room_from(const struct rte_mbuf *m, uint16_t off)
 
 /*
  * The inner packet at meta->inner_off was rewritten into a reply of
- * @p new_len octets: size the mbuf to it and tunnel it to the device.
+ * @p new_len octets: tunnel it to the device. gg_encap_to_gnb() sets the
+ * (one-segment, uplink_parse.c) mbuf's lengths to the outer headers plus
+ * @p new_len itself, so only the room rte_pktmbuf_append() would want is
+ * checked here; a dropped mbuf's lengths matter to nobody.
  */
 static enum gg_drop
 send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
@@ -80,12 +83,9 @@ send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	uint16_t have = rte_pktmbuf_data_len(m) - meta->inner_off;
 	enum gg_drop d;
 
-	if (new_len > have) {
-		if (rte_pktmbuf_append(m, new_len - have) == NULL)
-			return GG_DROP_no_room;
-	} else {
-		rte_pktmbuf_trim(m, have - new_len);
-	}
+	if (unlikely(new_len > have &&
+			new_len - have > rte_pktmbuf_tailroom(m)))
+		return GG_DROP_no_room;
 	d = gg_encap_to_gnb(w, m, meta->sess, meta->inner_off, new_len, n3_dst);
 	if (d != GG_DROP_NONE)
 		return d;
@@ -93,14 +93,21 @@ send_back(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	return GG_DROP_NONE;
 }
 
-/* Swap the inner IPv4/UDP endpoints around a payload of @p dns_len octets. */
+/*
+ * Swap the inner IPv4/UDP endpoints around a payload of @p dns_len octets.
+ * Both checksums as rte_ipv4_cksum() and rte_ipv4_udptcp_cksum() give
+ * them, 64 bits at a time (gg_csum.h) instead of 16.
+ */
 static uint16_t
 udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 		uint16_t dns_len)
 {
 	uint32_t a = ip->src_addr;
 	uint16_t p = udp->src_port;
-	uint16_t tlen = sizeof(*ip) + sizeof(*udp) + dns_len;
+	uint16_t ulen = sizeof(*udp) + dns_len;
+	uint16_t tlen = sizeof(*ip) + ulen;
+	uint64_t sum;
+	uint16_t ck;
 
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
@@ -109,12 +116,17 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = (uint16_t)~gg_cksum(ip, sizeof(*ip));
 	udp->src_port = udp->dst_port;
 	udp->dst_port = p;
-	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + dns_len);
+	udp->dgram_len = rte_cpu_to_be_16(ulen);
 	udp->dgram_cksum = 0;
-	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	/* Pseudo header (RFC 768) as in checksums_ok(); a zero sum is sent
+	 * as all ones, zero meaning "no checksum". */
+	sum = (uint64_t)ip->src_addr + ip->dst_addr +
+			rte_cpu_to_be_16(IPPROTO_UDP) + udp->dgram_len;
+	ck = (uint16_t)~gg_cksum_reduce(gg_raw_cksum(udp, ulen, sum));
+	udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 	return tlen;
 }
 
@@ -238,11 +250,10 @@ icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
 
 enum gg_drop
 gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
-		uint64_t *now_s, const struct gg_encap_tmpl *n3_dst)
+		struct rte_ipv4_hdr *ip, uint64_t *now_s,
+		const struct gg_encap_tmpl *n3_dst)
 {
 	const struct gg_limited *lim = &w->dp->limited;
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-			meta->inner_off);
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
 	uint8_t proto = ip->next_proto_id;
