@@ -70,13 +70,7 @@ http_siphash(uint64_t k0, uint64_t k1, const uint8_t *data, size_t len)
 	for (i = 0; i < left; i++)
 		last |= (uint64_t)data[i] << (8 * i);
 	HTTP_SIPBLOCK(v0, v1, v2, v3, last);
-
-	v2 ^= 0xff;
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return http_sip_finish(v0, v1, v2, v3);
 }
 
 uint64_t

@@ -143,6 +143,18 @@ static const uint16_t http_mss_table[HTTP_COOKIE_MSS_MASK + 1] = {
 	v0 ^= (m); \
 } while (0)
 
+/* SipHash-2-4's finish after the last block: four rounds, the 64-bit value. */
+static inline uint64_t
+http_sip_finish(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3)
+{
+	v2 ^= 0xff;
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	HTTP_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 /* Octets as on the wire, read as the little-endian value SipHash sees. */
 static inline uint64_t
 http_wire32_le(uint32_t v)
@@ -183,12 +195,7 @@ http_conn_hash(const struct http_conn *c, uint32_t seq, uint32_t extra,
 
 	HTTP_SIPBLOCK(v0, v1, v2, v3, m1);
 	HTTP_SIPBLOCK(v0, v1, v2, v3, m2);
-	v2 ^= 0xff;
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	return (uint32_t)(v0 ^ v1 ^ v2 ^ v3);
+	return (uint32_t)http_sip_finish(v0, v1, v2, v3);
 }
 
 /* The largest table entry not above mss (0 below them all): three
