@@ -120,6 +120,23 @@ void gg_session_lookup_ue_bulk(const struct gg_session_table *t,
 		const uint32_t *ue_ipv4, unsigned int n, struct gg_session **out);
 
 /**
+ * Burst form of the lookups, for a worker's array of per-packet records:
+ * the keys are read at @p key0, key0 + stride, ... (bytes), each session
+ * (or NULL) is stored at @p out0, out0 + stride, ...; as each session is
+ * found its line and its entry in @p ctr (a worker's counter array, or
+ * NULL) are prefetched. Saves the gathering of keys and the scattering of
+ * results around a bulk call. n <= GG_SESSION_LOOKUP_BULK_MAX. Worker.
+ */
+void gg_session_lookup_teid_burst(const struct gg_session_table *t,
+		const uint32_t *key0, struct gg_session **out0, size_t stride,
+		unsigned int n, const struct gg_session_counters *ctr);
+
+/** The same by UE address (network order). Worker. */
+void gg_session_lookup_ue_burst(const struct gg_session_table *t,
+		const uint32_t *key0, struct gg_session **out0, size_t stride,
+		unsigned int n, const struct gg_session_counters *ctr);
+
+/**
  * The session array: a session's id is its index in it, so per-id arrays
  * (the counters) can be addressed from a session pointer without reading
  * the session. Immutable after create.

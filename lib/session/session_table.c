@@ -455,6 +455,76 @@ gg_session_array(const struct gg_session_table *t)
 	return t != NULL ? t->slots : NULL;
 }
 
+/*
+ * The three passes of session_index_find_bulk() over strided records: the
+ * first choices fetched, then scanned (each hit's session and counters
+ * fetched at once), then the few second choices.
+ */
+static inline void
+lookup_strided(const struct gg_session_table *t, const struct session_index *x,
+		const uint32_t *key0, struct gg_session **out0, size_t stride,
+		unsigned int n, const struct gg_session_counters *ctr)
+{
+	const struct session_index_bucket *b[SESSION_INDEX_BULK_MAX];
+	uint8_t again[SESSION_INDEX_BULK_MAX];
+	unsigned int i, k = 0;
+
+	n = RTE_MIN(n, (unsigned int)SESSION_INDEX_BULK_MAX);
+	for (i = 0; i < n; i++) {
+		uint32_t key = *(const uint32_t *)RTE_PTR_ADD(key0, i * stride);
+
+		b[i] = &x->buckets[session_index_first(x, key)];
+		rte_prefetch0(b[i]);
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t key = *(const uint32_t *)RTE_PTR_ADD(key0, i * stride);
+		struct gg_session **out = RTE_PTR_ADD(out0, i * stride);
+		/* Key 0 would match a free entry. */
+		uint32_t id = likely(key != 0) ? session_index_scan(b[i], key) :
+			SESSION_INDEX_MISS;
+
+		if (likely(id != SESSION_INDEX_MISS)) {
+			rte_prefetch0(&t->slots[id]);
+			if (ctr != NULL)
+				rte_prefetch0(&ctr[id]);
+			*out = &t->slots[id];
+			continue;
+		}
+		*out = NULL;
+		if (key != 0 && __atomic_load_n(&b[i]->spilled,
+				__ATOMIC_ACQUIRE) != 0) {
+			b[i] = &x->buckets[session_index_second(x, key)];
+			rte_prefetch0(b[i]);
+			again[k++] = (uint8_t)i;
+		}
+	}
+	for (i = 0; i < k; i++) {
+		unsigned int j = again[i];
+		uint32_t key = *(const uint32_t *)RTE_PTR_ADD(key0, j * stride);
+		uint32_t id = session_index_scan(b[j], key);
+
+		if (id != SESSION_INDEX_MISS)
+			*(struct gg_session **)RTE_PTR_ADD(out0, j * stride) =
+				&t->slots[id];
+	}
+}
+
+void
+gg_session_lookup_teid_burst(const struct gg_session_table *t,
+		const uint32_t *key0, struct gg_session **out0, size_t stride,
+		unsigned int n, const struct gg_session_counters *ctr)
+{
+	lookup_strided(t, &t->teid_ix, key0, out0, stride, n, ctr);
+}
+
+void
+gg_session_lookup_ue_burst(const struct gg_session_table *t,
+		const uint32_t *key0, struct gg_session **out0, size_t stride,
+		unsigned int n, const struct gg_session_counters *ctr)
+{
+	lookup_strided(t, &t->ue_ix, key0, out0, stride, n, ctr);
+}
+
 struct gg_session_counters *
 gg_session_counters_of(const struct gg_session_table *t, unsigned int worker)
 {

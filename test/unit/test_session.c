@@ -1003,6 +1003,62 @@ test_million(void)
 }
 
 
+/*
+ * The burst lookups read keys from and write sessions into strided records
+ * (a worker's metadata): hits, misses, key 0, with and without a counter
+ * array to prefetch; records' other fields untouched.
+ */
+struct rec {
+	struct gg_session *sess;
+	uint32_t key;
+	uint32_t guard;
+};
+
+static void
+test_lookup_burst(void)
+{
+	enum { N = 40 };
+	struct gg_session_table *t = mk_table("burst", 256, 1);
+	struct rec r[N];
+	struct gg_session s;
+	unsigned int i, pass;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	for (i = 0; i < N; i += 2) {
+		s = mk(1000 + i, 0x0a000000 + i, i);
+		CU_ASSERT(gg_session_add(t, &s) >= 0);
+	}
+	for (pass = 0; pass < 4; pass++) {
+		for (i = 0; i < N; i++) {
+			r[i].sess = (struct gg_session *)&r[i]; /* garbage */
+			r[i].key = pass < 2 ? 1000 + i : 0x0a000000 + i;
+			if (i == 7)
+				r[i].key = 0;
+			r[i].guard = 0xfeed0000 + i;
+		}
+		if (pass < 2)
+			gg_session_lookup_teid_burst(t, &r[0].key, &r[0].sess,
+					sizeof(r[0]), N, pass == 0 ? NULL :
+					gg_session_counters_of(t, 0));
+		else
+			gg_session_lookup_ue_burst(t, &r[0].key, &r[0].sess,
+					sizeof(r[0]), N, pass == 2 ? NULL :
+					gg_session_counters_of(t, 0));
+		for (i = 0; i < N; i++) {
+			CU_ASSERT_EQUAL(r[i].guard, 0xfeed0000 + i);
+			if (i % 2 == 1 || i == 7) {
+				CU_ASSERT_PTR_NULL(r[i].sess);
+			} else {
+				CU_ASSERT_PTR_NOT_NULL_FATAL(r[i].sess);
+				CU_ASSERT_EQUAL(r[i].sess->ul_teid, 1000 + i);
+				CU_ASSERT_EQUAL(r[i].sess->ue_ipv4,
+						0x0a000000 + i);
+			}
+		}
+	}
+	gg_session_table_free(t);
+}
+
 /* --- the index underneath (session_index.h) ------------------------------ */
 
 static int
@@ -1155,6 +1211,8 @@ main(void)
 			!CU_add_test(suite, "state names", test_state_names) ||
 			!CU_add_test(suite, "concurrent RCU reader",
 				test_concurrent_reader) ||
+			!CU_add_test(suite, "burst lookups in strided records",
+				test_lookup_burst) ||
 			!CU_add_test(suite, "index: crowded buckets",
 				test_index_crowded) ||
 			!CU_add_test(suite, "index: fill at the highest load",
