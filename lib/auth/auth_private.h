@@ -11,6 +11,8 @@
 
 #include <openssl/types.h>
 
+#include "gg_siphash.h"
+
 /* RSA moduli accepted, in bits. */
 #define AUTH_RSA_MIN_BITS 2048
 #define AUTH_RSA_MAX_BITS 8192
@@ -33,8 +35,11 @@ int auth_no_password(char *buf, int size, int rwflag, void *u);
 void auth_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* SipHash-2-4 of data under the 128-bit key (k0, k1). */
-uint64_t auth_siphash24(uint64_t k0, uint64_t k1, const void *data,
-		size_t len);
+/* SipHash-2-4 of data under the 128-bit key (k0, k1): lib/siphash's. */
+static inline uint64_t
+auth_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len)
+{
+	return gg_siphash24_words(k0, k1, data, len);
+}
 
 #endif /* AUTH_PRIVATE_H */

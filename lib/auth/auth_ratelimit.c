@@ -37,62 +37,6 @@ struct gg_auth_ratelimit {
 	struct slot slots[];	/* nsets * WAYS */
 };
 
-static inline uint64_t
-rotl(uint64_t x, int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-#define SIPROUND(v0, v1, v2, v3) do { \
-	v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32); \
-	v2 += v3; v3 = rotl(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = rotl(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32); \
-} while (0)
-
-static inline uint64_t
-load_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-uint64_t
-auth_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t m, last = (uint64_t)len << 56;
-	size_t i, tail = len & 7;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = load_le64(p + i);
-		v3 ^= m;
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
-	}
-	while (tail-- > 0)
-		last |= (uint64_t)p[i + tail] << (8 * tail);
-	v3 ^= last;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= last;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 struct gg_auth_ratelimit *
 gg_auth_ratelimit_create(const struct gg_auth_ratelimit_params *p)
 {

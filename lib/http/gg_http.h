@@ -84,6 +84,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gg_siphash.h"
+
 /** Octets of the cookie secret. */
 #define GG_HTTP_SECRET_LEN 16
 
@@ -329,14 +331,11 @@ int gg_syncookie_check(const struct gg_http_redirect *cfg,
 		uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
 		uint32_t isn, uint32_t cookie, uint64_t now_s, uint16_t *mss);
 
-/**
- * SipHash-2-4 (Aumasson and Bernstein, 2012) of @p len octets under a
- * 16-octet key. Chosen for the cookies because it is a PRF built for short
+/*
+ * The cookies are SipHash-2-4 (lib/siphash), a PRF built for short
  * inputs: a cookie's 22 octets cost 10 rounds of adds, rotates and xors, no
  * tables, no CPU feature needed (HMAC-SHA-256 would cost at least two
  * SHA-256 blocks even with its pads precomputed).
  */
-uint64_t gg_siphash24(const uint8_t key[GG_HTTP_SECRET_LEN],
-		const void *data, size_t len);
 
 #endif /* GG_HTTP_H */

@@ -39,47 +39,6 @@
 #include "gg_http.h"
 #include "http_private.h"
 
-static inline uint64_t
-load_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_le_to_cpu_64(v);
-}
-
-uint64_t
-http_siphash(uint64_t k0, uint64_t k1, const uint8_t *data, size_t len)
-{
-	/* The initial state spells "somepseudorandomlygeneratedbytes". */
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t m, last;
-	size_t left = len & 7;
-	const uint8_t *end = data + (len - left);
-	unsigned int i;
-
-	for (; data != end; data += 8) {
-		m = load_le64(data);
-		HTTP_SIPBLOCK(v0, v1, v2, v3, m);
-	}
-
-	last = (uint64_t)len << 56;
-	for (i = 0; i < left; i++)
-		last |= (uint64_t)data[i] << (8 * i);
-	HTTP_SIPBLOCK(v0, v1, v2, v3, last);
-	return http_sip_finish(v0, v1, v2, v3);
-}
-
-uint64_t
-gg_siphash24(const uint8_t key[GG_HTTP_SECRET_LEN], const void *data,
-		size_t len)
-{
-	return http_siphash(load_le64(key), load_le64(key + 8), data, len);
-}
-
 uint32_t
 gg_syncookie_make(const struct gg_http_redirect *cfg, uint32_t saddr,
 		uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,

@@ -14,6 +14,7 @@
 #include <rte_byteorder.h>
 
 #include "gg_http.h"
+#include "gg_siphash.h"
 
 /* Low bits of the client's closing ACK that carry the close tag. */
 #define HTTP_TAG_MASK 0xfu
@@ -92,8 +93,6 @@ http_store_be32(uint8_t *p, uint32_t v)
 }
 
 /* SipHash-2-4 with the key already split into its two LE words. */
-uint64_t http_siphash(uint64_t k0, uint64_t k1, const uint8_t *data,
-		size_t len);
 
 /*
  * The hash input of a cookie or a close tag is 22 octets (see
@@ -126,35 +125,6 @@ static const uint16_t http_mss_table[HTTP_COOKIE_MSS_MASK + 1] = {
 	536, 1220, 1300, 1360, 1380, 1400, 1440, 1460,
 };
 
-#define HTTP_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-#define HTTP_SIPROUND(v0, v1, v2, v3) do { \
-	v0 += v1; v1 = HTTP_ROTL(v1, 13); v1 ^= v0; v0 = HTTP_ROTL(v0, 32); \
-	v2 += v3; v3 = HTTP_ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = HTTP_ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = HTTP_ROTL(v1, 17); v1 ^= v2; v2 = HTTP_ROTL(v2, 32); \
-} while (0)
-
-/* One message block: SipHash-2-4's two compression rounds. */
-#define HTTP_SIPBLOCK(v0, v1, v2, v3, m) do { \
-	v3 ^= (m); \
-	HTTP_SIPROUND(v0, v1, v2, v3); \
-	HTTP_SIPROUND(v0, v1, v2, v3); \
-	v0 ^= (m); \
-} while (0)
-
-/* SipHash-2-4's finish after the last block: four rounds, the 64-bit value. */
-static inline uint64_t
-http_sip_finish(uint64_t v0, uint64_t v1, uint64_t v2, uint64_t v3)
-{
-	v2 ^= 0xff;
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	HTTP_SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 /* Octets as on the wire, read as the little-endian value SipHash sees. */
 static inline uint64_t
 http_wire32_le(uint32_t v)
@@ -167,13 +137,11 @@ http_conn_init(const struct gg_http_redirect *cfg, uint32_t saddr,
 		uint32_t daddr, uint16_t sport, uint16_t dport,
 		struct http_conn *c)
 {
-	uint64_t v0 = cfg->key[0] ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = cfg->key[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = cfg->key[0] ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = cfg->key[1] ^ 0x7465646279746573ULL;
+	uint64_t v0 = GG_SIP_V0(cfg->key[0]), v1 = GG_SIP_V1(cfg->key[1]);
+	uint64_t v2 = GG_SIP_V2(cfg->key[0]), v3 = GG_SIP_V3(cfg->key[1]);
 	uint64_t m = http_wire32_le(saddr) | http_wire32_le(daddr) << 32;
 
-	HTTP_SIPBLOCK(v0, v1, v2, v3, m);
+	GG_SIPBLOCK(v0, v1, v2, v3, m);
 	c->v0 = v0;
 	c->v1 = v1;
 	c->v2 = v2;
@@ -193,9 +161,9 @@ http_conn_hash(const struct http_conn *c, uint32_t seq, uint32_t extra,
 	uint64_t m2 = __builtin_bswap32(extra) | (uint64_t)mss_idx << 32 |
 			(uint64_t)domain << 40 | (uint64_t)HTTP_HASHED_LEN << 56;
 
-	HTTP_SIPBLOCK(v0, v1, v2, v3, m1);
-	HTTP_SIPBLOCK(v0, v1, v2, v3, m2);
-	return (uint32_t)http_sip_finish(v0, v1, v2, v3);
+	GG_SIPBLOCK(v0, v1, v2, v3, m1);
+	GG_SIPBLOCK(v0, v1, v2, v3, m2);
+	return (uint32_t)gg_siphash_finish(v0, v1, v2, v3);
 }
 
 /* The largest table entry not above mss (0 below them all): three
