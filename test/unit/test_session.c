@@ -1132,6 +1132,53 @@ test_index_crowded(void)
 }
 
 /*
+ * The insert path that neither fits the first choice nor can make room
+ * there: the first choice is full of keys whose own second choice is full
+ * too, so the key goes to its second choice directly, and the first
+ * choice's spilled count must say so, or the key is lost to readers.
+ */
+static void
+test_index_second_direct(void)
+{
+	struct session_index x;
+	uint32_t t_keys[7], u_keys[7], k, key_v = 0, nt = 0, nu = 0, i;
+	uint32_t T, U;
+
+	CU_ASSERT_EQUAL_FATAL(session_index_init(&x, 64, SOCKET_ID_ANY), 0);
+	T = session_index_first(&x, 1);
+	U = session_index_second(&x, 1);
+	for (k = 1; nt < 7 || nu < 7 || key_v == 0; k++) {
+		uint32_t f = session_index_first(&x, k);
+		uint32_t sc = session_index_second(&x, k);
+
+		if (f == T && sc == U && nt < 7)
+			t_keys[nt++] = k;
+		else if (f == U && nu < 7)
+			u_keys[nu++] = k;
+		else if (f == T && sc != U && key_v == 0)
+			key_v = k;
+	}
+	for (i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(session_index_add(&x, t_keys[i], i), 0);
+	for (i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(session_index_add(&x, u_keys[i], 10 + i), 0);
+	CU_ASSERT_EQUAL(x.n_second, 0u);
+
+	CU_ASSERT_EQUAL(session_index_add(&x, key_v, 99), 0);
+	CU_ASSERT_EQUAL(x.buckets[T].spilled, 1u);
+	CU_ASSERT_EQUAL(x.n_second, 1u);
+	CU_ASSERT_EQUAL(session_index_find(&x, key_v), 99u);
+	for (i = 0; i < 7; i++) {
+		CU_ASSERT_EQUAL(session_index_find(&x, t_keys[i]), i);
+		CU_ASSERT_EQUAL(session_index_find(&x, u_keys[i]), 10 + i);
+	}
+	CU_ASSERT_EQUAL(session_index_del(&x, key_v), 0);
+	CU_ASSERT_EQUAL(x.buckets[T].spilled, 0u);
+	CU_ASSERT_EQUAL(session_index_find(&x, key_v), SESSION_INDEX_MISS);
+	session_index_free(&x);
+}
+
+/*
  * The sizing promise: at the highest load the sizing allows (capacity =
  * 4.2 x buckets), random keys always fit, over many key sets and sizes;
  * and the share of keys in their second choice, which costs a lookup a
@@ -1215,6 +1262,8 @@ main(void)
 				test_lookup_burst) ||
 			!CU_add_test(suite, "index: crowded buckets",
 				test_index_crowded) ||
+			!CU_add_test(suite, "index: straight to the second choice",
+				test_index_second_direct) ||
 			!CU_add_test(suite, "index: fill at the highest load",
 				test_index_full_load) ||
 			!CU_add_test(suite, "1M sessions", test_million)) {
