@@ -27,11 +27,11 @@
 static uint8_t *
 write_rr_head(uint8_t *p, uint16_t type, uint32_t ttl, uint16_t rdlen)
 {
-	dns_store16(p, QUESTION_NAME_PTR);
-	dns_store16(p + 2, type);
-	dns_store16(p + 4, GG_DNS_CLASS_IN);
-	dns_store32(p + 6, ttl);
-	dns_store16(p + 10, rdlen);
+	gg_put_be16(p, QUESTION_NAME_PTR);
+	gg_put_be16(p + 2, type);
+	gg_put_be16(p + 4, GG_DNS_CLASS_IN);
+	gg_put_be32(p + 6, ttl);
+	gg_put_be16(p + 10, rdlen);
 	return p + ANSWER_FIXED_LEN;
 }
 
@@ -75,11 +75,11 @@ gg_dns_forge_answer(uint8_t *msg, size_t len, size_t room,
 	/* RD and CD are the client's to set and ours to echo (RFC 1035, RFC 4035 3.1.6). */
 	flags = GG_DNS_FLAG_QR | GG_DNS_FLAG_RA | rcode |
 			(q->flags & (GG_DNS_FLAG_RD | GG_DNS_FLAG_CD));
-	dns_store16(msg + 2, flags);
-	dns_store16(msg + 4, 1);
-	dns_store16(msg + 6, answer_len != 0);
-	dns_store16(msg + 8, 0);
-	dns_store16(msg + 10, opt_len != 0);
+	gg_put_be16(msg + 2, flags);
+	gg_put_be16(msg + 4, 1);
+	gg_put_be16(msg + 6, answer_len != 0);
+	gg_put_be16(msg + 8, 0);
+	gg_put_be16(msg + 10, opt_len != 0);
 
 	p = msg + off;
 	if (answer_type == GG_DNS_TYPE_A) {
@@ -97,12 +97,12 @@ gg_dns_forge_answer(uint8_t *msg, size_t len, size_t room,
 		if (udp_size < GG_DNS_EDNS_MIN_UDP_SIZE)
 			udp_size = GG_DNS_EDNS_MIN_UDP_SIZE;
 		p[0] = 0;
-		dns_store16(p + 1, GG_DNS_TYPE_OPT);
-		dns_store16(p + 3, udp_size);
+		gg_put_be16(p + 1, GG_DNS_TYPE_OPT);
+		gg_put_be16(p + 3, udp_size);
 		/* Extended RCODE, version 0, then DO copied (RFC 3225 3) and Z clear. */
-		dns_store32(p + 5, ((uint32_t)ext_rcode << 24) |
+		gg_put_be32(p + 5, ((uint32_t)ext_rcode << 24) |
 				(q->edns_do ? GG_DNS_EDNS_FLAG_DO : 0));
-		dns_store16(p + 9, 0);
+		gg_put_be16(p + 9, 0);
 		p += OPT_LEN;
 	}
 

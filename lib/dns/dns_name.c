@@ -101,8 +101,8 @@ dns_long_label_bad(const uint8_t *p, unsigned int c)
 	unsigned int i;
 
 	for (i = 0; i + 8 < c; i += 8)
-		bad |= dns_word_bad(dns_load64_le(p + i));
-	return bad | dns_word_bad(dns_load64_le(p + c - 8));
+		bad |= dns_word_bad(gg_get_le64(p + i));
+	return bad | dns_word_bad(gg_get_le64(p + c - 8));
 }
 
 enum gg_dns_status

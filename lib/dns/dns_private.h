@@ -12,6 +12,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include "gg_wire.h"
 
 #include "gg_dns.h"
 
@@ -24,56 +25,11 @@
 #define DNS_LABEL_TYPE_MASK 0xc0
 #define DNS_LABEL_POINTER 0xc0
 
-static inline uint16_t
-dns_load16(const uint8_t *p)
-{
-	uint16_t v;
 
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
-}
 
-static inline uint32_t
-dns_load32(const uint8_t *p)
-{
-	uint32_t v;
 
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
-}
 
-static inline uint64_t
-dns_load64(const uint8_t *p)
-{
-	uint64_t v;
 
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_64(v);
-}
-
-static inline void
-dns_store16(uint8_t *p, uint16_t v)
-{
-	v = rte_cpu_to_be_16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-dns_store32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-/* Little-endian 8-octet load: octet i of p lands in bits 8i..8i+7. */
-static inline uint64_t
-dns_load64_le(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_le_to_cpu_64(v);
-}
 
 #define DNS_OCTETS(x) (UINT64_C(0x0101010101010101) * (x))
 
@@ -107,7 +63,7 @@ static inline uint64_t
 dns_label_bad(const uint8_t *p, unsigned int c)
 {
 	if (likely(c < 8))
-		return dns_word_bad(dns_load64_le(p + c - 8)) &
+		return dns_word_bad(gg_get_le64(p + c - 8)) &
 				(~UINT64_C(0) << (8 * (8 - c)));
 	return dns_long_label_bad(p, c);
 }

@@ -52,16 +52,16 @@ parse_opt(const uint8_t *msg, size_t len, size_t *offp, struct gg_dns_query *q)
 		return st;
 	if (unlikely(len - off < DNS_RR_FIXED_LEN))
 		return GG_DNS_TRUNCATED;
-	if (unlikely(dns_load16(msg + off) != GG_DNS_TYPE_OPT))
+	if (unlikely(gg_get_be16(msg + off) != GG_DNS_TYPE_OPT))
 		return GG_DNS_NOT_OPT;
 	if (unlikely(owner_len != 1))
 		return GG_DNS_BAD_OPT;
 
-	q->edns_udp_size = dns_load16(msg + off + 2);
-	ttl = dns_load32(msg + off + 4);
+	q->edns_udp_size = gg_get_be16(msg + off + 2);
+	ttl = gg_get_be32(msg + off + 4);
 	q->edns_version = (uint8_t)(ttl >> 16);
 	q->edns_do = (ttl & GG_DNS_EDNS_FLAG_DO) != 0;
-	rdlen = dns_load16(msg + off + 8);
+	rdlen = gg_get_be16(msg + off + 8);
 	off += DNS_RR_FIXED_LEN;
 	if (unlikely(rdlen > len - off))
 		return GG_DNS_TRUNCATED;
@@ -72,7 +72,7 @@ parse_opt(const uint8_t *msg, size_t len, size_t *offp, struct gg_dns_query *q)
 
 		if (unlikely(end - off < OPT_OPTION_HDR_LEN))
 			return GG_DNS_BAD_OPT;
-		opt_len = dns_load16(msg + off + 2);
+		opt_len = gg_get_be16(msg + off + 2);
 		off += OPT_OPTION_HDR_LEN;
 		if (unlikely(opt_len > end - off))
 			return GG_DNS_BAD_OPT;
@@ -177,19 +177,19 @@ gg_dns_parse_query(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 
 	if (unlikely(len < GG_DNS_HDR_LEN))
 		return GG_DNS_TRUNCATED;
-	q->id = dns_load16(msg);
-	q->flags = dns_load16(msg + 2);
-	arcount = dns_load16(msg + 10);
+	q->id = gg_get_be16(msg);
+	q->flags = gg_get_be16(msg + 2);
+	arcount = gg_get_be16(msg + 10);
 	/* What every stub sends, in two compares; anything else is named below. */
 	if (unlikely((q->flags & (GG_DNS_FLAG_QR | GG_DNS_OPCODE_MASK)) ||
-			(dns_load64(msg + 4) | 1) != HDR_COUNTS_QUERY)) {
+			(gg_get_be64(msg + 4) | 1) != HDR_COUNTS_QUERY)) {
 		if (q->flags & GG_DNS_FLAG_QR)
 			return GG_DNS_NOT_QUERY;
 		if (q->flags & GG_DNS_OPCODE_MASK)
 			return GG_DNS_BAD_OPCODE;
-		if (dns_load16(msg + 4) != 1)
+		if (gg_get_be16(msg + 4) != 1)
 			return GG_DNS_BAD_QDCOUNT;
-		if (dns_load16(msg + 6) != 0 || dns_load16(msg + 8) != 0)
+		if (gg_get_be16(msg + 6) != 0 || gg_get_be16(msg + 8) != 0)
 			return GG_DNS_UNEXPECTED_RECORDS;
 		return GG_DNS_BAD_ARCOUNT;
 	}
@@ -203,8 +203,8 @@ gg_dns_parse_query(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 	off = GG_DNS_HDR_LEN + wire_len;
 	if (unlikely(len - off < DNS_Q_FIXED_LEN))
 		return GG_DNS_TRUNCATED;
-	q->qtype = dns_load16(msg + off);
-	q->qclass = dns_load16(msg + off + 2);
+	q->qtype = gg_get_be16(msg + off);
+	q->qclass = gg_get_be16(msg + off + 2);
 	off += DNS_Q_FIXED_LEN;
 	/* Uncompressed at 12 and at most 255 octets: fits 16 bits. */
 	q->question_end = (uint16_t)off;

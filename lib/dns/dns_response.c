@@ -37,7 +37,7 @@ struct walk {
 static inline uint32_t
 rr_ttl(const uint8_t *p)
 {
-	uint32_t ttl = dns_load32(p);
+	uint32_t ttl = gg_get_be32(p);
 
 	return ttl > TTL_MAX_VALID ? 0 : ttl;
 }
@@ -73,9 +73,9 @@ walk_answers(const uint8_t *msg, size_t len, size_t off, uint16_t ancount,
 			return st;
 		if (unlikely(len - off < DNS_RR_FIXED_LEN))
 			return GG_DNS_TRUNCATED;
-		type = dns_load16(msg + off);
-		class = dns_load16(msg + off + 2);
-		rdlen = dns_load16(msg + off + 8);
+		type = gg_get_be16(msg + off);
+		class = gg_get_be16(msg + off + 2);
+		rdlen = gg_get_be16(msg + off + 8);
 		rdata = off + DNS_RR_FIXED_LEN;
 		if (unlikely(rdlen > len - rdata))
 			return GG_DNS_TRUNCATED;
@@ -144,16 +144,16 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 
 	if (unlikely(len < GG_DNS_HDR_LEN))
 		return GG_DNS_TRUNCATED;
-	r->id = dns_load16(msg);
-	r->flags = dns_load16(msg + 2);
+	r->id = gg_get_be16(msg);
+	r->flags = gg_get_be16(msg + 2);
 	r->rcode = r->flags & GG_DNS_RCODE_MASK;
 	if (unlikely(!(r->flags & GG_DNS_FLAG_QR)))
 		return GG_DNS_NOT_RESPONSE;
 	if (unlikely(r->flags & GG_DNS_OPCODE_MASK))
 		return GG_DNS_BAD_OPCODE;
-	if (unlikely(dns_load16(msg + 4) != 1))
+	if (unlikely(gg_get_be16(msg + 4) != 1))
 		return GG_DNS_BAD_QDCOUNT;
-	ancount = dns_load16(msg + 6);
+	ancount = gg_get_be16(msg + 6);
 
 	/* The question is the chain's first name: read into r, not copied. */
 	st = dns_name_read(msg, len, GG_DNS_HDR_LEN, 0, r->name_wire, &cur_len,
@@ -168,8 +168,8 @@ gg_dns_parse_response(const uint8_t *msg, size_t len,
 	name = r->name_wire;
 	if (unlikely(len - off < DNS_Q_FIXED_LEN))
 		return GG_DNS_TRUNCATED;
-	r->qtype = dns_load16(msg + off);
-	r->qclass = dns_load16(msg + off + 2);
+	r->qtype = gg_get_be16(msg + off);
+	r->qclass = gg_get_be16(msg + off + 2);
 	answers = off + DNS_Q_FIXED_LEN;
 	chain[0] = GG_DNS_HDR_LEN;
 

@@ -47,6 +47,7 @@
 
 #include "gg_garden.h"
 #include "garden_private.h"
+#include "gg_wire.h"
 
 /* Longest label, longest wire form (root octet included). */
 #define LABEL_MAX 63
@@ -63,15 +64,6 @@ lower(unsigned char c)
 	return (unsigned int)(c - 'A') < 26u ? (unsigned char)(c + 32) : c;
 }
 
-/* Little-endian 8-octet load: octet i of p lands in bits 8i..8i+7. */
-static inline uint64_t
-load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_le_to_cpu_64(v);
-}
 
 /*
  * The @p k (1-7) octets at buf[p], zero extended, reading nothing outside
@@ -85,9 +77,9 @@ load_short(const uint8_t *buf, size_t buf_len, size_t p, unsigned int k)
 	uint64_t w = 0;
 
 	if (p + k >= 8)
-		return load64(buf + p + k - 8) >> (8 * (8 - k));
+		return gg_get_le64(buf + p + k - 8) >> (8 * (8 - k));
 	if (p + 8 <= buf_len)
-		return load64(buf + p) & ((UINT64_C(1) << (8 * k)) - 1);
+		return gg_get_le64(buf + p) & ((UINT64_C(1) << (8 * k)) - 1);
 	while (k-- > 0)
 		w = (w << 8) | buf[p + k];
 	return w;
@@ -146,8 +138,8 @@ label_hash(uint64_t h, const uint8_t *buf, size_t buf_len, size_t s)
 				((uint64_t)c << 56));
 	h = mix(h, c);
 	for (i = 0; i + 8 < c; i += 8)
-		h = mix(h, load64(p + i) | HASH_FOLD);
-	return mix(h, load64(p + c - 8) | HASH_FOLD);
+		h = mix(h, gg_get_le64(p + i) | HASH_FOLD);
+	return mix(h, gg_get_le64(p + c - 8) | HASH_FOLD);
 }
 
 /* Filter bit of a key: its top bits (rte_hash gets the low 32). */
@@ -415,10 +407,10 @@ suffix_equal(const struct garden_name *slot, const uint8_t *buf,
 	if (slot->len != n)
 		return false;
 	for (i = 0; i + 8 <= n; i += 8)
-		if (lower64(load64(buf + s + i)) != load64(slot->wire + i))
+		if (lower64(gg_get_le64(buf + s + i)) != gg_get_le64(slot->wire + i))
 			return false;
 	return i == n || lower64(load_short(buf, buf_len, s + i,
-			(unsigned int)(n - i))) == load64(slot->wire + i);
+			(unsigned int)(n - i))) == gg_get_le64(slot->wire + i);
 }
 
 /* Worker: the garden's label mask; 0 when it holds no name. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gg_gtpu.h"
+#include "gg_wire.h"
 
 /* Octet 1 values: version 1, PT 1, plus optional-field flags. */
 #define FLAGS_BASE (GG_GTPU_VERSION_1 | GG_GTPU_FLAG_PT)
@@ -33,21 +34,7 @@ static const uint8_t comprehended_ext[] = {
 	GG_GTPU_EXT_UDP_PORT,
 };
 
-static inline void
-store_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
-static inline void
-store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * Mandatory header plus the optional 4 octets, with S=1 (TS 29.281 5.1
@@ -61,9 +48,9 @@ write_signalling_hdr(uint8_t *p, uint8_t msg_type, unsigned int total,
 	p[0] = FLAGS_BASE | GG_GTPU_FLAG_S |
 		(next_ext != GG_GTPU_EXT_NONE ? GG_GTPU_FLAG_E : 0);
 	p[1] = msg_type;
-	store_be16(p + 2, (uint16_t)(total - GG_GTPU_HDR_LEN));
-	store_be32(p + 4, 0);
-	store_be16(p + 8, seq);
+	gg_put_be16(p + 2, (uint16_t)(total - GG_GTPU_HDR_LEN));
+	gg_put_be32(p + 4, 0);
+	gg_put_be16(p + 8, seq);
 	p[10] = 0;
 	p[11] = next_ext;
 }
@@ -86,8 +73,8 @@ gg_gtpu_write_gpdu_hdr(void *buf, uint32_t teid, uint16_t tpdu_len,
 
 	p[0] = FLAGS_BASE;
 	p[1] = GG_GTPU_GPDU;
-	store_be16(p + 2, (uint16_t)length);
-	store_be32(p + 4, teid);
+	gg_put_be16(p + 2, (uint16_t)length);
+	gg_put_be32(p + 4, teid);
 	if (!with_pdu_session)
 		return hdr_len;
 
@@ -135,16 +122,16 @@ gg_gtpu_write_error_indication(void *buf, size_t room, uint32_t teid,
 	p += GG_GTPU_HDR_OPT_LEN;
 	if (with_udp_port) {
 		p[0] = 1;
-		store_be16(p + 1, udp_port);
+		gg_put_be16(p + 1, udp_port);
 		p[3] = GG_GTPU_EXT_NONE;
 		p += EXT_HDR_UNIT;
 	}
 	/* IEs in ascending type order (TS 29.281 8.1). */
 	p[0] = GG_GTPU_IE_TEID_DATA_I;
-	store_be32(p + 1, teid);
+	gg_put_be32(p + 1, teid);
 	p += IE_TEID_DATA_I_LEN;
 	p[0] = GG_GTPU_IE_PEER_ADDRESS;
-	store_be16(p + 1, 4);
+	gg_put_be16(p + 1, 4);
 	/* Already in network order: copy the octets as they lie in memory. */
 	memcpy(p + 3, &peer_ipv4_be, 4);
 	return total;

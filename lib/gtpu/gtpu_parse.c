@@ -25,29 +25,14 @@
 #include <rte_byteorder.h>
 
 #include "gg_gtpu.h"
+#include "gg_wire.h"
 
 #define OPT_FLAGS (GG_GTPU_FLAG_E | GG_GTPU_FLAG_S | GG_GTPU_FLAG_PN)
 
 /* Comprehension required (bits 8-7 = 1x, TS 29.281 5.2.1). */
 #define EXT_COMPREHENSION_REQUIRED 0x80
 
-static inline uint16_t
-load_be16(const uint8_t *p)
-{
-	uint16_t v;
 
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_16(v);
-}
-
-static inline uint32_t
-load_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_32(v);
-}
 
 /*
  * c points at the content (after the length octet); the caller guarantees
@@ -105,7 +90,7 @@ parse_ext_chain(const uint8_t *p, size_t len, size_t *offp, uint8_t next,
 		case GG_GTPU_EXT_UDP_PORT:
 			/* Defined with length 1; a longer one still starts with the port. */
 			info->has_udp_port = 1;
-			info->udp_port = load_be16(p + off + 1);
+			info->udp_port = gg_get_be16(p + off + 1);
 			break;
 		case GG_GTPU_EXT_SERVICE_CLASS:
 		case GG_GTPU_EXT_RAN_CONTAINER:
@@ -147,8 +132,8 @@ gg_gtpu_parse(const void *buf, size_t len, struct gg_gtpu_info *info)
 	flags = p[0];
 	info->flags = flags;
 	info->msg_type = p[1];
-	info->length = load_be16(p + 2);
-	info->teid = load_be32(p + 4);
+	info->length = gg_get_be16(p + 2);
+	info->teid = gg_get_be32(p + 4);
 
 	if (unlikely((flags & GG_GTPU_VERSION_MASK) != GG_GTPU_VERSION_1))
 		return GG_GTPU_BAD_VERSION;
@@ -167,7 +152,7 @@ gg_gtpu_parse(const void *buf, size_t len, struct gg_gtpu_info *info)
 		return GG_GTPU_TRUNCATED;
 	/* Fields whose flag is clear are present but meaningless (5.1). */
 	if (flags & GG_GTPU_FLAG_S)
-		info->seq = load_be16(p + 8);
+		info->seq = gg_get_be16(p + 8);
 	if (flags & GG_GTPU_FLAG_PN)
 		info->npdu = p[10];
 

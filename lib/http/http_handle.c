@@ -91,11 +91,11 @@ parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 	if (unlikely(len < IP_HDR_LEN + TCP_HDR_LEN || room < len))
 		return GG_HTTP_MALFORMED;
 	ihl = (ip[0] & 0x0fu) * 4u;
-	tot = http_load_be16(ip + 2);
+	tot = gg_get_be16(ip + 2);
 	if (unlikely((ip[0] >> 4) != 4 || ihl < IP_HDR_LEN ||
 			tot < ihl + TCP_HDR_LEN || tot > len ||
 			ip[9] != IPPROTO_TCP ||
-			(http_load_be16(ip + 6) & FRAG_BITS) != 0))
+			(gg_get_be16(ip + 6) & FRAG_BITS) != 0))
 		return GG_HTTP_MALFORMED;
 	tcp = ip + ihl;
 	tcp_len = tot - ihl;
@@ -117,8 +117,8 @@ parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 
 	memcpy(&s->sport, tcp, 2);
 	memcpy(&s->dport, tcp + 2, 2);
-	s->seq = http_load_be32(tcp + 4);
-	s->ack = http_load_be32(tcp + 8);
+	s->seq = gg_get_be32(tcp + 4);
+	s->ack = gg_get_be32(tcp + 8);
 	s->flags = tcp[13] & (F_FIN | F_SYN | F_RST | F_PSH | F_ACK);
 	s->tos = ip[1];
 	s->opt = tcp + TCP_HDR_LEN;
@@ -159,7 +159,7 @@ syn_mss(const uint8_t *o, uint16_t n, uint16_t *mss)
 			if (l != MSS_OPT_LEN)
 				return -1;
 			if (!found) {
-				*mss = http_load_be16(o + i + 2);
+				*mss = gg_get_be16(o + i + 2);
 				found = 1;
 			}
 		}
@@ -188,9 +188,9 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 
 	ip[0] = 0x45;
 	ip[1] = (uint8_t)(s->tos & ~ECN_MASK); /* keep DSCP; we do not do ECN */
-	http_store_be16(ip + 2, tot);
-	http_store_be16(ip + 4, 0);
-	http_store_be16(ip + 6, RTE_IPV4_HDR_DF_FLAG);
+	gg_put_be16(ip + 2, tot);
+	gg_put_be16(ip + 4, 0);
+	gg_put_be16(ip + 6, RTE_IPV4_HDR_DF_FLAG);
 	ip[8] = REPLY_TTL;
 	ip[9] = IPPROTO_TCP;
 	memset(ip + 10, 0, 2);
@@ -201,16 +201,16 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 
 	memcpy(tcp, &s->dport, 2);
 	memcpy(tcp + 2, &s->sport, 2);
-	http_store_be32(tcp + 4, seq);
-	http_store_be32(tcp + 8, ack);
+	gg_put_be32(tcp + 4, seq);
+	gg_put_be32(tcp + 8, ack);
 	tcp[12] = (uint8_t)((thl / 4) << 4);
 	tcp[13] = flags;
-	http_store_be16(tcp + 14, window);
+	gg_put_be16(tcp + 14, window);
 	memset(tcp + 16, 0, 4); /* checksum, urgent pointer */
 	if (mss_opt != 0) {
 		tcp[20] = TCP_OPT_MSS;
 		tcp[21] = MSS_OPT_LEN;
-		http_store_be16(tcp + 22, mss_opt);
+		gg_put_be16(tcp + 22, mss_opt);
 	}
 	if (plen != 0)
 		memcpy(tcp + thl, payload, plen);

@@ -14,6 +14,7 @@
 #include <rte_byteorder.h>
 
 #include "gg_http.h"
+#include "gg_wire.h"
 #include "gg_siphash.h"
 
 /* Low bits of the client's closing ACK that carry the close tag. */
@@ -60,37 +61,9 @@ http_be32(uint32_t v)
 	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap32(v) : v;
 }
 
-static inline uint16_t
-http_load_be16(const uint8_t *p)
-{
-	uint16_t v;
 
-	memcpy(&v, p, sizeof(v));
-	return http_be16(v);
-}
 
-static inline uint32_t
-http_load_be32(const uint8_t *p)
-{
-	uint32_t v;
 
-	memcpy(&v, p, sizeof(v));
-	return http_be32(v);
-}
-
-static inline void
-http_store_be16(uint8_t *p, uint16_t v)
-{
-	v = http_be16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-http_store_be32(uint8_t *p, uint32_t v)
-{
-	v = http_be32(v);
-	memcpy(p, &v, sizeof(v));
-}
 
 /* SipHash-2-4 with the key already split into its two LE words. */
 

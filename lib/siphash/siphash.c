@@ -6,18 +6,8 @@
 #include <string.h>
 
 #include "gg_siphash.h"
+#include "gg_wire.h"
 
-static inline uint64_t
-load_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
 
 uint64_t
 gg_siphash24_words(uint64_t k0, uint64_t k1, const void *data, size_t len)
@@ -30,7 +20,7 @@ gg_siphash24_words(uint64_t k0, uint64_t k1, const void *data, size_t len)
 	size_t i;
 
 	for (; p != end; p += 8) {
-		m = load_le64(p);
+		m = gg_get_le64(p);
 		GG_SIPBLOCK(v0, v1, v2, v3, m);
 	}
 	for (i = 0; i < (len & 7); i++)
@@ -42,6 +32,6 @@ gg_siphash24_words(uint64_t k0, uint64_t k1, const void *data, size_t len)
 uint64_t
 gg_siphash24(const uint8_t key[16], const void *data, size_t len)
 {
-	return gg_siphash24_words(load_le64(key), load_le64(key + 8), data,
+	return gg_siphash24_words(gg_get_le64(key), gg_get_le64(key + 8), data,
 			len);
 }
