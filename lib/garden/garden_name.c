@@ -299,6 +299,31 @@ garden_name_fini(struct gg_garden *g)
 	rte_free(g->filter_count);
 }
 
+/*
+ * Control: @p name in wire form (into @p wire, with its label count), its
+ * 64-bit key, and in *found the name slot stored under that key (a
+ * different name on a hash collision) or NULL. Returns the wire length,
+ * or -EINVAL and name_to_wire()'s errors.
+ */
+static int
+name_lookup(const struct gg_garden *g, const char *name,
+		uint8_t wire[GARDEN_WIRE_ROOM], unsigned int *labels,
+		uint64_t *key, struct garden_name **found)
+{
+	void *data;
+	int len;
+
+	if (g == NULL)
+		return -EINVAL;
+	len = name_to_wire(name, wire, labels);
+	if (len < 0)
+		return len;
+	*key = name_key(g, wire, (size_t)len);
+	*found = rte_hash_lookup_with_hash_data(g->name_h, key, key_sig(*key),
+			&data) >= 0 ? data : NULL;
+	return len;
+}
+
 int
 gg_garden_add_name(struct gg_garden *g, const char *name)
 {
@@ -306,19 +331,13 @@ gg_garden_add_name(struct gg_garden *g, const char *name)
 	struct garden_name *slot;
 	unsigned int labels;
 	uint64_t key;
-	void *data;
 	uint32_t id;
 	int len, ret;
 
-	if (g == NULL)
-		return -EINVAL;
-	len = name_to_wire(name, wire, &labels);
+	len = name_lookup(g, name, wire, &labels, &key, &slot);
 	if (len < 0)
 		return len;
-	key = name_key(g, wire, (size_t)len);
-	if (rte_hash_lookup_with_hash_data(g->name_h, &key, key_sig(key),
-			&data) >= 0) {
-		slot = data;
+	if (slot != NULL) {
 		if (slot->len != len || memcmp(slot->wire, wire, len) != 0) {
 			char other[GG_GARDEN_NAME_MAX + 1];
 
@@ -362,20 +381,12 @@ gg_garden_del_name(struct gg_garden *g, const char *name)
 	struct garden_name *slot;
 	unsigned int labels;
 	uint64_t key;
-	void *data;
 	int len;
 
-	if (g == NULL)
-		return -EINVAL;
-	len = name_to_wire(name, wire, &labels);
+	len = name_lookup(g, name, wire, &labels, &key, &slot);
 	if (len < 0)
 		return len;
-	key = name_key(g, wire, (size_t)len);
-	if (rte_hash_lookup_with_hash_data(g->name_h, &key, key_sig(key),
-			&data) < 0)
-		return -ENOENT;
-	slot = data;
-	if (slot->len != len || memcmp(slot->wire, wire, len) != 0)
+	if (slot == NULL || slot->len != len || memcmp(slot->wire, wire, len) != 0)
 		return -ENOENT;
 	/* Unlink first, retire second: see garden.c. */
 	rte_hash_del_key_with_hash(g->name_h, &key, key_sig(key));
