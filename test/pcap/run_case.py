@@ -770,31 +770,41 @@ def _norm(value):
     return value
 
 
-def tshark_problems(path, frames):
-    """Run tshark on @path: malformed packets, expert warnings and errors
-    (with checksum validation on), and its decoding of TSHARK_FIELDS
-    against tshark_expectation() of each of @frames."""
+def tshark_rows(path, fields, n_frames, options=()):
+    """tshark's decoding of @path with checksum validation on, GTP-U on
+    its port: one list of columns per frame (frame number, malformed,
+    expert severities, expert messages, then @fields), and a list of
+    problems (tshark failed, or read other than @n_frames frames)."""
     cmd = ["tshark", "-n", "-r", path,
            "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
            "-o", "tcp.check_checksum:TRUE", "-o", "tcp.analyze_sequence_numbers:FALSE",
-           "-o", "ip.defragment:FALSE",
+           "-o", "ip.defragment:FALSE"] + list(options) + [
            "-d", "udp.port==%d,gtp" % gt.GTPU_PORT,
            "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|",
            "-e", "frame.number", "-e", "_ws.malformed", "-e", "_ws.expert.severity",
            "-e", "_ws.expert.message"]
-    for f in TSHARK_FIELDS:
+    for f in fields:
         cmd += ["-e", f]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        return ["tshark failed on %s: %s" % (path, r.stderr.strip()[-500:])]
-    rows = [line for line in r.stdout.split("\n") if line.strip()]
-    if len(rows) != len(frames):
-        return ["tshark read %d frames from %s, expected %d" % (len(rows), path, len(frames))]
-    problems = []
+        return [], ["tshark failed on %s: %s" % (path, r.stderr.strip()[-500:])]
+    rows = [line.split("\t") for line in r.stdout.split("\n") if line.strip()]
+    if len(rows) != n_frames:
+        return [], ["tshark read %d frames from %s, expected %d" % (len(rows), path, n_frames)]
+    for cols in rows:
+        cols += [""] * (4 + len(fields) - len(cols))
+    return rows, []
+
+
+def tshark_problems(path, frames):
+    """Run tshark on @path: malformed packets, expert warnings and errors
+    (with checksum validation on), and its decoding of TSHARK_FIELDS
+    against tshark_expectation() of each of @frames."""
+    rows, problems = tshark_rows(path, TSHARK_FIELDS, len(frames))
+    if problems:
+        return problems
     name = os.path.basename(path)
-    for row, frame in zip(rows, frames):
-        cols = row.split("\t")
-        cols += [""] * (4 + len(TSHARK_FIELDS) - len(cols))
+    for cols, frame in zip(rows, frames):
         num, malformed, sev, msg = cols[:4]
         where = "%s frame %s" % (name, num)
         if malformed:

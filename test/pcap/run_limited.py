@@ -309,27 +309,12 @@ def tshark_check(path, matched):
     extra = sorted({f for _, e in matched if e is not None for f in e.tshark}
                    - set(rc.TSHARK_FIELDS))
     fields = rc.TSHARK_FIELDS + extra
-    cmd = ["tshark", "-n", "-r", path,
-           "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
-           "-o", "tcp.check_checksum:TRUE", "-o", "tcp.analyze_sequence_numbers:FALSE",
-           "-o", "ip.defragment:FALSE", "-o", "tcp.desegment_tcp_streams:FALSE",
-           "-d", "udp.port==%d,gtp" % gt.GTPU_PORT,
-           "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=|",
-           "-e", "frame.number", "-e", "_ws.malformed", "-e", "_ws.expert.severity",
-           "-e", "_ws.expert.message"]
-    for f in fields:
-        cmd += ["-e", f]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        return ["tshark failed on %s: %s" % (path, r.stderr.strip()[-500:])]
-    rows = [line for line in r.stdout.split("\n") if line.strip()]
-    if len(rows) != len(matched):
-        return ["tshark read %d frames from %s, expected %d" % (len(rows), path, len(matched))]
-    problems = []
+    rows, problems = rc.tshark_rows(path, fields, len(matched),
+                                    ["-o", "tcp.desegment_tcp_streams:FALSE"])
+    if problems:
+        return problems
     name = os.path.basename(path)
-    for row, (frame, exp) in zip(rows, matched):
-        cols = row.split("\t")
-        cols += [""] * (4 + len(fields) - len(cols))
+    for cols, (frame, exp) in zip(rows, matched):
         num, malformed, sev, msg = cols[:4]
         where = "%s frame %s (%s)" % (name, num, exp.what if exp else gt.summary(frame))
         if malformed and not (exp and exp.malformed_ok):
