@@ -40,8 +40,13 @@ enum gg_session_state {
 /** Add a PDU Session Container with the QFI to downlink G-PDUs. */
 #define GG_SESSION_F_QFI 0x01
 
-/** One PDU session as the data plane sees it (24 octets). */
-struct gg_session {
+/**
+ * One PDU session as the data plane sees it: 24 octets of fields, aligned
+ * to 32 so that no session straddles two cache lines (at 24 a quarter of
+ * them did, and the worker's prefetch brought only the first line: a
+ * whole memory latency on one packet in four of a large table).
+ */
+struct __rte_aligned(32) gg_session {
 	uint32_t ul_teid;   /**< our TEID, host order: key of the TEID table */
 	uint32_t ue_ipv4;   /**< network order: key of the UE table */
 	uint32_t gnb_ipv4;  /**< gNB N3 address, network order */
