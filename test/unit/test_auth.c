@@ -30,6 +30,7 @@
 
 #include "gg_auth.h"
 #include "auth_private.h"
+#include "test_cunit.h"
 
 #define PKI_SCRIPT "scripts/test-pki.sh"
 
@@ -1100,10 +1101,7 @@ test_b64url(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{ "status names", test_status_names },
 		{ "trust bundle loading", test_trust_load },
 		{ "good certificates, PEM and DER", test_good_certs },
@@ -1121,30 +1119,6 @@ main(void)
 		{ "rate limiter eviction", test_ratelimit_eviction },
 		{ "base64url", test_b64url },
 	};
-	CU_pSuite suite;
-	unsigned int failures;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("auth", suite_init, suite_cleanup);
-	if (suite == NULL)
-		goto error;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto error;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto error;
-	failures = CU_get_number_of_failures();
-	/* A failed suite init runs no test: that is a failure too. */
-	if (CU_get_number_of_suites_failed() != 0)
-		failures++;
-	CU_cleanup_registry();
-	return failures != 0;
-
-error:
-	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return test_cunit_main("auth", suite_init, suite_cleanup, TEST_CASES(tests));
 }

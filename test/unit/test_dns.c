@@ -24,6 +24,7 @@
 #include "gg_dns.h"
 /* The general name reader: the reference the in-place scan is held to. */
 #include "dns_private.h"
+#include "test_cunit.h"
 
 #define MSG_MAX 4096
 #define FUZZ_ITERATIONS 200000
@@ -2065,10 +2066,7 @@ test_robustness(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{ "query: hand-made bytes", test_query_hand_made },
 		{ "query: types and classes", test_query_types },
 		{ "query: names, case, characters", test_query_names },
@@ -2093,27 +2091,6 @@ main(void)
 		{ "forged answers decoded by tshark", test_tshark },
 		{ "robustness (random and mutated)", test_robustness },
 	};
-	CU_pSuite suite;
-	unsigned int failures;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("dns", NULL, NULL);
-	if (suite == NULL)
-		goto error;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto error;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto error;
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures != 0;
-
-error:
-	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return test_cunit_main("dns", NULL, NULL, TEST_CASES(tests));
 }

@@ -7,6 +7,7 @@
 #include <CUnit/Basic.h>
 
 #include "gg_evloop.h"
+#include "test_cunit.h"
 
 static int reads;
 static int fired[4];
@@ -97,17 +98,10 @@ test_timers(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
+	static const struct test_case tests[] = {
+		{ "fd readiness", test_fd_readiness },
+		{ "timers", test_timers },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("evloop", NULL, NULL);
-	CU_add_test(s, "fd readiness", test_fd_readiness);
-	CU_add_test(s, "timers", test_timers);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures != 0 || CU_get_error() != CUE_SUCCESS;
+	return test_cunit_main("evloop", NULL, NULL, TEST_CASES(tests));
 }

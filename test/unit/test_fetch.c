@@ -29,6 +29,7 @@
 
 #include "gg_evloop.h"
 #include "gg_fetch.h"
+#include "test_cunit.h"
 
 #define HUGE_SIZE (64u << 20)
 #define SLOW_MS 5000
@@ -1263,8 +1264,23 @@ test_free_in_callback(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
+	static const struct test_case tests[] = {
+		{ "url normalize", test_normalize },
+		{ "create params", test_create_params },
+		{ "allow-list before network", test_allow_list },
+		{ "ok, byte-identical", test_ok },
+		{ "http errors, redirect not followed", test_http_errors },
+		{ "too big", test_too_big },
+		{ "timeout", test_timeout },
+		{ "connect failed", test_connect_failed },
+		{ "https: trust, name, failure", test_https },
+		{ "cache ttl, lru, clear", test_cache },
+		{ "50 concurrent beside a hanging one", test_concurrent },
+		{ "limits", test_limits },
+		{ "free with transfers in flight", test_free_in_flight },
+		{ "free from a callback", test_free_in_callback },
+	};
+	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	/* Proxies that do not exist: the fetcher must ignore the
@@ -1273,29 +1289,6 @@ main(void)
 	setenv("https_proxy", "http://127.0.0.1:9", 1);
 	setenv("HTTPS_PROXY", "http://127.0.0.1:9", 1);
 	setenv("ALL_PROXY", "http://127.0.0.1:9", 1);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("fetch", suite_init, suite_cleanup);
-	CU_add_test(s, "url normalize", test_normalize);
-	CU_add_test(s, "create params", test_create_params);
-	CU_add_test(s, "allow-list before network", test_allow_list);
-	CU_add_test(s, "ok, byte-identical", test_ok);
-	CU_add_test(s, "http errors, redirect not followed", test_http_errors);
-	CU_add_test(s, "too big", test_too_big);
-	CU_add_test(s, "timeout", test_timeout);
-	CU_add_test(s, "connect failed", test_connect_failed);
-	CU_add_test(s, "https: trust, name, failure", test_https);
-	CU_add_test(s, "cache ttl, lru, clear", test_cache);
-	CU_add_test(s, "50 concurrent beside a hanging one", test_concurrent);
-	CU_add_test(s, "limits", test_limits);
-	CU_add_test(s, "free with transfers in flight", test_free_in_flight);
-	CU_add_test(s, "free from a callback", test_free_in_callback);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	/* A suite whose init failed runs nothing: that is a failure too. */
-	if (CU_get_run_summary()->nSuitesFailed != 0)
-		failures++;
-	CU_cleanup_registry();
-	return failures != 0 || CU_get_error() != CUE_SUCCESS;
+	rc = test_cunit_main("fetch", suite_init, suite_cleanup, TEST_CASES(tests));
+	return rc;
 }

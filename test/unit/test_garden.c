@@ -45,6 +45,7 @@
 
 #include "test_eal.h"
 #include "gg_garden.h"
+#include "test_cunit.h"
 
 static struct rte_rcu_qsbr *qsv;
 
@@ -2438,10 +2439,7 @@ test_wire_agreed(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{ "create: bad parameters", test_create_bad_params },
 		{ "prefix: match and miss", test_prefix_match },
 		{ "prefix: ports and protocols", test_ports_proto },
@@ -2468,33 +2466,13 @@ main(void)
 		{ "cycles per match (information)", test_perf },
 		{ "names: wire == text on every name above", test_wire_agreed },
 	};
-	CU_pSuite suite;
-	unsigned int failures, i;
+	int rc;
 
 	qsv = test_eal_init("garden");
 	if (qsv == NULL)
 		return 1;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("garden", NULL, NULL);
-	if (suite == NULL) {
-		CU_cleanup_registry();
-		return CU_get_error();
-	}
-	for (i = 0; i < RTE_DIM(tests); i++) {
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL) {
-			CU_cleanup_registry();
-			return CU_get_error();
-		}
-	}
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-
+	rc = test_cunit_main("garden", NULL, NULL, TEST_CASES(tests));
 	rte_free(qsv);
 	rte_eal_cleanup();
-	return failures == 0 ? 0 : 1;
+	return rc;
 }

@@ -20,6 +20,7 @@
 #include <rte_byteorder.h>
 
 #include "gg_gtpu.h"
+#include "test_cunit.h"
 
 #define MSG_MAX 2048
 #define FUZZ_ITERATIONS 200000
@@ -1174,10 +1175,7 @@ test_robustness(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{ "parse minimal G-PDU", test_parse_minimal_gpdu },
 		{ "parse S/PN/E flags", test_parse_optional_flags },
 		{ "parse PDU Session Container UL", test_parse_pdu_session_ul },
@@ -1199,27 +1197,6 @@ main(void)
 			test_build_ext_hdr_notification },
 		{ "robustness (random and mutated)", test_robustness },
 	};
-	CU_pSuite suite;
-	unsigned int failures;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("gtpu", NULL, NULL);
-	if (suite == NULL)
-		goto error;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto error;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto error;
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures != 0;
-
-error:
-	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return test_cunit_main("gtpu", NULL, NULL, TEST_CASES(tests));
 }

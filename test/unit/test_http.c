@@ -25,6 +25,7 @@
 
 #include "gg_csum.h"
 #include "gg_http.h"
+#include "test_cunit.h"
 
 #define ROOM 2048
 #define GUARD 64
@@ -2136,10 +2137,7 @@ suite_init(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{ "SipHash-2-4 reference vectors", test_siphash_vectors },
 		{ "configuration and template checks", test_init },
 		{ "SYN cookie make/check, tuple, time, MSS", test_cookie },
@@ -2173,30 +2171,6 @@ main(void)
 		{ "cost (printed)", test_cost },
 		{ "tshark reads the exchange", test_tshark },
 	};
-	CU_pSuite suite;
-	unsigned int failures;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("http", suite_init, NULL);
-	if (suite == NULL)
-		goto error;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto error;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto error;
-	failures = CU_get_number_of_failures();
-	/* A suite whose init failed ran nothing: that is a failure too. */
-	if (CU_get_run_summary()->nSuitesFailed != 0)
-		failures++;
-	CU_cleanup_registry();
-	return failures != 0;
-
-error:
-	fprintf(stderr, "CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return test_cunit_main("http", suite_init, NULL, TEST_CASES(tests));
 }

@@ -7,6 +7,7 @@
 #include <CUnit/Basic.h>
 
 #include "gg_pool.h"
+#include "test_cunit.h"
 
 static uint32_t
 ip(const char *s)
@@ -91,18 +92,11 @@ test_edges(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
+	static const struct test_case tests[] = {
+		{ "exhaustion", test_exhaustion },
+		{ "reserve and rotation", test_reserve_and_rotation },
+		{ "edges", test_edges },
+	};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("pool", NULL, NULL);
-	CU_add_test(s, "exhaustion", test_exhaustion);
-	CU_add_test(s, "reserve and rotation", test_reserve_and_rotation);
-	CU_add_test(s, "edges", test_edges);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures != 0 || CU_get_error() != CUE_SUCCESS;
+	return test_cunit_main("pool", NULL, NULL, TEST_CASES(tests));
 }

@@ -32,6 +32,7 @@
 
 #include "gg_evloop.h"
 #include "gg_sbi.h"
+#include "test_cunit.h"
 
 extern char **environ;
 
@@ -1322,39 +1323,34 @@ test_free_while_held(void)
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
+	static const struct test_case tests[] = {
+		{ "create errors", test_create_errors },
+		{ "json helpers", test_helpers },
+		{ "GET json", test_get_json },
+		{ "POST 201 Location", test_post_created },
+		{ "problem details", test_problems },
+		{ "async answer", test_async },
+		{ "body too large", test_too_large },
+		{ "parallel clients", test_parallel },
+		{ "multiplexed streams", test_multiplex },
+		{ "stream limits", test_stream_limits },
+		{ "HTTP/1.1 refused", test_http1_refused },
+		{ "garbage", test_garbage },
+		{ "slowloris", test_slowloris },
+		{ "client gone", test_client_gone },
+		{ "request timeout", test_request_timeout },
+		{ "idle timeout", test_idle_timeout },
+		{ "client not reading", test_non_reader },
+		{ "max connections", test_max_conns },
+		{ "free while held", test_free_while_held },
+	};
+	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
 	loop = gg_evloop_create();
 	if (loop == NULL)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("sbi", NULL, NULL);
-	CU_add_test(s, "create errors", test_create_errors);
-	CU_add_test(s, "json helpers", test_helpers);
-	CU_add_test(s, "GET json", test_get_json);
-	CU_add_test(s, "POST 201 Location", test_post_created);
-	CU_add_test(s, "problem details", test_problems);
-	CU_add_test(s, "async answer", test_async);
-	CU_add_test(s, "body too large", test_too_large);
-	CU_add_test(s, "parallel clients", test_parallel);
-	CU_add_test(s, "multiplexed streams", test_multiplex);
-	CU_add_test(s, "stream limits", test_stream_limits);
-	CU_add_test(s, "HTTP/1.1 refused", test_http1_refused);
-	CU_add_test(s, "garbage", test_garbage);
-	CU_add_test(s, "slowloris", test_slowloris);
-	CU_add_test(s, "client gone", test_client_gone);
-	CU_add_test(s, "request timeout", test_request_timeout);
-	CU_add_test(s, "idle timeout", test_idle_timeout);
-	CU_add_test(s, "client not reading", test_non_reader);
-	CU_add_test(s, "max connections", test_max_conns);
-	CU_add_test(s, "free while held", test_free_while_held);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	rc = test_cunit_main("sbi", NULL, NULL, TEST_CASES(tests));
 	gg_evloop_free(loop);
-	return failures != 0 || CU_get_error() != CUE_SUCCESS;
+	return rc;
 }

@@ -36,6 +36,7 @@
 #include "test_eal.h"
 #include "gg_session.h"
 #include "session_index.h"
+#include "test_cunit.h"
 
 static struct rte_rcu_qsbr *qsv;
 
@@ -1228,55 +1229,31 @@ test_index_full_load(void)
 int
 main(void)
 {
-	CU_pSuite suite;
-	unsigned int failures;
+	static const struct test_case tests[] = {
+		{ "create: bad parameters", test_create_bad_params },
+		{ "add, find, bulk lookups", test_add_find_lookup },
+		{ "duplicate TEID / UE address", test_duplicates },
+		{ "fill to capacity exactly", test_fill_capacity },
+		{ "delete, grace period, slot reuse", test_delete_reuse_grace },
+		{ "grace period, small table", test_grace_small },
+		{ "set_state", test_set_state },
+		{ "per-worker counters", test_counters },
+		{ "walk", test_walk },
+		{ "state names", test_state_names },
+		{ "concurrent RCU reader", test_concurrent_reader },
+		{ "burst lookups in strided records", test_lookup_burst },
+		{ "index: crowded buckets", test_index_crowded },
+		{ "index: straight to the second choice", test_index_second_direct },
+		{ "index: fill at the highest load", test_index_full_load },
+		{ "1M sessions", test_million },
+	};
+	int rc;
 
 	qsv = test_eal_init("session");
 	if (qsv == NULL)
 		return 1;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("session", NULL, NULL);
-	if (suite == NULL ||
-			!CU_add_test(suite, "create: bad parameters",
-				test_create_bad_params) ||
-			!CU_add_test(suite, "add, find, bulk lookups",
-				test_add_find_lookup) ||
-			!CU_add_test(suite, "duplicate TEID / UE address",
-				test_duplicates) ||
-			!CU_add_test(suite, "fill to capacity exactly",
-				test_fill_capacity) ||
-			!CU_add_test(suite, "delete, grace period, slot reuse",
-				test_delete_reuse_grace) ||
-			!CU_add_test(suite, "grace period, small table",
-				test_grace_small) ||
-			!CU_add_test(suite, "set_state", test_set_state) ||
-			!CU_add_test(suite, "per-worker counters",
-				test_counters) ||
-			!CU_add_test(suite, "walk", test_walk) ||
-			!CU_add_test(suite, "state names", test_state_names) ||
-			!CU_add_test(suite, "concurrent RCU reader",
-				test_concurrent_reader) ||
-			!CU_add_test(suite, "burst lookups in strided records",
-				test_lookup_burst) ||
-			!CU_add_test(suite, "index: crowded buckets",
-				test_index_crowded) ||
-			!CU_add_test(suite, "index: straight to the second choice",
-				test_index_second_direct) ||
-			!CU_add_test(suite, "index: fill at the highest load",
-				test_index_full_load) ||
-			!CU_add_test(suite, "1M sessions", test_million)) {
-		CU_cleanup_registry();
-		return CU_get_error();
-	}
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-
+	rc = test_cunit_main("session", NULL, NULL, TEST_CASES(tests));
 	rte_free(qsv);
 	rte_eal_cleanup();
-	return failures == 0 ? 0 : 1;
+	return rc;
 }

@@ -34,6 +34,7 @@
 #include "gg_evloop.h"
 #include "gg_store.h"
 #include "gg_store_memory.h"
+#include "test_cunit.h"
 
 #define REDIS_SERVER "/usr/bin/redis-server"
 #define WAIT_MS 3000
@@ -1427,24 +1428,38 @@ redis_fini(void)
 	return 0;
 }
 
-static void
-add_functional(CU_pSuite s)
-{
-	CU_add_test(s, "open and up", test_open_up);
-	CU_add_test(s, "put/get round trip", test_round_trip);
-	CU_add_test(s, "UE IP index", test_ueip_index);
-	CU_add_test(s, "delete removes everything", test_del);
-	CU_add_test(s, "list_all restores 1000", test_list_all);
-	CU_add_test(s, "profile binary-safe", test_profile);
-	CU_add_test(s, "events", test_events);
-	CU_add_test(s, "close with pending requests", test_close);
-}
+/* What every backend must do, run once per backend. */
+static const struct test_case functional[] = {
+	{ "open and up", test_open_up },
+	{ "put/get round trip", test_round_trip },
+	{ "UE IP index", test_ueip_index },
+	{ "delete removes everything", test_del },
+	{ "list_all restores 1000", test_list_all },
+	{ "profile binary-safe", test_profile },
+	{ "events", test_events },
+	{ "close with pending requests", test_close },
+};
 
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned int failures;
+	static const struct test_case common[] = {
+		{ "helpers", test_helpers },
+		{ "bad parameters", test_bad_params },
+	};
+	static const struct test_case memory_only[] = {
+		{ "fault injection", test_memory_fault },
+	};
+	static const struct test_case redis_only[] = {
+		{ "key schema (raw hiredis)", test_schema },
+		{ "outage and reconnect", test_outage },
+		{ "AUTH password and ACL user", test_auth },
+		{ "command timeout", test_command_timeout },
+		{ "connect timeout", test_connect_timeout },
+		{ "TCP", test_tcp },
+	};
+	CU_pSuite suite_memory, suite_redis;
+	int rc;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gg-store-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
@@ -1457,29 +1472,25 @@ main(void)
 	signal(SIGABRT, on_fatal);
 	signal(SIGBUS, on_fatal);
 	loop = gg_evloop_create();
-	if (loop == NULL || CU_initialize_registry() != CUE_SUCCESS)
+	if (loop == NULL)
 		return 1;
 
-	s = CU_add_suite("store common", memory_init, NULL);
-	CU_add_test(s, "helpers", test_helpers);
-	CU_add_test(s, "bad parameters", test_bad_params);
-	s = CU_add_suite("store memory", memory_init, NULL);
-	add_functional(s);
-	CU_add_test(s, "fault injection", test_memory_fault);
-	s = CU_add_suite("store redis", redis_init, redis_fini);
-	add_functional(s);
-	CU_add_test(s, "key schema (raw hiredis)", test_schema);
-	CU_add_test(s, "outage and reconnect", test_outage);
-	CU_add_test(s, "AUTH password and ACL user", test_auth);
-	CU_add_test(s, "command timeout", test_command_timeout);
-	CU_add_test(s, "connect timeout", test_connect_timeout);
-	CU_add_test(s, "TCP", test_tcp);
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures() +
-		CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
+	/* Suites run in the order added: common, memory, redis. */
+	if (test_cunit_add("store common", memory_init, NULL,
+				TEST_CASES(common)) == NULL ||
+			(suite_memory = test_cunit_add("store memory",
+				memory_init, NULL, TEST_CASES(functional))) == NULL ||
+			test_cunit_extend(suite_memory,
+				TEST_CASES(memory_only)) < 0 ||
+			(suite_redis = test_cunit_add("store redis", redis_init,
+				redis_fini, TEST_CASES(functional))) == NULL ||
+			test_cunit_extend(suite_redis,
+				TEST_CASES(redis_only)) < 0) {
+		CU_cleanup_registry();
+		gg_evloop_free(loop);
+		return 1;
+	}
+	rc = test_cunit_run();
 	gg_evloop_free(loop);
-	return failures != 0 || CU_get_error() != CUE_SUCCESS;
+	return rc;
 }
