@@ -637,7 +637,7 @@ gg_ausf_handle(struct gg_sbi_request *req, void *arg)
 			return;
 		}
 		a->st.rejected_request++;
-		gg_sbi_problem(req, 405, "METHOD_NOT_ALLOWED", "use POST", NULL);
+		gg_sbi_method_not_allowed(req, "POST");
 		return;
 	}
 	rest = path + root + 1;
@@ -663,8 +663,8 @@ gg_ausf_handle(struct gg_sbi_request *req, void *arg)
 		handle_delete(a, req, c);
 	else {
 		a->st.rejected_request++;
-		gg_sbi_problem(req, 405, "METHOD_NOT_ALLOWED",
-				slash != NULL ? "use PUT" : "use GET or DELETE", NULL);
+		gg_sbi_method_not_allowed(req,
+				slash != NULL ? "PUT" : "GET, DELETE");
 	}
 }
 

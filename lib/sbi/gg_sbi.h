@@ -215,6 +215,14 @@ int gg_sbi_problem(struct gg_sbi_request *req, int status, const char *cause,
 		const char *detail, json_t *invalid_params);
 
 /**
+ * Answer 405 with the Allow header RFC 9110 (15.5.6) requires: @p allow
+ * lists the target resource's methods ("GET, DELETE"); the body is a
+ * ProblemDetails with cause METHOD_NOT_ALLOWED and the allowed methods in
+ * its detail. Consumes the request; returns as gg_sbi_respond().
+ */
+int gg_sbi_method_not_allowed(struct gg_sbi_request *req, const char *allow);
+
+/**
  * Let go of @p req without answering it. A request that is not cancelled
  * gets a 500 problem (cause SYSTEM_FAILURE) so the client is not left
  * waiting. Consumes the request.

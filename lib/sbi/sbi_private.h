@@ -58,6 +58,7 @@ struct gg_sbi_request {
 	size_t resp_len;
 	size_t resp_off;
 	size_t discarded;             /* body octets dropped after an early answer */
+	const char *allow;            /* Allow of a 405 (gg_sbi_method_not_allowed()) */
 	gg_sbi_cancel_cb cancel_cb;
 	void *cancel_arg;
 	unsigned int complete : 1;    /* END_STREAM received */

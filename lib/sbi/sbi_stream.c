@@ -102,7 +102,7 @@ sbi_submit(struct gg_sbi_request *req, int status, const char *ctype,
 {
 	struct sbi_conn *c = req->conn;
 	nghttp2_data_provider prd;
-	nghttp2_nv nv[4];
+	nghttp2_nv nv[5];
 	char st[4], cl[24];
 	size_t n = 0;
 	int no_body = status == 204 || status == 304;
@@ -119,6 +119,9 @@ sbi_submit(struct gg_sbi_request *req, int status, const char *ctype,
 	if (location != NULL)
 		nv[n++] = (nghttp2_nv)MAKE_NV("location", location,
 				strlen(location));
+	if (status == 405 && req->allow != NULL)
+		nv[n++] = (nghttp2_nv)MAKE_NV("allow", req->allow,
+				strlen(req->allow));
 	if (!no_body) {
 		snprintf(cl, sizeof(cl), "%zu", len);
 		nv[n++] = (nghttp2_nv)MAKE_NV("content-length", cl, strlen(cl));
@@ -346,8 +349,10 @@ headers_done(struct gg_sbi_request *req)
 	}
 	if (req->path == NULL) {
 		/* CONNECT is the only method nghttp2 lets through without
-		 * :path; it makes no sense here. */
-		sbi_server_problem(req, 405, NULL, "CONNECT is not supported");
+		 * :path; no resource here supports it: 501, not 405, which
+		 * would owe an Allow list for a resource there is none of
+		 * (RFC 9110 15.6.2). */
+		sbi_server_problem(req, 501, NULL, "CONNECT is not supported");
 		return;
 	}
 	cl = gg_sbi_request_header(req, "content-length");
@@ -613,6 +618,22 @@ gg_sbi_problem(struct gg_sbi_request *req, int status, const char *cause,
 			"application/problem+json" : NULL, NULL, text, len);
 	free(text);
 	return rc;
+}
+
+int
+gg_sbi_method_not_allowed(struct gg_sbi_request *req, const char *allow)
+{
+	char detail[96];
+
+	if (req == NULL || allow == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* nghttp2 copies header values when the response is submitted,
+	 * inside gg_sbi_problem(): the caller's string need not outlive it. */
+	req->allow = allow;
+	snprintf(detail, sizeof(detail), "allowed: %s", allow);
+	return gg_sbi_problem(req, 405, "METHOD_NOT_ALLOWED", detail, NULL);
 }
 
 void

@@ -232,12 +232,15 @@ def run_bad_requests(env, redis, ca, gg, only=None):
         return ec.create_body(anTunnelInfo=dict(good["anTunnelInfo"], **kv))
 
     def bad(name, status, cause, params=None, body=None, ctype="application/json",
-            method="POST", path=ROOT, detail_has=None):
+            method="POST", path=ROOT, detail_has=None, allow=None):
         if only is not None and name not in only:
             return
         with env.sub(name):
             r = http(method, gg.url(path), body, ctype)
             check_problem(r, status, cause, params, detail_has)
+            # RFC 9110 15.5.6: a 405 lists what the resource takes; nothing else does.
+            check(r.headers.get("allow") == allow,
+                  "allow header %r, expected %r" % (r.headers.get("allow"), allow))
             tr.same(name)
 
     for text in ('{"supiOrSuci": ', "[1, 2]", "null", '"text"',
@@ -299,7 +302,7 @@ def run_bad_requests(env, redis, ca, gg, only=None):
         body=good, path=ROOT + "x")
     for m in ("GET", "PUT", "DELETE", "PATCH"):
         bad("%s on the collection" % m, 405, "METHOD_NOT_ALLOWED", method=m,
-            body=good if m in ("PUT", "PATCH") else None)
+            body=good if m in ("PUT", "PATCH") else None, allow="POST")
     fake = "0123456789abcdef0123456789abcdef"
     for m, suffix in (("GET", ""), ("DELETE", ""), ("PUT", "/one-way-confirmation")):
         bad("%s on an unknown context" % m, 404, "CONTEXT_NOT_FOUND", method=m,
@@ -318,10 +321,11 @@ def run_bad_requests(env, redis, ca, gg, only=None):
         return
     conf_path = "%s/%s/one-way-confirmation" % (ROOT, ctx)
     bad("POST on a confirmation", 405, "METHOD_NOT_ALLOWED", method="POST", path=conf_path,
-        body={"signature": "AAAA"})
-    bad("GET on a confirmation", 405, "METHOD_NOT_ALLOWED", method="GET", path=conf_path)
+        body={"signature": "AAAA"}, allow="PUT")
+    bad("GET on a confirmation", 405, "METHOD_NOT_ALLOWED", method="GET", path=conf_path,
+        allow="PUT")
     bad("PATCH on a context", 405, "METHOD_NOT_ALLOWED", method="PATCH",
-        path="%s/%s" % (ROOT, ctx), body={})
+        path="%s/%s" % (ROOT, ctx), body={}, allow="GET, DELETE")
     bad("unknown sub-resource of a context", 404, "CONTEXT_NOT_FOUND", method="PUT",
         path="%s/%s/confirmation" % (ROOT, ctx), body={"signature": "AAAA"})
     for name, body, ctype, status, cause, params in (

@@ -161,7 +161,10 @@ handler(struct gg_sbi_request *req, void *arg)
 		gg_sbi_respond_json(req, 200, json_pack("{s:s, s:s}", "hello",
 				"world", "method", gg_sbi_request_method(req)), NULL);
 	} else if (strcmp(path, "/items") == 0) {
-		items(req);
+		if (strcmp(gg_sbi_request_method(req), "POST") == 0)
+			items(req);
+		else
+			gg_sbi_method_not_allowed(req, "POST");
 	} else if (strcmp(path, "/async") == 0) {
 		CU_ASSERT(gg_evloop_timer(loop, 200, async_fire, req) > 0);
 	} else if (strcmp(path, "/slow") == 0) {
@@ -752,6 +755,22 @@ test_problems(void)
 			url("/items"), NULL) == 0);
 	CU_ASSERT(http_status(ch.out) == 415);
 
+	/* A method the resource does not take: 405 with its Allow list. */
+	CU_ASSERT_FATAL(curl(&ch, NULL, "--http2-prior-knowledge", "-i",
+			"-X", "DELETE", url("/items"), NULL) == 0);
+	CU_ASSERT(http_status(ch.out) == 405);
+	CU_ASSERT(http_header(ch.out, "allow", h, sizeof(h)) != NULL &&
+			strcmp(h, "POST") == 0);
+	j = http_json(ch.out);
+	CU_ASSERT(j != NULL && strcmp(jstr(j, "cause"), "METHOD_NOT_ALLOWED") == 0);
+	CU_ASSERT(j != NULL && strcmp(jstr(j, "detail"), "allowed: POST") == 0);
+	json_decref(j);
+	/* No other answer carries Allow. */
+	CU_ASSERT_FATAL(curl(&ch, NULL, "--http2-prior-knowledge", "-i",
+			url("/hello"), NULL) == 0);
+	CU_ASSERT(http_status(ch.out) == 200);
+	CU_ASSERT(http_header(ch.out, "allow", h, sizeof(h)) == NULL);
+
 	/* Unknown path: the handler's 404. */
 	CU_ASSERT_FATAL(curl(&ch, NULL, "--http2-prior-knowledge", "-i",
 			url("/nope"), NULL) == 0);
@@ -761,7 +780,7 @@ test_problems(void)
 	j = http_json(ch.out);
 	CU_ASSERT(j != NULL && strcmp(jstr(j, "title"), "Not Found") == 0);
 	json_decref(j);
-	CU_ASSERT(stats().resp_4xx == 4);
+	CU_ASSERT(stats().resp_4xx == 5);
 	stop();
 }
 
