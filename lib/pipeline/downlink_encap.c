@@ -181,7 +181,7 @@ encap_fast(struct gg_worker *w, struct rte_mbuf *m, const struct gg_session *s,
 		uint16_t l3_off, uint16_t tlen, const struct gg_encap_tmpl *t,
 		unsigned int hlen)
 {
-	struct gg_session_counters *sc = &w->sess_ctr[s->id];
+	struct gg_session_counters *sc = gg_session_ctr(&w->sess_ctr, s);
 	enum gg_drop d = encap_check(m, l3_off, tlen, hlen, t);
 
 	if (unlikely(d != GG_DROP_NONE))
@@ -254,7 +254,7 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 static __rte_always_inline int
 encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 		const struct gg_session *s, const struct gg_encap_tmpl *t,
-		struct gg_session_counters *sess_ctr, unsigned int hlen)
+		const struct gg_session_ctr_view *sess_ctr, unsigned int hlen)
 {
 	struct gg_session_counters *sc;
 	struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod_offset(m,
@@ -267,7 +267,7 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 		return 0;
 	gg_ipv4_ttl_dec_unchecked(inner);
 	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
-	sc = &sess_ctr[s->id];
+	sc = gg_session_ctr(sess_ctr, s);
 	gg_ctr_add(&sc->dl_pkts, 1);
 	gg_ctr_add(&sc->dl_bytes, tlen);
 	gg_ctr_add(&w->ctr.ev[GG_EV_dl_encap], 1);
@@ -287,7 +287,7 @@ static __rte_always_inline uint16_t
 encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		const struct gg_encap_tmpl *t, int fast)
 {
-	struct gg_session_counters *sess_ctr = w->sess_ctr;
+	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
 	struct gg_meta *meta = w->meta;
 	uint64_t now_s = 0;
 	uint16_t i, kept = 0;
@@ -302,11 +302,11 @@ encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		/* Only GG_ACT_SESSION packets have a session (gg_meta). */
 		if (fast && likely(s != NULL)) {
 			if (s->flags & GG_SESSION_F_QFI) {
-				if (likely(encap_try(w, m, mt, s, t, sess_ctr,
+				if (likely(encap_try(w, m, mt, s, t, &sess_ctr,
 						GG_ENCAP_HDR_QFI_LEN)))
 					continue;
 			} else {
-				if (likely(encap_try(w, m, mt, s, t, sess_ctr,
+				if (likely(encap_try(w, m, mt, s, t, &sess_ctr,
 						GG_ENCAP_HDR_LEN)))
 					continue;
 			}

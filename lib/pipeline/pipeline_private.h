@@ -94,7 +94,7 @@ struct gg_ratelimit {
 struct gg_worker {
 	struct gg_counters ctr;              /* first: cache aligned */
 	struct gg_dataplane *dp;
-	struct gg_session_counters *sess_ctr;
+	struct gg_session_ctr_view sess_ctr; /* its counters of each session */
 	struct rte_ring *to_control;
 	struct rte_ring *from_control;
 	unsigned int index;

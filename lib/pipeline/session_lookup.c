@@ -18,72 +18,58 @@
 /* One call covers a burst. */
 static_assert(GG_BURST <= GG_SESSION_LOOKUP_BULK_MAX, "burst too long");
 
-typedef void (*bulk_lookup_fn)(const struct gg_session_table *t,
-		const uint32_t *keys, unsigned int n, struct gg_session **out);
 typedef void (*burst_lookup_fn)(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_counters *ctr);
+		unsigned int n, const struct gg_session_ctr_view *ctr);
 
 static inline void
-lookup_burst(struct gg_worker *w, uint16_t n, bulk_lookup_fn lookup,
-		burst_lookup_fn lookup_in_place)
+lookup_burst(struct gg_worker *w, uint16_t n, burst_lookup_fn lookup)
 {
-	uint32_t keys[GG_BURST];
-	struct gg_session *found[GG_BURST];
-	const struct gg_session *base;
+	struct {
+		uint32_t key;
+		struct gg_session *sess;
+	} some[GG_BURST];
 	uint8_t idx[GG_BURST];
 	unsigned int k = 0, j;
 	uint16_t i;
 
 	/*
 	 * Common case, every packet wants its session: look up in place in
-	 * the metadata (no gathering, no scattering; the counters are
-	 * prefetched inside). Otherwise only those packets' keys go.
+	 * the metadata (no gathering, no scattering). Otherwise only those
+	 * packets' keys go, through a small array of the same shape.
 	 */
 	for (i = 0; i < n; i++)
 		if (w->meta[i].action != GG_ACT_SESSION)
 			break;
 	if (likely(i == n)) {
-		lookup_in_place(w->dp->sessions, &w->meta[0].key,
-				&w->meta[0].sess, sizeof(w->meta[0]), n,
-				w->sess_ctr);
+		lookup(w->dp->sessions, &w->meta[0].key, &w->meta[0].sess,
+				sizeof(w->meta[0]), n, &w->sess_ctr);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (w->meta[i].action == GG_ACT_SESSION) {
-			keys[k] = w->meta[i].key;
+			some[k].key = w->meta[i].key;
 			idx[k++] = i;
 		}
 	}
 	if (k == 0)
 		return;
-	lookup(w->dp->sessions, keys, k, found);
-	/*
-	 * The next stage adds to every session's counters: start fetching
-	 * them now (the lookup has already started on the sessions). The
-	 * counters' index comes from the pointer, not from the session, whose
-	 * line is still on its way.
-	 */
-	base = gg_session_array(w->dp->sessions);
-	for (j = 0; j < k; j++) {
-		if (likely(found[j] != NULL))
-			rte_prefetch0(&w->sess_ctr[found[j] - base]);
-		w->meta[idx[j]].sess = found[j];
-	}
+	lookup(w->dp->sessions, &some[0].key, &some[0].sess, sizeof(some[0]),
+			k, &w->sess_ctr);
+	for (j = 0; j < k; j++)
+		w->meta[idx[j]].sess = some[j].sess;
 }
 
 void
 gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	RTE_SET_USED(pkts);
-	lookup_burst(w, n, gg_session_lookup_teid_bulk,
-			gg_session_lookup_teid_burst);
+	lookup_burst(w, n, gg_session_lookup_teid_burst);
 }
 
 void
 gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	RTE_SET_USED(pkts);
-	lookup_burst(w, n, gg_session_lookup_ue_bulk,
-			gg_session_lookup_ue_burst);
+	lookup_burst(w, n, gg_session_lookup_ue_burst);
 }

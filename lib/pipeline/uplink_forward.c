@@ -44,6 +44,7 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		uint64_t *now_s)
 {
 	struct gg_session *s = meta->sess;
+	struct gg_session_counters *sc;
 	struct rte_ipv4_hdr *ip;
 	enum gg_session_state state;
 	uint16_t tlen;
@@ -80,8 +81,9 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), l2, RTE_ETHER_HDR_LEN);
 
-	w->sess_ctr[s->id].ul_pkts++;
-	w->sess_ctr[s->id].ul_bytes += tlen;
+	sc = gg_session_ctr(&w->sess_ctr, s);
+	sc->ul_pkts++;
+	sc->ul_bytes += tlen;
 	w->ctr.ev[GG_EV_ul_decap]++;
 	w->ctr.ev[GG_EV_ul_decap_bytes] += tlen;
 	meta->action = GG_ACT_TX_N6;
@@ -192,7 +194,7 @@ limited_fast(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 uint16_t
 gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct gg_session_counters *sess_ctr = w->sess_ctr;
+	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
 	struct gg_meta *meta = w->meta;
 	const struct gg_encap_tmpl *n3_dst = NULL;
 	const uint8_t *l2 = NULL;
@@ -255,7 +257,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				eth = rte_pktmbuf_mtod(m, uint8_t *);
 				memcpy(eth, &l2_lo, sizeof(l2_lo));
 				memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
-				sc = &sess_ctr[s->id];
+				sc = gg_session_ctr(&sess_ctr, s);
 				gg_ctr_add(&sc->ul_pkts, 1);
 				gg_ctr_add(&sc->ul_bytes, tlen);
 				gg_ctr_add(&w->ctr.ev[GG_EV_ul_decap], 1);

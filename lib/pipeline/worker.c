@@ -28,6 +28,7 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	char name[RTE_RING_NAMESIZE];
 	int socket = rte_lcore_to_socket_id(lcore_id);
 	struct gg_worker *w;
+	int ret;
 
 	w = rte_zmalloc_socket("gg_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 			socket);
@@ -43,7 +44,7 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	w->tx_n3.ev = GG_EV_tx_n3;
 	w->tx_n6.port_id = dp->n6.port_id;
 	w->tx_n6.ev = GG_EV_tx_n6;
-	w->sess_ctr = gg_session_counters_of(dp->sessions, index);
+	ret = gg_session_worker_counters(dp->sessions, index, &w->sess_ctr);
 	gg_ratelimit_init(&w->err_ind_rl, dp->error_indication_rate);
 	gg_ratelimit_init(&w->icmp_rl, dp->limited.icmp_unreach_rate);
 
@@ -56,7 +57,7 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	snprintf(name, sizeof(name), "gg_snoop_%u", index);
 	w->snoop = rte_ring_create(name, RING_SIZE, socket,
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->sess_ctr == NULL || w->to_control == NULL ||
+	if (ret != 0 || w->to_control == NULL ||
 			w->from_control == NULL || w->snoop == NULL) {
 		gg_worker_free(w);
 		rte_errno = ENOMEM;

@@ -125,35 +125,53 @@ void gg_session_lookup_ue_bulk(const struct gg_session_table *t,
 		const uint32_t *ue_ipv4, unsigned int n, struct gg_session **out);
 
 /**
+ * Where a worker keeps its counters of every session
+ * (gg_session_worker_counters()). With one worker they sit in each
+ * session's slot, right after the session, so that a packet touches one
+ * cache line of the session table for both (measured: the 1M-session
+ * rates rose 7 to 9 %, doc/performance.rst). With several, each worker
+ * has an array of its own indexed by session id: a line both read by
+ * every worker and written by one would bounce between their caches
+ * whenever two of them carry the same session (uplink and downlink
+ * usually land on different workers).
+ */
+struct gg_session_ctr_view {
+	struct gg_session_counters *array;  /**< by id; NULL: in the slot */
+};
+
+/**
+ * The view of worker @p worker (< n_workers). 0, or -EINVAL. That worker
+ * is the only writer of its counters; gg_session_counters_sum() reads.
+ */
+int gg_session_worker_counters(const struct gg_session_table *t,
+		unsigned int worker, struct gg_session_ctr_view *out);
+
+/** Worker: its counters of session @p s (one the lookups gave it). */
+static inline struct gg_session_counters *
+gg_session_ctr(const struct gg_session_ctr_view *v, const struct gg_session *s)
+{
+	if (v->array == NULL)
+		return (struct gg_session_counters *)(uintptr_t)(s + 1);
+	return &v->array[s->id];
+}
+
+/**
  * Burst form of the lookups, for a worker's array of per-packet records:
  * the keys are read at @p key0, key0 + stride, ... (bytes), each session
  * (or NULL) is stored at @p out0, out0 + stride, ...; as each session is
- * found its line and its entry in @p ctr (a worker's counter array, or
- * NULL) are prefetched. Saves the gathering of keys and the scattering of
- * results around a bulk call. n <= GG_SESSION_LOOKUP_BULK_MAX. Worker.
+ * found its line, and its counters in @p ctr when they live apart
+ * (NULL: none wanted), are prefetched. Saves the gathering of keys and
+ * the scattering of results around a bulk call.
+ * n <= GG_SESSION_LOOKUP_BULK_MAX. Worker.
  */
 void gg_session_lookup_teid_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_counters *ctr);
+		unsigned int n, const struct gg_session_ctr_view *ctr);
 
 /** The same by UE address (network order). Worker. */
 void gg_session_lookup_ue_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_counters *ctr);
-
-/**
- * The session array: a session's id is its index in it, so per-id arrays
- * (the counters) can be addressed from a session pointer without reading
- * the session. Immutable after create.
- */
-const struct gg_session *gg_session_array(const struct gg_session_table *t);
-
-/**
- * Counter array of worker @p worker (capacity entries, indexed by session
- * id). That worker is the only writer; anyone may read.
- */
-struct gg_session_counters *
-gg_session_counters_of(const struct gg_session_table *t, unsigned int worker);
+		unsigned int n, const struct gg_session_ctr_view *ctr);
 
 /** Sum of one session's counters over all workers. Any thread. */
 void gg_session_counters_sum(const struct gg_session_table *t, uint32_t id,

@@ -69,7 +69,8 @@ struct gg_session_table {
 	 */
 	struct session_index teid_ix;
 	struct session_index ue_ix;
-	struct gg_session *slots;	/* capacity entries */
+	struct gg_session *slots;	/* capacity slots of 1 << slot_shift */
+	unsigned int slot_shift;	/* 5, or 6 with the counters */
 	struct session_mem slots_mem;
 	struct session_mem counters_mem;	/* every worker's array */
 	uint32_t capacity;
@@ -115,9 +116,10 @@ ring_bytes(unsigned int esize, uint32_t count)
 /*
  * Everything create allocates: the two indexes (64-octet buckets,
  * session_index_buckets_for(capacity) each: 15.2 to 30.5 B a session),
- * the slot array (24 B a session), the free stack (4 B), the slot defer
+ * the slot array (32 B a session), the free stack (4 B), the slot defer
  * queue (8-byte token + 4-byte id, align32pow2(capacity + 1) elements:
- * 12 to 24 B) and the counters (32 B a session a worker). Without
+ * 12 to 24 B) and the counters (32 B a session a worker: in the slots
+ * with one worker, which makes them 64 B, in arrays otherwise). Without
  * hugepages, the indexes, slots and counters are rounded up to 2 MiB each
  * (session_mem.h). rte_malloc's per-allocation header (a few cache lines
  * per object) is left out.
@@ -141,6 +143,43 @@ counters_stride(uint32_t capacity)
 			sizeof(struct gg_session_counters), RTE_CACHE_LINE_SIZE);
 }
 
+/*
+ * A slot: the session, followed by the counters when there is one worker
+ * (struct gg_session_ctr_view): 64 octets, one cache line.
+ */
+static_assert(sizeof(struct gg_session) +
+		sizeof(struct gg_session_counters) == RTE_CACHE_LINE_SIZE,
+		"a session and its counters fill one cache line");
+
+static bool
+counters_in_slot(unsigned int n_workers)
+{
+	return n_workers == 1;
+}
+
+/* log2 of a slot's size: a shift, not a multiply, on every lookup. */
+static unsigned int
+slot_shift(unsigned int n_workers)
+{
+	static_assert(sizeof(struct gg_session) == 32, "slot size is 1 << 5");
+	return counters_in_slot(n_workers) ? 6 : 5;
+}
+
+static inline struct gg_session *
+slot_at(const struct gg_session_table *t, uint32_t id)
+{
+	return RTE_PTR_ADD(t->slots, (size_t)id << t->slot_shift);
+}
+
+/* Worker @p w's counters of slot @p id. */
+static inline struct gg_session_counters *
+counters_at(const struct gg_session_table *t, unsigned int w, uint32_t id)
+{
+	if (counters_in_slot(t->n_workers))
+		return (struct gg_session_counters *)(slot_at(t, id) + 1);
+	return &t->counters[w][id];
+}
+
 static size_t
 table_bytes(uint32_t capacity, unsigned int n_workers)
 {
@@ -148,10 +187,11 @@ table_bytes(uint32_t capacity, unsigned int n_workers)
 
 	b += sizeof(struct gg_session_table) +
 		n_workers * sizeof(struct gg_session_counters *);
-	b += mem_bytes((size_t)capacity * sizeof(struct gg_session));
+	b += mem_bytes((size_t)capacity << slot_shift(n_workers));
 	b += (size_t)capacity * sizeof(uint32_t);
 	b += ring_bytes(8 + sizeof(uint32_t), rte_align32pow2(capacity + 1));
-	b += mem_bytes(n_workers * counters_stride(capacity));
+	if (!counters_in_slot(n_workers))
+		b += mem_bytes(n_workers * counters_stride(capacity));
 	b += 2 * mem_bytes((size_t)session_index_buckets_for(capacity) *
 		sizeof(struct session_index_bucket));
 	return b;
@@ -204,17 +244,17 @@ gg_session_table_create(const struct gg_session_table_params *p)
 	t->n_workers = p->n_workers;
 	t->qsv = p->qsv;
 	t->bytes = table_bytes(p->capacity, p->n_workers);
+	t->slot_shift = slot_shift(p->n_workers);
 
 	err = ENOMEM;
 	t->slots = session_mem_alloc(&t->slots_mem, "gg_session_slots",
-			(size_t)p->capacity * sizeof(struct gg_session),
-			p->socket_id);
+			(size_t)p->capacity << t->slot_shift, p->socket_id);
 	t->free_ids = rte_malloc_socket("gg_session_free",
 			(size_t)p->capacity * sizeof(uint32_t),
 			RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (t->slots == NULL || t->free_ids == NULL)
 		goto fail;
-	if (p->n_workers > 0) {
+	if (p->n_workers > 0 && !counters_in_slot(p->n_workers)) {
 		uint8_t *c = session_mem_alloc(&t->counters_mem,
 				"gg_session_counters", p->n_workers *
 				counters_stride(p->capacity), p->socket_id);
@@ -319,7 +359,7 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 	 * period is over), so plain stores are fine; session_index_add()
 	 * publishes them with a release store of the entry.
 	 */
-	slot = &t->slots[id];
+	slot = slot_at(t, id);
 	*slot = *s;
 	slot->id = id;
 	slot->reserved = 0;
@@ -330,7 +370,7 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 	 * see a mix of old and zero, as it may for any update.
 	 */
 	for (w = 0; w < t->n_workers; w++) {
-		struct gg_session_counters *c = &t->counters[w][id];
+		struct gg_session_counters *c = counters_at(t, w, id);
 
 		__atomic_store_n(&c->ul_pkts, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&c->ul_bytes, 0, __ATOMIC_RELAXED);
@@ -372,7 +412,7 @@ gg_session_del(struct gg_session_table *t, uint32_t ul_teid)
 		return -ENOENT;
 
 	/* UE first, TEID second, slot last: see the file comment. */
-	session_index_del(&t->ue_ix, t->slots[id].ue_ipv4);
+	session_index_del(&t->ue_ix, slot_at(t, id)->ue_ipv4);
 	session_index_del(&t->teid_ix, ul_teid);
 	/* Cannot fail: the queue holds capacity entries. */
 	if (rte_rcu_qsbr_dq_enqueue(t->slot_dq, &id) != 0)
@@ -392,7 +432,7 @@ gg_session_set_state(struct gg_session_table *t, uint32_t ul_teid,
 	id = session_index_find(&t->teid_ix, ul_teid);
 	if (id == SESSION_INDEX_MISS)
 		return -ENOENT;
-	__atomic_store_n(&t->slots[id].state, (uint8_t)state,
+	__atomic_store_n(&slot_at(t, id)->state, (uint8_t)state,
 			__ATOMIC_RELEASE);
 	return 0;
 }
@@ -405,7 +445,7 @@ gg_session_find(const struct gg_session_table *t, uint32_t ul_teid)
 	if (t == NULL)
 		return NULL;
 	id = session_index_find(&t->teid_ix, ul_teid);
-	return id != SESSION_INDEX_MISS ? &t->slots[id] : NULL;
+	return id != SESSION_INDEX_MISS ? slot_at(t, id) : NULL;
 }
 
 uint32_t
@@ -425,10 +465,10 @@ lookup_bulk(const struct gg_session_table *t, const struct session_index *x,
 	while (n > 0) {
 		chunk = RTE_MIN(n, (unsigned int)SESSION_INDEX_BULK_MAX);
 		session_index_find_bulk(x, keys, chunk, ids, t->slots,
-				sizeof(t->slots[0]));
+				(size_t)1 << t->slot_shift);
 		for (i = 0; i < chunk; i++)
 			out[i] = likely(ids[i] != SESSION_INDEX_MISS) ?
-				&t->slots[ids[i]] : NULL;
+				slot_at(t, ids[i]) : NULL;
 		keys += chunk;
 		out += chunk;
 		n -= chunk;
@@ -449,22 +489,17 @@ gg_session_lookup_ue_bulk(const struct gg_session_table *t,
 	lookup_bulk(t, &t->ue_ix, ue_ipv4, n, out);
 }
 
-const struct gg_session *
-gg_session_array(const struct gg_session_table *t)
-{
-	return t != NULL ? t->slots : NULL;
-}
-
 /*
  * The three passes of session_index_find_bulk() over strided records: the
- * first choices fetched, then scanned (each hit's session and counters
- * fetched at once), then the few second choices.
+ * first choices fetched, then scanned (each hit's session and, when they
+ * live apart, its counters fetched at once), then the few second choices.
  */
 static inline void
 lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_counters *ctr)
+		unsigned int n, const struct gg_session_ctr_view *view)
 {
+	const struct gg_session_counters *ctr = view != NULL ? view->array : NULL;
 	const struct session_index_bucket *b[SESSION_INDEX_BULK_MAX];
 	uint8_t again[SESSION_INDEX_BULK_MAX];
 	unsigned int i, k = 0;
@@ -484,10 +519,10 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 			SESSION_INDEX_MISS;
 
 		if (likely(id != SESSION_INDEX_MISS)) {
-			rte_prefetch0(&t->slots[id]);
+			*out = slot_at(t, id);
+			rte_prefetch0(*out);
 			if (ctr != NULL)
 				rte_prefetch0(&ctr[id]);
-			*out = &t->slots[id];
 			continue;
 		}
 		*out = NULL;
@@ -505,14 +540,14 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 
 		if (id != SESSION_INDEX_MISS)
 			*(struct gg_session **)RTE_PTR_ADD(out0, j * stride) =
-				&t->slots[id];
+				slot_at(t, id);
 	}
 }
 
 void
 gg_session_lookup_teid_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_counters *ctr)
+		unsigned int n, const struct gg_session_ctr_view *ctr)
 {
 	lookup_strided(t, &t->teid_ix, key0, out0, stride, n, ctr);
 }
@@ -520,17 +555,20 @@ gg_session_lookup_teid_burst(const struct gg_session_table *t,
 void
 gg_session_lookup_ue_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_counters *ctr)
+		unsigned int n, const struct gg_session_ctr_view *ctr)
 {
 	lookup_strided(t, &t->ue_ix, key0, out0, stride, n, ctr);
 }
 
-struct gg_session_counters *
-gg_session_counters_of(const struct gg_session_table *t, unsigned int worker)
+int
+gg_session_worker_counters(const struct gg_session_table *t,
+		unsigned int worker, struct gg_session_ctr_view *out)
 {
-	if (t == NULL || worker >= t->n_workers)
-		return NULL;
-	return t->counters[worker];
+	if (t == NULL || out == NULL || worker >= t->n_workers)
+		return -EINVAL;
+	out->array = counters_in_slot(t->n_workers) ? NULL :
+		t->counters[worker];
+	return 0;
 }
 
 void
@@ -544,7 +582,7 @@ gg_session_counters_sum(const struct gg_session_table *t, uint32_t id,
 		return;
 	/* Each field is exact; the four together are not a snapshot. */
 	for (w = 0; w < t->n_workers; w++) {
-		const struct gg_session_counters *c = &t->counters[w][id];
+		const struct gg_session_counters *c = counters_at(t, w, id);
 
 		out->ul_pkts += __atomic_load_n(&c->ul_pkts, __ATOMIC_RELAXED);
 		out->ul_bytes += __atomic_load_n(&c->ul_bytes,
@@ -566,7 +604,7 @@ walk_one(uint32_t id, void *arg)
 {
 	struct walk_ctx *c = arg;
 
-	return c->fn(&c->t->slots[id], c->arg);
+	return c->fn(slot_at(c->t, id), c->arg);
 }
 
 /* fn may change states but must not add or delete sessions: an add can

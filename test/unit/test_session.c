@@ -111,6 +111,7 @@ test_create_bad_params(void)
 	};
 	struct gg_session_table_params q;
 	struct gg_session_table *t, *t2;
+	struct gg_session_ctr_view view;
 
 	rte_errno = 0;
 	CU_ASSERT_PTR_NULL(gg_session_table_create(NULL));
@@ -163,11 +164,11 @@ test_create_bad_params(void)
 	CU_ASSERT_PTR_NOT_NULL(t);
 	gg_session_table_free(t);
 
-	/* No workers is allowed: no counter arrays. */
+	/* No workers is allowed: no counters. */
 	q = p; q.n_workers = 0;
 	t = gg_session_table_create(&q);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	CU_ASSERT_PTR_NULL(gg_session_counters_of(t, 0));
+	CU_ASSERT_EQUAL(gg_session_worker_counters(t, 0, &view), -EINVAL);
 	CU_ASSERT_EQUAL(gg_session_count(t), 0);
 	gg_session_table_free(t);
 
@@ -546,36 +547,60 @@ test_set_state(void)
 	gg_session_table_free(t);
 }
 
+/*
+ * Each worker's counters of a session, summed over the workers, cleared
+ * when the slot is reused; with one worker (@p n_workers 1) they share the
+ * session's cache line, with more each worker has its own array.
+ */
 static void
-test_counters(void)
+check_counters(unsigned int n_workers)
 {
-	enum { W = 3 };
-	struct gg_session_table *t = mk_table("ctr", 1, W);
+	struct gg_session_table *t = mk_table("ctr", 1, n_workers);
 	struct gg_session s = mk(7, 0x0a000007, 0), s2 = mk(8, 0x0a000008, 0);
-	struct gg_session_counters sum, *c;
+	struct gg_session_counters sum, *c, *first = NULL;
+	struct gg_session_ctr_view view;
+	const struct gg_session *found;
+	uint64_t tri = n_workers * (n_workers + 1) / 2;
 	unsigned int w;
 	int id;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	id = gg_session_add(t, &s);
 	CU_ASSERT_EQUAL_FATAL(id, 0);
-	for (w = 0; w < W; w++) {
-		c = gg_session_counters_of(t, w);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-		c[id].ul_pkts += w + 1;
-		c[id].ul_bytes += 100 * (w + 1);
-		c[id].dl_pkts += 10 * (w + 1);
-		c[id].dl_bytes += 1000 * (w + 1);
+	found = gg_session_find(t, 7);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(found);
+	for (w = 0; w < n_workers; w++) {
+		CU_ASSERT_EQUAL_FATAL(gg_session_worker_counters(t, w, &view), 0);
+		CU_ASSERT((view.array == NULL) == (n_workers == 1));
+		c = gg_session_ctr(&view, found);
+		if (n_workers == 1)
+			CU_ASSERT_PTR_EQUAL(RTE_PTR_ALIGN_FLOOR(c, 64),
+					RTE_PTR_ALIGN_FLOOR(found, 64));
+		if (w == 0)
+			first = c;
+		else
+			CU_ASSERT(RTE_PTR_ALIGN_FLOOR(c, 64) !=
+					RTE_PTR_ALIGN_FLOOR(first, 64));
+		c->ul_pkts += w + 1;
+		c->ul_bytes += 100 * (w + 1);
+		c->dl_pkts += 10 * (w + 1);
+		c->dl_bytes += 1000 * (w + 1);
 	}
-	CU_ASSERT_PTR_NULL(gg_session_counters_of(t, W));
-	CU_ASSERT_PTR_NOT_EQUAL(gg_session_counters_of(t, 0),
-			gg_session_counters_of(t, 1));
+	CU_ASSERT_EQUAL(gg_session_worker_counters(t, n_workers, &view),
+			-EINVAL);
+	CU_ASSERT_EQUAL(gg_session_worker_counters(NULL, 0, &view), -EINVAL);
+	/* The counters do not overlap the session. */
+	CU_ASSERT_EQUAL(found->ul_teid, 7);
+	CU_ASSERT_EQUAL(found->ue_ipv4, 0x0a000007);
+	CU_ASSERT_EQUAL(found->id, (uint32_t)id);
+	CU_ASSERT_EQUAL(gg_session_state(found), GG_SESSION_FULL);
 
+	/* 1 + 2 + ... + n_workers of each. */
 	gg_session_counters_sum(t, id, &sum);
-	CU_ASSERT_EQUAL(sum.ul_pkts, 6);
-	CU_ASSERT_EQUAL(sum.ul_bytes, 600);
-	CU_ASSERT_EQUAL(sum.dl_pkts, 60);
-	CU_ASSERT_EQUAL(sum.dl_bytes, 6000);
+	CU_ASSERT_EQUAL(sum.ul_pkts, tri);
+	CU_ASSERT_EQUAL(sum.ul_bytes, 100 * tri);
+	CU_ASSERT_EQUAL(sum.dl_pkts, 10 * tri);
+	CU_ASSERT_EQUAL(sum.dl_bytes, 1000 * tri);
 
 	/* Out of range id: zeros. */
 	gg_session_counters_sum(t, 1, &sum);
@@ -586,13 +611,58 @@ test_counters(void)
 	CU_ASSERT_EQUAL(gg_session_del(t, 7), 0);
 	/* Deleting does not clear the totals; they are still readable. */
 	gg_session_counters_sum(t, id, &sum);
-	CU_ASSERT_EQUAL(sum.ul_pkts, 6);
+	CU_ASSERT_EQUAL(sum.ul_pkts, tri);
 	CU_ASSERT_EQUAL(gg_session_add(t, &s2), 0);
 	gg_session_counters_sum(t, 0, &sum);
 	CU_ASSERT_EQUAL(sum.ul_pkts, 0);
 	CU_ASSERT_EQUAL(sum.ul_bytes, 0);
 	CU_ASSERT_EQUAL(sum.dl_pkts, 0);
 	CU_ASSERT_EQUAL(sum.dl_bytes, 0);
+	gg_session_table_free(t);
+}
+
+static void
+test_counters(void)
+{
+	check_counters(1);
+	check_counters(3);
+}
+
+/* Neighbouring slots: one session's counters leave the next one alone. */
+static void
+test_counters_neighbours(void)
+{
+	struct gg_session_table *t = mk_table("ctrn", 8, 1);
+	struct gg_session_counters sum;
+	struct gg_session_ctr_view view;
+	struct gg_session s;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(gg_session_worker_counters(t, 0, &view), 0);
+	for (i = 0; i < 8; i++) {
+		s = mk(100 + i, 0x0a000100 + i, i);
+		CU_ASSERT_FATAL(gg_session_add(t, &s) >= 0);
+	}
+	for (i = 0; i < 8; i++) {
+		struct gg_session_counters *c =
+			gg_session_ctr(&view, gg_session_find(t, 100 + i));
+
+		c->ul_pkts = UINT64_MAX;
+		c->ul_bytes = UINT64_MAX;
+		c->dl_pkts = UINT64_MAX;
+		c->dl_bytes = i;
+	}
+	for (i = 0; i < 8; i++) {
+		const struct gg_session *f = gg_session_find(t, 100 + i);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_EQUAL(f->ue_ipv4, 0x0a000100 + i);
+		CU_ASSERT_EQUAL(f->dl_teid, mk(100 + i, 0, i).dl_teid);
+		CU_ASSERT_EQUAL(f->qfi, mk(100 + i, 0, i).qfi);
+		gg_session_counters_sum(t, f->id, &sum);
+		CU_ASSERT_EQUAL(sum.dl_bytes, i);
+	}
 	gg_session_table_free(t);
 }
 
@@ -1019,12 +1089,14 @@ static void
 test_lookup_burst(void)
 {
 	enum { N = 40 };
-	struct gg_session_table *t = mk_table("burst", 256, 1);
+	struct gg_session_table *t = mk_table("burst", 256, 2);
+	struct gg_session_ctr_view view;
 	struct rec r[N];
 	struct gg_session s;
 	unsigned int i, pass;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL_FATAL(gg_session_worker_counters(t, 1, &view), 0);
 	for (i = 0; i < N; i += 2) {
 		s = mk(1000 + i, 0x0a000000 + i, i);
 		CU_ASSERT(gg_session_add(t, &s) >= 0);
@@ -1039,12 +1111,10 @@ test_lookup_burst(void)
 		}
 		if (pass < 2)
 			gg_session_lookup_teid_burst(t, &r[0].key, &r[0].sess,
-					sizeof(r[0]), N, pass == 0 ? NULL :
-					gg_session_counters_of(t, 0));
+					sizeof(r[0]), N, pass == 0 ? NULL : &view);
 		else
 			gg_session_lookup_ue_burst(t, &r[0].key, &r[0].sess,
-					sizeof(r[0]), N, pass == 2 ? NULL :
-					gg_session_counters_of(t, 0));
+					sizeof(r[0]), N, pass == 2 ? NULL : &view);
 		for (i = 0; i < N; i++) {
 			CU_ASSERT_EQUAL(r[i].guard, 0xfeed0000 + i);
 			if (i % 2 == 1 || i == 7) {
@@ -1237,7 +1307,8 @@ main(void)
 		{ "delete, grace period, slot reuse", test_delete_reuse_grace },
 		{ "grace period, small table", test_grace_small },
 		{ "set_state", test_set_state },
-		{ "per-worker counters", test_counters },
+		{ "per-worker counters, in the slot or apart", test_counters },
+		{ "counters beside neighbouring sessions", test_counters_neighbours },
 		{ "walk", test_walk },
 		{ "state names", test_state_names },
 		{ "concurrent RCU reader", test_concurrent_reader },
