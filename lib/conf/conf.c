@@ -356,6 +356,185 @@ conf_get_ipv4_prefix(const struct conf_ctx *c, const config_setting_t *s,
 	return 0;
 }
 
+/* One of the words in @p words (NULL-terminated); returns its index. */
+static int
+conf_get_choice(const struct conf_ctx *c, const config_setting_t *s,
+		const char *const *words, const char *list)
+{
+	const char *str;
+	int i;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(str, words[i]) == 0)
+			return i;
+	return conf_err(c, s, "unknown value '%s' (%s)", str, list);
+}
+
+static int
+conf_get_text(const struct conf_ctx *c, const config_setting_t *s, char *out,
+		size_t size)
+{
+	const char *str;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	if (str[0] == '\0' || strlen(str) >= size)
+		return conf_err(c, s, "expected 1..%zu characters", size - 1);
+	strcpy(out, str);
+	return 0;
+}
+
+/*
+ * A section is a table of the settings its group may hold; one walker,
+ * conf_parse_fields(), reads any group against its table. A value goes to
+ * base + offset, base being the struct the section fills (struct
+ * gg_config, gg_conf_port, ...).
+ */
+enum conf_kind {
+	CONF_UINT,   /* integer in min..max into an unsigned field of 1, 2 or 4 octets */
+	CONF_CHOICE, /* one of words[]; its index stored as by CONF_UINT */
+	CONF_IPV4,   /* conf_get_ipv4() into a uint32_t */
+	CONF_TEXT,   /* conf_get_text() into a char array: 1..size-1 characters */
+	CONF_GROUP,  /* a nested group: its own table, its struct at base + offset */
+	CONF_LATER,  /* accepted here; the section reads it after the walk */
+	CONF_FUNC,   /* parse(c, setting, base) does it all */
+};
+
+struct conf_field {
+	const char *name;
+	enum conf_kind kind;
+	bool required;                    /* absent: "missing required setting" */
+	size_t offset;
+	size_t size;
+	int64_t min, max;                 /* CONF_UINT */
+	const char *const *words;         /* CONF_CHOICE, NULL-terminated */
+	const char *choices;              /* CONF_CHOICE: "a or b", for the message */
+	const struct conf_field *fields;  /* CONF_GROUP */
+	unsigned int n_fields;
+	int (*parse)(struct conf_ctx *c, const config_setting_t *s, void *base);
+};
+
+/* Fails to compile if @p cond is false; else 0. */
+#define CONF_CHECK(cond) (sizeof(char[(cond) ? 1 : -1]) * 0)
+#define CONF_SIZE(type, m) sizeof(((type *)0)->m)
+/*
+ * A CONF_UINT field must be 1, 2 or 4 octets wide and hold @p hi: a range
+ * copied wrong into a table is a build error, not a truncated value.
+ */
+#define CONF_UINT_FITS(type, m, hi) CONF_CHECK( \
+	(CONF_SIZE(type, m) == 1 || CONF_SIZE(type, m) == 2 || \
+	CONF_SIZE(type, m) == 4) && \
+	((uint64_t)(hi) >> (8 * CONF_SIZE(type, m) - 1) >> 1) == 0)
+/* The optional last argument of each is CONF_REQUIRED. */
+#define CONF_REQUIRED .required = true
+#define CONF_U(n, type, m, lo, hi, ...) { .name = (n), .kind = CONF_UINT, \
+	.offset = offsetof(type, m), \
+	.size = CONF_SIZE(type, m) + CONF_UINT_FITS(type, m, hi), \
+	.min = (lo), .max = (hi), __VA_ARGS__ }
+#define CONF_ONE_OF(n, type, m, w, text) { .name = (n), .kind = CONF_CHOICE, \
+	.offset = offsetof(type, m), \
+	.size = CONF_SIZE(type, m) + CONF_UINT_FITS(type, m, RTE_DIM(w) - 2), \
+	.words = (w), .choices = (text) }
+#define CONF_IP(n, type, m, ...) { .name = (n), .kind = CONF_IPV4, \
+	.offset = offsetof(type, m) + \
+	CONF_CHECK(CONF_SIZE(type, m) == sizeof(uint32_t)), __VA_ARGS__ }
+#define CONF_STR(n, type, m, ...) { .name = (n), .kind = CONF_TEXT, \
+	.offset = offsetof(type, m), .size = CONF_SIZE(type, m), __VA_ARGS__ }
+#define CONF_SUB(n, type, m, table, ...) { .name = (n), .kind = CONF_GROUP, \
+	.offset = offsetof(type, m), .fields = (table), \
+	.n_fields = RTE_DIM(table), __VA_ARGS__ }
+#define CONF_FN(n, fn, ...) { .name = (n), .kind = CONF_FUNC, .parse = (fn), \
+	__VA_ARGS__ }
+#define CONF_AFTER(n) { .name = (n), .kind = CONF_LATER }
+
+static int conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
+		const struct conf_field *fields, unsigned int n_fields, void *base);
+
+static void
+conf_store_uint(void *dst, size_t size, int64_t v)
+{
+	if (size == sizeof(uint8_t))
+		*(uint8_t *)dst = (uint8_t)v;
+	else if (size == sizeof(uint16_t))
+		*(uint16_t *)dst = (uint16_t)v;
+	else
+		*(uint32_t *)dst = (uint32_t)v;
+}
+
+static int
+conf_parse_field(struct conf_ctx *c, const config_setting_t *s,
+		const struct conf_field *f, void *base)
+{
+	char *dst = (char *)base + f->offset;
+	int64_t v;
+
+	switch (f->kind) {
+	case CONF_UINT:
+		if (conf_get_int(c, s, f->min, f->max, &v) < 0)
+			return -1;
+		conf_store_uint(dst, f->size, v);
+		return 0;
+	case CONF_CHOICE:
+		v = conf_get_choice(c, s, f->words, f->choices);
+		if (v < 0)
+			return -1;
+		conf_store_uint(dst, f->size, v);
+		return 0;
+	case CONF_IPV4:
+		return conf_get_ipv4(c, s, (uint32_t *)(void *)dst);
+	case CONF_TEXT:
+		return conf_get_text(c, s, dst, f->size);
+	case CONF_GROUP:
+		return conf_parse_fields(c, s, f->fields, f->n_fields, dst);
+	case CONF_LATER:
+		return 0;
+	case CONF_FUNC:
+		return f->parse(c, s, base);
+	}
+	return conf_err(c, s, "internal error: bad field kind %d", f->kind);
+}
+
+/*
+ * Read group @p g against @p fields into the struct at @p base. What it
+ * guarantees about errors, the same for every section:
+ *  - @p g is not a group: "expected a group { ... }", at @p g;
+ *  - the settings are read in file order and the first problem stops the
+ *    walk, reported at that setting: "unknown setting" for a name not in
+ *    the table, else the message of the field's kind or function;
+ *  - then the first CONF_REQUIRED field (in table order) that is absent:
+ *    "missing required setting 'NAME'", at @p g.
+ * A name given twice never gets here: libconfig refuses it when reading.
+ * After an error the struct is half filled; gg_conf_load() drops it all.
+ */
+static int
+conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
+		const struct conf_field *fields, unsigned int n_fields, void *base)
+{
+	unsigned int f;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		for (f = 0; f < n_fields; f++)
+			if (conf_is(s, fields[f].name))
+				break;
+		if (f == n_fields)
+			return conf_err_unknown(c, s);
+		if (conf_parse_field(c, s, &fields[f], base) < 0)
+			return -1;
+	}
+	for (f = 0; f < n_fields; f++)
+		if (fields[f].required &&
+				config_setting_get_member(g, fields[f].name) == NULL)
+			return conf_err_missing(c, g, fields[f].name);
+	return 0;
+}
+
 static int
 conf_parse_eal(struct conf_ctx *c, const config_setting_t *s)
 {
@@ -490,82 +669,41 @@ conf_parse_ports(struct conf_ctx *c, const config_setting_t *g)
 	return 0;
 }
 
+static const struct conf_field conf_queues[] = {
+	CONF_U("rx_desc", struct gg_config, rx_desc, CONF_DESC_MIN, CONF_DESC_MAX),
+	CONF_U("tx_desc", struct gg_config, tx_desc, CONF_DESC_MIN, CONF_DESC_MAX),
+};
+
 static int
 conf_parse_queues(struct conf_ctx *c, const config_setting_t *g)
 {
-	int64_t v;
-	int i;
-
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "rx_desc")) {
-			if (conf_get_int(c, s, CONF_DESC_MIN, CONF_DESC_MAX,
-					&v) < 0)
-				return -1;
-			c->cfg->rx_desc = (uint16_t)v;
-		} else if (conf_is(s, "tx_desc")) {
-			if (conf_get_int(c, s, CONF_DESC_MIN, CONF_DESC_MAX,
-					&v) < 0)
-				return -1;
-			c->cfg->tx_desc = (uint16_t)v;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-	return 0;
+	return conf_parse_fields(c, g, conf_queues, RTE_DIM(conf_queues), c->cfg);
 }
+
+/*
+ * With at least 1024 mbufs and a cache of at most 512 the mempool rule
+ * "cache * 1.5 <= mbufs" always holds.
+ */
+static const struct conf_field conf_mempool[] = {
+	CONF_U("mbufs", struct gg_config, mbufs, CONF_MBUFS_MIN, CONF_MBUFS_MAX),
+	CONF_U("cache", struct gg_config, mbuf_cache, 0, CONF_CACHE_MAX),
+};
 
 static int
 conf_parse_mempool(struct conf_ctx *c, const config_setting_t *g)
 {
-	int i;
-
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	/*
-	 * With at least 1024 mbufs and a cache of at most 512 the mempool
-	 * rule "cache * 1.5 <= mbufs" always holds.
-	 */
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "mbufs")) {
-			if (conf_get_u32(c, s, CONF_MBUFS_MIN, CONF_MBUFS_MAX,
-					&c->cfg->mbufs) < 0)
-				return -1;
-		} else if (conf_is(s, "cache")) {
-			if (conf_get_u32(c, s, 0, CONF_CACHE_MAX,
-					&c->cfg->mbuf_cache) < 0)
-				return -1;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-	return 0;
+	return conf_parse_fields(c, g, conf_mempool, RTE_DIM(conf_mempool), c->cfg);
 }
+
+static const struct conf_field conf_gtpu[] = {
+	CONF_U("error_indication_rate", struct gg_config, error_indication_rate,
+		0, CONF_ERROR_IND_RATE_MAX),
+};
 
 static int
 conf_parse_gtpu(struct conf_ctx *c, const config_setting_t *g)
 {
-	int i;
-
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "error_indication_rate")) {
-			if (conf_get_u32(c, s, 0, CONF_ERROR_IND_RATE_MAX,
-					&c->cfg->error_indication_rate) < 0)
-				return -1;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-	return 0;
+	return conf_parse_fields(c, g, conf_gtpu, RTE_DIM(conf_gtpu), c->cfg);
 }
 
 static int
@@ -811,36 +949,6 @@ conf_parse_sessions(struct conf_ctx *c, const config_setting_t *g)
 
 	if (list != NULL)
 		return conf_parse_static(c, list);
-	return 0;
-}
-
-/* One of the words in @p words (NULL-terminated); returns its index. */
-static int
-conf_get_choice(const struct conf_ctx *c, const config_setting_t *s,
-		const char *const *words, const char *list)
-{
-	const char *str;
-	int i;
-
-	if (conf_get_string(c, s, &str) < 0)
-		return -1;
-	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(str, words[i]) == 0)
-			return i;
-	return conf_err(c, s, "unknown value '%s' (%s)", str, list);
-}
-
-static int
-conf_get_text(const struct conf_ctx *c, const config_setting_t *s, char *out,
-		size_t size)
-{
-	const char *str;
-
-	if (conf_get_string(c, s, &str) < 0)
-		return -1;
-	if (str[0] == '\0' || strlen(str) >= size)
-		return conf_err(c, s, "expected 1..%zu characters", size - 1);
-	strcpy(out, str);
 	return 0;
 }
 
