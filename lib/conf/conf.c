@@ -389,7 +389,7 @@ enum conf_kind {
 	CONF_IPV4,   /* conf_get_ipv4() into a uint32_t */
 	CONF_TEXT,   /* conf_get_text() into a char array: 1..size-1 characters */
 	CONF_GROUP,  /* a nested group: its own table, its struct at base + offset */
-	CONF_LATER,  /* accepted here; the section reads it after the walk */
+	CONF_DEFER,  /* accepted here; the section reads it after the walk */
 	CONF_FUNC,   /* parse(c, setting, base) does it all */
 };
 
@@ -439,7 +439,7 @@ struct conf_field {
 	__VA_ARGS__ }
 #define CONF_FN(n, fn, ...) { .name = (n), .kind = CONF_FUNC, .parse = (fn), \
 	__VA_ARGS__ }
-#define CONF_AFTER(n) { .name = (n), .kind = CONF_LATER }
+#define CONF_DEFERRED(n) { .name = (n), .kind = CONF_DEFER }
 
 static int conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
 		const struct conf_field *fields, unsigned int n_fields, void *base);
@@ -480,7 +480,7 @@ conf_parse_field(struct conf_ctx *c, const config_setting_t *s,
 		return conf_get_text(c, s, dst, f->size);
 	case CONF_GROUP:
 		return conf_parse_fields(c, s, f->fields, f->n_fields, dst);
-	case CONF_LATER:
+	case CONF_DEFER:
 		return 0;
 	case CONF_FUNC:
 		return f->parse(c, s, base);
@@ -839,7 +839,7 @@ conf_parse_static(struct conf_ctx *c, const config_setting_t *list)
 /* "static" is read after the walk: its check needs capacity, wherever it is. */
 static const struct conf_field conf_sessions_fields[] = {
 	CONF_U("capacity", struct gg_config, session_capacity, 1, CONF_CAPACITY_MAX),
-	CONF_AFTER("static"),
+	CONF_DEFERRED("static"),
 };
 
 static int
