@@ -2,6 +2,9 @@
 /*
  * gardengate configuration loader: reads a libconfig file, checks every
  * setting and fills struct gg_config (see gg_conf.h for the contract).
+ * Each section is a table of its settings (struct conf_field) that one
+ * walker, conf_parse_fields(), reads; a section's own function only adds
+ * what a table cannot say: lists, and checks across settings.
  *
  * Written against libconfig 1.5 (Debian 12), whose quirks shape the code:
  *  - an integer literal without the L suffix is stored as a 32-bit int and
@@ -278,18 +281,6 @@ conf_get_int(const struct conf_ctx *c, const config_setting_t *s,
 	return 0;
 }
 
-static int
-conf_get_u32(const struct conf_ctx *c, const config_setting_t *s,
-		uint32_t min, uint32_t max, uint32_t *out)
-{
-	int64_t v;
-
-	if (conf_get_int(c, s, min, max, &v) < 0)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* IPv4 address in dotted-quad form, 0.0.0.0 refused (it means "none"). */
 static int
 conf_get_ipv4(const struct conf_ctx *c, const config_setting_t *s,
@@ -356,8 +347,188 @@ conf_get_ipv4_prefix(const struct conf_ctx *c, const config_setting_t *s,
 	return 0;
 }
 
+/* One of the words in @p words (NULL-terminated); returns its index. */
 static int
-conf_parse_eal(struct conf_ctx *c, const config_setting_t *s)
+conf_get_choice(const struct conf_ctx *c, const config_setting_t *s,
+		const char *const *words, const char *list)
+{
+	const char *str;
+	int i;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(str, words[i]) == 0)
+			return i;
+	return conf_err(c, s, "unknown value '%s' (%s)", str, list);
+}
+
+static int
+conf_get_text(const struct conf_ctx *c, const config_setting_t *s, char *out,
+		size_t size)
+{
+	const char *str;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	if (str[0] == '\0' || strlen(str) >= size)
+		return conf_err(c, s, "expected 1..%zu characters", size - 1);
+	strcpy(out, str);
+	return 0;
+}
+
+/*
+ * A section is a table of the settings its group may hold; one walker,
+ * conf_parse_fields(), reads any group against its table. A value goes to
+ * base + offset, base being the struct the section fills (struct
+ * gg_config, gg_conf_port, ...).
+ */
+enum conf_kind {
+	CONF_UINT,   /* integer in min..max into an unsigned field of 1, 2 or 4 octets */
+	CONF_CHOICE, /* one of words[]; its index stored as by CONF_UINT */
+	CONF_IPV4,   /* conf_get_ipv4() into a uint32_t */
+	CONF_TEXT,   /* conf_get_text() into a char array: 1..size-1 characters */
+	CONF_GROUP,  /* a nested group: its own table, its struct at base + offset */
+	CONF_DEFER,  /* accepted here; the section reads it after the walk */
+	CONF_FUNC,   /* parse(c, setting, base) does it all */
+};
+
+struct conf_field {
+	const char *name;
+	enum conf_kind kind;
+	bool required;                    /* absent: "missing required setting" */
+	size_t offset;
+	size_t size;
+	int64_t min, max;                 /* CONF_UINT */
+	const char *const *words;         /* CONF_CHOICE, NULL-terminated */
+	const char *choices;              /* CONF_CHOICE: "a or b", for the message */
+	const struct conf_field *fields;  /* CONF_GROUP */
+	unsigned int n_fields;
+	int (*parse)(struct conf_ctx *c, const config_setting_t *s, void *base);
+};
+
+/* Fails to compile if @p cond is false; else 0. */
+#define CONF_CHECK(cond) (sizeof(char[(cond) ? 1 : -1]) * 0)
+#define CONF_SIZE(type, m) sizeof(((type *)0)->m)
+/*
+ * A CONF_UINT field must be 1, 2 or 4 octets wide and hold lo..hi: a range
+ * copied wrong into a table is a build error, not a truncated value.
+ */
+#define CONF_UINT_FITS(type, m, lo, hi) CONF_CHECK( \
+	(CONF_SIZE(type, m) == 1 || CONF_SIZE(type, m) == 2 || \
+	CONF_SIZE(type, m) == 4) && (int64_t)(lo) >= 0 && \
+	((uint64_t)(hi) >> (8 * CONF_SIZE(type, m) - 1) >> 1) == 0)
+/* The optional last argument of each is CONF_REQUIRED. */
+#define CONF_REQUIRED .required = true
+#define CONF_U(n, type, m, lo, hi, ...) { .name = (n), .kind = CONF_UINT, \
+	.offset = offsetof(type, m), \
+	.size = CONF_SIZE(type, m) + CONF_UINT_FITS(type, m, lo, hi), \
+	.min = (lo), .max = (hi), __VA_ARGS__ }
+#define CONF_ONE_OF(n, type, m, w, text) { .name = (n), .kind = CONF_CHOICE, \
+	.offset = offsetof(type, m), \
+	.size = CONF_SIZE(type, m) + CONF_UINT_FITS(type, m, 0, RTE_DIM(w) - 2), \
+	.words = (w), .choices = (text) }
+#define CONF_IP(n, type, m, ...) { .name = (n), .kind = CONF_IPV4, \
+	.offset = offsetof(type, m) + \
+	CONF_CHECK(CONF_SIZE(type, m) == sizeof(uint32_t)), __VA_ARGS__ }
+#define CONF_STR(n, type, m, ...) { .name = (n), .kind = CONF_TEXT, \
+	.offset = offsetof(type, m), .size = CONF_SIZE(type, m), __VA_ARGS__ }
+/* @p off: where the nested struct is in this one (0: the same struct). */
+#define CONF_SUB(n, off, table, ...) { .name = (n), .kind = CONF_GROUP, \
+	.offset = (off), .fields = (table), .n_fields = RTE_DIM(table), \
+	__VA_ARGS__ }
+#define CONF_FN(n, fn, ...) { .name = (n), .kind = CONF_FUNC, .parse = (fn), \
+	__VA_ARGS__ }
+#define CONF_DEFERRED(n) { .name = (n), .kind = CONF_DEFER }
+
+static int conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
+		const struct conf_field *fields, unsigned int n_fields, void *base);
+
+static void
+conf_store_uint(void *dst, size_t size, int64_t v)
+{
+	if (size == sizeof(uint8_t))
+		*(uint8_t *)dst = (uint8_t)v;
+	else if (size == sizeof(uint16_t))
+		*(uint16_t *)dst = (uint16_t)v;
+	else
+		*(uint32_t *)dst = (uint32_t)v;
+}
+
+static int
+conf_parse_field(struct conf_ctx *c, const config_setting_t *s,
+		const struct conf_field *f, void *base)
+{
+	char *dst = (char *)base + f->offset;
+	int64_t v = 0;
+
+	switch (f->kind) {
+	case CONF_UINT:
+		if (conf_get_int(c, s, f->min, f->max, &v) < 0)
+			return -1;
+		conf_store_uint(dst, f->size, v);
+		return 0;
+	case CONF_CHOICE:
+		v = conf_get_choice(c, s, f->words, f->choices);
+		if (v < 0)
+			return -1;
+		conf_store_uint(dst, f->size, v);
+		return 0;
+	case CONF_IPV4:
+		return conf_get_ipv4(c, s, (uint32_t *)(void *)dst);
+	case CONF_TEXT:
+		return conf_get_text(c, s, dst, f->size);
+	case CONF_GROUP:
+		return conf_parse_fields(c, s, f->fields, f->n_fields, dst);
+	case CONF_DEFER:
+		return 0;
+	case CONF_FUNC:
+		return f->parse(c, s, base);
+	}
+	return conf_err(c, s, "internal error: bad field kind %d", f->kind);
+}
+
+/*
+ * Read group @p g against @p fields into the struct at @p base. What it
+ * guarantees about errors, the same for every section:
+ *  - @p g is not a group: "expected a group { ... }", at @p g;
+ *  - the settings are read in file order and the first problem stops the
+ *    walk, reported at that setting: "unknown setting" for a name not in
+ *    the table, else the message of the field's kind or function;
+ *  - then the first CONF_REQUIRED field (in table order) that is absent:
+ *    "missing required setting 'NAME'", at @p g.
+ * A name given twice never gets here: libconfig refuses it when reading.
+ * After an error the struct is half filled; gg_conf_load() drops it all.
+ */
+static int
+conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
+		const struct conf_field *fields, unsigned int n_fields, void *base)
+{
+	unsigned int f;
+	int i;
+
+	if (conf_expect_group(c, g) < 0)
+		return -1;
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		for (f = 0; f < n_fields; f++)
+			if (conf_is(s, fields[f].name))
+				break;
+		if (f == n_fields)
+			return conf_err_unknown(c, s);
+		if (conf_parse_field(c, s, &fields[f], base) < 0)
+			return -1;
+	}
+	for (f = 0; f < n_fields; f++)
+		if (fields[f].required &&
+				config_setting_get_member(g, fields[f].name) == NULL)
+			return conf_err_missing(c, g, fields[f].name);
+	return 0;
+}
+
+static int
+conf_parse_eal(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
 	struct gg_config *cfg = c->cfg;
 	int n, i;
@@ -387,100 +558,72 @@ conf_parse_eal(struct conf_ctx *c, const config_setting_t *s)
 }
 
 static int
-conf_parse_port(struct conf_ctx *c, const config_setting_t *g,
-		struct gg_conf_port *port)
+conf_port_device(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	bool have_device = false, have_address = false;
-	int i;
+	struct gg_conf_port *port = base;
+	const char *str;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_get_string(c, s, &str) < 0)
 		return -1;
-
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		const char *str;
-		int64_t v;
-
-		if (conf_is(s, "device")) {
-			if (conf_get_string(c, s, &str) < 0)
-				return -1;
-			if (str[0] == '\0')
-				return conf_err(c, s, "empty device");
-			if (strlen(str) >= sizeof(port->device))
-				return conf_err(c, s,
-					"device string too long (at most %zu characters)",
-					sizeof(port->device) - 1);
-			strcpy(port->device, str);
-			have_device = true;
-		} else if (conf_is(s, "address")) {
-			if (conf_get_ipv4_prefix(c, s, &port->address,
-					&port->prefix_len) < 0)
-				return -1;
-			have_address = true;
-		} else if (conf_is(s, "next_hop")) {
-			if (conf_get_ipv4(c, s, &port->next_hop) < 0)
-				return -1;
-		} else if (conf_is(s, "next_hop_mac")) {
-			if (conf_get_string(c, s, &str) < 0)
-				return -1;
-			if (rte_ether_unformat_addr(str,
-					&port->next_hop_mac) != 0)
-				return conf_err(c, s,
-					"'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
-					str);
-			if (!rte_is_valid_assigned_ether_addr(&port->next_hop_mac))
-				return conf_err(c, s,
-					"'%s' is not a unicast MAC address", str);
-			port->next_hop_mac_set = true;
-		} else if (conf_is(s, "mtu")) {
-			if (conf_get_int(c, s, CONF_MTU_MIN, CONF_MTU_MAX,
-					&v) < 0)
-				return -1;
-			port->mtu = (uint16_t)v;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-
-	if (!have_device)
-		return conf_err_missing(c, g, "device");
-	if (!have_address)
-		return conf_err_missing(c, g, "address");
+	if (str[0] == '\0')
+		return conf_err(c, s, "empty device");
+	if (strlen(str) >= sizeof(port->device))
+		return conf_err(c, s, "device string too long (at most %zu characters)",
+			sizeof(port->device) - 1);
+	strcpy(port->device, str);
 	return 0;
 }
 
 static int
-conf_parse_ports(struct conf_ctx *c, const config_setting_t *g)
+conf_port_address(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	struct gg_config *cfg = c->cfg;
-	const config_setting_t *n3 = NULL, *n6 = NULL;
-	int i;
+	struct gg_conf_port *port = base;
 
-	if (conf_expect_group(c, g) < 0)
+	return conf_get_ipv4_prefix(c, s, &port->address, &port->prefix_len);
+}
+
+static int
+conf_port_mac(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_port *port = base;
+	const char *str;
+
+	if (conf_get_string(c, s, &str) < 0)
+		return -1;
+	if (rte_ether_unformat_addr(str, &port->next_hop_mac) != 0)
+		return conf_err(c, s, "'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
+			str);
+	if (!rte_is_valid_assigned_ether_addr(&port->next_hop_mac))
+		return conf_err(c, s, "'%s' is not a unicast MAC address", str);
+	port->next_hop_mac_set = true;
+	return 0;
+}
+
+static const struct conf_field conf_port_fields[] = {
+	CONF_FN("device", conf_port_device, CONF_REQUIRED),
+	CONF_FN("address", conf_port_address, CONF_REQUIRED),
+	CONF_IP("next_hop", struct gg_conf_port, next_hop),
+	CONF_FN("next_hop_mac", conf_port_mac),
+	CONF_U("mtu", struct gg_conf_port, mtu, CONF_MTU_MIN, CONF_MTU_MAX),
+};
+
+static const struct conf_field conf_ports_fields[] = {
+	CONF_SUB("n3", offsetof(struct gg_config, n3), conf_port_fields, CONF_REQUIRED),
+	CONF_SUB("n6", offsetof(struct gg_config, n6), conf_port_fields, CONF_REQUIRED),
+};
+
+static int
+conf_parse_ports(struct conf_ctx *c, const config_setting_t *g, void *base)
+{
+	struct gg_config *cfg = base;
+	const config_setting_t *n6;
+
+	if (conf_parse_fields(c, g, conf_ports_fields, RTE_DIM(conf_ports_fields),
+			cfg) < 0)
 		return -1;
 
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "n3")) {
-			if (conf_parse_port(c, s, &cfg->n3) < 0)
-				return -1;
-			n3 = s;
-		} else if (conf_is(s, "n6")) {
-			if (conf_parse_port(c, s, &cfg->n6) < 0)
-				return -1;
-			n6 = s;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-
-	if (n3 == NULL)
-		return conf_err_missing(c, g, "n3");
-	if (n6 == NULL)
-		return conf_err_missing(c, g, "n6");
-
 	/* One NIC port cannot be both sides, nor can one address. */
+	n6 = config_setting_get_member(g, "n6");
 	if (strcmp(cfg->n3.device, cfg->n6.device) == 0)
 		return conf_err(c, config_setting_get_member(n6, "device"),
 			"same device as ports.n3.device");
@@ -490,179 +633,87 @@ conf_parse_ports(struct conf_ctx *c, const config_setting_t *g)
 	return 0;
 }
 
+static const struct conf_field conf_queues_fields[] = {
+	CONF_U("rx_desc", struct gg_config, rx_desc, CONF_DESC_MIN, CONF_DESC_MAX),
+	CONF_U("tx_desc", struct gg_config, tx_desc, CONF_DESC_MIN, CONF_DESC_MAX),
+};
+
+/*
+ * With at least 1024 mbufs and a cache of at most 512 the mempool rule
+ * "cache * 1.5 <= mbufs" always holds.
+ */
+static const struct conf_field conf_mempool_fields[] = {
+	CONF_U("mbufs", struct gg_config, mbufs, CONF_MBUFS_MIN, CONF_MBUFS_MAX),
+	CONF_U("cache", struct gg_config, mbuf_cache, 0, CONF_CACHE_MAX),
+};
+
+static const struct conf_field conf_gtpu_fields[] = {
+	CONF_U("error_indication_rate", struct gg_config, error_indication_rate,
+		0, CONF_ERROR_IND_RATE_MAX),
+};
+
 static int
-conf_parse_queues(struct conf_ctx *c, const config_setting_t *g)
+conf_log_level(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	int64_t v;
-	int i;
+	struct gg_config *cfg = base;
+	const char *str;
+	unsigned int l;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_get_string(c, s, &str) < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "rx_desc")) {
-			if (conf_get_int(c, s, CONF_DESC_MIN, CONF_DESC_MAX,
-					&v) < 0)
-				return -1;
-			c->cfg->rx_desc = (uint16_t)v;
-		} else if (conf_is(s, "tx_desc")) {
-			if (conf_get_int(c, s, CONF_DESC_MIN, CONF_DESC_MAX,
-					&v) < 0)
-				return -1;
-			c->cfg->tx_desc = (uint16_t)v;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
+	for (l = 0; l < RTE_DIM(conf_log_levels); l++)
+		if (strcmp(str, conf_log_levels[l].name) == 0)
+			break;
+	if (l == RTE_DIM(conf_log_levels))
+		return conf_err(c, s,
+			"unknown log level '%s' (emerg, alert, crit, error, warning, notice, info or debug)",
+			str);
+	cfg->log_level = conf_log_levels[l].level;
 	return 0;
 }
 
+static const struct conf_field conf_log_fields[] = {
+	CONF_FN("level", conf_log_level),
+	CONF_U("stats_interval", struct gg_config, stats_interval,
+		0, CONF_STATS_INTERVAL_MAX),
+};
+
 static int
-conf_parse_mempool(struct conf_ctx *c, const config_setting_t *g)
+conf_session_state(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	int i;
+	struct gg_conf_session *sess = base;
+	const char *str;
+	int st;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_get_string(c, s, &str) < 0)
 		return -1;
-	/*
-	 * With at least 1024 mbufs and a cache of at most 512 the mempool
-	 * rule "cache * 1.5 <= mbufs" always holds.
-	 */
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "mbufs")) {
-			if (conf_get_u32(c, s, CONF_MBUFS_MIN, CONF_MBUFS_MAX,
-					&c->cfg->mbufs) < 0)
-				return -1;
-		} else if (conf_is(s, "cache")) {
-			if (conf_get_u32(c, s, 0, CONF_CACHE_MAX,
-					&c->cfg->mbuf_cache) < 0)
-				return -1;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
+	st = gg_session_state_parse(str);
+	if (st < 0)
+		return conf_err(c, s, "unknown state '%s' (full, limited or blocked)",
+			str);
+	sess->state = (uint8_t)st;
 	return 0;
 }
 
-static int
-conf_parse_gtpu(struct conf_ctx *c, const config_setting_t *g)
-{
-	int i;
-
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "error_indication_rate")) {
-			if (conf_get_u32(c, s, 0, CONF_ERROR_IND_RATE_MAX,
-					&c->cfg->error_indication_rate) < 0)
-				return -1;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-	return 0;
-}
-
-static int
-conf_parse_log(struct conf_ctx *c, const config_setting_t *g)
-{
-	int64_t v;
-	int i;
-
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "level")) {
-			const char *str;
-			unsigned int l;
-
-			if (conf_get_string(c, s, &str) < 0)
-				return -1;
-			for (l = 0; l < RTE_DIM(conf_log_levels); l++)
-				if (strcmp(str, conf_log_levels[l].name) == 0)
-					break;
-			if (l == RTE_DIM(conf_log_levels))
-				return conf_err(c, s,
-					"unknown log level '%s' (emerg, alert, crit, error, warning, notice, info or debug)",
-					str);
-			c->cfg->log_level = conf_log_levels[l].level;
-		} else if (conf_is(s, "stats_interval")) {
-			if (conf_get_int(c, s, 0, CONF_STATS_INTERVAL_MAX,
-					&v) < 0)
-				return -1;
-			c->cfg->stats_interval = (unsigned int)v;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-	return 0;
-}
+/* TEID 0 is reserved (signalling), never ours: ul_teid starts at 1. */
+static const struct conf_field conf_session_fields[] = {
+	CONF_IP("ue", struct gg_conf_session, ue_ipv4, CONF_REQUIRED),
+	CONF_U("ul_teid", struct gg_conf_session, ul_teid, 1, UINT32_MAX, CONF_REQUIRED),
+	CONF_IP("gnb", struct gg_conf_session, gnb_ipv4, CONF_REQUIRED),
+	CONF_U("dl_teid", struct gg_conf_session, dl_teid, 0, UINT32_MAX, CONF_REQUIRED),
+	CONF_U("qfi", struct gg_conf_session, qfi, 0, CONF_QFI_MAX),
+	CONF_FN("state", conf_session_state),
+};
 
 static int
 conf_parse_session(struct conf_ctx *c, const config_setting_t *g,
 		struct gg_conf_session *sess)
 {
-	static const char * const required[] = {
-		"ue", "ul_teid", "gnb", "dl_teid",
-	};
-	unsigned int r;
-	int64_t v;
-	int i;
-
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-
 	sess->state = GG_SESSION_FULL;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "ue")) {
-			if (conf_get_ipv4(c, s, &sess->ue_ipv4) < 0)
-				return -1;
-		} else if (conf_is(s, "ul_teid")) {
-			/* TEID 0 is reserved (signalling), never ours. */
-			if (conf_get_u32(c, s, 1, UINT32_MAX,
-					&sess->ul_teid) < 0)
-				return -1;
-		} else if (conf_is(s, "gnb")) {
-			if (conf_get_ipv4(c, s, &sess->gnb_ipv4) < 0)
-				return -1;
-		} else if (conf_is(s, "dl_teid")) {
-			if (conf_get_u32(c, s, 0, UINT32_MAX,
-					&sess->dl_teid) < 0)
-				return -1;
-		} else if (conf_is(s, "qfi")) {
-			if (conf_get_int(c, s, 0, CONF_QFI_MAX, &v) < 0)
-				return -1;
-			sess->qfi = (uint8_t)v;
-			sess->qfi_set = true;
-		} else if (conf_is(s, "state")) {
-			const char *str;
-			int st;
-
-			if (conf_get_string(c, s, &str) < 0)
-				return -1;
-			st = gg_session_state_parse(str);
-			if (st < 0)
-				return conf_err(c, s,
-					"unknown state '%s' (full, limited or blocked)",
-					str);
-			sess->state = (uint8_t)st;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-
-	for (r = 0; r < RTE_DIM(required); r++)
-		if (config_setting_get_member(g, required[r]) == NULL)
-			return conf_err_missing(c, g, required[r]);
+	if (conf_parse_fields(c, g, conf_session_fields,
+			RTE_DIM(conf_session_fields), sess) < 0)
+		return -1;
+	sess->qfi_set = config_setting_get_member(g, "qfi") != NULL;
 	return 0;
 }
 
@@ -785,139 +836,101 @@ conf_parse_static(struct conf_ctx *c, const config_setting_t *list)
 	return conf_check_duplicates(c, list);
 }
 
+/* "static" is read after the walk: its check needs capacity, wherever it is. */
+static const struct conf_field conf_sessions_fields[] = {
+	CONF_U("capacity", struct gg_config, session_capacity, 1, CONF_CAPACITY_MAX),
+	CONF_DEFERRED("static"),
+};
+
 static int
-conf_parse_sessions(struct conf_ctx *c, const config_setting_t *g)
+conf_parse_sessions(struct conf_ctx *c, const config_setting_t *g, void *base)
 {
-	const config_setting_t *list = NULL;
-	int i;
+	const config_setting_t *list;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_parse_fields(c, g, conf_sessions_fields,
+			RTE_DIM(conf_sessions_fields), base) < 0)
 		return -1;
-
-	/* The capacity check on "static" needs capacity, wherever it is. */
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-
-		if (conf_is(s, "capacity")) {
-			if (conf_get_u32(c, s, 1, CONF_CAPACITY_MAX,
-					&c->cfg->session_capacity) < 0)
-				return -1;
-		} else if (conf_is(s, "static")) {
-			list = s;
-		} else {
-			return conf_err_unknown(c, s);
-		}
-	}
-
-	if (list != NULL)
-		return conf_parse_static(c, list);
-	return 0;
-}
-
-/* One of the words in @p words (NULL-terminated); returns its index. */
-static int
-conf_get_choice(const struct conf_ctx *c, const config_setting_t *s,
-		const char *const *words, const char *list)
-{
-	const char *str;
-	int i;
-
-	if (conf_get_string(c, s, &str) < 0)
-		return -1;
-	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(str, words[i]) == 0)
-			return i;
-	return conf_err(c, s, "unknown value '%s' (%s)", str, list);
+	list = config_setting_get_member(g, "static");
+	return list != NULL ? conf_parse_static(c, list) : 0;
 }
 
 static int
-conf_get_text(const struct conf_ctx *c, const config_setting_t *s, char *out,
-		size_t size)
+conf_portal_ipv6(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
+	struct gg_conf_portal *p = base;
 	const char *str;
 
 	if (conf_get_string(c, s, &str) < 0)
 		return -1;
-	if (str[0] == '\0' || strlen(str) >= size)
-		return conf_err(c, s, "expected 1..%zu characters", size - 1);
-	strcpy(out, str);
+	if (inet_pton(AF_INET6, str, p->ipv6) != 1)
+		return conf_err(c, s, "'%s' is not an IPv6 address", str);
+	p->has_ipv6 = true;
 	return 0;
 }
 
 static int
-conf_parse_portal(struct conf_ctx *c, const config_setting_t *g)
+conf_portal_url(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_portal *p = base;
+
+	if (conf_get_text(c, s, p->url, sizeof(p->url)) < 0)
+		return -1;
+	if (strncmp(p->url, "http://", 7) != 0 &&
+			strncmp(p->url, "https://", 8) != 0)
+		return conf_err(c, s, "'%s': expected an absolute http:// or https:// URL",
+			p->url);
+	return 0;
+}
+
+static const struct conf_field conf_portal_fields[] = {
+	CONF_IP("ipv4", struct gg_conf_portal, ipv4, CONF_REQUIRED),
+	CONF_FN("ipv6", conf_portal_ipv6),
+	CONF_FN("url", conf_portal_url, CONF_REQUIRED),
+	CONF_STR("api", struct gg_conf_portal, api),
+};
+
+static int
+conf_parse_portal(struct conf_ctx *c, const config_setting_t *g, void *base)
 {
 	struct gg_conf_portal *p = &c->cfg->portal;
-	bool have_ipv4 = false, have_url = false;
-	int i;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_parse_fields(c, g, conf_portal_fields,
+			RTE_DIM(conf_portal_fields), p) < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		const char *str;
-		int ret;
-
-		if (conf_is(s, "ipv4")) {
-			ret = conf_get_ipv4(c, s, &p->ipv4);
-			have_ipv4 = true;
-		} else if (conf_is(s, "ipv6")) {
-			ret = conf_get_string(c, s, &str);
-			if (ret == 0 && inet_pton(AF_INET6, str, p->ipv6) != 1)
-				ret = conf_err(c, s, "'%s' is not an IPv6 address", str);
-			p->has_ipv6 = true;
-		} else if (conf_is(s, "url")) {
-			ret = conf_get_text(c, s, p->url, sizeof(p->url));
-			if (ret == 0 && strncmp(p->url, "http://", 7) != 0 &&
-					strncmp(p->url, "https://", 8) != 0)
-				ret = conf_err(c, s, "'%s': expected an absolute http:// or https:// URL",
-					p->url);
-			have_url = true;
-		} else if (conf_is(s, "api")) {
-			ret = conf_get_text(c, s, p->api, sizeof(p->api));
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
-	if (!have_ipv4)
-		return conf_err_missing(c, g, "ipv4");
-	if (!have_url)
-		return conf_err_missing(c, g, "url");
 	p->set = true;
 	return 0;
 }
 
 static int
-conf_parse_garden_learn(struct conf_ctx *c, const config_setting_t *g)
+conf_learn_scope(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
 	static const char *const scopes[] = { "session", "global", NULL };
-	struct gg_conf_garden *gd = &c->cfg->garden;
-	int i, v;
+	struct gg_conf_garden *gd = base;
+	int v = conf_get_choice(c, s, scopes, "session or global");
 
-	if (conf_expect_group(c, g) < 0)
+	if (v < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret;
+	gd->learn_global = v == 1;
+	return 0;
+}
 
-		if (conf_is(s, "scope")) {
-			v = conf_get_choice(c, s, scopes, "session or global");
-			ret = v < 0 ? -1 : 0;
-			gd->learn_global = v == 1;
-		} else if (conf_is(s, "max_entries")) {
-			ret = conf_get_u32(c, s, 1, GG_GARDEN_MAX_ENTRIES, &gd->max_learned);
-		} else if (conf_is(s, "min_ttl")) {
-			ret = conf_get_u32(c, s, 1, 86400, &gd->min_ttl);
-		} else if (conf_is(s, "max_ttl")) {
-			ret = conf_get_u32(c, s, 1, 7 * 86400, &gd->max_ttl);
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
+static const struct conf_field conf_learn_fields[] = {
+	CONF_FN("scope", conf_learn_scope),
+	CONF_U("max_entries", struct gg_conf_garden, max_learned,
+		1, GG_GARDEN_MAX_ENTRIES),
+	CONF_U("min_ttl", struct gg_conf_garden, min_ttl, 1, 86400),
+	CONF_U("max_ttl", struct gg_conf_garden, max_ttl, 1, 7 * 86400),
+};
+
+static int
+conf_parse_garden_learn(struct conf_ctx *c, const config_setting_t *g,
+		void *base)
+{
+	struct gg_conf_garden *gd = base;
+
+	if (conf_parse_fields(c, g, conf_learn_fields,
+			RTE_DIM(conf_learn_fields), gd) < 0)
+		return -1;
 	if (gd->max_ttl < gd->min_ttl)
 		return conf_err(c, g, "max_ttl %u is below min_ttl %u", gd->max_ttl,
 			gd->min_ttl);
@@ -925,9 +938,10 @@ conf_parse_garden_learn(struct conf_ctx *c, const config_setting_t *g)
 }
 
 static int
-conf_parse_garden_rules(struct conf_ctx *c, const config_setting_t *list)
+conf_parse_garden_rules(struct conf_ctx *c, const config_setting_t *list,
+		void *base)
 {
-	struct gg_conf_garden *gd = &c->cfg->garden;
+	struct gg_conf_garden *gd = base;
 	int i, n;
 
 	if (!config_setting_is_array(list) && !config_setting_is_list(list))
@@ -951,9 +965,10 @@ conf_parse_garden_rules(struct conf_ctx *c, const config_setting_t *list)
 }
 
 static int
-conf_parse_garden_names(struct conf_ctx *c, const config_setting_t *list)
+conf_parse_garden_names(struct conf_ctx *c, const config_setting_t *list,
+		void *base)
 {
-	struct gg_conf_garden *gd = &c->cfg->garden;
+	struct gg_conf_garden *gd = base;
 	int i, n;
 
 	if (!config_setting_is_array(list) && !config_setting_is_list(list))
@@ -992,33 +1007,23 @@ conf_parse_garden_names(struct conf_ctx *c, const config_setting_t *list)
 	return 0;
 }
 
+static const struct conf_field conf_garden_fields[] = {
+	CONF_FN("prefixes", conf_parse_garden_rules),
+	CONF_FN("names", conf_parse_garden_names),
+	CONF_FN("learn", conf_parse_garden_learn),
+	CONF_U("max_rules", struct gg_conf_garden, max_rules, 1, GG_GARDEN_MAX_RULES),
+	CONF_U("max_names", struct gg_conf_garden, max_names,
+		1, GG_GARDEN_MAX_ENTRIES),
+};
+
 static int
-conf_parse_garden(struct conf_ctx *c, const config_setting_t *g)
+conf_parse_garden(struct conf_ctx *c, const config_setting_t *g, void *base)
 {
 	struct gg_conf_garden *gd = &c->cfg->garden;
-	int i;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_parse_fields(c, g, conf_garden_fields,
+			RTE_DIM(conf_garden_fields), gd) < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret;
-
-		if (conf_is(s, "prefixes"))
-			ret = conf_parse_garden_rules(c, s);
-		else if (conf_is(s, "names"))
-			ret = conf_parse_garden_names(c, s);
-		else if (conf_is(s, "learn"))
-			ret = conf_parse_garden_learn(c, s);
-		else if (conf_is(s, "max_rules"))
-			ret = conf_get_u32(c, s, 1, GG_GARDEN_MAX_RULES, &gd->max_rules);
-		else if (conf_is(s, "max_names"))
-			ret = conf_get_u32(c, s, 1, GG_GARDEN_MAX_ENTRIES, &gd->max_names);
-		else
-			ret = conf_err_unknown(c, s);
-		if (ret < 0)
-			return -1;
-	}
 	/* The portal's address is a rule too (added by the application). */
 	if (gd->n_rules + 1 > gd->max_rules)
 		return conf_err(c, g, "%u prefixes (and the portal) exceed max_rules %u",
@@ -1030,41 +1035,28 @@ conf_parse_garden(struct conf_ctx *c, const config_setting_t *g)
 }
 
 static int
-conf_parse_dns(struct conf_ctx *c, const config_setting_t *g)
+conf_dns_other_types(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	static const char *const modes[] = { "rewrite", "snoop", NULL };
 	static const char *const others[] = { "nxdomain", "refused", NULL };
-	struct gg_conf_garden *gd = &c->cfg->garden;
-	uint32_t v32 = 0;
-	int i, v;
+	struct gg_conf_garden *gd = base;
+	int v = conf_get_choice(c, s, others, "nxdomain or refused");
 
-	if (conf_expect_group(c, g) < 0)
+	if (v < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret = 0;
-
-		if (conf_is(s, "mode")) {
-			v = conf_get_choice(c, s, modes, "rewrite or snoop");
-			ret = v < 0 ? -1 : 0;
-			gd->dns_mode = (uint8_t)v;
-		} else if (conf_is(s, "ttl")) {
-			ret = conf_get_u32(c, s, 0, 86400, &gd->dns_ttl);
-		} else if (conf_is(s, "other_types")) {
-			v = conf_get_choice(c, s, others, "nxdomain or refused");
-			ret = v < 0 ? -1 : 0;
-			gd->dns_other_rcode = v == 1 ? 5 : 3;
-		} else if (conf_is(s, "edns_udp_size")) {
-			ret = conf_get_u32(c, s, 512, 65535, &v32);
-			gd->edns_udp_size = (uint16_t)v32;
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
+	gd->dns_other_rcode = v == 1 ? 5 : 3;
 	return 0;
 }
+
+static const char *const conf_dns_modes[] = { "rewrite", "snoop", NULL };
+
+/* "dns" and "limited" fill struct gg_conf_garden: they are policies of the garden. */
+static const struct conf_field conf_dns_fields[] = {
+	CONF_ONE_OF("mode", struct gg_conf_garden, dns_mode, conf_dns_modes,
+		"rewrite or snoop"),
+	CONF_U("ttl", struct gg_conf_garden, dns_ttl, 0, 86400),
+	CONF_FN("other_types", conf_dns_other_types),
+	CONF_U("edns_udp_size", struct gg_conf_garden, edns_udp_size, 512, 65535),
+};
 
 /*
  * The SYN-cookie secret: exactly 32 hex digits. Messages say what is
@@ -1072,9 +1064,9 @@ conf_parse_dns(struct conf_ctx *c, const config_setting_t *g)
  * the secret.
  */
 static int
-conf_get_secret(struct conf_ctx *c, const config_setting_t *s)
+conf_get_secret(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	struct gg_conf_garden *gd = &c->cfg->garden;
+	struct gg_conf_garden *gd = base;
 	const size_t digits = 2 * GG_CONF_COOKIE_SECRET_LEN;
 	uint8_t key[GG_CONF_COOKIE_SECRET_LEN];
 	const char *str, *file;
@@ -1118,39 +1110,16 @@ conf_get_secret(struct conf_ctx *c, const config_setting_t *s)
 	return 0;
 }
 
-static int
-conf_parse_limited(struct conf_ctx *c, const config_setting_t *g)
-{
-	static const char *const rejects[] = { "icmp", "drop", NULL };
-	struct gg_conf_garden *gd = &c->cfg->garden;
-	uint32_t v32 = 0;
-	int i, v;
+static const char *const conf_udp_rejects[] = { "icmp", "drop", NULL };
 
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret = 0;
-
-		if (conf_is(s, "udp_reject")) {
-			v = conf_get_choice(c, s, rejects, "icmp or drop");
-			ret = v < 0 ? -1 : 0;
-			gd->udp_reject = (uint8_t)v;
-		} else if (conf_is(s, "icmp_rate")) {
-			ret = conf_get_u32(c, s, 0, 1000000, &gd->icmp_rate);
-		} else if (conf_is(s, "tcp_mss")) {
-			ret = conf_get_u32(c, s, 536, 9000, &v32);
-			gd->tcp_mss = (uint16_t)v32;
-		} else if (conf_is(s, "cookie_secret")) {
-			ret = conf_get_secret(c, s);
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
-	return 0;
-}
+/* In struct gg_conf_garden too; tcp_mss is checked against the MTU at the end. */
+static const struct conf_field conf_limited_fields[] = {
+	CONF_ONE_OF("udp_reject", struct gg_conf_garden, udp_reject,
+		conf_udp_rejects, "icmp or drop"),
+	CONF_U("icmp_rate", struct gg_conf_garden, icmp_rate, 0, 1000000),
+	CONF_U("tcp_mss", struct gg_conf_garden, tcp_mss, 536, 9000),
+	CONF_FN("cookie_secret", conf_get_secret),
+};
 
 /* "host:port" (IPv4 or [IPv6]); numeric only: no resolver on the control lcore. */
 static int
@@ -1191,237 +1160,170 @@ conf_get_hostport(const struct conf_ctx *c, const config_setting_t *s,
 }
 
 static int
-conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g)
+conf_sbi_listen(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_sbi *sb = base;
+
+	return conf_get_hostport(c, s, sb->address, sizeof(sb->address),
+		&sb->port);
+}
+
+static const struct conf_field conf_sbi_fields[] = {
+	CONF_FN("listen", conf_sbi_listen, CONF_REQUIRED),
+	CONF_U("max_connections", struct gg_conf_sbi, max_connections, 1, 65536),
+	CONF_U("request_timeout_ms", struct gg_conf_sbi, request_timeout_ms,
+		100, 600000),
+};
+
+static int
+conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g, void *base)
 {
 	struct gg_conf_sbi *sb = &c->cfg->sbi;
-	bool have_listen = false;
-	int i;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_parse_fields(c, g, conf_sbi_fields, RTE_DIM(conf_sbi_fields),
+			sb) < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret;
-
-		if (conf_is(s, "listen")) {
-			ret = conf_get_hostport(c, s, sb->address, sizeof(sb->address),
-				&sb->port);
-			have_listen = true;
-		} else if (conf_is(s, "max_connections")) {
-			ret = conf_get_u32(c, s, 1, 65536, &sb->max_connections);
-		} else if (conf_is(s, "request_timeout_ms")) {
-			ret = conf_get_u32(c, s, 100, 600000, &sb->request_timeout_ms);
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
-	if (!have_listen)
-		return conf_err_missing(c, g, "listen");
 	sb->set = true;
 	return 0;
 }
 
 static int
-conf_parse_ausf_rate(struct conf_ctx *c, const config_setting_t *g)
+conf_ausf_prefixes(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
-	struct gg_conf_ausf *au = &c->cfg->ausf;
-	int i;
+	struct gg_conf_ausf *au = base;
+	int k, n;
 
-	if (conf_expect_group(c, g) < 0)
-		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret;
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return conf_err(c, s, "expected a list of URL prefixes");
+	n = config_setting_length(s);
+	if (n < 1 || n > 32)
+		return conf_err(c, s, "expected 1..32 URL prefixes");
+	au->url_prefixes = calloc(n, sizeof(*au->url_prefixes));
+	if (au->url_prefixes == NULL)
+		return conf_err(c, s, "out of memory");
+	for (k = 0; k < n; k++) {
+		const config_setting_t *e = config_setting_get_elem(s, k);
+		const char *str;
 
-		if (conf_is(s, "device_burst"))
-			ret = conf_get_u32(c, s, 1, 1000000, &au->device_burst);
-		else if (conf_is(s, "device_refill_ms"))
-			ret = conf_get_u32(c, s, 1, 86400000, &au->device_refill_ms);
-		else if (conf_is(s, "client_burst"))
-			ret = conf_get_u32(c, s, 1, 1000000, &au->client_burst);
-		else if (conf_is(s, "client_refill_ms"))
-			ret = conf_get_u32(c, s, 1, 86400000, &au->client_refill_ms);
-		else
-			ret = conf_err_unknown(c, s);
-		if (ret < 0)
+		if (conf_get_string(c, e, &str) < 0)
 			return -1;
+		if (strncmp(str, "http://", 7) != 0 &&
+				strncmp(str, "https://", 8) != 0)
+			return conf_err(c, e, "'%s': expected an http:// or https:// prefix",
+				str);
+		au->url_prefixes[k] = strdup(str);
+		if (au->url_prefixes[k] == NULL)
+			return conf_err(c, e, "out of memory");
+		au->n_url_prefixes++;
 	}
 	return 0;
 }
 
 static int
-conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g)
+conf_ausf_pool(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_ausf *au = base;
+
+	if (conf_get_ipv4_prefix(c, s, &au->pool_ipv4, &au->pool_len) < 0)
+		return -1;
+	if (au->pool_len < 8)
+		return conf_err(c, s, "pools wider than /8 are not supported");
+	return 0;
+}
+
+/* "ausf.rate": a group of its own in the file, plain members of struct gg_conf_ausf. */
+static const struct conf_field conf_ausf_rate_fields[] = {
+	CONF_U("device_burst", struct gg_conf_ausf, device_burst, 1, 1000000),
+	CONF_U("device_refill_ms", struct gg_conf_ausf, device_refill_ms,
+		1, 86400000),
+	CONF_U("client_burst", struct gg_conf_ausf, client_burst, 1, 1000000),
+	CONF_U("client_refill_ms", struct gg_conf_ausf, client_refill_ms,
+		1, 86400000),
+};
+
+static const struct conf_field conf_ausf_fields[] = {
+	CONF_STR("ca_bundle", struct gg_conf_ausf, ca_bundle, CONF_REQUIRED),
+	CONF_FN("cert_url_prefixes", conf_ausf_prefixes, CONF_REQUIRED),
+	CONF_U("fetch_timeout_ms", struct gg_conf_ausf, fetch_timeout_ms, 100, 60000),
+	CONF_U("cert_cache_ttl", struct gg_conf_ausf, cert_cache_ttl, 0, 86400),
+	CONF_U("challenge_ttl", struct gg_conf_ausf, challenge_ttl, 1, 3600),
+	CONF_FN("ue_pool", conf_ausf_pool, CONF_REQUIRED),
+	CONF_U("qfi", struct gg_conf_ausf, qfi, 0, CONF_QFI_MAX),
+	CONF_SUB("rate", 0, conf_ausf_rate_fields),
+};
+
+static int
+conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g, void *base)
 {
 	struct gg_conf_ausf *au = &c->cfg->ausf;
-	bool have_ca = false, have_prefixes = false, have_pool = false;
-	uint32_t v32 = 0;
-	int i, k;
 
-	if (conf_expect_group(c, g) < 0)
+	if (conf_parse_fields(c, g, conf_ausf_fields, RTE_DIM(conf_ausf_fields),
+			au) < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret = 0;
-
-		if (conf_is(s, "ca_bundle")) {
-			ret = conf_get_text(c, s, au->ca_bundle, sizeof(au->ca_bundle));
-			have_ca = true;
-		} else if (conf_is(s, "cert_url_prefixes")) {
-			int n;
-
-			if (!config_setting_is_array(s) && !config_setting_is_list(s))
-				return conf_err(c, s, "expected a list of URL prefixes");
-			n = config_setting_length(s);
-			if (n < 1 || n > 32)
-				return conf_err(c, s, "expected 1..32 URL prefixes");
-			au->url_prefixes = calloc(n, sizeof(*au->url_prefixes));
-			if (au->url_prefixes == NULL)
-				return conf_err(c, s, "out of memory");
-			for (k = 0; k < n; k++) {
-				const config_setting_t *e = config_setting_get_elem(s, k);
-				const char *str;
-
-				if (conf_get_string(c, e, &str) < 0)
-					return -1;
-				if (strncmp(str, "http://", 7) != 0 &&
-						strncmp(str, "https://", 8) != 0)
-					return conf_err(c, e, "'%s': expected an http:// or https:// prefix",
-						str);
-				au->url_prefixes[k] = strdup(str);
-				if (au->url_prefixes[k] == NULL)
-					return conf_err(c, e, "out of memory");
-				au->n_url_prefixes++;
-			}
-			have_prefixes = true;
-		} else if (conf_is(s, "fetch_timeout_ms")) {
-			ret = conf_get_u32(c, s, 100, 60000, &au->fetch_timeout_ms);
-		} else if (conf_is(s, "cert_cache_ttl")) {
-			ret = conf_get_u32(c, s, 0, 86400, &au->cert_cache_ttl);
-		} else if (conf_is(s, "challenge_ttl")) {
-			ret = conf_get_u32(c, s, 1, 3600, &au->challenge_ttl);
-		} else if (conf_is(s, "ue_pool")) {
-			ret = conf_get_ipv4_prefix(c, s, &au->pool_ipv4, &au->pool_len);
-			if (ret == 0 && au->pool_len < 8)
-				ret = conf_err(c, s, "pools wider than /8 are not supported");
-			have_pool = true;
-		} else if (conf_is(s, "qfi")) {
-			ret = conf_get_u32(c, s, 0, CONF_QFI_MAX, &v32);
-			au->qfi = (uint8_t)v32;
-			au->has_qfi = true;
-		} else if (conf_is(s, "rate")) {
-			ret = conf_parse_ausf_rate(c, s);
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
-	if (!have_ca)
-		return conf_err_missing(c, g, "ca_bundle");
-	if (!have_prefixes)
-		return conf_err_missing(c, g, "cert_url_prefixes");
-	if (!have_pool)
-		return conf_err_missing(c, g, "ue_pool");
+	au->has_qfi = config_setting_get_member(g, "qfi") != NULL;
 	au->set = true;
 	return 0;
 }
 
 static int
-conf_parse_store(struct conf_ctx *c, const config_setting_t *g)
+conf_store_backend(struct conf_ctx *c, const config_setting_t *s, void *base)
 {
 	static const char *const backends[] = { "redis", "memory", NULL };
-	struct gg_conf_store *st = &c->cfg->store;
-	int i, v;
+	struct gg_conf_store *st = base;
+	int v = conf_get_choice(c, s, backends, "redis or memory");
 
-	if (conf_expect_group(c, g) < 0)
+	if (v < 0)
 		return -1;
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		int ret = 0;
-
-		if (conf_is(s, "backend")) {
-			v = conf_get_choice(c, s, backends, "redis or memory");
-			ret = v < 0 ? -1 : 0;
-			if (v >= 0)
-				strcpy(st->backend, backends[v]);
-		} else if (conf_is(s, "unix")) {
-			ret = conf_get_text(c, s, st->unix_path, sizeof(st->unix_path));
-		} else if (conf_is(s, "address")) {
-			ret = conf_get_hostport(c, s, st->host, sizeof(st->host), &st->port);
-		} else if (conf_is(s, "user")) {
-			ret = conf_get_text(c, s, st->user, sizeof(st->user));
-		} else if (conf_is(s, "password")) {
-			ret = conf_get_text(c, s, st->password, sizeof(st->password));
-		} else if (conf_is(s, "prefix")) {
-			ret = conf_get_text(c, s, st->prefix, sizeof(st->prefix));
-		} else if (conf_is(s, "connect_timeout_ms")) {
-			ret = conf_get_u32(c, s, 10, 60000, &st->connect_timeout_ms);
-		} else if (conf_is(s, "command_timeout_ms")) {
-			ret = conf_get_u32(c, s, 10, 60000, &st->command_timeout_ms);
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
+	strcpy(st->backend, backends[v]);
 	return 0;
 }
 
 static int
+conf_store_address(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_store *st = base;
+
+	return conf_get_hostport(c, s, st->host, sizeof(st->host), &st->port);
+}
+
+static const struct conf_field conf_store_fields[] = {
+	CONF_FN("backend", conf_store_backend),
+	CONF_STR("unix", struct gg_conf_store, unix_path),
+	CONF_FN("address", conf_store_address),
+	CONF_STR("user", struct gg_conf_store, user),
+	CONF_STR("password", struct gg_conf_store, password),
+	CONF_STR("prefix", struct gg_conf_store, prefix),
+	CONF_U("connect_timeout_ms", struct gg_conf_store, connect_timeout_ms,
+		10, 60000),
+	CONF_U("command_timeout_ms", struct gg_conf_store, command_timeout_ms,
+		10, 60000),
+};
+
+static const struct conf_field conf_root_fields[] = {
+	CONF_FN("eal", conf_parse_eal),
+	CONF_U("workers", struct gg_config, workers, 1, RTE_MAX_LCORE - 1),
+	CONF_FN("ports", conf_parse_ports, CONF_REQUIRED),
+	CONF_SUB("queues", 0, conf_queues_fields),
+	CONF_SUB("mempool", 0, conf_mempool_fields),
+	CONF_SUB("gtpu", 0, conf_gtpu_fields),
+	CONF_FN("sessions", conf_parse_sessions),
+	CONF_SUB("log", 0, conf_log_fields),
+	CONF_FN("portal", conf_parse_portal),
+	CONF_FN("garden", conf_parse_garden),
+	CONF_SUB("dns", offsetof(struct gg_config, garden), conf_dns_fields),
+	CONF_SUB("limited", offsetof(struct gg_config, garden), conf_limited_fields),
+	CONF_FN("sbi", conf_parse_sbi),
+	CONF_FN("ausf", conf_parse_ausf),
+	CONF_SUB("store", offsetof(struct gg_config, store), conf_store_fields),
+};
+
+static int
 conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 {
-	bool have_ports = false;
-	int64_t v;
-	int i;
+	if (conf_parse_fields(c, root, conf_root_fields, RTE_DIM(conf_root_fields),
+			c->cfg) < 0)
+		return -1;
 
-	for (i = 0; i < config_setting_length(root); i++) {
-		const config_setting_t *s = config_setting_get_elem(root, i);
-		int ret;
-
-		if (conf_is(s, "eal")) {
-			ret = conf_parse_eal(c, s);
-		} else if (conf_is(s, "workers")) {
-			ret = conf_get_int(c, s, 1, RTE_MAX_LCORE - 1, &v);
-			if (ret == 0)
-				c->cfg->workers = (unsigned int)v;
-		} else if (conf_is(s, "ports")) {
-			ret = conf_parse_ports(c, s);
-			have_ports = true;
-		} else if (conf_is(s, "queues")) {
-			ret = conf_parse_queues(c, s);
-		} else if (conf_is(s, "mempool")) {
-			ret = conf_parse_mempool(c, s);
-		} else if (conf_is(s, "gtpu")) {
-			ret = conf_parse_gtpu(c, s);
-		} else if (conf_is(s, "sessions")) {
-			ret = conf_parse_sessions(c, s);
-		} else if (conf_is(s, "log")) {
-			ret = conf_parse_log(c, s);
-		} else if (conf_is(s, "portal")) {
-			ret = conf_parse_portal(c, s);
-		} else if (conf_is(s, "garden")) {
-			ret = conf_parse_garden(c, s);
-		} else if (conf_is(s, "dns")) {
-			ret = conf_parse_dns(c, s);
-		} else if (conf_is(s, "limited")) {
-			ret = conf_parse_limited(c, s);
-		} else if (conf_is(s, "sbi")) {
-			ret = conf_parse_sbi(c, s);
-		} else if (conf_is(s, "ausf")) {
-			ret = conf_parse_ausf(c, s);
-		} else if (conf_is(s, "store")) {
-			ret = conf_parse_store(c, s);
-		} else {
-			ret = conf_err_unknown(c, s);
-		}
-		if (ret < 0)
-			return -1;
-	}
-
-	if (!have_ports)
-		return conf_err_missing(c, root, "ports");
 	if (c->cfg->sbi.set && !c->cfg->ausf.set)
 		return conf_err_missing(c, root, "ausf");
 	/* A 302 of a full MSS must still fit the tunnel: inner IPv4 + TCP (40)

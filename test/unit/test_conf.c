@@ -314,6 +314,112 @@ test_edges_accepted(void)
 }
 
 /*
+ * Every setting of the portal, garden, DNS, LIMITED, SBI, AuSF and store
+ * sections, each at a value other than its default, lands in its own field.
+ */
+static void
+test_sections_values(void)
+{
+	static const char text[] = PORTS
+		"portal = { ipv4 = \"203.0.113.80\"; ipv6 = \"2001:db8::80\";\n"
+		"  url = \"https://portal.example/?u={url}\"; api = \"https://portal.example/api\"; };\n"
+		"garden = { prefixes = [ \"203.0.113.0/24\" ]; names = [ \"Portal.Example.\" ];\n"
+		"  max_rules = 2; max_names = 1;\n"
+		"  learn = { scope = \"global\"; max_entries = 7; min_ttl = 5; max_ttl = 6; }; };\n"
+		"dns = { mode = \"snoop\"; ttl = 0; other_types = \"refused\"; edns_udp_size = 65535; };\n"
+		"limited = { udp_reject = \"drop\"; icmp_rate = 1000000; tcp_mss = 536; };\n"
+		"sbi = { listen = \"[::1]:7777\"; max_connections = 65536; request_timeout_ms = 100; };\n"
+		"ausf = { ca_bundle = \"/etc/ca.pem\";\n"
+		"  cert_url_prefixes = [ \"https://a.example/\", \"http://b.example/\" ];\n"
+		"  fetch_timeout_ms = 60000; cert_cache_ttl = 0; challenge_ttl = 3600;\n"
+		"  ue_pool = \"10.8.0.0/8\"; qfi = 63;\n"
+		"  rate = { device_burst = 1000000; device_refill_ms = 86400000;\n"
+		"    client_burst = 1; client_refill_ms = 2; }; };\n"
+		"store = { backend = \"memory\"; unix = \"/run/gg.sock\"; address = \"10.0.0.9:6380\";\n"
+		"  user = \"gg\"; password = \"pw\"; prefix = \"x:\";\n"
+		"  connect_timeout_ms = 10; command_timeout_ms = 60000; };\n";
+	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x80 };
+	struct gg_config cfg;
+	char err[GG_CONF_ERR_MAX] = "", path[64];
+	int ret;
+
+	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
+	if (ret != 0)
+		printf("\n  load failed: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+
+	CU_ASSERT_TRUE(cfg.portal.set);
+	CU_ASSERT_EQUAL(cfg.portal.ipv4, ip("203.0.113.80"));
+	CU_ASSERT_TRUE(cfg.portal.has_ipv6);
+	CU_ASSERT_EQUAL(memcmp(cfg.portal.ipv6, ip6, 16), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.portal.url, "https://portal.example/?u={url}");
+	CU_ASSERT_STRING_EQUAL(cfg.portal.api, "https://portal.example/api");
+
+	CU_ASSERT_EQUAL(cfg.garden.n_rules, 1);
+	CU_ASSERT_EQUAL_FATAL(cfg.garden.n_names, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.garden.names[0], "portal.example");
+	CU_ASSERT_EQUAL(cfg.garden.max_rules, 2);
+	CU_ASSERT_EQUAL(cfg.garden.max_names, 1);
+	CU_ASSERT_TRUE(cfg.garden.learn_global);
+	CU_ASSERT_EQUAL(cfg.garden.max_learned, 7);
+	CU_ASSERT_EQUAL(cfg.garden.min_ttl, 5);
+	CU_ASSERT_EQUAL(cfg.garden.max_ttl, 6);
+	CU_ASSERT_EQUAL(cfg.garden.dns_mode, 1);
+	CU_ASSERT_EQUAL(cfg.garden.dns_ttl, 0);
+	CU_ASSERT_EQUAL(cfg.garden.dns_other_rcode, 5);
+	CU_ASSERT_EQUAL(cfg.garden.edns_udp_size, 65535);
+	CU_ASSERT_EQUAL(cfg.garden.udp_reject, 1);
+	CU_ASSERT_EQUAL(cfg.garden.icmp_rate, 1000000);
+	CU_ASSERT_EQUAL(cfg.garden.tcp_mss, 536);
+
+	CU_ASSERT_TRUE(cfg.sbi.set);
+	CU_ASSERT_STRING_EQUAL(cfg.sbi.address, "::1");
+	CU_ASSERT_EQUAL(cfg.sbi.port, 7777);
+	CU_ASSERT_EQUAL(cfg.sbi.max_connections, 65536);
+	CU_ASSERT_EQUAL(cfg.sbi.request_timeout_ms, 100);
+
+	CU_ASSERT_TRUE(cfg.ausf.set);
+	CU_ASSERT_STRING_EQUAL(cfg.ausf.ca_bundle, "/etc/ca.pem");
+	CU_ASSERT_EQUAL_FATAL(cfg.ausf.n_url_prefixes, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.ausf.url_prefixes[1], "http://b.example/");
+	CU_ASSERT_EQUAL(cfg.ausf.fetch_timeout_ms, 60000);
+	CU_ASSERT_EQUAL(cfg.ausf.cert_cache_ttl, 0);
+	CU_ASSERT_EQUAL(cfg.ausf.challenge_ttl, 3600);
+	CU_ASSERT_EQUAL(cfg.ausf.pool_ipv4, ip("10.8.0.0"));
+	CU_ASSERT_EQUAL(cfg.ausf.pool_len, 8);
+	CU_ASSERT_TRUE(cfg.ausf.has_qfi);
+	CU_ASSERT_EQUAL(cfg.ausf.qfi, 63);
+	CU_ASSERT_EQUAL(cfg.ausf.device_burst, 1000000);
+	CU_ASSERT_EQUAL(cfg.ausf.device_refill_ms, 86400000);
+	CU_ASSERT_EQUAL(cfg.ausf.client_burst, 1);
+	CU_ASSERT_EQUAL(cfg.ausf.client_refill_ms, 2);
+
+	CU_ASSERT_STRING_EQUAL(cfg.store.backend, "memory");
+	CU_ASSERT_STRING_EQUAL(cfg.store.unix_path, "/run/gg.sock");
+	CU_ASSERT_STRING_EQUAL(cfg.store.host, "10.0.0.9");
+	CU_ASSERT_EQUAL(cfg.store.port, 6380);
+	CU_ASSERT_STRING_EQUAL(cfg.store.user, "gg");
+	CU_ASSERT_STRING_EQUAL(cfg.store.password, "pw");
+	CU_ASSERT_STRING_EQUAL(cfg.store.prefix, "x:");
+	CU_ASSERT_EQUAL(cfg.store.connect_timeout_ms, 10);
+	CU_ASSERT_EQUAL(cfg.store.command_timeout_ms, 60000);
+	gg_conf_free(&cfg);
+
+	/* Unset, the flags say so. */
+	ret = load_text(PORTS "ausf = { ca_bundle = \"/ca.pem\"; ue_pool = \"10.8.0.0/16\";\n"
+		"  cert_url_prefixes = [ \"https://c/\" ]; };\n"
+		"portal = { ipv4 = \"203.0.113.80\"; url = \"http://p.example/\"; };\n",
+		&cfg, err, sizeof(err), path, sizeof(path));
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+	CU_ASSERT_TRUE(cfg.ausf.set);
+	CU_ASSERT_FALSE(cfg.ausf.has_qfi);
+	CU_ASSERT_FALSE(cfg.sbi.set);
+	CU_ASSERT_TRUE(cfg.portal.set);
+	CU_ASSERT_FALSE(cfg.portal.has_ipv6);
+	gg_conf_free(&cfg);
+}
+
+/*
  * A cookie secret and near misses of it. No message may repeat what was
  * written (test_cookie_secret() checks; the near misses share a prefix).
  */
@@ -557,6 +663,117 @@ static const struct bad_case bad_cases[] = {
 		"    " SESS("10.0.0.2", "2") "\n"
 		"  );\n};\n",
 		7, "sessions.static", "2 static sessions exceed sessions.capacity (1)" },
+	/* Every section refuses a name it does not know... */
+	{ "ports unknown", "ports = {\n" N3_OK N6_OK "  n9 = { };\n};\n",
+		4, "ports.n9", "unknown setting" },
+	{ "mempool unknown", PORTS "mempool = { size = 1; };\n",
+		5, "mempool.size", "unknown setting" },
+	{ "log unknown", PORTS "log = { file = \"x\"; };\n",
+		5, "log.file", "unknown setting" },
+	{ "sessions unknown", PORTS "sessions = { dynamic = 1; };\n",
+		5, "sessions.dynamic", "unknown setting" },
+	{ "portal unknown", PORTS "portal = { ipv4 = \"203.0.113.80\"; uri = \"x\"; };\n",
+		5, "portal.uri", "unknown setting" },
+	{ "garden unknown", PORTS "garden = { rules = 1; };\n",
+		5, "garden.rules", "unknown setting" },
+	{ "garden.learn unknown", PORTS "garden = { learn = { ttl = 1; }; };\n",
+		5, "garden.learn.ttl", "unknown setting" },
+	{ "dns unknown", PORTS "dns = { rcode = 1; };\n",
+		5, "dns.rcode", "unknown setting" },
+	{ "limited unknown", PORTS "limited = { mss = 1; };\n",
+		5, "limited.mss", "unknown setting" },
+	{ "sbi unknown", PORTS "sbi = { port = 1; };\n",
+		5, "sbi.port", "unknown setting" },
+	{ "ausf unknown", PORTS "ausf = { ca = 1; };\n",
+		5, "ausf.ca", "unknown setting" },
+	{ "ausf.rate unknown", PORTS "ausf = { rate = { burst = 1; }; };\n",
+		5, "ausf.rate.burst", "unknown setting" },
+	{ "store unknown", PORTS "store = { host = 1; };\n",
+		5, "store.host", "unknown setting" },
+	/* ...takes only a group... */
+	{ "dns not a group", PORTS "dns = 1;\n",
+		5, "dns", "expected a group" },
+	{ "garden.learn not a group", PORTS "garden = { learn = ( ); };\n",
+		5, "garden.learn", "expected a group" },
+	{ "ausf.rate not a group", PORTS "ausf = { rate = [ 1 ]; };\n",
+		5, "ausf.rate", "expected a group" },
+	/* ...names what it requires, in this order... */
+	{ "portal without ipv4", PORTS "portal = { url = \"http://p.example/\"; };\n",
+		5, "portal", "missing required setting 'ipv4'" },
+	{ "sbi without listen", PORTS "sbi = { max_connections = 1; };\n",
+		5, "sbi", "missing required setting 'listen'" },
+	{ "ausf without ca_bundle", PORTS "ausf = { ue_pool = \"10.8.0.0/16\"; };\n",
+		5, "ausf", "missing required setting 'ca_bundle'" },
+	{ "ausf without cert_url_prefixes", PORTS
+		"ausf = { ue_pool = \"10.8.0.0/16\"; ca_bundle = \"/ca.pem\"; };\n",
+		5, "ausf", "missing required setting 'cert_url_prefixes'" },
+	{ "ausf without ue_pool", PORTS
+		"ausf = { ca_bundle = \"/ca.pem\"; cert_url_prefixes = [ \"https://c/\" ]; };\n",
+		5, "ausf", "missing required setting 'ue_pool'" },
+	/* ...and reports the first bad setting in file order, before a missing one. */
+	{ "bad before missing", PORTS "portal = { ipv4 = \"0.0.0.0\"; };\n",
+		5, "portal.ipv4", "not a usable address" },
+	{ "bad before unknown", PORTS "queues = {\n  tx_desc = 1;\n  rx_dsc = 512;\n};\n",
+		6, "queues.tx_desc", "out of range" },
+	/* The ranges not tried above, each with both ends in the message. */
+	{ "garden.max_rules 0", PORTS "garden = { max_rules = 0; };\n",
+		5, "garden.max_rules", "0 is out of range 1..65536" },
+	{ "garden.max_names", PORTS "garden = { max_names = 16777217; };\n",
+		5, "garden.max_names", "16777217 is out of range 1..16777216" },
+	{ "learn.max_entries", PORTS "garden = { learn = { max_entries = 0; }; };\n",
+		5, "garden.learn.max_entries", "0 is out of range 1..16777216" },
+	{ "learn.min_ttl", PORTS "garden = { learn = { min_ttl = 86401; }; };\n",
+		5, "garden.learn.min_ttl", "86401 is out of range 1..86400" },
+	{ "learn.max_ttl", PORTS "garden = { learn = { max_ttl = 604801; }; };\n",
+		5, "garden.learn.max_ttl", "604801 is out of range 1..604800" },
+	{ "learn.scope", PORTS "garden = { learn = { scope = \"ue\"; }; };\n",
+		5, "garden.learn.scope", "unknown value 'ue' (session or global)" },
+	{ "dns.ttl", PORTS "dns = { ttl = 86401; };\n",
+		5, "dns.ttl", "86401 is out of range 0..86400" },
+	{ "dns.edns_udp_size", PORTS "dns = { edns_udp_size = 511; };\n",
+		5, "dns.edns_udp_size", "511 is out of range 512..65535" },
+	{ "dns.other_types", PORTS "dns = { other_types = \"servfail\"; };\n",
+		5, "dns.other_types", "unknown value 'servfail' (nxdomain or refused)" },
+	{ "limited.icmp_rate", PORTS "limited = { icmp_rate = 1000001; };\n",
+		5, "limited.icmp_rate", "1000001 is out of range 0..1000000" },
+	{ "limited.tcp_mss", PORTS "limited = { tcp_mss = 535; };\n",
+		5, "limited.tcp_mss", "535 is out of range 536..9000" },
+	{ "limited.udp_reject", PORTS "limited = { udp_reject = \"rst\"; };\n",
+		5, "limited.udp_reject", "unknown value 'rst' (icmp or drop)" },
+	{ "sbi.max_connections", PORTS "sbi = { max_connections = 65537; };\n",
+		5, "sbi.max_connections", "65537 is out of range 1..65536" },
+	{ "sbi.request_timeout_ms", PORTS "sbi = { request_timeout_ms = 99; };\n",
+		5, "sbi.request_timeout_ms", "99 is out of range 100..600000" },
+	{ "sbi.listen", PORTS "sbi = { listen = \"localhost:80\"; };\n",
+		5, "sbi.listen", "'localhost' is not a numeric IPv4 or IPv6 address" },
+	{ "ausf.fetch_timeout_ms", PORTS "ausf = { fetch_timeout_ms = 60001; };\n",
+		5, "ausf.fetch_timeout_ms", "60001 is out of range 100..60000" },
+	{ "ausf.cert_cache_ttl", PORTS "ausf = { cert_cache_ttl = 86401; };\n",
+		5, "ausf.cert_cache_ttl", "86401 is out of range 0..86400" },
+	{ "ausf.challenge_ttl", PORTS "ausf = { challenge_ttl = 0; };\n",
+		5, "ausf.challenge_ttl", "0 is out of range 1..3600" },
+	{ "ausf.qfi", PORTS "ausf = { qfi = 64; };\n",
+		5, "ausf.qfi", "64 is out of range 0..63" },
+	{ "ausf.ue_pool /7", PORTS "ausf = { ue_pool = \"10.0.0.0/7\"; };\n",
+		5, "ausf.ue_pool", "pools wider than /8 are not supported" },
+	{ "rate.device_burst", PORTS "ausf = { rate = { device_burst = 0; }; };\n",
+		5, "ausf.rate.device_burst", "0 is out of range 1..1000000" },
+	{ "rate.device_refill_ms", PORTS "ausf = { rate = { device_refill_ms = 86400001; }; };\n",
+		5, "ausf.rate.device_refill_ms", "86400001 is out of range 1..86400000" },
+	{ "rate.client_burst", PORTS "ausf = { rate = { client_burst = 1000001; }; };\n",
+		5, "ausf.rate.client_burst", "1000001 is out of range 1..1000000" },
+	{ "rate.client_refill_ms", PORTS "ausf = { rate = { client_refill_ms = 0; }; };\n",
+		5, "ausf.rate.client_refill_ms", "0 is out of range 1..86400000" },
+	{ "store.connect_timeout_ms", PORTS "store = { connect_timeout_ms = 9; };\n",
+		5, "store.connect_timeout_ms", "9 is out of range 10..60000" },
+	{ "store.command_timeout_ms", PORTS "store = { command_timeout_ms = 60001; };\n",
+		5, "store.command_timeout_ms", "60001 is out of range 10..60000" },
+	{ "store.backend", PORTS "store = { backend = \"etcd\"; };\n",
+		5, "store.backend", "unknown value 'etcd' (redis or memory)" },
+	{ "store.user empty", PORTS "store = { user = \"\"; };\n",
+		5, "store.user", "expected 1..63 characters" },
+	{ "portal.api empty", PORTS "portal = { api = \"\"; };\n",
+		5, "portal.api", "expected 1..511 characters" },
 };
 
 static void
@@ -860,6 +1077,7 @@ main(void)
 		{ "default config file", test_default_file },
 		{ "minimal file, defaults", test_minimal_defaults },
 		{ "range edges accepted", test_edges_accepted },
+		{ "every setting of the later sections", test_sections_values },
 		{ "bad inputs rejected", test_bad_inputs },
 		{ "failed load frees", test_error_frees },
 		{ "missing file", test_missing_file },
