@@ -21,6 +21,7 @@
 
 #include "gg_conf.h"
 #include "gg_session.h"
+#include "test_cunit.h"
 
 #define DEFAULT_CONF "config/gardengate.conf"
 
@@ -1070,10 +1071,7 @@ test_many_sessions(void)
 int
 main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{ "default config file", test_default_file },
 		{ "minimal file, defaults", test_minimal_defaults },
 		{ "range edges accepted", test_edges_accepted },
@@ -1085,28 +1083,8 @@ main(void)
 		{ "many static sessions", test_many_sessions },
 		{ "limited.cookie_secret, never shown", test_cookie_secret },
 	};
-	CU_pSuite suite;
-	unsigned int i, failures;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return CU_get_error();
-	suite = CU_add_suite("conf", NULL, NULL);
-	if (suite == NULL)
-		goto error;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto error;
-
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	printf("\n%u bad-input cases, %u assertions, %u failed\n",
-		(unsigned int)(sizeof(bad_cases) / sizeof(bad_cases[0])),
-		CU_get_number_of_asserts(), failures);
-	CU_cleanup_registry();
-	return failures == 0 ? 0 : 1;
-
-error:
-	CU_cleanup_registry();
-	return CU_get_error() != CUE_SUCCESS ? (int)CU_get_error() : 1;
+	printf("%u bad-input cases\n",
+		(unsigned int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	return test_cunit_main("conf", NULL, NULL, TEST_CASES(tests));
 }
