@@ -183,20 +183,32 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 	uint16_t thl = TCP_HDR_LEN + (mss_opt != 0 ? MSS_OPT_LEN : 0);
 	uint16_t tcp_len = thl + plen;
 	uint16_t tot = IP_HDR_LEN + tcp_len;
+	uint8_t tos = (uint8_t)(s->tos & ~ECN_MASK); /* keep DSCP; no ECN */
 	uint16_t csum;
+	uint64_t hsum;
 	uint32_t sum;
 
+	/*
+	 * Both checksums are summed from the values as they are written
+	 * (16- and 32-bit words in wire order, added as numbers), not read
+	 * back: a wide load of a header just stored field by field cannot
+	 * be forwarded from those stores and waits for them to reach the
+	 * cache, a stall on every reply.
+	 */
 	ip[0] = 0x45;
-	ip[1] = (uint8_t)(s->tos & ~ECN_MASK); /* keep DSCP; we do not do ECN */
+	ip[1] = tos;
 	gg_put_be16(ip + 2, tot);
 	gg_put_be16(ip + 4, 0);
 	gg_put_be16(ip + 6, RTE_IPV4_HDR_DF_FLAG);
 	ip[8] = REPLY_TTL;
 	ip[9] = IPPROTO_TCP;
-	memset(ip + 10, 0, 2);
 	memcpy(ip + 12, &s->daddr, 4);
 	memcpy(ip + 16, &s->saddr, 4);
-	csum = (uint16_t)~gg_cksum(ip, IP_HDR_LEN);
+	hsum = (uint64_t)http_be16(0x4500 | tos) + http_be16(tot) +
+			http_be16(RTE_IPV4_HDR_DF_FLAG) +
+			http_be16(REPLY_TTL << 8 | IPPROTO_TCP) +
+			s->daddr + s->saddr;
+	csum = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(hsum));
 	memcpy(ip + 10, &csum, 2);
 
 	memcpy(tcp, &s->dport, 2);
@@ -214,7 +226,12 @@ write_reply(uint8_t *ip, const struct seg *s, uint32_t seq, uint32_t ack,
 	}
 	if (plen != 0)
 		memcpy(tcp + thl, payload, plen);
-	sum = gg_raw_cksum(tcp, thl, payload_sum +
+	hsum = (uint64_t)s->dport + s->sport + http_be32(seq) + http_be32(ack) +
+			http_be16((uint16_t)((thl / 4) << 12 | flags)) +
+			http_be16(window) +
+			(mss_opt != 0 ? http_be16(TCP_OPT_MSS << 8 | MSS_OPT_LEN) +
+			 http_be16(mss_opt) : 0);
+	sum = gg_cksum_fold64(hsum + payload_sum +
 			pseudo_sum(s->daddr, s->saddr, tcp_len));
 	csum = (uint16_t)~gg_cksum_reduce(sum);
 	memcpy(tcp + 16, &csum, 2);
