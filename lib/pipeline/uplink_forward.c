@@ -191,6 +191,25 @@ limited_fast(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
  * in once. Everything else goes through forward_slow(), in packet order,
  * so what leaves each port keeps the order it arrived in.
  */
+/*
+ * Before a packet's long way (LIMITED handling, the slow path): start
+ * fetching the next packet's inner header and the one after's mbuf.
+ * Measured: the LIMITED mix waited on both at the top of each packet,
+ * whose handling had pushed them out of the first-level cache and TLB
+ * (+3 % in that mix); the FULL fast path is too short for it to pay,
+ * so it does not do it.
+ */
+static __rte_always_inline void
+prefetch_next(struct rte_mbuf **pkts, const struct gg_meta *meta, uint16_t i,
+		uint16_t n)
+{
+	if (i + 2 < n)
+		rte_prefetch0(pkts[i + 2]);
+	if (i + 1 < n)
+		rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i + 1], void *,
+				meta[i + 1].inner_off));
+}
+
 uint16_t
 gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -241,6 +260,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 					if (likely(ip->time_to_live > 1))
 						route = ROUTE_N6;
 				} else if (state == GG_SESSION_LIMITED) {
+					prefetch_next(pkts, meta, i, n);
 					if (!n3_got) {
 						n3_dst = gg_encap_tmpl_get(w);
 						n3_got = 1;
@@ -268,6 +288,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		}
 
 		if (route == ROUTE_SLOW) {
+			prefetch_next(pkts, meta, i, n);
 			/* Only LIMITED sessions' replies need it; looked up
 			 * once a burst. */
 			if (!n3_got) {
