@@ -89,6 +89,21 @@ load_text(const char *text, struct gg_config *cfg, char *err, size_t errlen,
 	return ret;
 }
 
+/*
+ * Load @p text, which must be accepted: 0, or the status after saying
+ * why. @p path receives the temporary file's name.
+ */
+static int
+load_ok(const char *text, struct gg_config *cfg, char *path, size_t pathlen)
+{
+	char err[GG_CONF_ERR_MAX] = "";
+	int ret = load_text(text, cfg, err, sizeof(err), path, pathlen);
+
+	if (ret != 0)
+		printf("\n  load failed: %s\n", err);
+	return ret;
+}
+
 /* What a failed load must leave behind: the defaults, nothing allocated. */
 static void
 assert_reset(const struct gg_config *cfg)
@@ -211,13 +226,9 @@ test_minimal_defaults(void)
 		"  n6 = { device = \"0000:01:00.1\"; address = \"198.51.100.1/30\"; };\n"
 		"};\n";
 	struct gg_config cfg;
-	char err[GG_CONF_ERR_MAX] = "", path[64];
-	int ret;
+	char path[64];
 
-	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
-	if (ret != 0)
-		printf("\n  load failed: %s\n", err);
-	CU_ASSERT_EQUAL_FATAL(ret, 0);
+	CU_ASSERT_EQUAL_FATAL(load_ok(text, &cfg, path, sizeof(path)), 0);
 
 	CU_ASSERT_STRING_EQUAL(cfg.path, path);
 	CU_ASSERT_EQUAL(cfg.eal_argc, 0);
@@ -272,13 +283,9 @@ test_edges_accepted(void)
 		"log = { level = \"debug\"; stats_interval = 3600; };\n";
 	static const uint8_t mac[] = { 0x02, 0xab, 0xcd, 0, 0, 1 };
 	struct gg_config cfg;
-	char err[GG_CONF_ERR_MAX] = "", path[64];
-	int ret;
+	char path[64];
 
-	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
-	if (ret != 0)
-		printf("\n  load failed: %s\n", err);
-	CU_ASSERT_EQUAL_FATAL(ret, 0);
+	CU_ASSERT_EQUAL_FATAL(load_ok(text, &cfg, path, sizeof(path)), 0);
 
 	CU_ASSERT_EQUAL(cfg.eal_argc, GG_CONF_EAL_ARGS_MAX);
 	CU_ASSERT_STRING_EQUAL(cfg.eal_argv[GG_CONF_EAL_ARGS_MAX - 1], "last");
@@ -344,10 +351,7 @@ test_sections_values(void)
 	char err[GG_CONF_ERR_MAX] = "", path[64];
 	int ret;
 
-	ret = load_text(text, &cfg, err, sizeof(err), path, sizeof(path));
-	if (ret != 0)
-		printf("\n  load failed: %s\n", err);
-	CU_ASSERT_EQUAL_FATAL(ret, 0);
+	CU_ASSERT_EQUAL_FATAL(load_ok(text, &cfg, path, sizeof(path)), 0);
 
 	CU_ASSERT_TRUE(cfg.portal.set);
 	CU_ASSERT_EQUAL(cfg.portal.ipv4, ip("203.0.113.80"));
