@@ -11,8 +11,6 @@
  */
 #include <assert.h>
 
-#include <rte_prefetch.h>
-
 #include "pipeline_private.h"
 
 /* One call covers a burst. */
