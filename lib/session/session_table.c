@@ -500,6 +500,15 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 		unsigned int n, const struct gg_session_ctr_view *view)
 {
 	const struct gg_session_counters *ctr = view != NULL ? view->array : NULL;
+	/*
+	 * In locals: the stores of results through out0 (struct gg_session
+	 * pointers) could alias t->slots as far as the compiler knows, which
+	 * would reload it for every key.
+	 */
+	struct gg_session *const slots = t->slots;
+	const unsigned int shift = t->slot_shift;
+	const struct session_index_bucket *const buckets = x->buckets;
+	const uint32_t mask = x->mask;
 	const struct session_index_bucket *b[SESSION_INDEX_BULK_MAX];
 	uint8_t again[SESSION_INDEX_BULK_MAX];
 	unsigned int i, k = 0;
@@ -508,7 +517,7 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 	for (i = 0; i < n; i++) {
 		uint32_t key = *(const uint32_t *)RTE_PTR_ADD(key0, i * stride);
 
-		b[i] = &x->buckets[session_index_first(x, key)];
+		b[i] = &buckets[session_index_hash(key) & mask];
 		rte_prefetch0(b[i]);
 	}
 	for (i = 0; i < n; i++) {
@@ -519,8 +528,11 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 			SESSION_INDEX_MISS;
 
 		if (likely(id != SESSION_INDEX_MISS)) {
-			*out = slot_at(t, id);
-			rte_prefetch0(*out);
+			struct gg_session *s = RTE_PTR_ADD(slots,
+					(size_t)id << shift);
+
+			*out = s;
+			rte_prefetch0(s);
 			if (ctr != NULL)
 				rte_prefetch0(&ctr[id]);
 			continue;
