@@ -236,6 +236,21 @@ def app_command(tools, kind, scen, prefix, src_pcap, opts, stats_file, binary=No
         "net_pcap_in", "net_null_out"
 
 
+def sample_windows(tel, port, opts, rates):
+    """Append @port's RX rate (pps) over opts.windows windows of
+    opts.window s, on an absolute schedule, to @rates; returns the packets
+    received over all of them."""
+    t0 = prev_t = time.monotonic()
+    first = prev = tel.stats(port).get("ipackets", 0)
+    for i in range(opts.windows):
+        time.sleep(max(0.0, t0 + (i + 1) * opts.window - time.monotonic()))
+        now = time.monotonic()
+        cur = tel.stats(port).get("ipackets", 0)
+        rates.append((cur - prev) / (now - prev_t))
+        prev_t, prev = now, cur
+    return prev - first
+
+
 def run_one(tools, kind, scen, src_pcap, opts, label, binary=None):
     """Start one application, sample its source port's RX rate in windows
     after warm-up, stop it. Returns a dict with the window rates (pps)."""
@@ -275,19 +290,9 @@ def run_one(tools, kind, scen, src_pcap, opts, label, binary=None):
             raise RuntimeError("no packet received within %.0f s" % opts.startup_timeout)
         res["startup_s"] = time.monotonic() - t_start
         time.sleep(opts.warmup)
-        t0 = time.monotonic()
-        s0 = tel.stats(src)
         o0 = tel.stats(sink).get("opackets", 0)
-        prev_t, prev = t0, s0.get("ipackets", 0)
-        for i in range(opts.windows):
-            # sleep to the window's end on an absolute schedule
-            time.sleep(max(0.0, t0 + (i + 1) * opts.window - time.monotonic()))
-            now = time.monotonic()
-            cur = tel.stats(src).get("ipackets", 0)
-            res["rates"].append((cur - prev) / (now - prev_t))
-            prev_t, prev = now, cur
+        res["in"] = sample_windows(tel, src, opts, res["rates"])
         o1 = tel.stats(sink).get("opackets", 0)
-        res["in"] = prev - s0.get("ipackets", 0)
         res["out"] = o1 - o0
         if kind == "gardengate":
             heap = tel.query("/eal/heap_info,0").get("/eal/heap_info") or {}
@@ -892,14 +897,7 @@ def run_memif(tools, opts, mode, receiver, manifest):
         else:
             raise RuntimeError("nothing received over memif")
         time.sleep(opts.warmup)
-        t0 = prev_t = time.monotonic()
-        prev = tel.stats(port).get("ipackets", 0)
-        for i in range(opts.windows):
-            time.sleep(max(0.0, t0 + (i + 1) * opts.window - time.monotonic()))
-            now = time.monotonic()
-            cur = tel.stats(port).get("ipackets", 0)
-            res["rates"].append((cur - prev) / (now - prev_t))
-            prev_t, prev = now, cur
+        sample_windows(tel, port, opts, res["rates"])
     except (RuntimeError, TimeoutError, OSError, ValueError) as e:
         res["error"] = str(e)
     finally:
