@@ -29,16 +29,23 @@
  * Key schema (Redis), under a prefix (default "gg:"), written by this
  * library and by the portal:
  *  - "<prefix>device:<identity>": hash, the device record. Fields:
- *    identity, state ("limited", "full", "blocked", "detached"), cert_pem,
- *    cert_url, ue_ipv4 and gnb_ipv4 (dotted quads, "0.0.0.0" for none),
- *    ul_teid and dl_teid (decimal), qfi (decimal, absent when unset),
- *    auth_ctx_id, created_ms and updated_ms (decimal ms since the epoch).
+ *    identity, state ("limited", "provisioned", "full", "blocked",
+ *    "detached"), cert_pem, cert_url, ue_ipv4 and gnb_ipv4 (dotted quads,
+ *    "0.0.0.0" for none), ul_teid and dl_teid (decimal), qfi (decimal,
+ *    absent when unset), auth_ctx_id, notify_uri (the device's profile
+ *    callback, may be empty), supi (allocated at sign-up, empty before),
+ *    created_ms and updated_ms (decimal ms since the epoch).
  *  - "<prefix>ueip:<a.b.c.d>": string, the identity holding that UE IPv4
  *    address (the UE IP index; absent for 0.0.0.0).
  *  - "<prefix>devices": set of every identity with a record (restore
  *    without SCAN).
  *  - "<prefix>profile:<identity>": string, the encrypted subscription
  *    profile (binary).
+ *  - "<prefix>subscription:<supi>": hash, the subscription made at
+ *    sign-up (identity, supi, plan, k, opc, amf, created_ms): what the
+ *    network's subscriber database needs to authenticate the SUPI later.
+ *  - "<prefix>seq:<name>": integer, a sequence (INCR), e.g. the MSINs
+ *    allocated under one PLMN.
  *  - channel "<prefix>events": one JSON object per state change,
  *    {"identity": s, "state": s, "ue_ipv4": "a.b.c.d", "ts_ms": n}.
  * doc/store.rst shows the schema with redis-cli.
@@ -66,6 +73,12 @@ struct gg_store;
 #define GG_STORE_URL_MAX 1024
 /** Longest authentication context id, without the NUL. */
 #define GG_STORE_AUTH_CTX_MAX 128
+/** Longest SUPI ("imsi-" and 15 digits), without the NUL. */
+#define GG_STORE_SUPI_MAX 20
+/** Longest plan id, without the NUL. */
+#define GG_STORE_PLAN_MAX 32
+/** Longest sequence name, without the NUL. */
+#define GG_STORE_SEQ_NAME_MAX 32
 /** Longest key prefix, without the NUL. */
 #define GG_STORE_PREFIX_MAX 64
 /** Largest subscription profile accepted by gg_store_put_profile(). */
@@ -81,6 +94,9 @@ enum gg_device_state {
 	GG_DEVICE_FULL,         /**< "full": subscribed, full connectivity */
 	GG_DEVICE_BLOCKED,      /**< "blocked": everything refused */
 	GG_DEVICE_DETACHED,     /**< "detached": no session (also sent on delete) */
+	/** "provisioned": signed up, profile stored, not delivered to the
+	 * device yet; the session stays in the walled garden until then. */
+	GG_DEVICE_PROVISIONED,
 	GG_DEVICE_STATE_MAX
 };
 
@@ -101,6 +117,8 @@ struct gg_device_record {
 	uint8_t qfi;         /**< QoS flow identifier (0..63), valid if has_qfi */
 	bool has_qfi;
 	char auth_ctx_id[GG_STORE_AUTH_CTX_MAX + 1]; /**< AuSF context, may be empty */
+	char notify_uri[GG_STORE_URL_MAX + 1]; /**< profile callback given at authentication, may be empty */
+	char supi[GG_STORE_SUPI_MAX + 1];      /**< allocated at sign-up, empty before */
 	uint64_t created_ms; /**< wall clock, ms since the epoch; 0 on put: now */
 	uint64_t updated_ms; /**< wall clock, ms since the epoch; 0 on put: now */
 };
@@ -115,6 +133,7 @@ enum gg_store_status {
 	GG_STORE_BAD_RECORD,  /**< stored data does not parse as a record */
 	GG_STORE_NOMEM,       /**< out of memory while handling the answer */
 	GG_STORE_CANCELLED,   /**< the store was closed first */
+	GG_STORE_CONFLICT,    /**< the record is not in the state the request requires */
 };
 
 /** A state change seen on the events channel. */
@@ -132,6 +151,9 @@ typedef void (*gg_store_done_cb)(struct gg_store *s, enum gg_store_status st,
  * called once per record by list_all. rec is valid during the call only. */
 typedef void (*gg_store_record_cb)(struct gg_store *s, enum gg_store_status st,
 		const struct gg_device_record *rec, void *arg);
+/** Completion of next_seq: the new value (1 for the first) when OK. */
+typedef void (*gg_store_seq_cb)(struct gg_store *s, enum gg_store_status st,
+		uint64_t value, void *arg);
 /** Completion of get_profile; data valid during the call only. */
 typedef void (*gg_store_profile_cb)(struct gg_store *s, enum gg_store_status st,
 		const void *data, size_t len, void *arg);
@@ -241,6 +263,8 @@ enum gg_store_key_kind {
 	GG_STORE_KEY_DEVICES,  /**< arg unused */
 	GG_STORE_KEY_PROFILE,  /**< arg: identity */
 	GG_STORE_KEY_EVENTS,   /**< the channel; arg unused */
+	GG_STORE_KEY_SUBSCRIPTION, /**< arg: SUPI */
+	GG_STORE_KEY_SEQ,      /**< arg: sequence name */
 };
 
 /**
@@ -300,6 +324,52 @@ int gg_store_put_profile(struct gg_store *s, const char *identity,
 /** Read the profile of a device (GG_STORE_NOT_FOUND if none). */
 int gg_store_get_profile(struct gg_store *s, const char *identity,
 		gg_store_profile_cb cb, void *arg);
+
+/**
+ * Take the next value of sequence "<prefix>seq:<name>" (INCR: atomic
+ * across every process sharing the store; the first value is 1). @p name:
+ * 1..GG_STORE_SEQ_NAME_MAX printable characters, no space. A value taken
+ * by a request that later fails is not given back (sequences may have
+ * gaps). One round trip.
+ */
+int gg_store_next_seq(struct gg_store *s, const char *name,
+		gg_store_seq_cb cb, void *arg);
+
+/** A subscription made at sign-up (the portal writes it). Hex strings
+ * are lowercase, NUL-terminated. A secret: never logged. */
+struct gg_subscription {
+	char identity[GG_STORE_IDENTITY_MAX + 1]; /**< the device it was made for */
+	char supi[GG_STORE_SUPI_MAX + 1];  /**< "imsi-" + MCC + MNC + MSIN */
+	char plan[GG_STORE_PLAN_MAX + 1];  /**< plan id */
+	char k_hex[33];                    /**< K, 128 bit */
+	char opc_hex[33];                  /**< OPc, 128 bit */
+	char amf_hex[5];                   /**< AMF, 16 bit */
+	uint64_t created_ms;               /**< 0: now */
+};
+
+/**
+ * Sign a device up, atomically: only when the record of sub->identity
+ * exists in state "limited" and no subscription holds sub->supi yet,
+ * write the subscription hash, store @p profile (at most
+ * GG_STORE_PROFILE_MAX bytes, copied before returning), set the record's
+ * state to "provisioned" with its supi and updated_ms, and publish the
+ * "provisioned" event. Otherwise nothing is written: GG_STORE_NOT_FOUND
+ * when there is no record, GG_STORE_CONFLICT when it is not "limited"
+ * (signed up already, blocked, ...) or the SUPI is taken. One round trip.
+ */
+int gg_store_provision(struct gg_store *s, const struct gg_subscription *sub,
+		const void *profile, size_t len, gg_store_done_cb cb, void *arg);
+
+/**
+ * Change the state of @p identity from @p from to @p to, atomically, with
+ * its event and updated_ms: GG_STORE_NOT_FOUND when there is no record,
+ * GG_STORE_CONFLICT (nothing written) when its state is not @p from. Used
+ * for "provisioned" -> "full" once the profile is delivered, whichever
+ * appliance or retry gets there first. One round trip.
+ */
+int gg_store_set_state_if(struct gg_store *s, const char *identity,
+		enum gg_device_state from, enum gg_device_state to,
+		gg_store_done_cb cb, void *arg);
 
 /**
  * Receive the events channel through @p cb (NULL: stop). The redis backend

@@ -50,6 +50,7 @@ static const char *const state_names[GG_DEVICE_STATE_MAX] = {
 	[GG_DEVICE_FULL] = "full",
 	[GG_DEVICE_BLOCKED] = "blocked",
 	[GG_DEVICE_DETACHED] = "detached",
+	[GG_DEVICE_PROVISIONED] = "provisioned",
 };
 
 void
@@ -71,6 +72,7 @@ gg_store_strerror(enum gg_store_status st)
 	case GG_STORE_BAD_RECORD: return "bad stored record";
 	case GG_STORE_NOMEM: return "out of memory";
 	case GG_STORE_CANCELLED: return "cancelled";
+	case GG_STORE_CONFLICT: return "conflict";
 	}
 	return "unknown status";
 }
