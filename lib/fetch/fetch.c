@@ -596,12 +596,31 @@ prefixes_load(char ***out, unsigned int *n_out, const char *const *prefixes,
 		return -ENOMEM;
 	*out = list;
 	for (i = 0; i < n; i++) {
-		char canon[GG_FETCH_URL_MAX + 1];
+		char canon[GG_FETCH_URL_MAX + 1], any_port[GG_FETCH_URL_MAX + 1];
+		const char *pre = prefixes[i];
 		struct url_parts parts;
+		size_t len;
+		int cn;
 
-		if (prefixes[i] == NULL || fetch_url_canon(prefixes[i], canon,
-				sizeof(canon), &parts) < 0 || parts.has_query)
+		if (pre == NULL)
 			return -EINVAL;
+		/* "scheme://host:" (any explicit port of that host): checked
+		 * as "scheme://host:1/", kept without the "1/". The ':' pins
+		 * the host as a '/' would. */
+		len = strlen(pre);
+		if (len > 0 && pre[len - 1] == ':' && strstr(pre, "://") != NULL &&
+				strchr(strstr(pre, "://") + 3, '/') == NULL) {
+			if (snprintf(any_port, sizeof(any_port), "%s1/", pre) >=
+					(int)sizeof(any_port))
+				return -EINVAL;
+			cn = fetch_url_canon(any_port, canon, sizeof(canon), &parts);
+			if (cn < 3 || strcmp(canon + cn - 3, ":1/") != 0)
+				return -EINVAL;
+			canon[cn - 2] = '\0';
+		} else if (fetch_url_canon(pre, canon, sizeof(canon), &parts) < 0 ||
+				parts.has_query) {
+			return -EINVAL;
+		}
 		list[i] = strdup(canon);
 		if (list[i] == NULL)
 			return -ENOMEM;

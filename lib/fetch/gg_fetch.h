@@ -248,7 +248,11 @@ int gg_fetch_url_normalize(const char *url, char *out, size_t size);
 /**
  * A list of allowed URL prefixes of its own, for requests that must not
  * use the certificate prefixes (e.g. the AuSF's profile callbacks). Same
- * rules as gg_fetch_params.prefixes; zero prefixes is a list that allows
+ * rules as gg_fetch_params.prefixes, plus one form: "scheme://host:"
+ * (ending in the port's colon, no path) allows any explicit port of that
+ * host, e.g. "http://127.0.0.1:" for device emulators on loopback (the
+ * colon pins the host as a '/' would; "http://127.0.0.1/x", port 80
+ * implied, does not match it). Zero prefixes is a list that allows
  * nothing.
  */
 struct gg_fetch_allow;

@@ -850,6 +850,27 @@ test_post(void)
 	CU_ASSERT_FATAL(al != NULL && none != NULL);
 	pre[1] = "http://h/?q";
 	CU_ASSERT(gg_fetch_allow_create(pre, 2) == NULL && errno == EINVAL);
+	pre[1] = "http://h:x";
+	CU_ASSERT(gg_fetch_allow_create(pre, 2) == NULL && errno == EINVAL);
+	pre[1] = "http://h:/";
+	CU_ASSERT(gg_fetch_allow_create(pre, 2) == NULL && errno == EINVAL);
+	{
+		/* "host:": any explicit port of that host, nothing else. */
+		const char *lo[] = { "HTTP://127.0.0.1:", "http://[0::1]:" };
+		struct gg_fetch_allow *any = gg_fetch_allow_create(lo, 2);
+
+		CU_ASSERT_FATAL(any != NULL);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://127.0.0.1:8080/cb"), 0);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://[::1]:9/cb"), 0);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://127.0.0.1/cb"), -EPERM);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://127.0.0.10:80/cb"),
+				-EPERM);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "https://127.0.0.1:8/cb"),
+				-EPERM);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any,
+				"http://127.0.0.1:80@evil.example/cb"), -EINVAL);
+		gg_fetch_allow_free(any);
+	}
 	memset(json, 'a', sizeof(json));
 	json[0] = '"';
 	json[sizeof(json) - 1] = '"';
