@@ -129,7 +129,6 @@ static int
 portal_setup(struct portal *p)
 {
 	const struct gg_portal_config *cfg = &p->cfg;
-	struct gg_store_params sp;
 	char err[512];
 	unsigned int i;
 
@@ -174,6 +173,7 @@ portal_start(struct portal *p)
 {
 	const struct gg_portal_config *cfg = &p->cfg;
 	struct gg_store_params sp;
+	uint64_t deadline;
 
 	p->loop = gg_evloop_create();
 	if (p->loop == NULL) {
@@ -196,6 +196,14 @@ portal_start(struct portal *p)
 		portal_log(PLOG_ERR, "store (%s): cannot open\n", cfg->store.backend);
 		return -1;
 	}
+	/* Listen once the store answers (or has had its chance): a portal
+	 * that accepts connections only to answer 503 helps nobody. */
+	deadline = gg_evloop_now_ms() + cfg->store.connect_timeout_ms + 100;
+	while (!gg_store_is_up(p->store) && !p->quit &&
+			gg_evloop_now_ms() < deadline)
+		gg_evloop_run_once(p->loop, 50);
+	if (!gg_store_is_up(p->store))
+		portal_log(PLOG_WARNING, "store not up yet: pages answer 503 until it is\n");
 	if (portal_listen(p, &p->http, false) < 0)
 		return -1;
 	if (cfg->https_set && portal_listen(p, &p->https, true) < 0)

@@ -417,6 +417,9 @@ portal_listen(struct portal *p, struct portal_listener *l, bool https)
 		sl = sizeof(*in);
 	}
 	(void)sl;
+	/* The logger first, so that MHD says nothing past it. */
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
+		(intptr_t)mhd_log, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
 		cfg->max_connections, NULL };
@@ -424,8 +427,6 @@ portal_listen(struct portal *p, struct portal_listener *l, bool https)
 		CONN_TIMEOUT_S, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
 		(intptr_t)completed_cb, NULL };
-	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
-		(intptr_t)mhd_log, NULL };
 	if (https) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			portal_log(PLOG_ERR, "https: this libmicrohttpd has no TLS\n");
