@@ -5,8 +5,8 @@
  * content negotiation, CSRF tokens, form parsing and the sign-up form's
  * validation, the page template renderer, the table of the operating
  * systems' captive-portal probes, the RFC 8908 Captive Portal API JSON,
- * and small helpers (growing buffer, HTML escaping, URL and SUPI
- * formatting, certificate names). No I/O beyond reading a template file
+ * and small helpers (growing buffer, HTML escaping, URL parsing and
+ * Host matching, certificate names). No I/O beyond reading a template file
  * and no global state: several portals with the same configuration make
  * and accept the same tokens and pages.
  *
@@ -278,14 +278,6 @@ int gg_portal_url_parse(const char *s, struct gg_portal_url *u);
  * trailing dot and the default port ignored).
  */
 bool gg_portal_host_matches(const char *host_header, const struct gg_portal_url *u);
-
-/**
- * The SUPI "imsi-" MCC MNC MSIN for sequence number @p seq: the MSIN has
- * 10 digits for a 2-digit MNC and 9 for a 3-digit one, zero-padded.
- * @return 0, -EINVAL (bad MCC/MNC), -ERANGE (@p seq does not fit).
- */
-int gg_portal_supi(const char *mcc, const char *mnc, uint64_t seq,
-		char *out, size_t size);
 
 /**
  * Subject and issuer of the first certificate in @p pem, one line each

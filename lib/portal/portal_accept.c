@@ -4,7 +4,9 @@
  * parameters and q-values, wildcards, most specific range wins.
  *
  * Limits: a media type or parameter longer than MT_TOKEN_MAX, or more than
- * MT_PARAMS_MAX parameters, makes that one element unparseable (ignored).
+ * MT_PARAMS_MAX parameters, makes that one element unparseable (ignored);
+ * so does a quoted parameter value holding a comma, since elements are
+ * split at every comma (no media type used here has one).
  * Cost: offers x ranges comparisons; headers are short.
  */
 #include <ctype.h>

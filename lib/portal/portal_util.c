@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Small helpers of the portal: the growing text buffer every page is built
- * in, HTML escaping, absolute URL parsing and Host matching, SUPI
- * formatting, and the names of a certificate.
+ * in, HTML escaping, absolute URL parsing and Host matching,
+ * and the names of a certificate.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,41 +232,6 @@ gg_portal_host_matches(const char *host_header, const struct gg_portal_url *u)
 		n--;
 	return port == u->port && n == strlen(u->host) &&
 		strncasecmp(hs, u->host, n) == 0;
-}
-
-static bool
-all_digits(const char *s, size_t lo, size_t hi)
-{
-	size_t n = strlen(s), i;
-
-	if (n < lo || n > hi)
-		return false;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-int
-gg_portal_supi(const char *mcc, const char *mnc, uint64_t seq, char *out,
-		size_t size)
-{
-	unsigned int digits;
-	uint64_t limit = 1;
-	unsigned int i;
-	int n;
-
-	if (!all_digits(mcc, 3, 3) || !all_digits(mnc, 2, 3))
-		return -EINVAL;
-	digits = strlen(mnc) == 2 ? 10 : 9;
-	for (i = 0; i < digits; i++)
-		limit *= 10;
-	if (seq >= limit)
-		return -ERANGE;
-	n = snprintf(out, size, "imsi-%s%s%0*" PRIu64, mcc, mnc, (int)digits, seq);
-	if (n < 0 || (size_t)n >= size)
-		return -EINVAL;
-	return 0;
 }
 
 static int

@@ -2,7 +2,7 @@
 /*
  * Unit tests of lib/portal: Accept matching, CSRF tokens, form parsing and
  * the sign-up validation, templates and their escaping, the OS probe
- * table, the RFC 8908 JSON, URL/Host matching, SUPI formatting and
+ * table, the RFC 8908 JSON, URL/Host matching and
  * certificate names (on the build's test PKI).
  */
 #include <errno.h>
@@ -425,10 +425,9 @@ test_json(void)
 }
 
 static void
-test_url_host_supi(void)
+test_url_host(void)
 {
 	struct gg_portal_url u;
-	char supi[32];
 
 	CU_ASSERT_EQUAL(gg_portal_url_parse("https://Portal.Example", &u), 0);
 	CU_ASSERT(u.https);
@@ -455,19 +454,6 @@ test_url_host_supi(void)
 	CU_ASSERT_FALSE(gg_portal_host_matches("", &u));
 	CU_ASSERT_FALSE(gg_portal_host_matches(NULL, &u));
 
-	CU_ASSERT_EQUAL(gg_portal_supi("001", "01", 1, supi, sizeof(supi)), 0);
-	CU_ASSERT_STRING_EQUAL(supi, "imsi-001010000000001");
-	CU_ASSERT_EQUAL(gg_portal_supi("310", "410", 123456789, supi, sizeof(supi)), 0);
-	CU_ASSERT_STRING_EQUAL(supi, "imsi-310410123456789");
-	CU_ASSERT_EQUAL(gg_portal_supi("310", "410", 1000000000, supi, sizeof(supi)),
-		-ERANGE);
-	CU_ASSERT_EQUAL(gg_portal_supi("001", "01", 9999999999ull, supi, sizeof(supi)), 0);
-	CU_ASSERT_EQUAL(strlen(supi), 20);
-	CU_ASSERT_EQUAL(gg_portal_supi("001", "01", 10000000000ull, supi, sizeof(supi)),
-		-ERANGE);
-	CU_ASSERT_EQUAL(gg_portal_supi("01", "01", 1, supi, sizeof(supi)), -EINVAL);
-	CU_ASSERT_EQUAL(gg_portal_supi("001", "1", 1, supi, sizeof(supi)), -EINVAL);
-	CU_ASSERT_EQUAL(gg_portal_supi("001", "0a", 1, supi, sizeof(supi)), -EINVAL);
 }
 
 static void
@@ -530,7 +516,7 @@ static const struct test_case tests[] = {
 	{ "templates", test_tmpl },
 	{ "probes", test_probes },
 	{ "rfc 8908 json", test_json },
-	{ "url, host, supi", test_url_host_supi },
+	{ "url, host", test_url_host },
 	{ "certificate names", test_cert_names },
 	{ "buffer", test_buf },
 };
