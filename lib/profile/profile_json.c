@@ -418,10 +418,9 @@ gg_profile_to_json(const struct gg_profile *p, char *err, size_t errlen)
 		goto nomem;
 	kj = json_string(k);
 	opcj = json_string(opc);
+	/* Our references to kj and opcj outlive root's, for json_wipe(). */
 	if (kj == NULL || opcj == NULL)
 		goto nomem;
-	json_incref(kj);
-	json_incref(opcj);
 	if (json_object_set_new(root, "version",
 				json_integer(GG_PROFILE_VERSION)) ||
 			json_object_set_new(root, "supi",
