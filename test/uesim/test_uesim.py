@@ -107,6 +107,7 @@ def case_usage(env):
         (["--dl-teid", "0x100000000"], "--dl-teid"),
         (["--dl-teid", "0x"], "--dl-teid"),
         (["--timeout-ms", "0"], "--timeout-ms"),
+        (["--notify-uri", ""], "--notify-uri"),
         (["--key", env.k("missing.key")], "missing.key"),
         (["--sign-with", env.k("ca.pem")], "--sign-with"),
         (["--no-such-option"], "unrecognized option"),
