@@ -326,7 +326,7 @@ problem(struct MHD_Connection *conn, const char *what,
 	fprintf(stderr, "%s %s: %s: refused, %d%s%s: %s\n", UESIM_PROG, CMD, what,
 			pb->status, pb->cause != NULL ? " " : "",
 			pb->cause != NULL ? pb->cause : "", pb->detail);
-	o = json_pack("{s:s, s:i, s:s, s:s?}", "title", title_of(pb->status),
+	o = json_pack("{s:s, s:i, s:s, s:s*}", "title", title_of(pb->status),
 			"status", pb->status, "detail", pb->detail, "cause", pb->cause);
 	if (o != NULL && pb->param != NULL)
 		json_object_set_new(o, "invalidParams", json_pack("[{s:s+, s:s}]",

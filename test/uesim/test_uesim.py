@@ -8,9 +8,17 @@ certificate, URL outside the prefixes, status, detach. Real HTTP/2, real
 certificate and signature checks, real binaries. test/integration covers
 the AuSF's other answers with a real redis-server.
 
+Case receive: the profile callback ("gg-uesim receive") fed by real curl
+with profiles that the real openssl CLI signed (operator provisioning
+certificate) and encrypted (to the device's EC or RSA certificate): good
+ones stored (mode 0600) and printed with K masked; every defect (another
+device, wrong signer, tampered, not base64, oversized, wrong media type,
+not POST) refused with a 4xx ProblemDetails and nothing stored.
+
 Usage: test_uesim.py CASE --uesim PATH --gardengate PATH --builddir DIR
 """
 import argparse
+import base64
 import functools
 import http.server
 import json
@@ -85,6 +93,199 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# The profile document (doc/profile.rst) of the tests.
+SUPI1 = "imsi-001010000000042"
+K_HEX = "465b5ce8b199b49faa5f0a2ee238a6bc"
+OPC_HEX = "cd63cb71954a9f4e48a5994e37a02baf"
+
+
+def profile_doc(identity=ID1, supi=SUPI1):
+    return {
+        "supi": supi, "k": K_HEX, "opc": OPC_HEX, "amf": "8000",
+        "plmn": {"mcc": "001", "mnc": "01"}, "dnn": "internet",
+        "sNssai": {"sst": 1}, "plan": {"id": "basic", "name": "Basic"},
+        "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2027-01-01T00:00:00Z",
+        "issuer": "Operator Example", "deviceIdentity": identity,
+    }
+
+
+class Operator:
+    """The operator's side of the tests: its CA and provisioning
+    certificate (the test PKI's when it has them, else made here), and
+    profiles sealed with the openssl CLI as the contract says a profile
+    must open: `openssl cms -decrypt` then `openssl cms -verify`."""
+
+    def __init__(self, env):
+        self.env, self.tmp = env, env.tmp
+        if os.path.exists(env.k("provisioning.pem")):
+            self.ca, self.cert, self.key = (env.k("operator-ca.pem"), env.k("provisioning.pem"),
+                                            env.k("provisioning.key"))
+        else:
+            self.ca, self.cert, self.key = self.make_pki()
+        self.n = 0
+
+    def ossl(self, *args):
+        p = subprocess.run(["openssl"] + list(args), capture_output=True, text=True)
+        check(p.returncode == 0, "openssl %s: %s" % (args[0], p.stderr))
+
+    def make_pki(self):
+        t = lambda n: os.path.join(self.tmp, n)
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        self.ossl("req", "-x509", *ec, "-keyout", t("opca.key"), "-out", t("opca.pem"),
+                  "-subj", "/CN=Operator Test CA", "-days", "30")
+        self.ossl("req", *ec, "-keyout", t("prov.key"), "-out", t("prov.csr"),
+                  "-subj", "/CN=Operator Test Provisioning")
+        open(t("prov.ext"), "w").write("basicConstraints=CA:FALSE\n"
+                                       "keyUsage=critical,digitalSignature\n")
+        self.ossl("x509", "-req", "-in", t("prov.csr"), "-CA", t("opca.pem"), "-CAkey",
+                  t("opca.key"), "-CAcreateserial", "-days", "30", "-out", t("prov.pem"),
+                  "-extfile", t("prov.ext"))
+        return t("opca.pem"), t("prov.pem"), t("prov.key")
+
+    def seal(self, doc, to="dev-ec.pem", signer=None):
+        """DER of the CMS: SignedData by the provisioning certificate (or
+        @signer, a (cert, key) pair) inside EnvelopedData to @to."""
+        self.n += 1
+        base = os.path.join(self.tmp, "p%d" % self.n)
+        open(base + ".json", "w").write(json.dumps(doc))
+        cert, key = signer or (self.cert, self.key)
+        self.ossl("cms", "-sign", "-binary", "-in", base + ".json", "-signer", cert,
+                  "-inkey", key, "-nodetach", "-outform", "DER", "-out", base + ".signed")
+        recip = ["-recip", self.env.k(to)]
+        if "rsa" in to:
+            recip += ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256"]
+        self.ossl("cms", "-encrypt", "-binary", "-aes256", "-in", base + ".signed",
+                  "-inform", "DER", "-outform", "DER", "-out", base + ".der", *recip)
+        return open(base + ".der", "rb").read()
+
+
+def notification(der, identity=ID1, supi=SUPI1, ctx="0123456789abcdef0123456789abcdef"):
+    return {"supiOrSuci": identity, "authCtxId": ctx, "supi": supi,
+            "profile": base64.b64encode(der).decode()}
+
+
+class Receiver:
+    """A running "gg-uesim receive" on an ephemeral port."""
+
+    def __init__(self, env, op, *extra, identity=ID1, dev="dev-ec", out=None):
+        self.out = out or os.path.join(env.tmp, "profile-%s.json" % dev)
+        self.p = subprocess.Popen(
+            [env.uesim, "receive", "--listen", "127.0.0.1:0", "--identity", identity,
+             "--key", env.k(dev + ".key"), "--cert", env.k(dev + ".pem"),
+             "--operator-ca", op.ca, "--out", self.out, "--timeout-s", "30"] + list(extra),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.p.stderr.readline()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+) for ", line)
+        check(m is not None, "receive did not start: %r" % line)
+        self.url = "http://127.0.0.1:%s/gg/profile" % m.group(1)
+
+    def post(self, body, ctype="application/json", method="POST"):
+        """Send with curl; returns (status, content type, parsed body or text)."""
+        path = os.path.join(os.path.dirname(self.out), "body.bin")
+        open(path, "wb").write(body if isinstance(body, bytes) else
+                               json.dumps(body).encode())
+        p = subprocess.run(["curl", "-s", "-o", path + ".answer", "-w", "%{http_code} %{content_type}",
+                            "-X", method, "-H", "content-type: " + ctype, "--data-binary",
+                            "@" + path, self.url], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, "curl: %d %s" % (p.returncode, p.stderr))
+        status, _, ct = p.stdout.partition(" ")
+        text = open(path + ".answer").read()
+        try:
+            answer = json.loads(text) if text else None
+        except ValueError:
+            answer = text
+        return int(status), ct, answer
+
+    def wait(self):
+        try:
+            out, err = self.p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, err = self.p.communicate()
+        return self.p.returncode, out, err
+
+
+def case_receive(env):
+    op = Operator(env)
+    r = Receiver(env, op)
+    good = op.seal(profile_doc())
+    other = op.seal(profile_doc(identity=ID2))          # another device's profile, to us
+    rogue = op.seal(profile_doc(), signer=(env.k("dev-rsa.pem"), env.k("dev-rsa.key")))
+    to_rsa = op.seal(profile_doc(), to="dev-rsa.pem")   # not for our key
+    tampered = bytearray(good)
+    tampered[len(tampered) // 2] ^= 0x40
+    missing = notification(good)
+    del missing["supi"]
+    bad = [
+        ("another device's notification", notification(good, identity=ID2), {}, 403, "PROFILE_REJECTED",
+         "this device is " + ID1),
+        ("another device's profile", notification(other), {}, 403, "PROFILE_REJECTED",
+         "the profile is for device " + ID2),
+        ("wrong signer", notification(rogue), {}, 403, "PROFILE_REJECTED", "does not open"),
+        ("encrypted to another key", notification(to_rsa), {}, 403, "PROFILE_REJECTED",
+         "does not open"),
+        ("tampered", notification(bytes(tampered)), {}, 403, "PROFILE_REJECTED", "does not open"),
+        ("supi mismatch", notification(good, supi="imsi-001010000000043"), {}, 403,
+         "PROFILE_REJECTED", "the profile says " + SUPI1),
+        ("not base64", dict(notification(good), profile="not base64!"), {}, 400,
+         "MANDATORY_IE_INCORRECT", "base64"),
+        ("unpadded base64", dict(notification(good), profile=notification(good)["profile"].rstrip("=") + "A"),
+         {}, 400, "MANDATORY_IE_INCORRECT", "base64"),
+        ("missing supi", missing, {}, 400, "MANDATORY_IE_MISSING", "supi is missing"),
+        ("not JSON", b"{not json", {}, 400, "INVALID_MSG_FORMAT", "not JSON"),
+        ("oversized", dict(notification(good), padding="x" * 100000), {}, 413, None, "larger"),
+        ("wrong content type", notification(good), {"ctype": "text/plain"}, 415,
+         "UNSUPPORTED_MEDIA_TYPE", "application/json"),
+        ("not POST", notification(good), {"method": "PUT"}, 405, "METHOD_NOT_ALLOWED", "POST"),
+    ]
+    for name, body, kw, want, cause, detail in bad:
+        status, ct, answer = r.post(body, **kw)
+        check(status == want and ct.startswith("application/problem+json") and
+              isinstance(answer, dict) and answer.get("status") == want and
+              answer.get("cause") == cause and detail in answer.get("detail", ""),
+              "%s: got %d %s %r, wanted %d %s %r" % (name, status, ct, answer, want, cause,
+                                                     detail))
+        check(not os.path.exists(r.out), "%s: a profile was stored" % name)
+        check(r.p.poll() is None, "%s: receive exited (%s)" % (name, r.p.returncode))
+    status, ct, answer = r.post(notification(good))
+    check(status == 204 and not answer, "good profile: %d %r" % (status, answer))
+    rc, out, err = r.wait()
+    check(rc == 0, "receive: exit %d\n%s%s" % (rc, out, err))
+    for name, _, _, want, _, _ in bad:
+        check("refused, %d" % want in err, "%s not reported on stderr:\n%s" % (name, err))
+    f = fields(out)
+    check(f.get("supi") == SUPI1 and f.get("profile stored") == r.out and
+          f.get("authCtxId") == "0123456789abcdef0123456789abcdef", "output:\n%s" % out)
+    check(K_HEX not in out + err and OPC_HEX not in out + err, "K or OPc printed:\n%s" % out)
+    check(ID1 in out, "the profile is not printed:\n%s" % out)
+    st = os.stat(r.out)
+    check(st.st_mode & 0o777 == 0o600, "stored with mode %o" % (st.st_mode & 0o777))
+    check(json.load(open(r.out)) == profile_doc(), "stored profile differs")
+
+    # The RSA device (RSA-OAEP), K shown on request, JSON output, two profiles.
+    r = Receiver(env, op, "--show-secrets", "--json", "--count", "2", identity=ID2, dev="dev-rsa")
+    doc = profile_doc(identity=ID2)
+    for i in range(2):
+        status, _, answer = r.post(notification(op.seal(doc, to="dev-rsa.pem"), identity=ID2))
+        check(status == 204, "RSA profile %d: %d %r" % (i, status, answer))
+    rc, out, err = r.wait()
+    lines = out.splitlines()
+    check(rc == 0 and len(lines) == 2, "receive RSA: exit %d\n%s%s" % (rc, out, err))
+    j = json.loads(lines[1])
+    check(j.get("supi") == SUPI1 and j.get("stored") == r.out and
+          j.get("profile", {}).get("k") == K_HEX, "--json --show-secrets: %s" % lines[1])
+    check(json.load(open(r.out)) == doc, "stored RSA profile differs")
+
+    # Nothing comes: exit 1 at the timeout, nothing stored.
+    out_path = os.path.join(env.tmp, "never.json")
+    t0 = time.time()
+    rc, out, err = env.run("receive", "--listen", "127.0.0.1:0", "--identity", ID1,
+                           "--key", env.k("dev-ec.key"), "--cert", env.k("dev-ec.pem"),
+                           "--operator-ca", op.ca, "--out", out_path, "--timeout-s", "1")
+    check(rc == 1 and "timed out after 1 s with 0 of 1 profiles" in err and
+          time.time() - t0 < 5 and not os.path.exists(out_path), "timeout: %d %s" % (rc, err))
 
 
 def case_usage(env):
