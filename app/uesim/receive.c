@@ -502,6 +502,13 @@ uesim_cmd_receive(int argc, char **argv)
 	}
 	memset(&srv, 0, sizeof(srv));
 	srv.o = &o;
+	/* Before "listening on": a signal from whoever read it must find
+	 * the handler in place. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: wake the wait */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	flags = ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0;
 	if (o.verbose)
 		flags |= MHD_USE_ERROR_LOG;
@@ -529,11 +536,6 @@ uesim_cmd_receive(int argc, char **argv)
 			info != NULL ? (unsigned int)info->port : 0, o.dev.identity);
 	fflush(stderr);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: wake the wait */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (o.timeout_s != 0)
 		deadline = now_ms() + (long long)o.timeout_s * 1000;
 	while (srv.stored < o.count && stop_signal == 0) {
