@@ -246,12 +246,9 @@ mask_secrets(json_t *j)
 void
 uesim_delivered_free(struct uesim_delivered *dv)
 {
-	if (dv->json != NULL) {
-		OPENSSL_cleanse(dv->json, dv->json_len);
-		free(dv->json);
-	}
+	gg_profile_json_free(dv->json);
 	json_decref(dv->doc);
-	OPENSSL_cleanse(&dv->p, sizeof(dv->p));
+	gg_profile_clear(&dv->p);
 	memset(dv, 0, sizeof(*dv));
 }
 
