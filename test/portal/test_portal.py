@@ -364,6 +364,8 @@ def case_pages(env):
     check(h.get("content-type", "").startswith("text/html"), "landing type")
     check(h.get("cache-control") == "no-store", "landing must not be cached")
     check(DEV1[0] in html, "identity not on the landing page")
+    check(html.count("<header") == 1 and html.count('<dd id="identity">') == 1 and
+          html.count("<!--") == html.count("-->"), "page layout broken (content twice?)")
     subj = subprocess.run(["openssl", "x509", "-in", env.k("dev-ec.pem"), "-noout",
                            "-subject", "-issuer", "-nameopt", "RFC2253"],
                           capture_output=True, text=True, check=True).stdout
