@@ -549,34 +549,17 @@ gg_portal_conf_load(const char *path, struct gg_portal_config *cfg,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (path == NULL || cfg == NULL) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "gg_portal_conf_load: no file or no config");
+		conf_set_err(err, errlen, "gg_portal_conf_load: no file or no config");
 		return -1;
 	}
 	gg_portal_conf_defaults(cfg);
 	if (strlen(path) >= sizeof(cfg->path)) {
-		snprintf(err, errlen, "%s: file name too long", path);
+		conf_set_err(err, errlen, "%s: file name too long", path);
 		return -1;
 	}
 	strcpy(cfg->path, path);
 
-	config_init(&lc);
-	if (config_read_file(&lc, path) != CONFIG_TRUE) {
-		int saved_errno = errno;
-
-		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-			snprintf(err, errlen, "%s: cannot read: %s", path,
-				strerror(saved_errno));
-		else
-			snprintf(err, errlen, "%s:%d: syntax error%s%s",
-				config_error_file(&lc) != NULL ?
-				config_error_file(&lc) : path,
-				config_error_line(&lc),
-				strcmp(config_error_text(&lc), "syntax error") == 0 ?
-				"" : ": ",
-				strcmp(config_error_text(&lc), "syntax error") == 0 ?
-				"" : config_error_text(&lc));
-		config_destroy(&lc);
+	if (conf_read_file(&lc, path, err, errlen) < 0) {
 		gg_portal_conf_defaults(cfg);
 		return -1;
 	}
