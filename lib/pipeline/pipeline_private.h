@@ -45,7 +45,10 @@ struct gg_meta {
 	uint32_t key;        /* uplink: TEID (host order); downlink: dst IPv4 (network) */
 	uint16_t l3_off;     /* downlink: offset of the IPv4 header */
 	uint16_t inner_off;  /* uplink: offset of the T-PDU; downlink: = l3_off */
-	uint16_t inner_len;  /* T-PDU / IPv4 total length */
+	/* Uplink: T-PDU length, at least 20 for GG_ACT_SESSION (the parse
+	 * drops shorter ones), so the forward stage may read the T-PDU's
+	 * IPv4 header before checking it. Downlink: IPv4 total length. */
+	uint16_t inner_len;
 	uint16_t udp_sport;  /* uplink: outer UDP source port, host order */
 	uint16_t seq;        /* uplink: GTP-U sequence number (echo, notification) */
 	uint8_t action;      /* enum gg_action */

@@ -532,6 +532,13 @@ def case_malformed(c):
        "T-PDU IPv4 total length past its end", "ul_inner_bad_header")
     n3(gtpu_frame(gt.gpdu(A.ul_teid, ul_inner(A, 40, 6)[:12])), "T-PDU of 12 octets (0x45...)",
        "ul_inner_bad_header")
+    # Shorter than an IPv4 header: dropped by the parse, whatever the TEID
+    # (before, the forward stage read the header past the frame).
+    n3(gtpu_frame(gt.gpdu(A.ul_teid, b"\x45")), "T-PDU of 1 octet (0x45)", "ul_inner_bad_header")
+    n3(gtpu_frame(gt.gpdu(A.ul_teid, ul_inner(A, 40, 6)[:19])), "T-PDU of 19 octets (0x45...)",
+       "ul_inner_bad_header")
+    n3(gtpu_frame(gt.gpdu(0xdead, ul_inner(A, 40, 6)[:16])),
+       "T-PDU of 16 octets to an unknown TEID", "ul_inner_bad_header")
     c.uplink(B, ul_inner(B, 64, 7, ident=7), "valid G-PDU after the malformed ones")
 
 
