@@ -145,6 +145,7 @@ struct gg_config {
 	uint32_t mbuf_cache;        /**< "mempool.cache", default 256 */
 
 	uint32_t session_capacity;  /**< "sessions.capacity", default 65536 */
+	bool ul_multicast;          /**< "sessions.ul_multicast" = "forward" (default "drop") */
 	struct gg_conf_session *sessions; /**< "sessions.static", owned */
 	unsigned int n_sessions;
 

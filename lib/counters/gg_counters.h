@@ -87,6 +87,7 @@
 	X(ul_inner_not_ipv4, "T-PDU not an IPv4 packet") \
 	X(ul_inner_bad_header, "T-PDU IPv4 header invalid or truncated") \
 	X(ul_spoofed_source, "T-PDU source address is not the session's UE address") \
+	X(ul_martian, "T-PDU to 0/8, 127/8, multicast (unless allowed), 255.255.255.255 or the appliance's own address") \
 	X(ttl_expired, "inner TTL reached zero") \
 	X(dl_no_session, "N6 packet for an address with no session") \
 	X(dl_not_ipv4, "N6 frame carries no IPv4 packet") \

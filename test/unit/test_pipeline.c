@@ -90,6 +90,7 @@ suite_init(void)
 	dp.n6.mtu = 1500;
 	gg_port_set_next_hop_mac(&dp.n3, &mac);
 	gg_port_set_next_hop_mac(&dp.n6, &mac);
+	gg_dataplane_set_martians(&dp, false);
 	s.ul_teid = TEID_FULL;
 	s.ue_ipv4 = UE_FULL;
 	s.state = GG_SESSION_FULL;
@@ -302,12 +303,92 @@ test_short_tpdu(void)
 	guarded_free(&g);
 }
 
+/* The verdict for a 28-octet UDP packet from session @p teid to @p dst. */
+static int
+uplink_to(uint32_t teid, uint32_t dst, enum gg_drop *drop)
+{
+	uint8_t frame[256], tpdu[64];
+	struct guarded g;
+	uint16_t n, len;
+	int act;
+
+	n = inner_udp(tpdu, teid == TEID_FULL ? UE_FULL : UE_LIMITED, dst, 8);
+	len = gpdu_frame(frame, teid, tpdu, n);
+	if (guarded_mbuf(&g, frame, len) == NULL)
+		return -1;
+	act = uplink_one(g.m, drop);
+	guarded_free(&g);
+	return act;
+}
+
+/*
+ * Martians: 0/8, 127/8, 224/4 (unless allowed), 255.255.255.255 and the
+ * N3 and N6 addresses are dropped as ul_martian for FULL and LIMITED
+ * sessions; their neighbours are not (FULL: forwarded), including
+ * addresses under the same first octet as N3 and N6, and 240/4 but the
+ * broadcast.
+ */
+static void
+test_martians(void)
+{
+	const uint32_t martians[] = {
+		IP4(0, 0, 0, 0), IP4(0, 1, 2, 3), IP4(127, 0, 0, 1),
+		IP4(127, 255, 255, 255), IP4(224, 0, 0, 251),
+		IP4(239, 255, 255, 250), IP4(255, 255, 255, 255), N3_ADDR,
+		N6_ADDR,
+	};
+	const uint32_t fine[] = {
+		IP4(1, 0, 0, 0), IP4(126, 255, 255, 255), IP4(128, 0, 0, 1),
+		IP4(223, 255, 255, 255), IP4(240, 0, 0, 1),
+		IP4(255, 255, 255, 254), IP4(192, 0, 2, 2), IP4(192, 0, 3, 1),
+		IP4(198, 51, 100, 2), IP4(198, 18, 0, 1),
+	};
+	enum gg_drop drop;
+	unsigned int i;
+
+	gg_dataplane_set_martians(&dp, false);
+	for (i = 0; i < RTE_DIM(martians); i++) {
+		CU_ASSERT_EQUAL(uplink_to(TEID_FULL, martians[i], &drop),
+				GG_ACT_DROP);
+		CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+		CU_ASSERT_EQUAL(uplink_to(TEID_LIMITED, martians[i], &drop),
+				GG_ACT_DROP);
+		CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+	}
+	for (i = 0; i < RTE_DIM(fine); i++)
+		CU_ASSERT_EQUAL(uplink_to(TEID_FULL, fine[i], &drop),
+				GG_ACT_TX_N6);
+	/* sessions.ul_multicast = "forward" */
+	gg_dataplane_set_martians(&dp, true);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(224, 0, 0, 251), &drop),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(127, 0, 0, 1), &drop),
+			GG_ACT_DROP);
+	/* N3 and N6 under one first octet: both still martians, their
+	 * neighbours not. */
+	dp.n6.addr = IP4(192, 0, 2, 77);
+	gg_dataplane_set_martians(&dp, false);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(192, 0, 2, 77), &drop),
+			GG_ACT_DROP);
+	CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, N3_ADDR, &drop), GG_ACT_DROP);
+	CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(192, 0, 2, 76), &drop),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(192, 0, 200, 1), &drop),
+			GG_ACT_TX_N6);
+	dp.n6.addr = N6_ADDR;
+	gg_dataplane_set_martians(&dp, false);
+}
+
 int
 main(void)
 {
 	static const struct test_case tests[] = {
 		{ "uplink: T-PDU of 1-19 octets, no read past the frame",
 			test_short_tpdu },
+		{ "uplink: martians dropped, neighbours forwarded",
+			test_martians },
 	};
 
 	return test_cunit_main("pipeline", suite_init, suite_fini,
