@@ -59,6 +59,13 @@ enum gg_dns_mode {
 	GG_DNS_MODE_SNOOP,       /**< never forge: forward, snoop garden answers */
 };
 
+/** Most trusted resolvers (dns.resolvers). */
+#define GG_LIMITED_RESOLVERS_MAX 4
+/** Most workers whose pending DNS queries a worker looks up. */
+#define GG_PIPELINE_WORKERS_MAX RTE_MAX_LCORE
+
+struct gg_dns_pending;
+
 /** What LIMITED sessions' UDP outside the garden gets (limited.udp_reject). */
 enum gg_udp_reject {
 	GG_UDP_REJECT_ICMP = 0,  /**< ICMP administratively prohibited, rate-limited */
@@ -80,6 +87,21 @@ struct gg_limited {
 	uint8_t learn_global;           /**< learned addresses serve every session */
 	uint8_t has_portal;             /**< no portal: no DNS rewriting, RST for HTTP */
 	uint32_t icmp_src;              /**< source of our ICMP unreachables (N6 address) */
+	/**
+	 * The trusted resolvers (dns.resolvers, network order): the only
+	 * servers LIMITED devices' garden-name queries go to, whatever
+	 * address they were sent to, and the only sources of the answers
+	 * the garden learns from.
+	 */
+	uint32_t resolvers[GG_LIMITED_RESOLVERS_MAX];
+	uint32_t n_resolvers;
+	uint32_t query_timeout_s;       /**< dns.query_timeout: answers wait this long */
+	/**
+	 * Every worker's pending queries, by worker index; set by
+	 * gg_worker_create() before the workers start.
+	 */
+	struct gg_dns_pending *pending[GG_PIPELINE_WORKERS_MAX];
+	unsigned int n_pending;
 };
 
 /** Everything the workers share. Read-only while they run, except as noted. */
