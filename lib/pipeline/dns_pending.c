@@ -17,14 +17,14 @@
  * it times out, so a second answer to the same question, from the same
  * trusted resolver to the same port and ID, is let through as well.
  *
- * Layout: GG_DNS_PEND_BUCKETS buckets of GG_DNS_PEND_WAYS entries of 32
- * octets (4 cache lines a bucket, 128 KiB a worker), a session's queries
+ * Layout: GG_DNS_PEND_BUCKETS (256) buckets of GG_DNS_PEND_WAYS (16)
+ * entries of 32 octets (8 cache lines a bucket, 128 KiB a worker), a session's queries
  * all in the bucket its id hashes to: a session holds at most
- * GG_DNS_PEND_PER_SESSION of them at once in one worker, and sessions
+ * GG_DNS_PEND_PER_SESSION (12) of them at once in one worker, and sessions
  * sharing a bucket share its ways. Expired entries are reused in place;
  * nothing sweeps the table.
  *
- * Cost: a record or a lookup reads one bucket (4 lines) per table; the
+ * Cost: a record or a lookup reads one bucket (8 lines) per table; the
  * lookup does it in every worker's table.
  */
 #include <stdint.h>

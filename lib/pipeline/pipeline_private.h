@@ -174,10 +174,10 @@ enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
  * worker, written by it, read by every worker. A session holds at most
  * GG_DNS_PEND_PER_SESSION entries of a worker's table at once.
  */
-#define GG_DNS_PEND_BUCKET_BITS 9
+#define GG_DNS_PEND_BUCKET_BITS 8
 #define GG_DNS_PEND_BUCKETS (1u << GG_DNS_PEND_BUCKET_BITS)
-#define GG_DNS_PEND_WAYS 8
-#define GG_DNS_PEND_PER_SESSION 6
+#define GG_DNS_PEND_WAYS 16
+#define GG_DNS_PEND_PER_SESSION 12
 
 /* What identifies the answer to a query we forwarded. */
 struct gg_dns_pend_key {
