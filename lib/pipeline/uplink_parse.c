@@ -169,10 +169,11 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 #define OFF_UDP 34
 #define OFF_UDP_DPORT 36
 #define OFF_GTP 42
-/* Shortest G-PDU the fast path takes: a bare 8-octet GTP-U header and a
- * T-PDU that holds an IPv4 header (what parse_gtpu() requires too). */
-#define FAST_MIN_TPDU 20
-#define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_LEN + FAST_MIN_TPDU)
+/* Shortest G-PDU the fast path takes: 16 octets of GTP-U header (its
+ * longer shape) and a T-PDU that holds an IPv4 header (what parse_gtpu()
+ * requires too), so that one length compare covers both shapes; a bare
+ * header with a 20-27 octet T-PDU takes parse_one(). */
+#define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_OPT_LEN + 4 + 20)
 
 /*
  * The common case decided in one pass over wide loads: a single-segment
@@ -222,9 +223,9 @@ gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 			(uint32_t)(tlen - sizeof(struct rte_ipv4_hdr)))))
 		return 0;
 	hlen = gg_gtpu_gpdu_fast(p + OFF_GTP, tlen - (OFF_GTP - OFF_IP));
-	tpdu = tlen - (OFF_GTP - OFF_IP) - hlen;
-	if (unlikely(hlen == 0 || tpdu < FAST_MIN_TPDU))
+	if (unlikely(hlen == 0))
 		return 0;
+	tpdu = tlen - (OFF_GTP - OFF_IP) - hlen;
 	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 			unlikely(!gg_ipv4_cksum20_ok((const struct rte_ipv4_hdr *)
 					(p + OFF_IP))))
