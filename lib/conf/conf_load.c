@@ -76,6 +76,8 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->garden.max_names = 1024;
 	cfg->garden.max_learned = 65536;
 	cfg->garden.min_ttl = 30;
+	cfg->garden.max_per_session = 64;
+	cfg->garden.query_timeout = 5;
 	cfg->garden.max_ttl = 3600;
 	cfg->garden.dns_ttl = 10;
 	cfg->garden.dns_other_rcode = 3; /* NXDOMAIN */
@@ -113,6 +115,7 @@ gg_conf_free(struct gg_config *cfg)
 	for (i = 0; i < (int)cfg->garden.n_names; i++)
 		free(cfg->garden.names[i]);
 	free(cfg->garden.names);
+	free(cfg->garden.name_scopes);
 	for (i = 0; i < (int)cfg->ausf.n_url_prefixes; i++)
 		free(cfg->ausf.url_prefixes[i]);
 	free(cfg->ausf.url_prefixes);
@@ -225,6 +228,15 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 
 	if (c->cfg->sbi.set && !c->cfg->ausf.set)
 		return conf_err_missing(c, root, "ausf");
+	/* Garden-name queries go to the trusted resolvers, and only there. */
+	if (c->cfg->garden.n_names > 0 && c->cfg->garden.n_resolvers == 0) {
+		config_setting_t *gs = config_setting_lookup(
+			(config_setting_t *)(uintptr_t)root, "garden");
+
+		return conf_err(c, gs != NULL ? gs : root,
+			"garden names need dns.resolvers: the only servers their "
+			"queries may go to and their answers come from");
+	}
 	/* A 302 of a full MSS must still fit the tunnel: inner IPv4 + TCP (40)
 	 * and outer IPv4 + UDP + GTP-U with a PDU Session Container (44). */
 	if (c->cfg->garden.tcp_mss + 84u > c->cfg->n3.mtu) {

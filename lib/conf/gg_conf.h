@@ -64,6 +64,7 @@ struct gg_conf_garden {
 	struct gg_garden_rule *rules;   /**< "garden.prefixes", owned */
 	unsigned int n_rules;
 	char **names;                   /**< "garden.names", owned, lowercase */
+	struct gg_garden_scope *name_scopes; /**< what each name's learned addresses open */
 	unsigned int n_names;
 	uint32_t max_rules;             /**< "garden.max_rules", default 1024 */
 	uint32_t max_names;             /**< "garden.max_names", default 1024 */
@@ -71,6 +72,10 @@ struct gg_conf_garden {
 	uint32_t min_ttl;               /**< "garden.learn.min_ttl", default 30 */
 	uint32_t max_ttl;               /**< "garden.learn.max_ttl", default 3600 */
 	bool learn_global;              /**< "garden.learn.scope" = "global" (default "session") */
+	uint32_t max_per_session;       /**< "garden.learn.max_per_session", default 64, 0: none */
+	uint32_t resolvers[4];          /**< "dns.resolvers", network order */
+	unsigned int n_resolvers;
+	uint32_t query_timeout;         /**< "dns.query_timeout" (s), default 5 */
 	uint8_t dns_mode;               /**< "dns.mode": 0 rewrite (default), 1 snoop */
 	uint32_t dns_ttl;               /**< "dns.ttl" of forged answers, default 10 */
 	uint8_t dns_other_rcode;        /**< "dns.other_types": nxdomain (3, default) or refused (5) */
@@ -147,6 +152,7 @@ struct gg_config {
 	uint32_t mbuf_cache;        /**< "mempool.cache", default 256 */
 
 	uint32_t session_capacity;  /**< "sessions.capacity", default 65536 */
+	bool ul_multicast;          /**< "sessions.ul_multicast" = "forward" (default "drop") */
 	struct gg_conf_session *sessions; /**< "sessions.static", owned */
 	unsigned int n_sessions;
 
