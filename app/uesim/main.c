@@ -7,6 +7,7 @@
  *   gg-uesim auth ...     one-way authentication (auth.c)
  *   gg-uesim status ...   read an authentication context (ctx.c)
  *   gg-uesim detach ...   detach (ctx.c)
+ *   gg-uesim tunnel ...   the gNB's user plane, TUN <-> GTP-U (tunnel.c)
  *
  * Exit status: 0 success, 1 failure (refused, no answer, malformed
  * answer), 2 usage error; the same for every subcommand.
@@ -27,6 +28,7 @@ static const struct {
 	{ "auth", uesim_cmd_auth, "one-way authentication: challenge, signature, session" },
 	{ "status", uesim_cmd_status, "show an authentication context (GET)" },
 	{ "detach", uesim_cmd_detach, "detach: remove the context and its session (DELETE)" },
+	{ "tunnel", uesim_cmd_tunnel, "the gNB user plane: a TUN device over GTP-U" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

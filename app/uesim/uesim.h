@@ -198,5 +198,7 @@ int uesim_teid_parse(const char *s, uint32_t *out);
 int uesim_cmd_auth(int argc, char **argv);
 int uesim_cmd_status(int argc, char **argv);
 int uesim_cmd_detach(int argc, char **argv);
+/* The gNB's user plane: TUN device <-> GTP-U (tunnel.c). */
+int uesim_cmd_tunnel(int argc, char **argv);
 
 #endif /* UESIM_H */
