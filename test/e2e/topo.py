@@ -61,9 +61,8 @@ PORTAL = "203.0.113.80"
 PORTAL_NAME = "portal.example"
 WEB_NAME = "www.example.net"
 UE_POOL = "10.45.0.0/16"
-# The static sessions of e2e-gardengate.conf.
+# The static session of e2e-gardengate.conf.
 STATIC_FULL = {"ue": "10.45.0.2", "ul_teid": 0x101, "dl_teid": 0xa01, "qfi": 9}
-STATIC_LIMITED = {"ue": "10.45.0.4", "ul_teid": 0x103, "dl_teid": 0xa03, "qfi": 9}
 TUN = "ggtun0"
 SNN = "5G:mnc001.mcc001.3gppnetwork.org"
 DEVICE = ("nai-dev0001@maker.example", "dev-ec.pem", "dev-ec.key")
@@ -327,13 +326,16 @@ class Topology:
 
     def curl(self, url, *extra, timeout=10):
         """curl in ue: (status, headers dict, body)."""
-        p = self.ue_run(["curl", "-sS", "-i", "--max-time", str(timeout)] + list(extra) + [url],
-                        timeout=timeout + 10)
-        check(p.returncode == 0, "curl %s: exit %d: %s" % (url, p.returncode, p.stderr))
-        head, _, body = p.stdout.partition("\r\n\r\n")
+        # Bytes: text mode would turn the CRLFs that end the head into LFs.
+        p = subprocess.run(["ip", "netns", "exec", self.ue, "curl", "-sS", "-i", "--max-time",
+                            str(timeout)] + list(extra) + [url], capture_output=True,
+                           timeout=timeout + 10)
+        check(p.returncode == 0, "curl %s: exit %d: %s" % (url, p.returncode,
+                                                         p.stderr.decode(errors="replace")))
+        head, _, body = p.stdout.decode(errors="replace").partition("\r\n\r\n")
         lines = head.split("\r\n")
         m = re.match(r"HTTP/\S+ (\d{3})", lines[0])
-        check(m is not None, "curl %s: not HTTP: %r" % (url, p.stdout[:200]))
+        check(m is not None, "curl %s: not HTTP: %r" % (url, head[:200]))
         headers = {}
         for l in lines[1:]:
             k, _, v = l.partition(":")

@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""test_browser.py: the onboarding end to end, a browser in the device.
+
+    test_browser.py --builddir BUILD --srcdir SRC --artifacts DIR
+
+On topo.py's network (namespaces ue, gg, dn; gardengate on net_af_packet
+ports; dnsmasq, a web server and the portal on documentation addresses):
+
+1. The tunnel through gardengate, with the static FULL session: curl in
+   the ue namespace reaches http://198.51.100.80/ and, through the
+   resolver, http://www.example.net/.
+2. The device authenticates (gg-uesim auth, with --notify-uri when the
+   push exists) and gets a LIMITED session; gardengate's telemetry shows
+   it. gg-uesim tunnel takes the session from auth's --json output.
+3. While LIMITED: curl http://198.51.100.80/ gets gardengate's 302 to the
+   portal; www.example.net resolves to the portal; with the real portal,
+   the RFC 8908 API (HTTPS, operator CA) says captive true.
+4. Debian's chromium (playwright-core, browser.mjs) in the ue namespace
+   opens http://198.51.100.80/, is redirected through the garden to the
+   portal (the name portal.example resolved through the garden's DNS) and
+   lands there. With gg-portal built it signs up (plan, form, submit) and
+   sees the result page; with the placeholder it checks that the page was
+   reached from the device's own address. Screenshots go to DIR.
+5. Once the profile push exists (gardengate knows ausf.notify_uri_prefixes,
+   gg-uesim has "receive"): the session turns FULL in gardengate's
+   telemetry, gg-uesim receive got the profile, openssl cms opens it
+   (decrypt with the device key, verify against the operator CA), the RFC
+   8908 API says captive false, and the browser reaches the web server.
+6. gg-uesim tunnel's and gardengate's final counters (exit 0 both).
+
+Each part that needs another component checks for it and says "not
+built yet" when it is missing; what exists is always asserted. Skips
+(exit 77) without root.
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import netns as nn  # noqa: E402
+import topo  # noqa: E402
+from netns import Fail, check, wait_for  # noqa: E402
+
+NPM_STAMP = os.path.join(HERE, "node_modules", "playwright-core", "package.json")
+
+
+def step(msg):
+    print("  ok   " + msg, flush=True)
+
+
+def later(msg):
+    print("  --   " + msg, flush=True)
+
+
+def ensure_npm():
+    """playwright-core in test/e2e/node_modules, as package-lock.json pins
+    it (npm ci), unless the pinned version is there already."""
+    lock = json.load(open(os.path.join(HERE, "package-lock.json")))
+    want = lock["packages"]["node_modules/playwright-core"]["version"]
+    if os.path.exists(NPM_STAMP) and json.load(open(NPM_STAMP)).get("version") == want:
+        return
+    check(shutil.which("npm") is not None, "npm is missing (scripts/setup.sh installs nodejs)")
+    p = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", HERE],
+                       capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0, "npm ci in test/e2e: %s %s" % (p.stdout[-2000:], p.stderr[-2000:]))
+
+
+def browser(t, mode, url, artifacts, prefix, timeout=120):
+    p = nn.run(["node", os.path.join(HERE, "browser.mjs"), mode, url, artifacts, prefix],
+               ns=t.ue, check_rc=False, timeout=timeout)
+    try:
+        out = json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise Fail("browser.mjs %s %s: exit %d, no result: %s %s" %
+                   (mode, url, p.returncode, p.stdout[-1000:], p.stderr[-2000:]))
+    check(p.returncode == 0 and "error" not in out,
+          "browser %s %s failed: %s\n%s" % (mode, url, out.get("error"), p.stderr[-2000:]))
+    return out
+
+
+def redirect_location(url):
+    """What gardengate's 302 for @url must point to (portal.url of
+    e2e-gardengate.conf, {url} percent-encoded in full)."""
+    return "http://%s/signup?orig=%s" % (topo.PORTAL_NAME, urllib.parse.quote(url, safe=""))
+
+
+def phase_tunnel_full(t):
+    s = topo.STATIC_FULL
+    t.start_tunnel("--ue-ip", s["ue"], "--n3", topo.N3, "--teid-ul", "0x%x" % s["ul_teid"],
+                   "--teid-dl", "0x%x" % s["dl_teid"], "--qfi", str(s["qfi"]))
+    for url in ("http://%s/" % topo.WEB, "http://%s/" % topo.WEB_NAME):
+        st, h, body = t.curl(url)
+        check(st == 200 and topo.WEB_TITLE in body, "FULL: %s: %d %r" % (url, st, body[:200]))
+    c = t.stop_tunnel()
+    check(c["ul_packets"] > 0 and c["dl_packets"] > 0 and
+          all(c[k] == 0 for k in c if k.startswith(("ul_", "dl_")) and
+              k not in ("ul_packets", "ul_bytes", "dl_packets", "dl_bytes")),
+          "tunnel counters of the FULL session: %s" % c)
+    step("FULL static session: the web server by address and by name through the tunnel "
+         "(%d packets up, %d down)" % (c["ul_packets"], c["dl_packets"]))
+
+
+def phase_limited(t, api_ok):
+    dev = t.device
+    dest = "http://%s/" % topo.WEB
+    st, h, body = t.curl(dest)
+    want = redirect_location(dest)
+    check(st == 302 and h.get("location") == want and h.get("cache-control", "").startswith(
+        "no-store"), "LIMITED: %s: %d %s, expected 302 to %s" % (dest, st, h, want))
+    step("LIMITED: curl %s -> 302 %s" % (dest, want))
+    p = t.ue_run(["getent", "ahostsv4", topo.WEB_NAME])
+    check(p.returncode == 0 and p.stdout.split()[0] == topo.PORTAL,
+          "LIMITED: %s resolves to %r, expected the portal %s" %
+          (topo.WEB_NAME, p.stdout, topo.PORTAL))
+    p = t.ue_run(["getent", "ahostsv4", topo.PORTAL_NAME])
+    check(p.returncode == 0 and p.stdout.split()[0] == topo.PORTAL,
+          "LIMITED: %s resolves to %r" % (topo.PORTAL_NAME, p.stdout))
+    step("LIMITED: DNS forged for %s, forwarded to the resolver for %s (both -> %s)"
+         % (topo.WEB_NAME, topo.PORTAL_NAME, topo.PORTAL))
+    if api_ok:
+        check_captive_api(t, True)
+
+
+def check_captive_api(t, captive):
+    """RFC 8908: the API URI the AuSF handed out, over HTTPS (operator CA),
+    application/captive+json, Cache-Control private."""
+    api = t.device["api"]
+    st, h, body = t.curl(api, "--cacert", os.path.join(t.pki, "operator-ca.pem"),
+                         "-H", "Accept: application/captive+json")
+    check(st == 200 and h.get("content-type", "").startswith("application/captive+json"),
+          "captive API %s: %d %s %r" % (api, st, h, body[:300]))
+    check("private" in h.get("cache-control", ""), "captive API Cache-Control %r" %
+          h.get("cache-control"))
+    j = json.loads(body)
+    check(j.get("captive") is captive, "captive API says %r, expected captive %s" % (j, captive))
+    if captive:
+        check(str(j.get("user-portal-url", "")).startswith(("http://", "https://")),
+              "captive API without user-portal-url: %r" % j)
+    step("RFC 8908 API %s: captive %s" % (api, str(captive).lower()))
+
+
+def phase_browser_placeholder(t, artifacts):
+    dest = "http://%s/" % topo.WEB
+    out = browser(t, "visit", dest, artifacts, "limited")
+    pg = out["pages"][0]
+    want = redirect_location(dest)
+    urls = [r["url"] for r in pg["redirects"]]
+    check(urls == [dest, want], "browser redirects %s, expected %s -> %s" % (urls, dest, want))
+    check(pg["url"] == want and pg["status"] == 200 and pg["title"] == "Placeholder portal",
+          "browser landed on %s (%s, %r)" % (pg["url"], pg["status"], pg["title"]))
+    asked = "%s%s" % (topo.PORTAL_NAME, want[len("http://" + topo.PORTAL_NAME):])
+    check(asked in pg["text"] and t.device["ue"] in pg["text"],
+          "the portal host saw %r, expected %s from %s" % (pg["text"], asked, t.device["ue"]))
+    step("browser: %s -> 302 -> %s (portal.example through the garden's DNS), reached from "
+         "the UE address %s; screenshot %s" % (dest, want, t.device["ue"], pg["screenshot"]))
+    later("sign-up in the browser: gg-portal is not built yet (placeholder portal)")
+
+
+def phase_browser_signup(t, artifacts):
+    dest = "http://%s/" % topo.WEB
+    out = browser(t, "signup", dest, artifacts, "signup", timeout=180)
+    first = out["pages"][0]
+    urls = [r["url"] for r in first["redirects"]]
+    check(len(urls) >= 2 and urls[0] == dest and urls[1] == redirect_location(dest),
+          "browser redirects %s: expected %s, then gardengate's 302 target" % (urls, dest))
+    check(urllib.parse.urlsplit(first["url"]).hostname == topo.PORTAL_NAME,
+          "browser landed on %s, not the portal" % first["url"])
+    check(out["filled"], "the sign-up form had nothing to fill: %s" % out["pages"][-1])
+    res = out["pages"][-1]
+    check(res["status"] == 200 and urllib.parse.urlsplit(res["url"]).path == "/result",
+          "after submitting: %s %s %r" % (res["status"], res["url"], res["text"][:500]))
+    # The page shows the new subscription, never its secrets.
+    check(not re.search(r"\b[0-9a-fA-F]{32}\b", res["text"]),
+          "the result page shows a 128-bit hex value (K or OPc?): %r" % res["text"][:1000])
+    step("browser: %s -> %s, signed up (%s), result %s; screenshots %s" %
+         (dest, first["url"], ", ".join("%s=%s" % (f["field"], f["value"])
+                                        for f in out["filled"]), res["url"],
+          ", ".join(p["screenshot"] for p in out["pages"])))
+    return res
+
+
+def check_profile_cms(t, der_path, what):
+    """openssl cms opens the profile: decrypt with the device key, verify
+    the operator's signature; the JSON names the device."""
+    signed = der_path + ".signed"
+    js = der_path + ".json"
+    nn.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-in", der_path, "-inkey",
+            t.device_key, "-recip", t.device_cert, "-out", signed])
+    nn.run(["openssl", "cms", "-verify", "-inform", "DER", "-in", signed, "-CAfile",
+            os.path.join(t.pki, "operator-ca.pem"), "-out", js])
+    prof = json.load(open(js))
+    check(t.device["identity"] in json.dumps(prof), "%s: the profile does not name %s: %s"
+          % (what, t.device["identity"], list(prof)))
+    step("openssl cms -decrypt (device key) and -verify (operator CA) open %s" % what)
+    return prof
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--builddir", required=True)
+    ap.add_argument("--srcdir", required=True)
+    ap.add_argument("--artifacts", required=True)
+    a = ap.parse_args()
+    try:
+        nn.need_root()
+    except nn.Skip as e:
+        print("SKIP: %s" % e)
+        return 77
+    missing = [x for x in ("ethtool", "dnsmasq", "redis-server", "curl", "openssl", "node",
+                           "getent") if shutil.which(x) is None]
+    if not os.access("/usr/bin/chromium", os.X_OK):
+        missing.append("/usr/bin/chromium")
+    if missing:
+        print("FAIL: missing %s (scripts/setup.sh installs them)" % ", ".join(missing))
+        return 1
+    shutil.rmtree(a.artifacts, ignore_errors=True)
+    os.makedirs(a.artifacts)
+    workdir = os.path.join(a.builddir, "test", "e2e", "browser")
+    shutil.rmtree(workdir, ignore_errors=True)
+    lab = nn.Lab("gge2e-br", workdir)
+    lab.install_signal_handlers()
+    t = topo.Topology(lab, a.builddir, a.srcdir)
+    real_portal = t.has_real_portal()
+    push = t.gardengate_has_push() and t.uesim_has("receive")
+    try:
+        ensure_npm()
+        t.up(notify_prefix="http://127.0.0.1:" if push else None)
+        if real_portal:
+            t.start_portal()
+        else:
+            t.start_placeholder_portal()
+            later("gg-portal is not built yet: a placeholder HTTP server stands on %s"
+                  % topo.PORTAL)
+        step("topology up: namespaces %s, gardengate N3 %s N6 %s, SBI 127.0.0.1:%d"
+             % (", ".join(lab.namespaces), topo.N3, topo.N6, t.sbi_port))
+        phase_tunnel_full(t)
+
+        receiver = t.start_receiver() if push else None
+        if not push:
+            later("profile push: not built yet (gardengate's ausf.notify_uri_prefixes and "
+                  "gg-uesim receive)")
+        out = t.auth(notify_uri=receiver)
+        s = t.session(t.device["ul_teid"])
+        check(s is not None and s.get("state") == "limited" and s.get("ue") == t.device["ue"],
+              "after auth, gardengate's session 0x%08x: %r" % (t.device["ul_teid"], s))
+        step("gg-uesim auth: %s LIMITED, UE %s, uplink TEID 0x%08x (telemetry agrees)"
+             % (t.device["identity"], t.device["ue"], t.device["ul_teid"]))
+        check(out.get("captivePortalApi") == "https://portal.example/api/captive",
+              "captivePortalApi %r" % out.get("captivePortalApi"))
+        t.start_tunnel("--session", t.auth_file, "--teid-dl", "0x%x" % topo.DEVICE_DL_TEID)
+
+        phase_limited(t, api_ok=real_portal)
+        if real_portal:
+            phase_browser_signup(t, a.artifacts)
+            check_after_signup(t, a.artifacts, push)
+        else:
+            phase_browser_placeholder(t, a.artifacts)
+
+        c = t.stop_tunnel()
+        check(c["ul_packets"] > 0 and c["dl_packets"] > 0 and c["dl_wrong_teid"] == 0 and
+              c["dl_malformed"] == 0 and c["ul_wrong_source"] == 0,
+              "device tunnel counters: %s" % c)
+        step("device tunnel: %d packets up, %d down, nothing dropped"
+             % (c["ul_packets"], c["dl_packets"]))
+        st = t.stop_gardengate()
+        k = st["counters"]
+        for name in ("http_redirect", "dns_forged", "dns_garden_forward", "garden_forward_ul",
+                     "garden_forward_dl", "ul_decap", "dl_encap"):
+            check(k.get(name, 0) > 0, "gardengate's final counter %s is %r" % (name, k.get(name)))
+        check(st.get("sessions") == 2, "final sessions %r, expected 2" % st.get("sessions"))
+        step("gardengate exit 0; final counters: http_redirect %d, dns_forged %d, "
+             "dns_garden_forward %d, garden_forward_ul %d" %
+             (k["http_redirect"], k["dns_forged"], k["dns_garden_forward"],
+              k["garden_forward_ul"]))
+    except Fail as e:
+        print("FAIL: %s" % e)
+        print("kept for inspection: %s" % os.path.abspath(workdir))
+        return 1
+    finally:
+        lab.close()
+    print("screenshots: %s" % ", ".join(sorted(os.listdir(a.artifacts))))
+    print("PASS")
+    return 0
+
+
+def check_after_signup(t, artifacts, push):
+    dev = t.device
+    if not push:
+        later("FULL after sign-up, captive false, the pushed profile: the push is not built yet")
+        return
+    wait_for("the session to turn FULL", lambda: (t.session(dev["ul_teid"]) or {}).get(
+        "state") == "full", timeout=60, step=0.2)
+    step("gardengate's telemetry: session 0x%08x FULL" % dev["ul_teid"])
+    der = t.received_profile()
+    check_profile_cms(t, der, "the profile gg-uesim receive stored")
+    check_captive_api(t, False)
+    dest = "http://%s/" % topo.WEB
+    st, h, body = t.curl(dest)
+    check(st == 200 and topo.WEB_TITLE in body, "FULL after sign-up: %s: %d %r" %
+          (dest, st, body[:200]))
+    out = browser(t, "visit", dest, artifacts, "full")
+    pg = out["pages"][0]
+    check(pg["url"] == dest and pg["title"] == topo.WEB_TITLE,
+          "browser after sign-up: %s %r" % (pg["url"], pg["title"]))
+    step("FULL: curl and the browser reach %s; screenshot %s" % (dest, pg["screenshot"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
