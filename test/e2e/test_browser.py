@@ -34,14 +34,12 @@ built yet" when it is missing; what exists is always asserted. Skips
 (exit 77) without root.
 """
 import argparse
-import base64
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -110,7 +108,6 @@ def phase_tunnel_full(t):
 
 
 def phase_limited(t, api_ok):
-    dev = t.device
     dest = "http://%s/" % topo.WEB
     st, h, body = t.curl(dest)
     want = redirect_location(dest)
@@ -233,7 +230,15 @@ def main():
     push = t.gardengate_has_push() and t.uesim_has("receive")
     try:
         ensure_npm()
-        t.up(notify_prefix="http://127.0.0.1:" if push else None)
+        receiver = []
+
+        def before_config():
+            if not push:
+                return None
+            receiver.append(t.start_receiver())
+            return receiver[0].rsplit("/", 1)[0] + "/"
+
+        t.up(before_config)
         if real_portal:
             t.start_portal()
         else:
@@ -244,11 +249,10 @@ def main():
              % (", ".join(lab.namespaces), topo.N3, topo.N6, t.sbi_port))
         phase_tunnel_full(t)
 
-        receiver = t.start_receiver() if push else None
         if not push:
             later("profile push: not built yet (gardengate's ausf.notify_uri_prefixes and "
                   "gg-uesim receive)")
-        out = t.auth(notify_uri=receiver)
+        out = t.auth(notify_uri=receiver[0] if receiver else None)
         s = t.session(t.device["ul_teid"])
         check(s is not None and s.get("state") == "limited" and s.get("ue") == t.device["ue"],
               "after auth, gardengate's session 0x%08x: %r" % (t.device["ul_teid"], s))
@@ -300,8 +304,14 @@ def check_after_signup(t, artifacts, push):
     wait_for("the session to turn FULL", lambda: (t.session(dev["ul_teid"]) or {}).get(
         "state") == "full", timeout=60, step=0.2)
     step("gardengate's telemetry: session 0x%08x FULL" % dev["ul_teid"])
-    der = t.received_profile()
-    check_profile_cms(t, der, "the profile gg-uesim receive stored")
+    got = t.wait_receiver()
+    check(json.dumps(got).find(dev["identity"]) >= 0, "gg-uesim receive stored %r" % list(got))
+    step("gg-uesim receive: profile delivered by the AuSF's POST, verified and stored")
+    der, supi = t.fetch_profile_der()
+    prof = check_profile_cms(t, der, "the profile of GET .../profile (DER)")
+    check(prof == got, "the profile gg-uesim receive stored differs from the one the AuSF "
+          "serves:\n  %s\n  %s" % (sorted(got), sorted(prof)))
+    check(supi in json.dumps(prof), "the profile does not carry the SUPI %s" % supi)
     check_captive_api(t, False)
     dest = "http://%s/" % topo.WEB
     st, h, body = t.curl(dest)

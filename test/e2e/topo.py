@@ -36,6 +36,7 @@ brings everything up with the static FULL session's tunnel, runs the
 command in the ue namespace, and tears everything down.
 """
 import argparse
+import base64
 import json
 import os
 import re
@@ -44,7 +45,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -342,11 +342,83 @@ class Topology:
             headers[k.strip().lower()] = v.strip()
         return int(m.group(1)), headers, body
 
-    def up(self, notify_prefix=None):
+    # -- the parts other helpers build (enabled by the test when present) --
+
+    def start_receiver(self):
+        """gg-uesim receive on 127.0.0.1 of gg (where the AuSF is): the
+        device's profile callback. Returns the notify URI for auth."""
+        ident, cert, key = DEVICE
+        self.device_key = os.path.join(self.pki, key)
+        self.device_cert = os.path.join(self.pki, cert)
+        self.profile_json = os.path.join(self.work, "received-profile.json")
+        self.receiver = self.lab.spawn("receive", [
+            self.uesim, "receive", "--listen", "127.0.0.1:0", "--identity", ident,
+            "--key", self.device_key, "--cert", self.device_cert,
+            "--operator-ca", os.path.join(self.pki, "operator-ca.pem"),
+            "--out", self.profile_json, "--count", "1", "--timeout-s", "600", "--json"],
+            ns=self.ggns)
+        m = nn.read_line(self.receiver, r"listening on 127\.0\.0\.1:(\d+)", timeout=10)
+        self.notify_uri = "http://127.0.0.1:%s/profile" % m.group(1)
+        return self.notify_uri
+
+    def wait_receiver(self, timeout=60):
+        """gg-uesim receive took one good profile and exited 0."""
+        try:
+            rc = self.receiver.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Fail("gg-uesim receive got no profile within %d s:\n%s"
+                       % (timeout, nn.tail(self.receiver.gg_log)))
+        check(rc == 0, "gg-uesim receive exit %d:\n%s" % (rc, nn.tail(self.receiver.gg_log)))
+        return json.load(open(self.profile_json))
+
+    def fetch_profile_der(self):
+        """The GET fallback of the AuSF (what a device that was away uses):
+        the profile's DER, from the base64 in the answer."""
+        url = "http://127.0.0.1:%d/nausf-auth/v1/ue-authentications/%s/profile" % (
+            self.sbi_port, self.device["ctx"])
+        p = subprocess.run(["ip", "netns", "exec", self.ggns, "curl", "-sS",
+                            "--http2-prior-knowledge", "--max-time", "10", "-w",
+                            "\n%{http_code}", url], capture_output=True, timeout=30)
+        body, _, code = p.stdout.decode(errors="replace").rpartition("\n")
+        check(p.returncode == 0 and code == "200", "GET %s: %s %s %s" %
+              (url, code, body[:300], p.stderr.decode(errors="replace")))
+        j = json.loads(body)
+        check(j.get("supiOrSuci") == self.device["identity"] and j.get("authCtxId") ==
+              self.device["ctx"] and str(j.get("supi", "")).startswith("imsi-"),
+              "GET .../profile: %r" % {k: j.get(k) for k in ("supiOrSuci", "authCtxId", "supi")})
+        der = os.path.join(self.work, "profile.der")
+        with open(der, "wb") as f:
+            f.write(base64.b64decode(j["profile"], validate=True))
+        return der, j["supi"]
+
+    def start_portal(self):
+        """gg-portal on the portal address of dn, with config/gg-portal.conf
+        pointed at this run's store and PKI."""
+        text = open(os.path.join(self.srcdir, "config", "gg-portal.conf")).read()
+        text = re.sub(r'(\bunix\s*=\s*)"[^"]*"', lambda m: '%s"%s"' % (m.group(1), self.redis_sock),
+                      text)
+        text = text.replace("build/demo/pki/", self.pki + "/")
+        conf = os.path.join(self.work, "gg-portal.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        self.portal_proc = self.lab.spawn("portal", [self.portal_bin, "-f", conf], ns=self.dn)
+        def answers():
+            if self.portal_proc.poll() is not None:
+                raise Fail("gg-portal exited (%s):\n%s" % (self.portal_proc.returncode,
+                                                          nn.tail(self.portal_proc.gg_log)))
+            return nn.run(["curl", "-s", "-o", "/dev/null", "--max-time", "2",
+                           "http://%s/" % PORTAL], ns=self.dn, check_rc=False).returncode == 0
+        wait_for("gg-portal on %s:80" % PORTAL, answers, timeout=20)
+        self.portal_is_real = True
+
+    def up(self, before_config=None):
+        """Network, store, CA, then @before_config() (it may start what
+        the configuration must name, and returns the push allow-list
+        prefix or None), then gardengate and the Internet hosts."""
         self.build_network()
         self.start_redis()
         self.start_ca()
-        self.write_config(notify_prefix)
+        self.write_config(before_config() if before_config else None)
         self.start_dns()
         self.start_web()
         self.start_gardengate()
