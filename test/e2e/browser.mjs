@@ -32,7 +32,7 @@ const STEP_MS = 30000;
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 	'--no-first-run', '--disable-background-networking',
 	'--disable-component-update', '--disable-sync',
-	'--disable-features=DnsOverHttps,AsyncDns'];
+	'--disable-features=DnsOverHttps,AsyncDns,HttpsUpgrades'];
 
 function chain(response) {
 	const out = [];

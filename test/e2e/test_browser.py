@@ -98,13 +98,24 @@ def phase_tunnel_full(t):
     for url in ("http://%s/" % topo.WEB, "http://%s/" % topo.WEB_NAME):
         st, h, body = t.curl(url)
         check(st == 200 and topo.WEB_TITLE in body, "FULL: %s: %d %r" % (url, st, body[:200]))
+    # Bounded load: 2 MiB down (segments as large as the TUN MTU allows),
+    # then pings of the largest size that fits, don't-fragment, 20 at 50 ms.
+    p = t.ue_run(["sh", "-c", "curl -sS --max-time 30 http://%s/blob.bin | sha256sum" % topo.WEB],
+                 timeout=60)
+    check(p.returncode == 0 and p.stdout.split()[0] == t.blob_sha256,
+          "FULL: 2 MiB download: %r %r" % (p.stdout, p.stderr))
+    p = t.ue_run(["ping", "-c", "20", "-i", "0.05", "-w", "10", "-M", "do", "-s",
+                  str(topo.TUN_MTU - 28), topo.DN_ROUTER], timeout=20)
+    check(p.returncode == 0 and " 0% packet loss" in p.stdout,
+          "FULL: ping -s %d through the tunnel: %s %s" % (topo.TUN_MTU - 28, p.stdout, p.stderr))
     c = t.stop_tunnel()
     check(c["ul_packets"] > 0 and c["dl_packets"] > 0 and
           all(c[k] == 0 for k in c if k.startswith(("ul_", "dl_")) and
               k not in ("ul_packets", "ul_bytes", "dl_packets", "dl_bytes")),
           "tunnel counters of the FULL session: %s" % c)
-    step("FULL static session: the web server by address and by name through the tunnel "
-         "(%d packets up, %d down)" % (c["ul_packets"], c["dl_packets"]))
+    step("FULL static session: the web server by address and by name, 2 MiB down, 20 pings "
+         "of %d octets, through the tunnel (%d packets up, %d down)"
+         % (topo.TUN_MTU, c["ul_packets"], c["dl_packets"]))
 
 
 def phase_limited(t, api_ok):
@@ -213,7 +224,7 @@ def main():
         print("SKIP: %s" % e)
         return 77
     missing = [x for x in ("ethtool", "dnsmasq", "redis-server", "curl", "openssl", "node",
-                           "getent") if shutil.which(x) is None]
+                           "getent", "ping") if shutil.which(x) is None]
     if not os.access("/usr/bin/chromium", os.X_OK):
         missing.append("/usr/bin/chromium")
     if missing:
