@@ -23,6 +23,8 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include <rte_byteorder.h>
+
 #include "gg_csum.h"
 #include "gg_http.h"
 #include "test_cunit.h"

@@ -18,8 +18,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
-
 /*
  * A 64-bit one's complement accumulator folded to 32 bits, nothing lost:
  * in s + (s rotated by 32) the high half is high + low + the carry out of
@@ -83,7 +81,7 @@ gg_raw_cksum(const void *buf, size_t len, uint64_t sum)
 	}
 	/* The odd octet is the first half of a word as laid in memory. */
 	if (len) {
-		a = (uint64_t)*p << (RTE_BYTE_ORDER == RTE_BIG_ENDIAN ? 8 : 0);
+		a = (uint64_t)*p << (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 8 : 0);
 		s += a;
 		k += s < a;
 	}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration section "sbi": the AuSF's HTTP/2 server (listen address,
+ * connection and time limits).
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+
+#include "gg_conf.h"
+#include "conf_private.h"
+
+static int
+conf_sbi_listen(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_sbi *sb = base;
+
+	return conf_get_hostport(c, s, sb->address, sizeof(sb->address),
+		&sb->port);
+}
+
+static const struct conf_field conf_sbi_fields[] = {
+	CONF_FN("listen", conf_sbi_listen, CONF_REQUIRED),
+	CONF_U("max_connections", struct gg_conf_sbi, max_connections, 1, 65536),
+	CONF_U("request_timeout_ms", struct gg_conf_sbi, request_timeout_ms,
+		100, 600000),
+};
+
+int
+conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g, void *base)
+{
+	struct gg_conf_sbi *sb = &c->cfg->sbi;
+
+	if (conf_parse_fields(c, g, conf_sbi_fields, RTE_DIM(conf_sbi_fields),
+			sb) < 0)
+		return -1;
+	sb->set = true;
+	return 0;
+}
