@@ -72,9 +72,26 @@ def ensure_npm():
     check(p.returncode == 0, "npm ci in test/e2e: %s %s" % (p.stdout[-2000:], p.stderr[-2000:]))
 
 
+def portal_spki(t):
+    """base64 SHA-256 of the portal certificate's public key (chromium's
+    --ignore-certificate-errors-spki-list form), or None without one."""
+    pem = os.path.join(t.pki, "portal.pem")
+    if not os.path.exists(pem):
+        return None
+    p = subprocess.run("openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform DER"
+                       " | openssl dgst -sha256 -binary | base64" % pem, shell=True,
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0 and p.stdout.strip(), "portal SPKI hash: %s" % p.stderr)
+    return p.stdout.strip()
+
+
 def browser(t, mode, url, artifacts, prefix, timeout=120):
+    env = dict(os.environ)
+    spki = portal_spki(t)
+    if spki:
+        env["GG_SPKI"] = spki
     p = nn.run(["node", os.path.join(HERE, "browser.mjs"), mode, url, artifacts, prefix],
-               ns=t.ue, check_rc=False, timeout=timeout)
+               ns=t.ue, check_rc=False, timeout=timeout, env=env)
     try:
         out = json.loads(p.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
