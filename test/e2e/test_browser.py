@@ -175,7 +175,7 @@ def check_captive_api(t, captive):
 
 def phase_browser_placeholder(t, artifacts):
     dest = "http://%s/" % topo.WEB
-    out = browser(t, "visit", dest, artifacts, "limited")
+    out = browser(t, "signup", dest, artifacts, "placeholder")
     pg = out["pages"][0]
     want = redirect_location(dest)
     urls = [r["url"] for r in pg["redirects"]]
@@ -187,7 +187,18 @@ def phase_browser_placeholder(t, artifacts):
           "the portal host saw %r, expected %s from %s" % (pg["text"], asked, t.device["ue"]))
     step("browser: %s -> 302 -> %s (portal.example through the garden's DNS), reached from "
          "the UE address %s; screenshot %s" % (dest, want, t.device["ue"], pg["screenshot"]))
-    later("sign-up in the browser: gg-portal is not built yet (placeholder portal)")
+    # The form driver against the placeholder's form: what it filled, the
+    # POST through the garden, the 303 to the result.
+    filled = {f["field"]: f["value"] for f in out["filled"]}
+    check(filled == {"plan": "basic", "name": "Alice Example", "email": "alice@example.org",
+                     "terms": "on"}, "the browser filled %s" % out["filled"])
+    res = out["pages"][-1]
+    check(res["url"] == "http://%s/result" % topo.PORTAL_NAME and res["title"] ==
+          "Placeholder result", "after submitting: %s %r" % (res["url"], res["title"]))
+    step("browser: the form driver filled the placeholder's form (%s) and reached its result "
+         "page; screenshots %s" % (", ".join("%s=%s" % kv for kv in sorted(filled.items())),
+                                    ", ".join(p["screenshot"] for p in out["pages"][1:])))
+    later("sign-up at the real portal: gg-portal is not built yet (placeholder portal)")
 
 
 def phase_browser_signup(t, artifacts):
