@@ -523,7 +523,9 @@ uplink(const struct tunnel_opts *o, int tun, int udp, uint8_t *buf,
 	struct in_addr src;
 	ssize_t len;
 
-	len = read(tun, ip, BUF_LEN - hl);
+	/* At most what the 16-bit length field can count after the mandatory
+	 * header (the MTU keeps real packets far below it). */
+	len = read(tun, ip, 65535 - (hl - GTPU_HDR_LEN));
 	if (len < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
