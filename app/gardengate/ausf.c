@@ -65,6 +65,8 @@ gg_app_ausf_setup(struct gg_app *app)
 	ap.client_burst = cfg->ausf.client_burst;
 	ap.client_refill_ms = cfg->ausf.client_refill_ms;
 	ap.learn_global = cfg->garden.learn_global;
+	ap.notify_uri_prefixes = (const char *const *)cfg->ausf.notify_prefixes;
+	ap.n_notify_uri_prefixes = cfg->ausf.n_notify_prefixes;
 	memset(&ad, 0, sizeof(ad));
 	ad.loop = app->loop;
 	ad.fetch = app->fetch;
@@ -73,7 +75,8 @@ gg_app_ausf_setup(struct gg_app *app)
 	ad.garden = app->dp.limited.garden;
 	app->ausf = gg_ausf_create(&ap, &ad);
 	if (app->ausf == NULL) {
-		LOG(ERR, "ausf: %s\n", strerror(errno));
+		LOG(ERR, "ausf: %s%s\n", strerror(errno), errno == EINVAL ?
+				" (is every ausf.notify_uri_prefixes entry a URL with a path?)" : "");
 		return -1;
 	}
 	/* Static sessions keep their addresses out of the pool. */

@@ -11,6 +11,8 @@
  *                                              install a LIMITED session, store
  *                                              the record (async), answer 200
  *   GET    .../{id}                            the context and its session
+ *   GET    .../{id}/profile                    the signed-up profile (fallback
+ *                                              of the push, ausf_push.c)
  *   DELETE .../{id}                            remove the record (async), then
  *                                              the session; 204
  *
@@ -46,20 +48,6 @@
 #define EXPIRED_KEEP_MS 60000
 #define SNN_MAX 128
 #define SIG_B64_MAX ((GG_AUTH_SIG_MAX * 4 + 2) / 3)
-
-struct gg_ausf {
-	struct gg_ausf_params p;
-	struct gg_ausf_deps d;
-	struct gg_ip_pool *pool;
-	struct gg_auth_ratelimit *rl_device;
-	struct gg_auth_ratelimit *rl_client;
-	struct ctx_table ctx;
-	struct gg_ausf_stats st;
-	long sweep_timer;
-	int store_state;             /* -1 not known yet, 0 down, 1 up */
-	bool restore_started;
-	bool restored;
-};
 
 static uint64_t
 wall_ms(void)
@@ -108,6 +96,7 @@ ctx_free(struct gg_ausf *a, struct ctx *c, bool in_table)
 {
 	if (in_table)
 		ctx_table_remove(&a->ctx, c);
+	push_cancel(a, c);
 	gg_auth_cert_free(c->cert);
 	free(c);
 }
@@ -129,11 +118,14 @@ ctx_drop_session(struct gg_ausf *a, struct ctx *c)
 	c->ue_ipv4 = 0;
 }
 
+/* A signed-up device whose profile is not delivered yet is still LIMITED
+ * in the data plane; the API tells it apart as PROVISIONED. */
 static const char *
-state_json_name(enum gg_session_state st)
+state_json_name(enum gg_session_state st, enum gg_device_state dev)
 {
 	return st == GG_SESSION_FULL ? "FULL" : st == GG_SESSION_BLOCKED ?
-			"BLOCKED" : "LIMITED";
+			"BLOCKED" : dev == GG_DEVICE_PROVISIONED ? "PROVISIONED" :
+			"LIMITED";
 }
 
 static json_t *
@@ -146,7 +138,7 @@ pdu_session_json(struct gg_ausf *a, const struct ctx *c)
 	snprintf(teid, sizeof(teid), "%08X", c->ul_teid); /* TS 29.571 Teid: [A-F0-9]{8} */
 	o = json_pack("{s:s, s:s, s:{s:s, s:s}}",
 			"state", state_json_name(s != NULL ? gg_session_state(s) :
-				GG_SESSION_LIMITED),
+				GG_SESSION_LIMITED, c->dev_state),
 			"ueIpv4Addr", ip_text(c->ue_ipv4, ue),
 			"cnTunnelInfo", "ipv4Addr", ip_text(a->p.n3_ipv4, n3),
 			"gtpTeid", teid);
@@ -257,6 +249,9 @@ static void
 handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 {
 	const char *identity = NULL, *snn = NULL, *url = NULL, *tip = NULL, *tteid = NULL;
+	const char *notify = NULL;
+	char notify_canon[GG_STORE_URL_MAX + 1];
+	int notify_rc = 0;
 	json_t *body, *inv, *tunnel = NULL;
 	char err[256];
 	struct in_addr gnb;
@@ -280,6 +275,8 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 			SNN_MAX, &snn, inv) == -2;
 	missing |= gg_sbi_json_get_string(body, NULL, "certificateUrl", 1,
 			GG_STORE_URL_MAX, &url, inv) == -2;
+	gg_sbi_json_get_string(body, NULL, "profileNotifyUri", 0,
+			GG_STORE_URL_MAX, &notify, inv);
 	ret = gg_sbi_json_get_object(body, NULL, "anTunnelInfo", 1, &tunnel, inv);
 	missing |= ret == -2;
 	if (ret == 0 && tunnel != NULL) {
@@ -299,6 +296,13 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 	if (url != NULL && json_array_size(inv) == 0 &&
 			gg_fetch_url_check(a->d.fetch, url) == -EINVAL)
 		gg_sbi_invalid_param(inv, "/certificateUrl", "malformed or unsafe URL");
+	if (notify != NULL && json_array_size(inv) == 0) {
+		notify_rc = gg_fetch_allow_check(a->notify_allow, notify);
+		if (notify_rc == -EINVAL || gg_fetch_url_normalize(notify,
+				notify_canon, sizeof(notify_canon)) < 0)
+			gg_sbi_invalid_param(inv, "/profileNotifyUri",
+					"malformed or unsafe URL");
+	}
 	if (json_array_size(inv) != 0) {
 		a->st.rejected_request++;
 		gg_sbi_problem(req, 400, missing ? "MANDATORY_IE_MISSING" :
@@ -307,6 +311,16 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 		return;
 	}
 	json_decref(inv);
+	/* Before anything is created or fetched: no request ever goes to a
+	 * callback outside the list (no SSRF through the SBI). */
+	if (notify != NULL && notify_rc != 0) {
+		a->st.rejected_notify_uri++;
+		gg_sbi_problem(req, 403, "NOTIFY_URI_NOT_ALLOWED",
+				"the profile notification URI is not under an allowed prefix",
+				NULL);
+		json_decref(body);
+		return;
+	}
 
 	if (!gg_auth_ratelimit_allow(a->rl_client, gg_sbi_request_peer(req),
 			gg_evloop_now_ms()) ||
@@ -334,6 +348,8 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 	snprintf(c->identity, sizeof(c->identity), "%s", identity);
 	snprintf(c->snn, sizeof(c->snn), "%s", snn);
 	snprintf(c->cert_url, sizeof(c->cert_url), "%s", url);
+	if (notify != NULL)
+		snprintf(c->notify_uri, sizeof(c->notify_uri), "%s", notify_canon);
 	c->gnb_ipv4 = gnb.s_addr;
 	c->dl_teid = dl_teid;
 	c->state = CTX_FETCHING;
@@ -388,6 +404,13 @@ store_put_done(struct gg_store *s, enum gg_store_status st, void *arg)
 	c->cert = NULL;
 	c->state = CTX_AUTHENTICATED;
 	a->st.authenticated++;
+	/* A device signed up or blocked before keeps that standing. */
+	if (c->dev_state == GG_DEVICE_FULL || c->dev_state == GG_DEVICE_BLOCKED)
+		gg_session_set_state(a->d.sessions, c->ul_teid,
+				c->dev_state == GG_DEVICE_FULL ? GG_SESSION_FULL :
+				GG_SESSION_BLOCKED);
+	else if (c->dev_state == GG_DEVICE_PROVISIONED)
+		push_start(a, c);
 	res = json_pack("{s:s, s:s, s:o}", "authResult", "AUTHENTICATION_SUCCESS",
 			"supi", c->identity, "pduSession", pdu_session_json(a, c));
 	if (a->p.portal_api != NULL)
@@ -451,14 +474,62 @@ record_of(const struct gg_ausf *a, const struct ctx *c, const char *cert_pem,
 	r->qfi = a->p.qfi;
 	r->has_qfi = a->p.has_qfi;
 	snprintf(r->auth_ctx_id, sizeof(r->auth_ctx_id), "%s", c->id);
+	snprintf(r->notify_uri, sizeof(r->notify_uri), "%s", c->notify_uri);
+	snprintf(r->supi, sizeof(r->supi), "%s", c->supi);
 	r->created_ms = c->created_ms;
+}
+
+/*
+ * The device's stored record, read before its new one is written: a
+ * device that signed up (provisioned, full) or was blocked keeps that
+ * state and its SUPI when it authenticates again, so a re-authentication
+ * neither loses a sign-up nor lifts a block. A sign-up landing between
+ * this read and the put is overwritten (one round trip wide; the portal
+ * then sees a "limited" device and the user signs up again).
+ */
+static void
+confirm_got(struct gg_store *s, enum gg_store_status st,
+		const struct gg_device_record *have, void *arg)
+{
+	struct ctx *c = arg;
+	struct gg_sbi_request *req = c->req;
+	struct gg_ausf *a = c->a;
+	struct gg_device_record *rec;
+
+	c->dev_state = GG_DEVICE_LIMITED;
+	if (st == GG_STORE_OK && (have->state == GG_DEVICE_PROVISIONED ||
+			have->state == GG_DEVICE_FULL ||
+			have->state == GG_DEVICE_BLOCKED)) {
+		c->dev_state = have->state;
+		snprintf(c->supi, sizeof(c->supi), "%s", have->supi);
+	}
+	rec = st == GG_STORE_OK || st == GG_STORE_NOT_FOUND ?
+			malloc(sizeof(*rec)) : NULL;
+	if (rec == NULL) {
+		c->req = NULL;
+		a->st.store_unavailable++;
+		ctx_drop_session(a, c);
+		gg_sbi_problem(req, 503, "STORE_UNAVAILABLE",
+				st == GG_STORE_OK || st == GG_STORE_NOT_FOUND ?
+				"out of memory" : gg_store_strerror(st), NULL);
+		ctx_free(a, c, true);
+		return;
+	}
+	record_of(a, c, gg_auth_cert_pem(c->cert), c->dev_state, rec);
+	if (gg_store_put(s, rec, store_put_done, c) != 0) {
+		c->req = NULL;
+		ctx_drop_session(a, c);
+		gg_sbi_problem(req, 503, "STORE_UNAVAILABLE",
+				"the subscription store refused the write", NULL);
+		ctx_free(a, c, true);
+	}
+	free(rec);
 }
 
 static void
 handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 {
 	uint8_t tbs[GG_AUTH_TBS_MAX], sig[GG_AUTH_SIG_MAX];
-	struct gg_device_record *rec;
 	const char *sig_text = NULL;
 	json_t *body, *inv;
 	char err[256];
@@ -532,24 +603,15 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 	c->replaces = ctx_by_identity(&a->ctx, c->identity);
 	if (c->replaces != NULL && c->replaces->state != CTX_AUTHENTICATED)
 		c->replaces = NULL; /* a detach of it is under way */
-	rec = malloc(sizeof(*rec));
-	if (rec == NULL) {
-		ctx_drop_session(a, c);
-		gg_sbi_problem(req, 500, "SYSTEM_FAILURE", "out of memory", NULL);
-		ctx_free(a, c, true);
-		return;
-	}
-	record_of(a, c, gg_auth_cert_pem(c->cert), GG_DEVICE_LIMITED, rec);
 	c->state = CTX_CONFIRMING;
 	c->req = req;
-	if (gg_store_put(a->d.store, rec, store_put_done, c) != 0) {
+	if (gg_store_get(a->d.store, c->identity, confirm_got, c) != 0) {
 		c->req = NULL;
 		ctx_drop_session(a, c);
 		gg_sbi_problem(req, 503, "STORE_UNAVAILABLE",
-				"the subscription store refused the write", NULL);
+				"the subscription store refused the read", NULL);
 		ctx_free(a, c, true);
 	}
-	free(rec);
 }
 
 /* ---- GET and DELETE ---------------------------------------------------- */
@@ -649,10 +711,20 @@ gg_ausf_handle(struct gg_sbi_request *req, void *arg)
 		id[CTX_ID_LEN] = '\0';
 		c = ctx_by_id(&a->ctx, id);
 	}
-	if (c == NULL || (slash != NULL && strcmp(slash, "/one-way-confirmation") != 0)) {
+	if (c == NULL || (slash != NULL && strcmp(slash, "/one-way-confirmation") != 0 &&
+			strcmp(slash, "/profile") != 0)) {
 		a->st.rejected_request++;
 		gg_sbi_problem(req, 404, "CONTEXT_NOT_FOUND",
 				"no such authentication context", NULL);
+		return;
+	}
+	if (slash != NULL && strcmp(slash, "/profile") == 0) {
+		if (strcmp(method, "GET") == 0) {
+			handle_profile_get(a, req, c);
+		} else {
+			a->st.rejected_request++;
+			gg_sbi_method_not_allowed(req, "GET");
+		}
 		return;
 	}
 	if (slash != NULL && strcmp(method, "PUT") == 0)
@@ -696,6 +768,9 @@ restore_one(struct gg_store *s, enum gg_store_status st,
 	c->gnb_ipv4 = r->gnb_ipv4;
 	c->dl_teid = r->dl_teid;
 	c->created_ms = r->created_ms;
+	snprintf(c->notify_uri, sizeof(c->notify_uri), "%s", r->notify_uri);
+	snprintf(c->supi, sizeof(c->supi), "%s", r->supi);
+	c->dev_state = r->state;
 	memset(&sess, 0, sizeof(sess));
 	sess.ul_teid = r->ul_teid;
 	sess.ue_ipv4 = r->ue_ipv4;
@@ -703,6 +778,7 @@ restore_one(struct gg_store *s, enum gg_store_status st,
 	sess.dl_teid = r->dl_teid;
 	sess.qfi = r->qfi;
 	sess.flags = r->has_qfi ? GG_SESSION_F_QFI : 0;
+	/* "provisioned": the profile is not delivered yet, still LIMITED. */
 	sess.state = r->state == GG_DEVICE_FULL ? GG_SESSION_FULL :
 			r->state == GG_DEVICE_BLOCKED ? GG_SESSION_BLOCKED :
 			GG_SESSION_LIMITED;
@@ -714,6 +790,9 @@ restore_one(struct gg_store *s, enum gg_store_status st,
 		c->state = CTX_AUTHENTICATED;
 		ctx_table_add(&a->ctx, c);
 		a->st.restored++;
+		/* The record is the pending push: re-queue it. */
+		if (c->dev_state == GG_DEVICE_PROVISIONED)
+			push_start(a, c);
 		return;
 	}
 	if (ret != -EEXIST && gg_ip_pool_contains(a->pool, r->ue_ipv4))
@@ -755,6 +834,16 @@ store_event(struct gg_store *s, const struct gg_store_event *ev, void *arg)
 	c = ctx_by_identity(&a->ctx, ev->identity);
 	if (c == NULL || c->state != CTX_AUTHENTICATED)
 		return;
+	if (ev->state == GG_DEVICE_PROVISIONED) {
+		/* The push re-reads the record: the event only says "look". */
+		c->dev_state = GG_DEVICE_PROVISIONED;
+		push_start(a, c);
+		return;
+	}
+	if (ev->state != GG_DEVICE_DETACHED) {
+		c->dev_state = ev->state;
+		push_cancel(a, c);
+	}
 	switch (ev->state) {
 	case GG_DEVICE_FULL:
 		st = GG_SESSION_FULL;
@@ -811,7 +900,8 @@ resync_got(struct gg_store *s, enum gg_store_status st,
 		return;
 	}
 	sess = gg_session_find(r->a->d.sessions, c->ul_teid);
-	record_of(r->a, c, NULL, sess == NULL ? GG_DEVICE_LIMITED :
+	record_of(r->a, c, NULL, c->dev_state == GG_DEVICE_PROVISIONED ?
+			GG_DEVICE_PROVISIONED : sess == NULL ? GG_DEVICE_LIMITED :
 			gg_session_state(sess) == GG_SESSION_FULL ? GG_DEVICE_FULL :
 			gg_session_state(sess) == GG_SESSION_BLOCKED ?
 			GG_DEVICE_BLOCKED : GG_DEVICE_LIMITED, rec);
@@ -927,6 +1017,13 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (push_init(a) != 0) {
+		int e = errno;
+
+		gg_ausf_free(a);
+		errno = e;
+		return NULL;
+	}
 	a->sweep_timer = gg_evloop_timer(d->loop, SWEEP_MS, sweep, a);
 	return a;
 }
@@ -946,6 +1043,7 @@ gg_ausf_free(struct gg_ausf *a)
 			gg_sbi_problem(c->req, 503, "SYSTEM_FAILURE", "shutting down", NULL);
 		ctx_free(a, c, true);
 	}
+	push_fini(a);
 	ctx_table_fini(&a->ctx);
 	gg_auth_ratelimit_free(a->rl_device);
 	gg_auth_ratelimit_free(a->rl_client);

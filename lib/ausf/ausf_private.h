@@ -9,9 +9,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sys/queue.h>
+
+#include <jansson.h>
+
 #include "gg_auth.h"
 #include "gg_ausf.h"
 #include "gg_store.h"
+
+struct gg_sbi_request;
+struct gg_fetch_allow;
+struct push;
 
 #define CTX_ID_LEN 32   /* hex characters of a context id (16 random octets) */
 
@@ -40,6 +48,10 @@ struct ctx {
 	uint32_t ue_ipv4;           /* network order */
 	uint32_t ul_teid;
 	uint64_t created_ms;        /* wall clock */
+	char notify_uri[GG_STORE_URL_MAX + 1]; /* canonical profileNotifyUri, or "" */
+	enum gg_device_state dev_state; /* as last known from the store */
+	char supi[GG_STORE_SUPI_MAX + 1]; /* kept across a re-authentication */
+	struct push *push;          /* the profile push under way, or NULL */
 	struct ctx *replaces;       /* CTX_CONFIRMING: the same device's older context */
 	struct ctx *next_by_id;
 	struct ctx *next_by_identity;
@@ -53,6 +65,41 @@ struct ctx_table {
 	uint32_t count;
 	struct ctx *all;
 };
+
+TAILQ_HEAD(push_queue, push);
+
+struct gg_ausf {
+	struct gg_ausf_params p;
+	struct gg_ausf_deps d;
+	struct gg_ip_pool *pool;
+	struct gg_auth_ratelimit *rl_device;
+	struct gg_auth_ratelimit *rl_client;
+	struct ctx_table ctx;
+	struct gg_ausf_stats st;
+	long sweep_timer;
+	int store_state;             /* -1 not known yet, 0 down, 1 up */
+	bool restore_started;
+	bool restored;
+	/* Profile push (ausf_push.c). */
+	struct gg_fetch_allow *notify_allow;
+	struct push_queue push_queue;    /* waiting for an active slot */
+	uint32_t push_active;            /* reading, posting or confirming */
+	uint32_t push_pending;           /* every push object alive */
+	long push_kick_timer;            /* 0: not armed */
+	unsigned int push_seed;          /* rand_r state for the jitter */
+};
+
+/* ausf_push.c */
+int push_init(struct gg_ausf *a);
+void push_fini(struct gg_ausf *a);
+/* The device of c was signed up (event, restore, re-authentication):
+ * queue a push to its callback, if it has one. */
+void push_start(struct gg_ausf *a, struct ctx *c);
+/* c goes away or left "provisioned": forget its push. */
+void push_cancel(struct gg_ausf *a, struct ctx *c);
+/* GET .../{id}/profile (the fallback). */
+void handle_profile_get(struct gg_ausf *a, struct gg_sbi_request *req,
+		struct ctx *c);
 
 int ctx_table_init(struct ctx_table *t, uint32_t capacity);
 void ctx_table_fini(struct ctx_table *t);

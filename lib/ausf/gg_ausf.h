@@ -11,8 +11,12 @@
  * session in the data plane (lib/session) and keeps the device record in
  * the store (lib/store). On start, and on no later occasion, it restores
  * every session the store holds once the store is first up. It follows
- * state events from the store (the portal publishes "full" once a device
- * signed up) into the data plane.
+ * state events from the store into the data plane, and pushes the
+ * subscription profile to a device once the portal signed it up (event
+ * "provisioned"): a POST to the callback URI the device gave at
+ * authentication (profileNotifyUri), retried with backoff, or the device
+ * fetches it (GET .../{authCtxId}/profile); either moves the device to
+ * "full" (doc/ausf-api.rst, "Profile push").
  *
  * Threading: everything runs on the control lcore's event loop; no
  * function is thread-safe. The data plane sees sessions through the RCU
@@ -49,6 +53,15 @@ struct gg_ausf_params {
 	uint32_t client_burst;       /**< attempts per client address, default 100 */
 	uint32_t client_refill_ms;   /**< default 100 */
 	bool learn_global;           /**< garden learning scope is global (forget nothing per session) */
+	/** Allowed prefixes of profileNotifyUri (lib/fetch URL rules); none:
+	 * no callback accepted (403 NOTIFY_URI_NOT_ALLOWED). Copied. */
+	const char *const *notify_uri_prefixes;
+	unsigned int n_notify_uri_prefixes; /**< 0..GG_FETCH_PREFIXES_MAX */
+	uint32_t push_max_active;    /**< pushes in progress at once, default 16 */
+	uint32_t push_max_pending;   /**< pushes known (active, queued, waiting to retry), default 4096 */
+	uint32_t push_retry_min_ms;  /**< first retry delay, default 1000 */
+	uint32_t push_retry_max_ms;  /**< retry delay cap, default 60000 */
+	uint32_t push_give_up_s;     /**< no more tries this long after the sign-up, default 86400 */
 };
 
 /** What the AuSF works with; it owns none of them. */
@@ -78,7 +91,15 @@ struct gg_ausf_deps {
 	X(restore_failed, "stored sessions that could not be restored") \
 	X(resynced, "records written back to a store that came back without them") \
 	X(state_events, "state changes applied from store events") \
-	X(pool_exhausted, "authentications refused: no UE address left")
+	X(pool_exhausted, "authentications refused: no UE address left") \
+	X(rejected_notify_uri, "profileNotifyUri outside the allowed prefixes (403)") \
+	X(push_attempts, "profile POSTs sent to a device's callback") \
+	X(push_delivered, "profile POSTs answered 2xx") \
+	X(push_failed, "profile push attempts that failed (non-2xx, transport, store)") \
+	X(push_retry_scheduled, "profile push retries scheduled") \
+	X(push_given_up, "profile pushes abandoned (24 h, or the callback no longer allowed)") \
+	X(push_fallback_fetch, "profiles delivered by GET .../profile") \
+	X(push_queue_full, "profile pushes not taken: push_max_pending reached")
 
 struct gg_ausf_stats {
 #define GG_AUSF_STAT_FIELD(n, h) uint64_t n;

@@ -2,7 +2,9 @@
 /*
  * Configuration section "ausf": the one-way authentication (manufacturer
  * CAs, certificate URL prefixes, fetch limits, challenge lifetime, UE
- * pool, QFI, rate limits).
+ * pool, QFI, rate limits, the prefixes allowed for profile callbacks).
+ * URL prefixes are checked for their scheme here; the AuSF applies
+ * lib/fetch's full URL rules to them at start.
  */
 
 #include <arpa/inet.h>
@@ -21,19 +23,22 @@
 #include "gg_conf.h"
 #include "conf_private.h"
 
+/* A list of min..32 http(s) URL prefixes into *list (owned). */
 static int
-conf_ausf_prefixes(struct conf_ctx *c, const config_setting_t *s, void *base)
+conf_prefix_list(struct conf_ctx *c, const config_setting_t *s, int min,
+		char ***list, unsigned int *count)
 {
-	struct gg_conf_ausf *au = base;
 	int k, n;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
 		return conf_err(c, s, "expected a list of URL prefixes");
 	n = config_setting_length(s);
-	if (n < 1 || n > 32)
-		return conf_err(c, s, "expected 1..32 URL prefixes");
-	au->url_prefixes = calloc(n, sizeof(*au->url_prefixes));
-	if (au->url_prefixes == NULL)
+	if (n < min || n > 32)
+		return conf_err(c, s, "expected %d..32 URL prefixes", min);
+	if (n == 0)
+		return 0;
+	*list = calloc(n, sizeof(**list));
+	if (*list == NULL)
 		return conf_err(c, s, "out of memory");
 	for (k = 0; k < n; k++) {
 		const config_setting_t *e = config_setting_get_elem(s, k);
@@ -45,12 +50,30 @@ conf_ausf_prefixes(struct conf_ctx *c, const config_setting_t *s, void *base)
 				strncmp(str, "https://", 8) != 0)
 			return conf_err(c, e, "'%s': expected an http:// or https:// prefix",
 				str);
-		au->url_prefixes[k] = strdup(str);
-		if (au->url_prefixes[k] == NULL)
+		(*list)[k] = strdup(str);
+		if ((*list)[k] == NULL)
 			return conf_err(c, e, "out of memory");
-		au->n_url_prefixes++;
+		(*count)++;
 	}
 	return 0;
+}
+
+static int
+conf_ausf_prefixes(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_ausf *au = base;
+
+	return conf_prefix_list(c, s, 1, &au->url_prefixes, &au->n_url_prefixes);
+}
+
+static int
+conf_ausf_notify_prefixes(struct conf_ctx *c, const config_setting_t *s,
+		void *base)
+{
+	struct gg_conf_ausf *au = base;
+
+	return conf_prefix_list(c, s, 0, &au->notify_prefixes,
+			&au->n_notify_prefixes);
 }
 
 static int
@@ -78,6 +101,7 @@ static const struct conf_field conf_ausf_rate_fields[] = {
 static const struct conf_field conf_ausf_fields[] = {
 	CONF_STR("ca_bundle", struct gg_conf_ausf, ca_bundle, CONF_REQUIRED),
 	CONF_FN("cert_url_prefixes", conf_ausf_prefixes, CONF_REQUIRED),
+	CONF_FN("notify_uri_prefixes", conf_ausf_notify_prefixes),
 	CONF_U("fetch_timeout_ms", struct gg_conf_ausf, fetch_timeout_ms, 100, 60000),
 	CONF_U("cert_cache_ttl", struct gg_conf_ausf, cert_cache_ttl, 0, 86400),
 	CONF_U("challenge_ttl", struct gg_conf_ausf, challenge_ttl, 1, 3600),

@@ -116,6 +116,9 @@ gg_conf_free(struct gg_config *cfg)
 	for (i = 0; i < (int)cfg->ausf.n_url_prefixes; i++)
 		free(cfg->ausf.url_prefixes[i]);
 	free(cfg->ausf.url_prefixes);
+	for (i = 0; i < (int)cfg->ausf.n_notify_prefixes; i++)
+		free(cfg->ausf.notify_prefixes[i]);
+	free(cfg->ausf.notify_prefixes);
 	/* Back to defaults so that a second free, or a reuse, is harmless. */
 	gg_conf_defaults(cfg);
 }

@@ -149,6 +149,9 @@ gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 				INET_ADDRSTRLEN), cfg->ausf.pool_len);
 		for (i = 0; i < cfg->ausf.n_url_prefixes; i++)
 			fprintf(out, "    certificates from %s\n", cfg->ausf.url_prefixes[i]);
+		for (i = 0; i < cfg->ausf.n_notify_prefixes; i++)
+			fprintf(out, "    profile callbacks under %s\n",
+				cfg->ausf.notify_prefixes[i]);
 		if (cfg->store.unix_path[0] != '\0')
 			fprintf(out, "  store: %s at %s, prefix %s\n", cfg->store.backend,
 				cfg->store.unix_path, cfg->store.prefix);

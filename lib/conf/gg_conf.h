@@ -104,6 +104,8 @@ struct gg_conf_ausf {
 	char ca_bundle[1024];         /**< "ausf.ca_bundle": manufacturer CAs (PEM) */
 	char **url_prefixes;          /**< "ausf.cert_url_prefixes", owned */
 	unsigned int n_url_prefixes;
+	char **notify_prefixes;       /**< "ausf.notify_uri_prefixes", owned; none: no callback */
+	unsigned int n_notify_prefixes;
 	uint32_t fetch_timeout_ms;    /**< "ausf.fetch_timeout_ms", default 3000 */
 	uint32_t cert_cache_ttl;      /**< "ausf.cert_cache_ttl" s, default 300 */
 	uint32_t challenge_ttl;       /**< "ausf.challenge_ttl" s, default 30 */

@@ -13,8 +13,13 @@
  * Freeing from inside a callback: f->busy counts our loop callbacks on the
  * stack; gg_fetch_free() then only cancels, and the outermost one releases
  * the memory when it unwinds.
+ *
+ * POSTs (gg_fetch_post()) are transfers of their own: never joined, never
+ * cached, same easy-handle settings as a get (no redirect, no proxy, http
+ * and https only), the body copied by libcurl, the answer's body not read.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +55,9 @@ struct xfer {
 	bool not_2xx;            /* aborted: the answer is not a 2xx */
 	bool too_big;            /* aborted: body over max_body */
 	bool nomem;              /* aborted: buffer growth failed */
+	bool is_post;            /* a POST: only the status matters */
+	bool post_2xx;           /* POST: a 2xx head came; the body is not read */
+	struct curl_slist *headers; /* POST: Content-Type, no Expect */
 	char url[];              /* canonical */
 };
 
@@ -195,6 +203,10 @@ classify(const struct xfer *x, CURLcode rc, long code)
 
 	if (x->not_2xx)
 		return GG_FETCH_HTTP_ERROR;
+	if (x->post_2xx)
+		return GG_FETCH_OK;
+	if (x->is_post && rc == CURLE_OK)
+		return is_2xx ? GG_FETCH_OK : GG_FETCH_HTTP_ERROR;
 	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		return code != 0 && !is_2xx ? GG_FETCH_HTTP_ERROR :
 			GG_FETCH_TOO_BIG;
@@ -241,6 +253,7 @@ xfer_free(struct xfer *x)
 	}
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
 	free(x->buf);
 	free(x);
 }
@@ -423,6 +436,11 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 			x->not_2xx = true;
 			return 0;
 		}
+		/* A POST's outcome is its status; its body is not ours to keep. */
+		if (x->is_post) {
+			x->post_2xx = true;
+			return 0;
+		}
 		x->head_checked = true;
 	}
 	if (n > max - x->len) {
@@ -538,7 +556,7 @@ curl_agrees(const char *canon, const struct url_parts *pp)
 
 /* 0 with the canonical URL in canon, -EINVAL or -EPERM. */
 static int
-check_url(const struct gg_fetch *f, const char *url,
+check_url_in(char *const *prefixes, unsigned int n_prefixes, const char *url,
 		char canon[GG_FETCH_URL_MAX + 1])
 {
 	struct url_parts parts;
@@ -548,10 +566,125 @@ check_url(const struct gg_fetch *f, const char *url,
 	n = fetch_url_canon(url, canon, GG_FETCH_URL_MAX + 1, &parts);
 	if (n < 0 || curl_agrees(canon, &parts) != 0)
 		return -EINVAL;
-	for (i = 0; i < f->n_prefixes; i++)
-		if (strncmp(canon, f->prefixes[i], strlen(f->prefixes[i])) == 0)
+	for (i = 0; i < n_prefixes; i++)
+		if (strncmp(canon, prefixes[i], strlen(prefixes[i])) == 0)
 			return 0;
 	return -EPERM;
+}
+
+static int
+check_url(const struct gg_fetch *f, const char *url,
+		char canon[GG_FETCH_URL_MAX + 1])
+{
+	return check_url_in(f->prefixes, f->n_prefixes, url, canon);
+}
+
+/* Canonical prefixes (with a path, no query) into a new array. */
+static int
+prefixes_load(char ***out, unsigned int *n_out, const char *const *prefixes,
+		unsigned int n)
+{
+	char **list;
+	unsigned int i;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return 0;
+	list = calloc(n, sizeof(*list));
+	if (list == NULL)
+		return -ENOMEM;
+	*out = list;
+	for (i = 0; i < n; i++) {
+		char canon[GG_FETCH_URL_MAX + 1], any_port[GG_FETCH_URL_MAX + 1];
+		const char *pre = prefixes[i];
+		struct url_parts parts;
+		size_t len;
+		int cn;
+
+		if (pre == NULL)
+			return -EINVAL;
+		/* "scheme://host:" (any explicit port of that host): checked
+		 * as "scheme://host:1/", kept without the "1/". The ':' pins
+		 * the host as a '/' would. */
+		len = strlen(pre);
+		if (len > 0 && pre[len - 1] == ':' && strstr(pre, "://") != NULL &&
+				strchr(strstr(pre, "://") + 3, '/') == NULL) {
+			if (snprintf(any_port, sizeof(any_port), "%s1/", pre) >=
+					(int)sizeof(any_port))
+				return -EINVAL;
+			cn = fetch_url_canon(any_port, canon, sizeof(canon), &parts);
+			if (cn < 3 || strcmp(canon + cn - 3, ":1/") != 0)
+				return -EINVAL;
+			canon[cn - 2] = '\0';
+		} else if (fetch_url_canon(pre, canon, sizeof(canon), &parts) < 0 ||
+				parts.has_query) {
+			return -EINVAL;
+		}
+		list[i] = strdup(canon);
+		if (list[i] == NULL)
+			return -ENOMEM;
+		(*n_out)++;
+	}
+	return 0;
+}
+
+static void
+prefixes_free(char **list, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+struct gg_fetch_allow {
+	char **prefixes;
+	unsigned int n_prefixes;
+};
+
+struct gg_fetch_allow *
+gg_fetch_allow_create(const char *const *prefixes, unsigned int n)
+{
+	struct gg_fetch_allow *al;
+	int rc;
+
+	if ((prefixes == NULL && n != 0) || n > GG_FETCH_PREFIXES_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	al = calloc(1, sizeof(*al));
+	if (al == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	rc = prefixes_load(&al->prefixes, &al->n_prefixes, prefixes, n);
+	if (rc != 0) {
+		gg_fetch_allow_free(al);
+		errno = -rc;
+		return NULL;
+	}
+	return al;
+}
+
+void
+gg_fetch_allow_free(struct gg_fetch_allow *al)
+{
+	if (al == NULL)
+		return;
+	prefixes_free(al->prefixes, al->n_prefixes);
+	free(al);
+}
+
+int
+gg_fetch_allow_check(const struct gg_fetch_allow *al, const char *url)
+{
+	char canon[GG_FETCH_URL_MAX + 1];
+
+	if (al == NULL || url == NULL)
+		return -EINVAL;
+	return check_url_in(al->prefixes, al->n_prefixes, url, canon);
 }
 
 int
@@ -609,8 +742,44 @@ easy_new(struct gg_fetch *f, struct xfer *x)
 	return e;
 }
 
+/* What makes a POST of an easy handle: the body (copied), its type. */
+struct post_body {
+	const char *content_type;
+	const void *data;
+	size_t len;
+};
+
 static int
-start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg)
+easy_post(struct xfer *x, const struct post_body *pb)
+{
+	char ct[160];
+	struct curl_slist *h;
+	CURLcode rc = CURLE_OK;
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", pb->content_type);
+	h = curl_slist_append(NULL, ct);
+	if (h == NULL)
+		return -ENOMEM;
+	x->headers = h;
+	/* No "Expect: 100-continue" wait (a second lost per large body). */
+	h = curl_slist_append(x->headers, "Expect:");
+	if (h == NULL)
+		return -ENOMEM;
+	x->headers = h;
+	x->is_post = true;
+	rc = curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+			(curl_off_t)pb->len);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(x->easy, CURLOPT_COPYPOSTFIELDS,
+				pb->len != 0 ? pb->data : "");
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	return rc == CURLE_OK ? 0 : -ENOMEM;
+}
+
+static int
+start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg,
+		const struct post_body *pb)
 {
 	size_t ulen = strlen(canon) + 1;
 	struct xfer *x = calloc(1, sizeof(*x) + ulen);
@@ -627,6 +796,8 @@ start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg)
 	x->wtail = &w->next;
 	x->easy = easy_new(f, x);
 	if (x->easy == NULL)
+		goto nomem;
+	if (pb != NULL && easy_post(x, pb) != 0)
 		goto nomem;
 	/* Link first: adding may call our socket and timer callbacks. */
 	x->next = f->xfers;
@@ -647,6 +818,8 @@ start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg)
 nomem:
 	if (x != NULL && x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	if (x != NULL)
+		curl_slist_free_all(x->headers);
 	free(x);
 	free(w);
 	return -ENOMEM;
@@ -707,11 +880,56 @@ gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
 		f->stats.rejected_busy++;
 		return -EBUSY;
 	}
-	rc = start_transfer(f, canon, cb, arg);
+	rc = start_transfer(f, canon, cb, arg, NULL);
 	if (rc != 0)
 		return rc;
 	f->stats.transfers++;
 accepted:
+	f->n_pending++;
+	f->stats.requests++;
+	return 0;
+}
+
+int
+gg_fetch_post(struct gg_fetch *f, const struct gg_fetch_allow *allow,
+		const char *url, const char *content_type, const void *body,
+		size_t len, gg_fetch_cb cb, void *arg)
+{
+	struct post_body pb = { .content_type = content_type, .data = body,
+		.len = len };
+	char canon[GG_FETCH_URL_MAX + 1];
+	size_t i;
+	int rc;
+
+	if (f == NULL || allow == NULL || url == NULL || cb == NULL ||
+			content_type == NULL || (body == NULL && len != 0) ||
+			len > GG_FETCH_POST_MAX ||
+			strlen(content_type) > GG_FETCH_CONTENT_TYPE_MAX)
+		return -EINVAL;
+	/* The media type goes into a header line: printable, no CR/LF. */
+	for (i = 0; content_type[i] != '\0'; i++)
+		if (content_type[i] < ' ' || content_type[i] > '~')
+			return -EINVAL;
+	if (f->closing)
+		return -ESHUTDOWN;
+	rc = check_url_in(allow->prefixes, allow->n_prefixes, url, canon);
+	if (rc == -EPERM) {
+		f->stats.rejected_prefix++;
+		return rc;
+	}
+	if (rc != 0) {
+		f->stats.rejected_url++;
+		return rc;
+	}
+	if (f->n_pending >= f->max_pending || f->n_xfers >= f->max_transfers) {
+		f->stats.rejected_busy++;
+		return -EBUSY;
+	}
+	rc = start_transfer(f, canon, cb, arg, &pb);
+	if (rc != 0)
+		return rc;
+	f->stats.transfers++;
+	f->stats.posts++;
 	f->n_pending++;
 	f->stats.requests++;
 	return 0;

@@ -4,7 +4,9 @@
  * Certificate retrieval for the AuSF: HTTP(S) GETs of a device's
  * Certificate URL, run by libcurl's multi interface on the control lcore's
  * event loop (gg_evloop.h), restricted to configured URL prefixes, bounded
- * in size, time and number, with a small positive cache.
+ * in size, time and number, with a small positive cache. Also POSTs to
+ * URLs under an allow-list of their own (gg_fetch_post(): the AuSF's
+ * profile push), with the same transfer rules.
  *
  * Threading: a fetcher belongs to the thread running its loop; no function
  * is thread-safe. Nothing blocks: gg_fetch_get() only checks the URL and
@@ -171,6 +173,7 @@ struct gg_fetch_params {
 	X(cache_hits, "gets answered from the cache") \
 	X(joined, "gets that joined a transfer of the same URL under way") \
 	X(transfers, "transfers started") \
+	X(posts, "... of which POSTs (gg_fetch_post)") \
 	X(cache_expired, "cache entries dropped after their TTL") \
 	X(cache_evicted, "cache entries dropped to make room (LRU)") \
 	X(body_octets, "body octets received by transfers") \
@@ -236,6 +239,52 @@ int gg_fetch_url_check(const struct gg_fetch *f, const char *url);
  *   too small.
  */
 int gg_fetch_url_normalize(const char *url, char *out, size_t size);
+
+/** Largest POST body accepted by gg_fetch_post(). */
+#define GG_FETCH_POST_MAX (2u * 1024 * 1024)
+/** Longest Content-Type accepted by gg_fetch_post(). */
+#define GG_FETCH_CONTENT_TYPE_MAX 127
+
+/**
+ * A list of allowed URL prefixes of its own, for requests that must not
+ * use the certificate prefixes (e.g. the AuSF's profile callbacks). Same
+ * rules as gg_fetch_params.prefixes, plus one form: "scheme://host:"
+ * (ending in the port's colon, no path) allows any explicit port of that
+ * host, e.g. "http://127.0.0.1:" for device emulators on loopback (the
+ * colon pins the host as a '/' would; "http://127.0.0.1/x", port 80
+ * implied, does not match it). Zero prefixes is a list that allows
+ * nothing.
+ */
+struct gg_fetch_allow;
+
+/** NULL with errno EINVAL (a prefix refused, too many) or ENOMEM. */
+struct gg_fetch_allow *gg_fetch_allow_create(const char *const *prefixes,
+		unsigned int n);
+
+/** NULL is a no-op. */
+void gg_fetch_allow_free(struct gg_fetch_allow *al);
+
+/** As gg_fetch_url_check() against @p al: 0, -EINVAL or -EPERM. Pure. */
+int gg_fetch_allow_check(const struct gg_fetch_allow *al, const char *url);
+
+/**
+ * POST @p body (copied before returning) to @p url, which must pass the
+ * checks of @file against @p allow (not the fetcher's own prefixes), with
+ * "Content-Type: @p content_type" (printable ASCII, at most
+ * GG_FETCH_CONTENT_TYPE_MAX characters) and no "Expect: 100-continue".
+ * Same transfer rules as a get (no redirect followed, no proxy, http and
+ * https only, timeout_ms, ca_file); never joined to another request,
+ * never cached. The outcome is the answer's status: GG_FETCH_OK for any
+ * 2xx (the body of the answer is not read: @p cb gets NULL, 0),
+ * GG_FETCH_HTTP_ERROR for anything else, or a transport failure. Counts
+ * towards max_transfers and max_pending like a get.
+ * @return 0 (cb will run once, as for gg_fetch_get()), or -EINVAL
+ *   (argument, malformed or unsafe URL), -EPERM (outside @p allow),
+ *   -EBUSY, -ESHUTDOWN, -ENOMEM; cb never runs then.
+ */
+int gg_fetch_post(struct gg_fetch *f, const struct gg_fetch_allow *allow,
+		const char *url, const char *content_type, const void *body,
+		size_t len, gg_fetch_cb cb, void *arg);
 
 /** Forget every cached certificate (e.g. after a revocation). */
 void gg_fetch_cache_clear(struct gg_fetch *f);

@@ -50,8 +50,9 @@
  *    {"identity": s, "state": s, "ue_ipv4": "a.b.c.d", "ts_ms": n}.
  * doc/store.rst shows the schema with redis-cli.
  *
- * Atomicity: a put or a delete of one device is one server-side script
- * (hash, index, set and event together or not at all). A request that
+ * Atomicity: a put, a delete, a provision or a set_state_if of one device
+ * is one server-side script (hash, index, set, subscription, profile and
+ * event together or not at all). A request that
  * fails with GG_STORE_DOWN or GG_STORE_TIMEOUT after it was sent may or may
  * not have been applied; retrying a put or a delete is safe.
  */
@@ -350,7 +351,7 @@ struct gg_subscription {
 /**
  * Sign a device up, atomically: only when the record of sub->identity
  * exists in state "limited" and no subscription holds sub->supi yet,
- * write the subscription hash, store @p profile (at most
+ * write the subscription hash, store @p profile (1 to
  * GG_STORE_PROFILE_MAX bytes, copied before returning), set the record's
  * state to "provisioned" with its supi and updated_ms, and publish the
  * "provisioned" event. Otherwise nothing is written: GG_STORE_NOT_FOUND

@@ -40,6 +40,7 @@ struct store_later {
 	size_t n_recs;
 	void *data;                  /* profile bytes, or event JSON */
 	size_t len;
+	uint64_t value;              /* SEQ reply */
 };
 
 static const struct gg_store_ops *drivers[MAX_DRIVERS];
@@ -139,7 +140,10 @@ gg_device_record_check(const struct gg_device_record *rec)
 	if (memchr(rec->cert_pem, '\0', sizeof(rec->cert_pem)) == NULL ||
 			memchr(rec->cert_url, '\0', sizeof(rec->cert_url)) == NULL ||
 			memchr(rec->auth_ctx_id, '\0',
-				sizeof(rec->auth_ctx_id)) == NULL)
+				sizeof(rec->auth_ctx_id)) == NULL ||
+			memchr(rec->notify_uri, '\0',
+				sizeof(rec->notify_uri)) == NULL ||
+			memchr(rec->supi, '\0', sizeof(rec->supi)) == NULL)
 		return -EINVAL;
 	if (rec->has_qfi && rec->qfi > 63)
 		return -EINVAL;
@@ -159,6 +163,8 @@ gg_store_key(char *buf, size_t size, const char *prefix,
 	case GG_STORE_KEY_DEVICE: what = "device:"; break;
 	case GG_STORE_KEY_UEIP: what = "ueip:"; break;
 	case GG_STORE_KEY_PROFILE: what = "profile:"; break;
+	case GG_STORE_KEY_SUBSCRIPTION: what = "subscription:"; break;
+	case GG_STORE_KEY_SEQ: what = "seq:"; break;
 	case GG_STORE_KEY_DEVICES: what = "devices"; arg = ""; break;
 	case GG_STORE_KEY_EVENTS: what = "events"; arg = ""; break;
 	default: return -EINVAL;
@@ -330,7 +336,9 @@ gg_store_complete(struct gg_store *s, const struct gg_store_reply_to *rt,
 		enum gg_store_status st, const struct gg_device_record *rec,
 		const void *data, size_t len, uint64_t n)
 {
-	if (st != GG_STORE_OK && st != GG_STORE_NOT_FOUND) {
+	/* NOT_FOUND and CONFLICT are answers, not failures. */
+	if (st != GG_STORE_OK && st != GG_STORE_NOT_FOUND &&
+			st != GG_STORE_CONFLICT) {
 		s->stats.errors++;
 		if (st == GG_STORE_TIMEOUT)
 			s->stats.timeouts++;
@@ -352,6 +360,9 @@ gg_store_complete(struct gg_store *s, const struct gg_store_reply_to *rt,
 		break;
 	case GG_STORE_REPLY_LIST:
 		rt->list_done(s, st, n, rt->arg);
+		break;
+	case GG_STORE_REPLY_SEQ:
+		rt->fn.seq(s, st, st == GG_STORE_OK ? n : 0, rt->arg);
 		break;
 	}
 }
@@ -386,7 +397,7 @@ later_deliver(struct gg_store *s, struct store_later *l)
 		return;
 	}
 	gg_store_complete(s, &l->rt, l->st, l->n_recs > 0 ? l->recs : NULL,
-			l->data, l->len, 0);
+			l->data, l->len, l->value);
 }
 
 /* The next-round timer: deliver what was queued before it fired; what the
@@ -443,6 +454,25 @@ gg_store_complete_later(struct gg_store *s, const struct gg_store_reply_to *rt,
 	l->n_recs = n_recs;
 	l->data = data;
 	l->len = len;
+	if (later_queue(s, l) != 0) {
+		later_free(l);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+gg_store_complete_value_later(struct gg_store *s,
+		const struct gg_store_reply_to *rt, enum gg_store_status st,
+		uint64_t value)
+{
+	struct store_later *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return -ENOMEM;
+	l->rt = *rt;
+	l->st = st;
+	l->value = value;
 	if (later_queue(s, l) != 0) {
 		later_free(l);
 		return -ENOMEM;
@@ -763,4 +793,128 @@ gg_store_subscribe(struct gg_store *s, gg_store_event_cb cb, void *arg)
 		s->event_arg = NULL;
 	}
 	return ret;
+}
+
+bool
+gg_store_seq_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return false;
+	for (i = 0; name[i] != '\0'; i++)
+		if (i >= GG_STORE_SEQ_NAME_MAX || name[i] < '!' || name[i] > '~')
+			return false;
+	return true;
+}
+
+int
+gg_store_next_seq(struct gg_store *s, const char *name, gg_store_seq_cb cb,
+		void *arg)
+{
+	struct gg_store_reply_to rt = { .kind = GG_STORE_REPLY_SEQ,
+		.fn.seq = cb, .arg = arg };
+	int ret;
+
+	if (s == NULL || cb == NULL || !gg_store_seq_name_ok(name))
+		return -EINVAL;
+	ret = gate(s, &rt);
+	if (ret <= 0)
+		return ret;
+	return s->ops->next_seq(s, name, &rt);
+}
+
+/* n lowercase hex digits exactly, in an array of n + 1. */
+static bool
+hex_ok(const char *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return false;
+	return h[n] == '\0';
+}
+
+/* "imsi-" and 6..15 digits (MCC, MNC and at least one MSIN digit). */
+static bool
+supi_ok(const char *supi, size_t size)
+{
+	size_t i, n;
+
+	if (memchr(supi, '\0', size) == NULL || strncmp(supi, "imsi-", 5) != 0)
+		return false;
+	n = strlen(supi + 5);
+	if (n < 6 || n > 15)
+		return false;
+	for (i = 5; supi[i] != '\0'; i++)
+		if (supi[i] < '0' || supi[i] > '9')
+			return false;
+	return true;
+}
+
+static bool
+subscription_ok(const struct gg_subscription *sub)
+{
+	size_t i;
+
+	if (memchr(sub->identity, '\0', sizeof(sub->identity)) == NULL ||
+			!gg_store_identity_ok(sub->identity) ||
+			!supi_ok(sub->supi, sizeof(sub->supi)) ||
+			memchr(sub->plan, '\0', sizeof(sub->plan)) == NULL ||
+			sub->plan[0] == '\0' ||
+			!hex_ok(sub->k_hex, 32) || !hex_ok(sub->opc_hex, 32) ||
+			!hex_ok(sub->amf_hex, 4))
+		return false;
+	for (i = 0; sub->plan[i] != '\0'; i++)
+		if (sub->plan[i] < '!' || sub->plan[i] > '~')
+			return false;
+	return true;
+}
+
+int
+gg_store_provision(struct gg_store *s, const struct gg_subscription *sub,
+		const void *profile, size_t len, gg_store_done_cb cb, void *arg)
+{
+	struct gg_store_reply_to rt = { .kind = GG_STORE_REPLY_DONE,
+		.fn.done = cb, .arg = arg };
+	struct gg_subscription copy;
+	uint64_t now;
+	int ret;
+
+	if (s == NULL || sub == NULL || !subscription_ok(sub) ||
+			(profile == NULL && len != 0) || len == 0 ||
+			len > GG_STORE_PROFILE_MAX)
+		return -EINVAL;
+	ret = gate(s, &rt);
+	if (ret <= 0)
+		return ret;
+	now = gg_store_wall_ms();
+	copy = *sub;
+	if (copy.created_ms == 0)
+		copy.created_ms = now;
+	return s->ops->provision(s, &copy, profile, len, now, &rt);
+}
+
+int
+gg_store_set_state_if(struct gg_store *s, const char *identity,
+		enum gg_device_state from, enum gg_device_state to,
+		gg_store_done_cb cb, void *arg)
+{
+	struct gg_store_reply_to rt = { .kind = GG_STORE_REPLY_DONE,
+		.fn.done = cb, .arg = arg };
+	int ret;
+
+	/* "detached" is what a delete announces, never a stored state to
+	 * move to; from == to would announce a change that is none. */
+	if (s == NULL || !gg_store_identity_ok(identity) ||
+			(unsigned int)from >= GG_DEVICE_STATE_MAX ||
+			(unsigned int)to >= GG_DEVICE_STATE_MAX || from == to ||
+			to == GG_DEVICE_DETACHED)
+		return -EINVAL;
+	ret = gate(s, &rt);
+	if (ret <= 0)
+		return ret;
+	return s->ops->set_state_if(s, identity, from, to, gg_store_wall_ms(),
+			&rt);
 }

@@ -28,6 +28,7 @@ enum gg_store_reply_kind {
 	GG_STORE_REPLY_RECORD,   /**< gg_store_record_cb */
 	GG_STORE_REPLY_PROFILE,  /**< gg_store_profile_cb */
 	GG_STORE_REPLY_LIST,     /**< fn.record per record, then list_done */
+	GG_STORE_REPLY_SEQ,      /**< gg_store_seq_cb, the value as n */
 };
 
 /** The caller's side of one request: whom to call, exactly once. */
@@ -37,6 +38,7 @@ struct gg_store_reply_to {
 		gg_store_done_cb done;
 		gg_store_record_cb record;
 		gg_store_profile_cb profile;
+		gg_store_seq_cb seq;
 	} fn;
 	gg_store_list_done_cb list_done;
 	void *arg;
@@ -70,6 +72,17 @@ struct gg_store_ops {
 			const struct gg_store_reply_to *rt);
 	int (*get_profile)(struct gg_store *s, const char *identity,
 			const struct gg_store_reply_to *rt);
+	/** INCR of the sequence key; the value through a SEQ reply. */
+	int (*next_seq)(struct gg_store *s, const char *name,
+			const struct gg_store_reply_to *rt);
+	/** See gg_store_provision(); sub checked, created_ms set. */
+	int (*provision)(struct gg_store *s, const struct gg_subscription *sub,
+			const void *profile, size_t len, uint64_t now_ms,
+			const struct gg_store_reply_to *rt);
+	/** See gg_store_set_state_if(); from != to, neither detached. */
+	int (*set_state_if)(struct gg_store *s, const char *identity,
+			enum gg_device_state from, enum gg_device_state to,
+			uint64_t now_ms, const struct gg_store_reply_to *rt);
 	/** Start (on) or stop the subscription to the events channel. */
 	int (*subscribe)(struct gg_store *s, bool on);
 };
@@ -140,6 +153,14 @@ int gg_store_complete_later(struct gg_store *s,
 		const struct gg_store_reply_to *rt, enum gg_store_status st,
 		struct gg_device_record *recs, size_t n_recs, void *data,
 		size_t len);
+
+/** As gg_store_complete_later() for a SEQ reply carrying @p value. */
+int gg_store_complete_value_later(struct gg_store *s,
+		const struct gg_store_reply_to *rt, enum gg_store_status st,
+		uint64_t value);
+
+/** Whether @p name is a valid sequence name (1..32 of '!'..'~'). */
+bool gg_store_seq_name_ok(const char *name);
 
 /** Report the backend usable or not; the state callback runs on changes
  * only (and on the first report). reason: why it is down. */

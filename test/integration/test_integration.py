@@ -929,6 +929,224 @@ def case_asan(env):
 
 # ---- main ------------------------------------------------------------------------------------------
 
+# ---- 6: the profile push and its fallback (doc/ausf-api.rst) -----------------------------
+
+class Receiver:
+    """A device's profile callback: an HTTP/1.1 server thread on loopback
+    that records each POST and answers with the next status of a list (the
+    last one repeats)."""
+
+    def __init__(self, statuses=(204,)):
+        import http.server
+        import threading
+        rcv = self
+        self.statuses = list(statuses)
+        self.posts = []
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                with rcv.lock:
+                    rcv.posts.append({"path": self.path, "ctype": self.headers.get(
+                        "Content-Type"), "body": body})
+                    st = rcv.statuses.pop(0) if len(rcv.statuses) > 1 else rcv.statuses[0]
+                self.send_response(st)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.srv.server_address[1]
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def set(self, statuses):
+        with self.lock:
+            self.statuses = list(statuses)
+
+    def count(self):
+        with self.lock:
+            return len(self.posts)
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def provision(env, redis, identity, supi, profile):
+    """Sign the device up through gg_store_provision() (gg-test-provision),
+    as the portal does. Returns the tool's exit status."""
+    path = env.path("profile-%s.der" % supi)
+    with open(path, "wb") as f:
+        f.write(profile)
+    p = subprocess.run([env.args.provision, redis.sock, "gg:", identity, supi, path],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout.strip() + p.stderr.strip()
+
+
+def ausf_counters(gg):
+    return gg.telemetry("/gardengate/ausf") or {}
+
+
+def check_profile_object(j, dev, ctx_id, supi, profile):
+    import base64
+    check(set(j) == {"supiOrSuci", "authCtxId", "supi", "profile"}, "members %s" % sorted(j))
+    check(j["supiOrSuci"] == dev.identity and j["authCtxId"] == ctx_id and j["supi"] == supi,
+          "profile object %r" % {k: j[k] for k in ("supiOrSuci", "authCtxId", "supi")})
+    check(re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", j["profile"]) and len(j["profile"]) % 4 == 0,
+          "profile is not padded standard base64")
+    check(base64.b64decode(j["profile"], validate=True) == profile, "profile bytes differ")
+
+
+def auth_with_notify(gg, dev, uri):
+    ctx_id, chal = check_created(gg, create(gg, dev, profileNotifyUri=uri), dev)
+    t0 = wall_ms()
+    r = confirm(gg, dev, ctx_id, chal)
+    t1 = wall_ms()
+    return Auth(dev, ctx_id, check_success(r, dev, WIDE_POOL), t0, t1)
+
+
+def case_push(env):
+    redis, ca, gg = setup(env, "push")
+    rcv = Receiver([500, 204])
+    env.on_close(rcv.close)
+    ec = pki_device(ca, DEV_EC)
+    rsa = pki_device(ca, DEV_RSA, dl_teid=0x00000e02)
+    profile = os.urandom(700) + b"\x00\r\n"
+    wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
+
+    with env.sub("callbacks outside the allow-list or malformed: refused, no trace"):
+        tr = Trace(gg, redis)
+        for uri in ("http://203.0.113.9/cb", "http://127.0.0.1/cb", "https://127.0.0.1:9/cb"):
+            check_problem(create(gg, ec, profileNotifyUri=uri), 403, "NOTIFY_URI_NOT_ALLOWED",
+                          what=uri)
+        for uri in ("http://127.0.0.1:9/a/../cb", "http://u@127.0.0.1:9/cb", "ftp://127.0.0.1:9/",
+                    ""):
+            check_problem(create(gg, ec, profileNotifyUri=uri), 400, "MANDATORY_IE_INCORRECT",
+                          params=["/profileNotifyUri"], what=repr(uri))
+        check_problem(create(gg, ec, profileNotifyUri=5), 400, "MANDATORY_IE_INCORRECT",
+                      params=["/profileNotifyUri"], what="a number")
+        tr.same("refused callbacks")
+        c = ausf_counters(gg)
+        check(c.get("ausf_rejected_notify_uri") == 3, "rejected_notify_uri %r" %
+              c.get("ausf_rejected_notify_uri"))
+
+    with env.sub("authentication with profileNotifyUri: stored in the record"):
+        a = auth_with_notify(gg, ec, rcv.url("/cb/ec?dev=1"))
+        rec = check_record(redis, a)
+        check(rec["notify_uri"] == rcv.url("/cb/ec?dev=1") and rec["supi"] == "",
+              "notify_uri %r supi %r" % (rec["notify_uri"], rec["supi"]))
+        check_get(gg, a, "LIMITED")
+
+    with env.sub("GET .../profile before sign-up: 404; other methods: 405"):
+        r = http("GET", gg.url("%s/%s/profile" % (ROOT, a.ctx_id)))
+        check_problem(r, 404, "PROFILE_NOT_FOUND")
+        r = http("POST", gg.url("%s/%s/profile" % (ROOT, a.ctx_id)), {})
+        check_problem(r, 405)
+        check(r.headers.get("allow") == "GET", "Allow %r" % r.headers.get("allow"))
+        check(rcv.count() == 0, "a POST before sign-up")
+
+    supi = "imsi-001010000000001"
+    with env.sub("sign-up: pushed, the first answer 500, retried, then delivered: FULL"):
+        rc, out = provision(env, redis, ec.identity, supi, profile)
+        check(rc == 0, "gg-test-provision: %d %s" % (rc, out))
+        wait_for("two POSTs", lambda: rcv.count() >= 2, timeout=15)
+        wait_state(gg, a, "full", timeout=10)
+        p = rcv.posts[1]
+        check(p["path"] == "/cb/ec?dev=1", "path %r" % p["path"])
+        check(p["ctype"] == "application/json", "Content-Type %r" % p["ctype"])
+        check_profile_object(json.loads(p["body"]), ec, a.ctx_id, supi, profile)
+        check(rcv.posts[0]["body"] == p["body"], "the retry sent something else")
+        wait_for("record full", lambda: redis.hgetall("gg:device:" + ec.identity).get(
+            "state") == "full")
+        rec = redis.hgetall("gg:device:" + ec.identity)
+        check(rec["supi"] == supi, "supi %r" % rec["supi"])
+        check_get(gg, a, "FULL")
+        c = ausf_counters(gg)
+        want = {"ausf_push_attempts": 2, "ausf_push_failed": 1, "ausf_push_retry_scheduled": 1,
+                "ausf_push_delivered": 1, "ausf_push_given_up": 0, "ausf_push_queue_full": 0,
+                "ausf_push_fallback_fetch": 0}
+        got = {k: c.get(k) for k in want}
+        check(got == want, "counters %s, expected %s" % (got, want))
+        time.sleep(1.5)
+        check(rcv.count() == 2, "%d POSTs after delivery" % rcv.count())
+
+    with env.sub("a second sign-up of the device: CONFLICT, nothing changed"):
+        before = redis.hgetall("gg:device:" + ec.identity)
+        rc, out = provision(env, redis, ec.identity, "imsi-001010000000002", b"x")
+        check(rc == 3, "second sign-up: %d %s" % (rc, out))
+        check(redis.hgetall("gg:device:" + ec.identity) == before, "record changed")
+        check(redis.hgetall("gg:subscription:imsi-001010000000002") == {},
+              "a subscription was written")
+
+    with env.sub("no callback: PROVISIONED until the device GETs its profile, then FULL"):
+        b = authenticate(gg, rsa)
+        supi2 = "imsi-001010000000003"
+        rc, out = provision(env, redis, rsa.identity, supi2, profile[::-1])
+        check(rc == 0, "gg-test-provision: %d %s" % (rc, out))
+        wait_for("GET to show PROVISIONED", lambda: http(
+            "GET", gg.url("%s/%s" % (ROOT, b.ctx_id))).json.get("pduSession", {}).get(
+                "state") == "PROVISIONED")
+        check_dataplane(gg, b, "limited")
+        r = http("GET", gg.url("%s/%s/profile" % (ROOT, b.ctx_id)))
+        check(r.status == 200 and r.ctype == "application/json", "GET profile: %r" % r)
+        check_profile_object(r.json, rsa, b.ctx_id, supi2, profile[::-1])
+        wait_state(gg, b, "full")
+        wait_for("record full", lambda: redis.hgetall("gg:device:" + rsa.identity).get(
+            "state") == "full")
+        check_get(gg, b, "FULL")
+        r = http("GET", gg.url("%s/%s/profile" % (ROOT, b.ctx_id)))
+        check(r.status == 200, "GET profile again: %r" % r)
+        c = ausf_counters(gg)
+        check(c.get("ausf_push_fallback_fetch") == 1, "fallback %r" %
+              c.get("ausf_push_fallback_fetch"))
+        check(c.get("ausf_push_attempts") == 2, "a POST for a device without a callback")
+    with env.sub("unknown context: 404"):
+        check_problem(http("GET", gg.url("%s/%s/profile" % (ROOT, "0" * 32))), 404,
+                      "CONTEXT_NOT_FOUND")
+    gg.stop()
+
+
+def case_push_restart(env):
+    redis, ca, gg = setup(env, "push-restart")
+    rcv = Receiver([503])
+    env.on_close(rcv.close)
+    ec = pki_device(ca, DEV_EC)
+    profile = os.urandom(300)
+    supi = "imsi-001010000000011"
+    wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
+    a = auth_with_notify(gg, ec, rcv.url("/cb"))
+    with env.sub("the callback fails: the push keeps trying, the record stays provisioned"):
+        rc, out = provision(env, redis, ec.identity, supi, profile)
+        check(rc == 0, "gg-test-provision: %d %s" % (rc, out))
+        wait_for("two failed POSTs", lambda: rcv.count() >= 2, timeout=15)
+        check(redis.hgetall("gg:device:" + ec.identity)["state"] == "provisioned",
+              "record left provisioned")
+        check_dataplane(gg, a, "limited")
+        check_get(gg, a, "PROVISIONED")
+    gg.stop()
+    n = rcv.count()
+    rcv.set([204])
+    gg.start()
+    with env.sub("after the restart: the restore re-queues it, delivered, FULL"):
+        wait_for("a POST after the restart", lambda: rcv.count() > n, timeout=15)
+        wait_state(gg, a, "full", timeout=10)
+        check_profile_object(json.loads(rcv.posts[-1]["body"]), ec, a.ctx_id, supi, profile)
+        wait_for("record full", lambda: redis.hgetall("gg:device:" + ec.identity).get(
+            "state") == "full")
+        c = ausf_counters(gg)
+        check(c.get("ausf_push_delivered") == 1 and c.get("ausf_push_attempts") == 1,
+              "counters after restart %r" % {k: v for k, v in c.items() if "push" in k})
+    gg.stop()
+
+
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 
@@ -939,11 +1157,12 @@ def main():
     ap.add_argument("--srcdir", required=True)
     ap.add_argument("--pki", required=True, help="scripts/test-pki.sh output (build/demo/pki)")
     ap.add_argument("--uesim", help="gg-uesim, once app/meson.build builds it")
+    ap.add_argument("--provision", help="gg-test-provision (the push cases)")
     ap.add_argument("--asan-builddir", help="build folder for the ASan gardengate")
     ap.add_argument("--workroot", help="where the case's folder goes (default: $TMPDIR); "
                     "a failed case's folder is kept there until its next run")
     args = ap.parse_args()
-    for a in ("gardengate", "srcdir", "pki", "uesim", "asan_builddir", "workroot"):
+    for a in ("gardengate", "srcdir", "pki", "uesim", "asan_builddir", "workroot", "provision"):
         if getattr(args, a):
             setattr(args, a, os.path.abspath(getattr(args, a)))
     if args.uesim is None:

@@ -339,6 +339,7 @@ test_sections_values(void)
 		"sbi = { listen = \"[::1]:7777\"; max_connections = 65536; request_timeout_ms = 100; };\n"
 		"ausf = { ca_bundle = \"/etc/ca.pem\";\n"
 		"  cert_url_prefixes = [ \"https://a.example/\", \"http://b.example/\" ];\n"
+		"  notify_uri_prefixes = [ \"http://127.0.0.1:\", \"https://dev.example/cb/\" ];\n"
 		"  fetch_timeout_ms = 60000; cert_cache_ttl = 0; challenge_ttl = 3600;\n"
 		"  ue_pool = \"10.8.0.0/8\"; qfi = 63;\n"
 		"  rate = { device_burst = 1000000; device_refill_ms = 86400000;\n"
@@ -387,6 +388,9 @@ test_sections_values(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ausf.ca_bundle, "/etc/ca.pem");
 	CU_ASSERT_EQUAL_FATAL(cfg.ausf.n_url_prefixes, 2);
 	CU_ASSERT_STRING_EQUAL(cfg.ausf.url_prefixes[1], "http://b.example/");
+	CU_ASSERT_EQUAL_FATAL(cfg.ausf.n_notify_prefixes, 2);
+	CU_ASSERT_STRING_EQUAL(cfg.ausf.notify_prefixes[0], "http://127.0.0.1:");
+	CU_ASSERT_STRING_EQUAL(cfg.ausf.notify_prefixes[1], "https://dev.example/cb/");
 	CU_ASSERT_EQUAL(cfg.ausf.fetch_timeout_ms, 60000);
 	CU_ASSERT_EQUAL(cfg.ausf.cert_cache_ttl, 0);
 	CU_ASSERT_EQUAL(cfg.ausf.challenge_ttl, 3600);
@@ -418,6 +422,8 @@ test_sections_values(void)
 	CU_ASSERT_EQUAL_FATAL(ret, 0);
 	CU_ASSERT_TRUE(cfg.ausf.set);
 	CU_ASSERT_FALSE(cfg.ausf.has_qfi);
+	CU_ASSERT_EQUAL(cfg.ausf.n_notify_prefixes, 0);
+	CU_ASSERT_PTR_NULL(cfg.ausf.notify_prefixes);
 	CU_ASSERT_FALSE(cfg.sbi.set);
 	CU_ASSERT_TRUE(cfg.portal.set);
 	CU_ASSERT_FALSE(cfg.portal.has_ipv6);
@@ -759,6 +765,12 @@ static const struct bad_case bad_cases[] = {
 		5, "ausf.challenge_ttl", "0 is out of range 1..3600" },
 	{ "ausf.qfi", PORTS "ausf = { qfi = 64; };\n",
 		5, "ausf.qfi", "64 is out of range 0..63" },
+	{ "ausf.notify_uri_prefixes scheme", PORTS
+		"ausf = { notify_uri_prefixes = [ \"ftp://h/\" ]; };\n",
+		5, "ausf.notify_uri_prefixes.[0]", "'ftp://h/': expected an http:// or https:// prefix" },
+	{ "ausf.notify_uri_prefixes not a list", PORTS
+		"ausf = { notify_uri_prefixes = \"http://h/\"; };\n",
+		5, "ausf.notify_uri_prefixes", "expected a list of URL prefixes" },
 	{ "ausf.ue_pool /7", PORTS "ausf = { ue_pool = \"10.0.0.0/7\"; };\n",
 		5, "ausf.ue_pool", "pools wider than /8 are not supported" },
 	{ "rate.device_burst", PORTS "ausf = { rate = { device_burst = 0; }; };\n",

@@ -90,6 +90,71 @@ reply(struct MHD_Connection *c, unsigned int status, const void *body,
 	return ret;
 }
 
+/* The last POST received under /post/ (the handler's thread writes it
+ * before answering; the test reads it once the answer came). */
+#define POST_BODY_MAX 8192
+static struct {
+	char content_type[128];
+	char expect[64];
+	size_t len;
+	uint8_t body[POST_BODY_MAX];
+} last_post;
+
+struct upload {
+	size_t len;
+	uint8_t body[POST_BODY_MAX];
+};
+
+static enum MHD_Result
+post_handler(struct MHD_Connection *c, const char *url, const char *upload,
+		size_t *upload_size, void **req)
+{
+	struct upload *u = *req;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *v;
+	char loc[64];
+
+	if (u == NULL) {
+		*req = calloc(1, sizeof(*u));
+		return *req != NULL ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size != 0) {
+		size_t n = *upload_size;
+
+		if (n > sizeof(u->body) - u->len)
+			n = sizeof(u->body) - u->len;
+		memcpy(u->body + u->len, upload, n);
+		u->len += n;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	snprintf(last_post.content_type, sizeof(last_post.content_type), "%s",
+			v != NULL ? v : "");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+	snprintf(last_post.expect, sizeof(last_post.expect), "%s",
+			v != NULL ? v : "");
+	memcpy(last_post.body, u->body, u->len);
+	last_post.len = u->len;
+	free(u);
+	*req = NULL;
+	if (strcmp(url, "/post/ok") == 0)
+		return reply(c, 204, "", 0);
+	if (strcmp(url, "/post/200") == 0)
+		return reply(c, 200, "thanks, a long answer nobody reads", 34);
+	if (strcmp(url, "/post/redirect") == 0) {
+		snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/count/moved",
+				mhd_port);
+		r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Location", loc);
+		ret = MHD_queue_response(c, 307, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	return reply(c, 500, "broken", 6);
+}
+
 static enum MHD_Result
 mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 		const char *method, const char *version, const char *upload,
@@ -101,8 +166,9 @@ mhd_handler(void *cls, struct MHD_Connection *c, const char *url,
 	char body[64];
 	int i;
 
-	(void)cls; (void)method; (void)version; (void)upload; (void)upload_size;
-	(void)req;
+	(void)cls; (void)version;
+	if (strcmp(method, "POST") == 0 && strncmp(url, "/post/", 6) == 0)
+		return post_handler(c, url, upload, upload_size, req);
 	atomic_fetch_add(&mhd_hits, 1);
 	if (strncmp(url, "/count/", 7) == 0 ||
 			strncmp(url, "/certs/count/", 13) == 0) {
@@ -745,6 +811,137 @@ test_ok(void)
 }
 
 static void
+post_one(struct gg_evloop *loop, struct gg_fetch *f,
+		const struct gg_fetch_allow *al, const char *u, const void *body,
+		size_t len, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	memset(&last_post, 0, sizeof(last_post));
+	CU_ASSERT_EQUAL_FATAL(gg_fetch_post(f, al, u, "application/json", body,
+			len, on_result, r), 0);
+	CU_ASSERT_EQUAL(r->calls, 0);
+	run_until(loop, &r->calls, 1, 10000);
+	CU_ASSERT_EQUAL(r->calls, 1);
+}
+
+static void
+test_post(void)
+{
+	struct gg_evloop *loop = gg_evloop_create();
+	struct gg_fetch_params p = { 0 };
+	struct gg_fetch_allow *al, *none;
+	struct gg_fetch_stats s;
+	static struct result r;
+	static char json[3000];
+	const char *pre[2];
+	char pre_m[64], closed[64];
+	struct gg_fetch *f;
+	int counted;
+
+	CU_ASSERT_FATAL(loop != NULL);
+	f = make_fetch(loop, &p);
+	CU_ASSERT_FATAL(f != NULL);
+	snprintf(pre_m, sizeof(pre_m), "http://127.0.0.1:%d/post/", mhd_port);
+	snprintf(closed, sizeof(closed), "http://127.0.0.1:1/");
+	pre[0] = pre_m;
+	pre[1] = closed;
+	al = gg_fetch_allow_create(pre, 2);
+	none = gg_fetch_allow_create(NULL, 0);
+	CU_ASSERT_FATAL(al != NULL && none != NULL);
+	pre[1] = "http://h/?q";
+	CU_ASSERT(gg_fetch_allow_create(pre, 2) == NULL && errno == EINVAL);
+	pre[1] = "http://h:x";
+	CU_ASSERT(gg_fetch_allow_create(pre, 2) == NULL && errno == EINVAL);
+	pre[1] = "http://h:/";
+	CU_ASSERT(gg_fetch_allow_create(pre, 2) == NULL && errno == EINVAL);
+	{
+		/* "host:": any explicit port of that host, nothing else. */
+		const char *lo[] = { "HTTP://127.0.0.1:", "http://[0::1]:" };
+		struct gg_fetch_allow *any = gg_fetch_allow_create(lo, 2);
+
+		CU_ASSERT_FATAL(any != NULL);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://127.0.0.1:8080/cb"), 0);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://[::1]:9/cb"), 0);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://127.0.0.1/cb"), -EPERM);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "http://127.0.0.10:80/cb"),
+				-EPERM);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any, "https://127.0.0.1:8/cb"),
+				-EPERM);
+		CU_ASSERT_EQUAL(gg_fetch_allow_check(any,
+				"http://127.0.0.1:80@evil.example/cb"), -EINVAL);
+		gg_fetch_allow_free(any);
+	}
+	memset(json, 'a', sizeof(json));
+	json[0] = '"';
+	json[sizeof(json) - 1] = '"';
+
+	/* 2xx: delivered, the body and its type as sent, no Expect. */
+	post_one(loop, f, al, url('m', "/post/ok"), json, sizeof(json), &r);
+	CU_ASSERT_EQUAL(r.st, GG_FETCH_OK);
+	CU_ASSERT_EQUAL(r.http, 204);
+	CU_ASSERT_EQUAL(r.len, 0);
+	CU_ASSERT_STRING_EQUAL(last_post.content_type, "application/json");
+	CU_ASSERT_STRING_EQUAL(last_post.expect, "");
+	CU_ASSERT(last_post.len == sizeof(json) &&
+			memcmp(last_post.body, json, sizeof(json)) == 0);
+	post_one(loop, f, al, url('m', "/post/200"), "{}", 2, &r);
+	CU_ASSERT_EQUAL(r.st, GG_FETCH_OK);
+	CU_ASSERT_EQUAL(r.http, 200);
+	CU_ASSERT(r.len == 0);
+	CU_ASSERT(last_post.len == 2 && memcmp(last_post.body, "{}", 2) == 0);
+	/* Anything else is a failure; a redirect is never followed. */
+	post_one(loop, f, al, url('m', "/post/fail"), "{}", 2, &r);
+	CU_ASSERT_EQUAL(r.st, GG_FETCH_HTTP_ERROR);
+	CU_ASSERT_EQUAL(r.http, 500);
+	counted = atomic_load(&mhd_count_hits);
+	post_one(loop, f, al, url('m', "/post/redirect"), "{}", 2, &r);
+	CU_ASSERT_EQUAL(r.st, GG_FETCH_HTTP_ERROR);
+	CU_ASSERT_EQUAL(r.http, 307);
+	run_for(loop, 100);
+	CU_ASSERT_EQUAL(atomic_load(&mhd_count_hits), counted);
+	post_one(loop, f, al, "http://127.0.0.1:1/x", "{}", 2, &r);
+	CU_ASSERT_EQUAL(r.st, GG_FETCH_CONNECT_FAILED);
+
+	/* Refused before the network: outside the list (the fetcher's own
+	 * prefixes do not count), unsafe, bad arguments. */
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(gg_fetch_post(f, al, url('m', "/count/x"),
+			"application/json", "{}", 2, on_result, &r), -EPERM);
+	CU_ASSERT_EQUAL(gg_fetch_post(f, none, url('m', "/post/ok"),
+			"application/json", "{}", 2, on_result, &r), -EPERM);
+	snprintf(urlbuf[0], sizeof(urlbuf[0]), "http://u@127.0.0.1:%d/post/ok",
+			mhd_port);
+	CU_ASSERT_EQUAL(gg_fetch_post(f, al, urlbuf[0], "application/json",
+			"{}", 2, on_result, &r), -EINVAL);
+	snprintf(urlbuf[0], sizeof(urlbuf[0]),
+			"http://127.0.0.1:%d/post/x/../ok", mhd_port);
+	CU_ASSERT_EQUAL(gg_fetch_post(f, al, urlbuf[0], "application/json",
+			"{}", 2, on_result, &r), -EINVAL);
+	CU_ASSERT_EQUAL(gg_fetch_allow_check(al, urlbuf[0]), -EINVAL);
+	CU_ASSERT_EQUAL(gg_fetch_allow_check(al, url('m', "/post/ok")), 0);
+	CU_ASSERT_EQUAL(gg_fetch_allow_check(al, url('m', "/postx")), -EPERM);
+	CU_ASSERT_EQUAL(gg_fetch_post(f, al, url('m', "/post/ok"),
+			"application/json\r\nX-Evil: 1", "{}", 2, on_result, &r),
+			-EINVAL);
+	CU_ASSERT_EQUAL(gg_fetch_post(f, NULL, url('m', "/post/ok"),
+			"application/json", "{}", 2, on_result, &r), -EINVAL);
+	CU_ASSERT_EQUAL(gg_fetch_post(f, al, url('m', "/post/ok"),
+			"application/json", NULL, 2, on_result, &r), -EINVAL);
+	CU_ASSERT_EQUAL(r.calls, 0);
+	gg_fetch_get_stats(f, &s);
+	CU_ASSERT_EQUAL(s.posts, 5);
+	CU_ASSERT_EQUAL(s.transfers, 5);
+	CU_ASSERT_EQUAL(s.res_ok, 2);
+	CU_ASSERT_EQUAL(s.rejected_prefix, 2);
+	CU_ASSERT_EQUAL(s.rejected_url, 2);
+	check_books(f);
+	gg_fetch_free(f);
+	gg_fetch_allow_free(al);
+	gg_fetch_allow_free(none);
+	gg_evloop_free(loop);
+}
+
+static void
 test_http_errors(void)
 {
 	struct gg_evloop *loop = gg_evloop_create();
@@ -1270,6 +1467,7 @@ main(void)
 		{ "allow-list before network", test_allow_list },
 		{ "ok, byte-identical", test_ok },
 		{ "http errors, redirect not followed", test_http_errors },
+		{ "POST to an allow-list of its own", test_post },
 		{ "too big", test_too_big },
 		{ "timeout", test_timeout },
 		{ "connect failed", test_connect_failed },

@@ -409,6 +409,8 @@ make_record(const char *id, int i)
 	r->qfi = (uint8_t)(i % 64);
 	r->has_qfi = true;
 	snprintf(r->auth_ctx_id, sizeof(r->auth_ctx_id), "ctx-%d", i);
+	snprintf(r->notify_uri, sizeof(r->notify_uri),
+			"http://127.0.0.1:9/cb/%d?x=1", i);
 	r->created_ms = 1700000000000ull + (uint64_t)i;
 	r->updated_ms = r->created_ms + 5;
 	return r;
@@ -430,6 +432,8 @@ check_same(const struct gg_device_record *a, const struct gg_device_record *b)
 	if (a->has_qfi && b->has_qfi)
 		CU_ASSERT_EQUAL(a->qfi, b->qfi);
 	CU_ASSERT_STRING_EQUAL(a->auth_ctx_id, b->auth_ctx_id);
+	CU_ASSERT_STRING_EQUAL(a->notify_uri, b->notify_uri);
+	CU_ASSERT_STRING_EQUAL(a->supi, b->supi);
 	CU_ASSERT_EQUAL(a->created_ms, b->created_ms);
 	CU_ASSERT_EQUAL(a->updated_ms, b->updated_ms);
 }
@@ -831,6 +835,259 @@ test_events(void)
 	gg_store_close(b);
 }
 
+/* ---- provisioning: sequences, sign-up, conditional state change ---- */
+
+struct seq_result {
+	int calls;
+	enum gg_store_status st;
+	uint64_t value;
+};
+
+static void
+on_seq(struct gg_store *s, enum gg_store_status st, uint64_t value, void *arg)
+{
+	struct seq_result *r = arg;
+
+	(void)s;
+	r->calls++;
+	r->st = st;
+	r->value = value;
+}
+
+static uint64_t
+do_seq(struct gg_store *s, const char *name)
+{
+	struct seq_result r = { 0 };
+
+	CU_ASSERT_FATAL(gg_store_next_seq(s, name, on_seq, &r) == 0);
+	CU_ASSERT(r.calls == 0);
+	CU_ASSERT(RUN_UNTIL(loop, r.calls > 0, WAIT_MS));
+	CU_ASSERT(r.calls == 1 && r.st == GG_STORE_OK);
+	return r.value;
+}
+
+static void
+make_sub(struct gg_subscription *sub, const char *identity, const char *supi)
+{
+	memset(sub, 0, sizeof(*sub));
+	snprintf(sub->identity, sizeof(sub->identity), "%s", identity);
+	snprintf(sub->supi, sizeof(sub->supi), "%s", supi);
+	snprintf(sub->plan, sizeof(sub->plan), "basic-30d");
+	snprintf(sub->k_hex, sizeof(sub->k_hex), "465b5ce8b199b49faa5f0a2ee238a6bc");
+	snprintf(sub->opc_hex, sizeof(sub->opc_hex), "cd63cb71954a9f4e48a5994e37a02baf");
+	snprintf(sub->amf_hex, sizeof(sub->amf_hex), "8000");
+	sub->created_ms = 1700000001000ull;
+}
+
+static enum gg_store_status
+do_provision(struct gg_store *s, const struct gg_subscription *sub,
+		const void *der, size_t len)
+{
+	struct result r = { 0 };
+
+	return await(gg_store_provision(s, sub, der, len, on_done, &r), &r);
+}
+
+static enum gg_store_status
+do_set_state(struct gg_store *s, const char *id, enum gg_device_state from,
+		enum gg_device_state to)
+{
+	struct result r = { 0 };
+
+	return await(gg_store_set_state_if(s, id, from, to, on_done, &r), &r);
+}
+
+static void
+test_seq(void)
+{
+	struct state_log sla = { 0 }, slb = { 0 };
+	struct gg_store *a = open_store("t-seq:", &sla);
+	struct gg_store *b = open_store("t-seq:", &slb);
+	struct seq_result ra[100], rb[100];
+	static bool seen[201];
+	struct gg_store_stats st;
+	int i;
+
+	CU_ASSERT(do_seq(a, "msin:00101") == 1);
+	CU_ASSERT(do_seq(b, "msin:00101") == 2);
+	CU_ASSERT(do_seq(b, "msin:001001") == 1);
+	CU_ASSERT(gg_store_next_seq(a, "", on_seq, ra) == -EINVAL);
+	CU_ASSERT(gg_store_next_seq(a, "has space", on_seq, ra) == -EINVAL);
+	CU_ASSERT(gg_store_next_seq(a,
+			"a-name-of-thirty-three-characters", on_seq, ra) == -EINVAL);
+	CU_ASSERT(gg_store_next_seq(a, "x", NULL, ra) == -EINVAL);
+
+	/* Two clients at once (two connections for redis): every value
+	 * handed out once. */
+	memset(ra, 0, sizeof(ra));
+	memset(rb, 0, sizeof(rb));
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 100; i++) {
+		CU_ASSERT(gg_store_next_seq(a, "conc", on_seq, &ra[i]) == 0);
+		CU_ASSERT(gg_store_next_seq(b, "conc", on_seq, &rb[i]) == 0);
+	}
+	CU_ASSERT(RUN_UNTIL(loop, ra[99].calls == 1 && rb[99].calls == 1,
+				WAIT_MS));
+	for (i = 0; i < 100; i++) {
+		CU_ASSERT(ra[i].calls == 1 && rb[i].calls == 1);
+		CU_ASSERT(ra[i].st == GG_STORE_OK && rb[i].st == GG_STORE_OK);
+		CU_ASSERT(ra[i].value >= 1 && ra[i].value <= 200 &&
+				!seen[ra[i].value]);
+		if (ra[i].value <= 200)
+			seen[ra[i].value] = true;
+		CU_ASSERT(rb[i].value >= 1 && rb[i].value <= 200 &&
+				!seen[rb[i].value]);
+		if (rb[i].value <= 200)
+			seen[rb[i].value] = true;
+		/* One connection's answers come in order. */
+		if (i > 0)
+			CU_ASSERT(ra[i].value > ra[i - 1].value &&
+					rb[i].value > rb[i - 1].value);
+	}
+	gg_store_get_stats(a, &st);
+	CU_ASSERT(st.errors == 0);
+	gg_store_close(a);
+	gg_store_close(b);
+}
+
+static void
+test_provision(void)
+{
+	static const uint8_t der[] = { 0x30, 0x82, 0x00, 0x00, 0x0a, 0x0d, 0xff };
+	struct state_log sla = { 0 }, slb = { 0 };
+	struct gg_store *a = open_store("t-prov:", &sla);
+	struct gg_store *b = open_store("t-prov:", &slb);
+	struct gg_device_record *ra = make_record("nai-dev0001@maker.example", 51);
+	struct gg_device_record *rb = make_record("nai-dev0002@maker.example", 52);
+	struct gg_subscription sub, sub2, got;
+	struct result r = { 0 };
+	struct ev_log el = { 0 };
+	struct gg_store_stats st;
+
+	CU_ASSERT(gg_store_subscribe(a, on_event, &el) == 0);
+	CU_ASSERT(RUN_UNTIL(loop, el.subscribed == 1, WAIT_MS));
+	CU_ASSERT(do_put(b, ra) == GG_STORE_OK);
+	CU_ASSERT(do_put(b, rb) == GG_STORE_OK);
+	CU_ASSERT(RUN_UNTIL(loop, el.n == 2, WAIT_MS));
+
+	/* Bad arguments: refused before anything. */
+	make_sub(&sub, ra->identity, "imsi-001010000000001");
+	CU_ASSERT(gg_store_provision(b, &sub, der, 0, on_done, &r) == -EINVAL);
+	CU_ASSERT(gg_store_provision(b, &sub, NULL, 3, on_done, &r) == -EINVAL);
+	sub2 = sub;
+	snprintf(sub2.supi, sizeof(sub2.supi), "imsi-00101x");
+	CU_ASSERT(gg_store_provision(b, &sub2, der, 3, on_done, &r) == -EINVAL);
+	sub2 = sub;
+	sub2.k_hex[3] = 'G';
+	CU_ASSERT(gg_store_provision(b, &sub2, der, 3, on_done, &r) == -EINVAL);
+	sub2 = sub;
+	sub2.plan[0] = '\0';
+	CU_ASSERT(gg_store_provision(b, &sub2, der, 3, on_done, &r) == -EINVAL);
+	CU_ASSERT(gg_store_set_state_if(b, ra->identity, GG_DEVICE_FULL,
+			GG_DEVICE_FULL, on_done, &r) == -EINVAL);
+	CU_ASSERT(gg_store_set_state_if(b, ra->identity, GG_DEVICE_FULL,
+			GG_DEVICE_DETACHED, on_done, &r) == -EINVAL);
+	CU_ASSERT(r.calls == 0);
+
+	/* No record: NOT_FOUND, nothing written. */
+	make_sub(&sub2, "nai-nobody@maker.example", "imsi-001010000000009");
+	CU_ASSERT(do_provision(b, &sub2, der, sizeof(der)) == GG_STORE_NOT_FOUND);
+	CU_ASSERT(await(gg_store_get_profile(b, sub2.identity, on_profile, &r),
+				&r) == GG_STORE_NOT_FOUND);
+	result_reset(&r);
+	CU_ASSERT(do_get(b, sub2.identity, &r) == GG_STORE_NOT_FOUND);
+	result_reset(&r);
+	if (strcmp(backend, "memory") == 0)
+		CU_ASSERT(gg_store_memory_subscription(b, sub2.supi, &got) ==
+				-ENOENT);
+
+	/* Sign-up: record provisioned with its SUPI, profile, event. */
+	CU_ASSERT(do_provision(b, &sub, der, sizeof(der)) == GG_STORE_OK);
+	CU_ASSERT(do_get(b, ra->identity, &r) == GG_STORE_OK);
+	CU_ASSERT_FATAL(r.rec != NULL);
+	CU_ASSERT(r.rec->state == GG_DEVICE_PROVISIONED);
+	CU_ASSERT_STRING_EQUAL(r.rec->supi, sub.supi);
+	CU_ASSERT_STRING_EQUAL(r.rec->notify_uri, ra->notify_uri);
+	CU_ASSERT_STRING_EQUAL(r.rec->cert_pem, ra->cert_pem);
+	CU_ASSERT(r.rec->ue_ipv4 == ra->ue_ipv4 && r.rec->ul_teid == ra->ul_teid);
+	CU_ASSERT(r.rec->created_ms == ra->created_ms);
+	CU_ASSERT(r.rec->updated_ms > 1600000000000ull);
+	result_reset(&r);
+	CU_ASSERT(await(gg_store_get_profile(b, ra->identity, on_profile, &r),
+				&r) == GG_STORE_OK);
+	CU_ASSERT(r.len == sizeof(der) && memcmp(r.data, der, sizeof(der)) == 0);
+	result_reset(&r);
+	CU_ASSERT(RUN_UNTIL(loop, el.n == 3, WAIT_MS));
+	CU_ASSERT_STRING_EQUAL(el.ev[2].identity, ra->identity);
+	CU_ASSERT(el.ev[2].state == GG_DEVICE_PROVISIONED);
+	CU_ASSERT(el.ev[2].ue_ipv4 == ra->ue_ipv4);
+	CU_ASSERT(el.ev[2].ts_ms > 1600000000000ull);
+	if (strcmp(backend, "memory") == 0) {
+		CU_ASSERT(gg_store_memory_subscription(b, sub.supi, &got) == 0);
+		CU_ASSERT_STRING_EQUAL(got.identity, ra->identity);
+		CU_ASSERT_STRING_EQUAL(got.k_hex, sub.k_hex);
+		CU_ASSERT(got.created_ms == sub.created_ms);
+	}
+
+	/* A second sign-up of the device, or of another device with the
+	 * same SUPI: CONFLICT, nothing written. */
+	make_sub(&sub2, ra->identity, "imsi-001010000000002");
+	CU_ASSERT(do_provision(b, &sub2, "x", 1) == GG_STORE_CONFLICT);
+	make_sub(&sub2, rb->identity, sub.supi);
+	CU_ASSERT(do_provision(b, &sub2, "y", 1) == GG_STORE_CONFLICT);
+	CU_ASSERT(do_get(b, rb->identity, &r) == GG_STORE_OK);
+	CU_ASSERT(r.rec != NULL && r.rec->state == GG_DEVICE_LIMITED &&
+			r.rec->supi[0] == '\0');
+	result_reset(&r);
+	CU_ASSERT(await(gg_store_get_profile(b, rb->identity, on_profile, &r),
+				&r) == GG_STORE_NOT_FOUND);
+	result_reset(&r);
+	CU_ASSERT(await(gg_store_get_profile(b, ra->identity, on_profile, &r),
+				&r) == GG_STORE_OK);
+	CU_ASSERT(r.len == sizeof(der));
+	result_reset(&r);
+	if (strcmp(backend, "memory") == 0) {
+		CU_ASSERT(gg_store_memory_subscription(b, "imsi-001010000000002",
+				&got) == -ENOENT);
+		CU_ASSERT(gg_store_memory_subscription(b, sub.supi, &got) == 0 &&
+				strcmp(got.identity, ra->identity) == 0);
+	}
+
+	/* Delivery: only from "provisioned", once. */
+	CU_ASSERT(do_set_state(b, ra->identity, GG_DEVICE_LIMITED,
+			GG_DEVICE_FULL) == GG_STORE_CONFLICT);
+	CU_ASSERT(do_set_state(b, "nai-nobody@maker.example",
+			GG_DEVICE_PROVISIONED, GG_DEVICE_FULL) == GG_STORE_NOT_FOUND);
+	run_for(loop, 50);
+	CU_ASSERT(el.n == 3);
+	CU_ASSERT(do_set_state(b, ra->identity, GG_DEVICE_PROVISIONED,
+			GG_DEVICE_FULL) == GG_STORE_OK);
+	CU_ASSERT(do_set_state(a, ra->identity, GG_DEVICE_PROVISIONED,
+			GG_DEVICE_FULL) == GG_STORE_CONFLICT);
+	CU_ASSERT(RUN_UNTIL(loop, el.n == 4, WAIT_MS));
+	run_for(loop, 50);
+	CU_ASSERT(el.n == 4);
+	CU_ASSERT(el.ev[3].state == GG_DEVICE_FULL);
+	CU_ASSERT(el.ev[3].ue_ipv4 == ra->ue_ipv4);
+	CU_ASSERT_STRING_EQUAL(el.ev[3].identity, ra->identity);
+	CU_ASSERT(do_get(a, ra->identity, &r) == GG_STORE_OK);
+	CU_ASSERT(r.rec != NULL && r.rec->state == GG_DEVICE_FULL &&
+			strcmp(r.rec->supi, sub.supi) == 0);
+	result_reset(&r);
+
+	/* CONFLICT and NOT_FOUND are answers, not errors. */
+	gg_store_get_stats(a, &st);
+	CU_ASSERT(st.errors == 0);
+	gg_store_get_stats(b, &st);
+	CU_ASSERT(st.errors == 0);
+	CU_ASSERT(do_del(b, ra->identity) == GG_STORE_OK);
+	CU_ASSERT(do_del(b, rb->identity) == GG_STORE_OK);
+	free(ra);
+	free(rb);
+	gg_store_close(a);
+	gg_store_close(b);
+}
+
 static void
 close_in_cb(struct gg_store *s, enum gg_store_status st,
 		const struct gg_device_record *rec, void *arg)
@@ -919,6 +1176,17 @@ test_helpers(void)
 	CU_ASSERT(gg_device_state_parse("full", &st) == 0 &&
 			st == GG_DEVICE_FULL);
 	CU_ASSERT(gg_device_state_parse("FULL", &st) == -EINVAL);
+	CU_ASSERT(gg_device_state_parse("provisioned", &st) == 0 &&
+			st == GG_DEVICE_PROVISIONED);
+	CU_ASSERT_STRING_EQUAL(gg_device_state_name(GG_DEVICE_PROVISIONED),
+			"provisioned");
+	CU_ASSERT(gg_store_key(key, sizeof(key), "gg:",
+			GG_STORE_KEY_SUBSCRIPTION, "imsi-001010000000001") > 0);
+	CU_ASSERT_STRING_EQUAL(key, "gg:subscription:imsi-001010000000001");
+	CU_ASSERT(gg_store_key(key, sizeof(key), "gg:", GG_STORE_KEY_SEQ,
+			"msin:00101") > 0);
+	CU_ASSERT_STRING_EQUAL(key, "gg:seq:msin:00101");
+	CU_ASSERT_STRING_EQUAL(gg_store_strerror(GG_STORE_CONFLICT), "conflict");
 	CU_ASSERT_STRING_EQUAL(gg_device_state_name(GG_DEVICE_DETACHED),
 			"detached");
 	CU_ASSERT(gg_device_state_name(GG_DEVICE_STATE_MAX) == NULL);
@@ -978,6 +1246,8 @@ test_schema(void)
 		{ "gnb_ipv4", "192.168.10.1" },
 		{ "qfi", "42" },
 		{ "auth_ctx_id", "ctx-42" },
+		{ "notify_uri", "http://127.0.0.1:9/cb/42?x=1" },
+		{ "supi", "" },
 		{ "created_ms", "1700000000042" },
 		{ "updated_ms", "1700000000047" },
 	};
@@ -1112,6 +1382,174 @@ test_schema(void)
 	CU_ASSERT(RUN_UNTIL(loop, (gg_store_get_stats(s, &st),
 				st.bad_events == 2), WAIT_MS));
 	CU_ASSERT(st.events == 2 && el.n == 2);
+	redisFree(sub);
+	redisFree(c);
+	free(rec);
+	gg_store_close(s);
+}
+
+/* HGET of one field as text ("" when absent). */
+static void
+raw_hget(redisContext *c, const char *key, const char *field, char *buf,
+		size_t len)
+{
+	redisReply *rp = raw(c, "HGET %s %s", key, field);
+
+	snprintf(buf, len, "%s", rp->type == REDIS_REPLY_STRING ? rp->str : "");
+	freeReplyObject(rp);
+}
+
+static long long
+raw_int(redisContext *c, const char *fmt, const char *arg)
+{
+	redisReply *rp = raw(c, fmt, arg);
+	long long v = rp->type == REDIS_REPLY_INTEGER ? rp->integer : -1;
+
+	freeReplyObject(rp);
+	return v;
+}
+
+static void
+test_provision_schema(void)
+{
+	static const uint8_t der[] = { 0x30, 0x00, 0x0d, 0x0a, 0x00, 0x81 };
+	struct state_log sl = { 0 };
+	struct gg_store *s = open_store("t-ps:", &sl);
+	struct gg_device_record *rec = make_record("nai-dev0003@maker.example", 53);
+	redisContext *c = raw_connect(&srv_main), *sub = raw_connect(&srv_main);
+	struct timeval tv = { .tv_sec = 2 };
+	struct gg_subscription su, su2;
+	redisReply *rp, *msg = NULL;
+	char buf[128];
+	json_t *j;
+	size_t i;
+	static const char *const want[][2] = {
+		{ "identity", "nai-dev0003@maker.example" },
+		{ "supi", "imsi-00101000000007" },
+		{ "plan", "basic-30d" },
+		{ "k", "465b5ce8b199b49faa5f0a2ee238a6bc" },
+		{ "opc", "cd63cb71954a9f4e48a5994e37a02baf" },
+		{ "amf", "8000" },
+		{ "created_ms", "1700000001000" },
+	};
+
+	CU_ASSERT_FATAL(c != NULL && sub != NULL);
+	redisSetTimeout(sub, tv);
+	CU_ASSERT(do_put(s, rec) == GG_STORE_OK);
+	freeReplyObject(raw(sub, "SUBSCRIBE t-ps:events"));
+
+	/* Sequences are plain INCR counters. */
+	CU_ASSERT(do_seq(s, "msin:00101") == 1);
+	freeReplyObject(raw(c, "SET t-ps:seq:msin:00101 6"));
+	CU_ASSERT(do_seq(s, "msin:00101") == 7);
+	rp = raw(c, "GET t-ps:seq:msin:00101");
+	CU_ASSERT(rp->type == REDIS_REPLY_STRING && strcmp(rp->str, "7") == 0);
+	freeReplyObject(rp);
+
+	/* Refusals write nothing: no record, then a record not "limited". */
+	make_sub(&su, rec->identity, "imsi-00101000000007");
+	make_sub(&su2, "nai-none@maker.example", "imsi-00101000000008");
+	CU_ASSERT(do_provision(s, &su2, der, sizeof(der)) == GG_STORE_NOT_FOUND);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:subscription:%s", su2.supi) == 0);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:profile:%s", su2.identity) == 0);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:device:%s", su2.identity) == 0);
+	freeReplyObject(raw(c, "HSET t-ps:device:%s state blocked", rec->identity));
+	CU_ASSERT(do_provision(s, &su, der, sizeof(der)) == GG_STORE_CONFLICT);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:subscription:%s", su.supi) == 0);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:profile:%s", su.identity) == 0);
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "supi", buf,
+			sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	/* A SUPI someone holds already. */
+	freeReplyObject(raw(c, "HSET t-ps:device:%s state limited", rec->identity));
+	freeReplyObject(raw(c, "HSET t-ps:subscription:%s identity other",
+			su.supi));
+	CU_ASSERT(do_provision(s, &su, der, sizeof(der)) == GG_STORE_CONFLICT);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:profile:%s", su.identity) == 0);
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "state", buf,
+			sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "limited");
+	CU_ASSERT(raw_int(c, "HLEN t-ps:subscription:%s", su.supi) == 1);
+	freeReplyObject(raw(c, "DEL t-ps:subscription:%s", su.supi));
+
+	/* Sign-up: the subscription hash, the profile bytes, the record. */
+	CU_ASSERT(do_provision(s, &su, der, sizeof(der)) == GG_STORE_OK);
+	rp = raw(c, "HGETALL t-ps:subscription:%s", su.supi);
+	CU_ASSERT(rp->type == REDIS_REPLY_ARRAY &&
+			rp->elements == 2 * RTE_DIM(want));
+	for (i = 0; rp->type == REDIS_REPLY_ARRAY && i + 1 < rp->elements; i += 2) {
+		size_t k;
+
+		for (k = 0; k < RTE_DIM(want); k++)
+			if (strcmp(rp->element[i]->str, want[k][0]) == 0)
+				break;
+		CU_ASSERT(k < RTE_DIM(want) &&
+				strcmp(rp->element[i + 1]->str, want[k][1]) == 0);
+	}
+	freeReplyObject(rp);
+	rp = raw(c, "GET t-ps:profile:%s", su.identity);
+	CU_ASSERT(rp->type == REDIS_REPLY_STRING && rp->len == sizeof(der) &&
+			memcmp(rp->str, der, sizeof(der)) == 0);
+	freeReplyObject(rp);
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "state", buf,
+			sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "provisioned");
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "supi", buf,
+			sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, su.supi);
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "notify_uri", buf,
+			sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, rec->notify_uri);
+	CU_ASSERT(redisGetReply(sub, (void **)&msg) == REDIS_OK);
+	CU_ASSERT_FATAL(msg != NULL && msg->type == REDIS_REPLY_ARRAY &&
+			msg->elements == 3);
+	j = json_loads(msg->element[2]->str, 0, NULL);
+	CU_ASSERT_FATAL(j != NULL);
+	CU_ASSERT(json_object_size(j) == 4);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "identity")),
+			rec->identity);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "state")),
+			"provisioned");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "ue_ipv4")),
+			"10.45.0.54");
+	CU_ASSERT(json_is_integer(json_object_get(j, "ts_ms")));
+	json_decref(j);
+	freeReplyObject(msg);
+
+	/* Delivered: state full, its event; the second attempt changes
+	 * nothing. */
+	CU_ASSERT(do_set_state(s, rec->identity, GG_DEVICE_PROVISIONED,
+			GG_DEVICE_FULL) == GG_STORE_OK);
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "updated_ms", buf,
+			sizeof(buf));
+	CU_ASSERT(do_set_state(s, rec->identity, GG_DEVICE_PROVISIONED,
+			GG_DEVICE_FULL) == GG_STORE_CONFLICT);
+	raw_hget(c, "t-ps:device:nai-dev0003@maker.example", "state", buf,
+			sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "full");
+	msg = NULL;
+	CU_ASSERT(redisGetReply(sub, (void **)&msg) == REDIS_OK);
+	CU_ASSERT_FATAL(msg != NULL && msg->type == REDIS_REPLY_ARRAY &&
+			msg->elements == 3);
+	j = json_loads(msg->element[2]->str, 0, NULL);
+	CU_ASSERT_FATAL(j != NULL);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "state")),
+			"full");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "ue_ipv4")),
+			"10.45.0.54");
+	json_decref(j);
+	freeReplyObject(msg);
+	/* Nothing else was published (the CONFLICT is silent). */
+	freeReplyObject(raw(c, "PUBLISH t-ps:events marker"));
+	msg = NULL;
+	CU_ASSERT(redisGetReply(sub, (void **)&msg) == REDIS_OK);
+	CU_ASSERT(msg != NULL && msg->type == REDIS_REPLY_ARRAY &&
+			msg->elements == 3 &&
+			strcmp(msg->element[2]->str, "marker") == 0);
+	freeReplyObject(msg);
+	/* The subscription outlives the device (the network needs it). */
+	CU_ASSERT(do_del(s, rec->identity) == GG_STORE_OK);
+	CU_ASSERT(raw_int(c, "EXISTS t-ps:subscription:%s", su.supi) == 1);
 	redisFree(sub);
 	redisFree(c);
 	free(rec);
@@ -1438,6 +1876,8 @@ static const struct test_case functional[] = {
 	{ "profile binary-safe", test_profile },
 	{ "events", test_events },
 	{ "close with pending requests", test_close },
+	{ "sequences, concurrent", test_seq },
+	{ "provision and set_state_if", test_provision },
 };
 
 int
@@ -1452,6 +1892,7 @@ main(void)
 	};
 	static const struct test_case redis_only[] = {
 		{ "key schema (raw hiredis)", test_schema },
+		{ "provisioning schema (raw hiredis)", test_provision_schema },
 		{ "outage and reconnect", test_outage },
 		{ "AUTH password and ACL user", test_auth },
 		{ "command timeout", test_command_timeout },

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 
 struct gg_store;
+struct gg_subscription;
 
 /**
  * Fault injection: make a memory store down (requests then fail with
@@ -32,5 +33,14 @@ struct gg_store;
  * @return 0, or -EINVAL if @p s is not a memory store.
  */
 int gg_store_memory_set_down(struct gg_store *s, bool down, const char *reason);
+
+/**
+ * What a Redis HGETALL of "<prefix>subscription:<supi>" would show: a
+ * copy of the subscription that gg_store_provision() wrote for @p supi.
+ * For tests (the subscription holds secrets).
+ * @return 0, -ENOENT if none, or -EINVAL if @p s is not a memory store.
+ */
+int gg_store_memory_subscription(struct gg_store *s, const char *supi,
+		struct gg_subscription *sub);
 
 #endif /* GG_STORE_MEMORY_H */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -45,6 +46,8 @@ struct mem_space {
 	unsigned int refs;
 	struct mem_map devs;            /* identity -> struct mem_dev */
 	struct mem_map ueip;            /* dotted quad -> identity (owned) */
+	struct mem_map subs_by_supi;    /* SUPI -> struct gg_subscription */
+	struct mem_map seqs;            /* sequence name -> uint64_t */
 	LIST_HEAD(, mstore) subs;       /* stores subscribed to the events */
 };
 
@@ -170,6 +173,26 @@ dev_free(struct mem_dev *d)
 	free(d);
 }
 
+/* Drop a map whose values are plain malloc'ed blocks. */
+static void
+map_free_all(struct mem_map *m)
+{
+	struct mem_ent *e;
+	size_t i;
+
+	for (i = 0; i < m->nb; i++)
+		while ((e = m->b[i]) != NULL) {
+			m->b[i] = e->next;
+			free(e->val);
+			free(e->key);
+			free(e);
+		}
+	free(m->b);
+	m->b = NULL;
+	m->nb = 0;
+	m->n = 0;
+}
+
 static void
 space_free(struct mem_space *sp)
 {
@@ -183,15 +206,10 @@ space_free(struct mem_space *sp)
 			free(e->key);
 			free(e);
 		}
-	for (i = 0; i < sp->ueip.nb; i++)
-		while ((e = sp->ueip.b[i]) != NULL) {
-			sp->ueip.b[i] = e->next;
-			free(e->val);
-			free(e->key);
-			free(e);
-		}
+	map_free_all(&sp->ueip);
+	map_free_all(&sp->subs_by_supi);
+	map_free_all(&sp->seqs);
 	free(sp->devs.b);
-	free(sp->ueip.b);
 	free(sp);
 }
 
@@ -441,6 +459,109 @@ mem_get_profile(struct gg_store *s, const char *identity,
 }
 
 static int
+mem_next_seq(struct gg_store *s, const char *name,
+		const struct gg_store_reply_to *rt)
+{
+	struct mstore *m = s->priv;
+	uint64_t *v = map_get(&m->sp->seqs, name);
+	bool failed = false;
+
+	if (v == NULL) {
+		v = calloc(1, sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		map_put(&m->sp->seqs, name, v, &failed);
+		if (failed) {
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	++*v;
+	return gg_store_complete_value_later(s, rt, GG_STORE_OK, *v);
+}
+
+/* The event of a state change made in place (provision, set_state_if). */
+static void
+publish_state(struct mem_space *sp, const struct gg_device_record *rec)
+{
+	char json[GG_STORE_IDENTITY_MAX * 6 + 128];
+
+	if (gg_store_event_encode(json, sizeof(json), rec->identity,
+			rec->state, rec->ue_ipv4, rec->updated_ms) > 0)
+		publish(sp, json);
+}
+
+static int
+mem_provision(struct gg_store *s, const struct gg_subscription *sub,
+		const void *profile, size_t len, uint64_t now_ms,
+		const struct gg_store_reply_to *rt)
+{
+	struct mstore *m = s->priv;
+	struct mem_space *sp = m->sp;
+	struct mem_dev *d = map_get(&sp->devs, sub->identity);
+	struct gg_subscription *copy;
+	enum gg_store_status st;
+	bool failed = false;
+	void *prof;
+
+	/* Checks first, as the script does: nothing written on refusal. */
+	if (d == NULL || d->rec == NULL)
+		st = GG_STORE_NOT_FOUND;
+	else if (d->rec->state != GG_DEVICE_LIMITED ||
+			map_get(&sp->subs_by_supi, sub->supi) != NULL)
+		st = GG_STORE_CONFLICT;
+	else
+		st = GG_STORE_OK;
+	if (st != GG_STORE_OK)
+		return gg_store_complete_later(s, rt, st, NULL, 0, NULL, 0);
+	copy = malloc(sizeof(*copy));
+	prof = malloc(len);
+	if (copy == NULL || prof == NULL) {
+		free(copy);
+		free(prof);
+		return -ENOMEM;
+	}
+	*copy = *sub;
+	map_put(&sp->subs_by_supi, sub->supi, copy, &failed);
+	if (failed) {
+		free(copy);
+		free(prof);
+		return -ENOMEM;
+	}
+	memcpy(prof, profile, len);
+	free(d->profile);
+	d->profile = prof;
+	d->profile_len = len;
+	d->has_profile = true;
+	d->rec->state = GG_DEVICE_PROVISIONED;
+	snprintf(d->rec->supi, sizeof(d->rec->supi), "%s", sub->supi);
+	d->rec->updated_ms = now_ms;
+	publish_state(sp, d->rec);
+	return gg_store_complete_later(s, rt, GG_STORE_OK, NULL, 0, NULL, 0);
+}
+
+static int
+mem_set_state_if(struct gg_store *s, const char *identity,
+		enum gg_device_state from, enum gg_device_state to,
+		uint64_t now_ms, const struct gg_store_reply_to *rt)
+{
+	struct mstore *m = s->priv;
+	struct mem_dev *d = map_get(&m->sp->devs, identity);
+	enum gg_store_status st = GG_STORE_OK;
+
+	if (d == NULL || d->rec == NULL) {
+		st = GG_STORE_NOT_FOUND;
+	} else if (d->rec->state != from) {
+		st = GG_STORE_CONFLICT;
+	} else {
+		d->rec->state = to;
+		d->rec->updated_ms = now_ms;
+		publish_state(m->sp, d->rec);
+	}
+	return gg_store_complete_later(s, rt, st, NULL, 0, NULL, 0);
+}
+
+static int
 mem_subscribe(struct gg_store *s, bool on)
 {
 	struct mstore *m = s->priv;
@@ -556,7 +677,27 @@ static const struct gg_store_ops memory_ops = {
 	.list_all = mem_list_all,
 	.put_profile = mem_put_profile,
 	.get_profile = mem_get_profile,
+	.next_seq = mem_next_seq,
+	.provision = mem_provision,
+	.set_state_if = mem_set_state_if,
 	.subscribe = mem_subscribe,
 };
 
 GG_STORE_DRIVER_REGISTER(memory_ops)
+
+int
+gg_store_memory_subscription(struct gg_store *s, const char *supi,
+		struct gg_subscription *sub)
+{
+	struct mstore *m;
+	const struct gg_subscription *have;
+
+	if (s == NULL || s->ops != &memory_ops || supi == NULL || sub == NULL)
+		return -EINVAL;
+	m = s->priv;
+	have = map_get(&m->sp->subs_by_supi, supi);
+	if (have == NULL)
+		return -ENOENT;
+	*sub = *have;
+	return 0;
+}

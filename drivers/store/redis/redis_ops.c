@@ -68,6 +68,46 @@ static const char del_script[] =
 	" .. ',\"ts_ms\":' .. ARGV[4] .. '}')\n"
 	"return 1\n";
 
+/*
+ * provision. KEYS: device hash, subscription hash, profile. ARGV: supi,
+ * updated_ms, channel, profile, then the subscription's field/value
+ * pairs. Checks first, writes after: 0 no record, -1 the record is not
+ * "limited", -2 the SUPI has a subscription already (nothing written in
+ * these cases); 1 when subscription, profile, record and event are done.
+ */
+static const char provision_script[] =
+	"local st = redis.call('HGET', KEYS[1], 'state')\n"
+	"if not st then return 0 end\n"
+	"if st ~= 'limited' then return -1 end\n"
+	"if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end\n"
+	"redis.call('HSET', KEYS[2], unpack(ARGV, 5))\n"
+	"redis.call('SET', KEYS[3], ARGV[4])\n"
+	"redis.call('HSET', KEYS[1], 'state', 'provisioned', 'supi', ARGV[1],"
+	" 'updated_ms', ARGV[2])\n"
+	"local id = redis.call('HGET', KEYS[1], 'identity') or ''\n"
+	"local ip = redis.call('HGET', KEYS[1], 'ue_ipv4') or '0.0.0.0'\n"
+	"redis.call('PUBLISH', ARGV[3], '{\"identity\":' .. cjson.encode(id)"
+	" .. ',\"state\":\"provisioned\",\"ue_ipv4\":' .. cjson.encode(ip)"
+	" .. ',\"ts_ms\":' .. ARGV[2] .. '}')\n"
+	"return 1\n";
+
+/*
+ * set_state_if. KEYS: device hash. ARGV: from, to, updated_ms, channel.
+ * 0 no record, -1 not in state "from" (nothing written), 1 done and
+ * announced.
+ */
+static const char set_state_script[] =
+	"local st = redis.call('HGET', KEYS[1], 'state')\n"
+	"if not st then return 0 end\n"
+	"if st ~= ARGV[1] then return -1 end\n"
+	"redis.call('HSET', KEYS[1], 'state', ARGV[2], 'updated_ms', ARGV[3])\n"
+	"local id = redis.call('HGET', KEYS[1], 'identity') or ''\n"
+	"local ip = redis.call('HGET', KEYS[1], 'ue_ipv4') or '0.0.0.0'\n"
+	"redis.call('PUBLISH', ARGV[4], '{\"identity\":' .. cjson.encode(id)"
+	" .. ',\"state\":' .. cjson.encode(ARGV[2]) .. ',\"ue_ipv4\":'"
+	" .. cjson.encode(ip) .. ',\"ts_ms\":' .. ARGV[3] .. '}')\n"
+	"return 1\n";
+
 /* get_by_ueip. KEYS: index entry. ARGV: prefix. nil or the HGETALL. */
 static const char ueip_script[] =
 	"local id = redis.call('GET', KEYS[1])\n"
@@ -98,6 +138,8 @@ static const struct field fields[] = {
 	FIELD(gnb_ipv4, F_IPV4),
 	FIELD(qfi, F_QFI),
 	FIELD(auth_ctx_id, F_STR),
+	FIELD(notify_uri, F_STR),
+	FIELD(supi, F_STR),
 	FIELD(created_ms, F_U64),
 	FIELD(updated_ms, F_U64),
 };
@@ -434,6 +476,75 @@ redis_get_profile(struct gg_store *s, const char *identity,
 	return send_or_free(s->priv, rq, 2, argv, NULL);
 }
 
+static int
+redis_next_seq(struct gg_store *s, const char *name,
+		const struct gg_store_reply_to *rt)
+{
+	char key[GG_STORE_KEY_MAX];
+	const char *argv[2] = { "INCR", key };
+	struct rreq *rq;
+
+	gg_store_key(key, sizeof(key), s->prefix, GG_STORE_KEY_SEQ, name);
+	rq = rreq_new(RQ_NEXT_SEQ, rt);
+	if (rq == NULL)
+		return -ENOMEM;
+	return send_or_free(s->priv, rq, 2, argv, NULL);
+}
+
+static int
+redis_provision(struct gg_store *s, const struct gg_subscription *sub,
+		const void *profile, size_t len, uint64_t now_ms,
+		const struct gg_store_reply_to *rt)
+{
+	struct rstore *rs = s->priv;
+	char dev[GG_STORE_KEY_MAX], subk[GG_STORE_KEY_MAX], prof[GG_STORE_KEY_MAX];
+	char now[24], created[24];
+	const char *argv[] = { "EVAL", provision_script, "3", dev, subk, prof,
+		sub->supi, now, rs->events_key, profile,
+		"identity", sub->identity, "supi", sub->supi, "plan", sub->plan,
+		"k", sub->k_hex, "opc", sub->opc_hex, "amf", sub->amf_hex,
+		"created_ms", created };
+	size_t lens[RTE_DIM(argv)];
+	struct rreq *rq;
+	size_t i;
+
+	gg_store_key(dev, sizeof(dev), s->prefix, GG_STORE_KEY_DEVICE,
+			sub->identity);
+	gg_store_key(subk, sizeof(subk), s->prefix, GG_STORE_KEY_SUBSCRIPTION,
+			sub->supi);
+	gg_store_key(prof, sizeof(prof), s->prefix, GG_STORE_KEY_PROFILE,
+			sub->identity);
+	snprintf(now, sizeof(now), "%llu", (unsigned long long)now_ms);
+	snprintf(created, sizeof(created), "%llu",
+			(unsigned long long)sub->created_ms);
+	for (i = 0; i < RTE_DIM(argv); i++)
+		lens[i] = argv[i] == profile ? len : strlen(argv[i]);
+	rq = rreq_new(RQ_PROVISION, rt);
+	if (rq == NULL)
+		return -ENOMEM;
+	return send_or_free(rs, rq, (int)RTE_DIM(argv), argv, lens);
+}
+
+static int
+redis_set_state_if(struct gg_store *s, const char *identity,
+		enum gg_device_state from, enum gg_device_state to,
+		uint64_t now_ms, const struct gg_store_reply_to *rt)
+{
+	struct rstore *rs = s->priv;
+	char dev[GG_STORE_KEY_MAX], now[24];
+	const char *argv[8] = { "EVAL", set_state_script, "1", dev,
+		gg_device_state_name(from), gg_device_state_name(to), now,
+		rs->events_key };
+	struct rreq *rq;
+
+	gg_store_key(dev, sizeof(dev), s->prefix, GG_STORE_KEY_DEVICE, identity);
+	snprintf(now, sizeof(now), "%llu", (unsigned long long)now_ms);
+	rq = rreq_new(RQ_SET_STATE, rt);
+	if (rq == NULL)
+		return -ENOMEM;
+	return send_or_free(rs, rq, 8, argv, NULL);
+}
+
 static void
 list_free(struct rlist *l)
 {
@@ -577,6 +688,7 @@ redis_ops_reply(struct rstore *rs, struct rreq *rq, const redisReply *r,
 	enum gg_store_status st = GG_STORE_ERROR;
 	const void *data = NULL;
 	size_t len = 0;
+	uint64_t n = 0;
 
 	if (rq->kind == RQ_LIST_IDS || rq->kind == RQ_LIST_ITEM) {
 		list_reply(rs, rq, r, fail);
@@ -600,6 +712,20 @@ redis_ops_reply(struct rstore *rs, struct rreq *rq, const redisReply *r,
 		case RQ_PUT_PROFILE:
 			if (r->type == REDIS_REPLY_STATUS)
 				st = GG_STORE_OK;
+			break;
+		case RQ_NEXT_SEQ:
+			/* INCR past 2^63 - 1 is an error reply, never negative. */
+			if (r->type == REDIS_REPLY_INTEGER && r->integer > 0) {
+				st = GG_STORE_OK;
+				n = (uint64_t)r->integer;
+			}
+			break;
+		case RQ_PROVISION:
+		case RQ_SET_STATE:
+			if (r->type == REDIS_REPLY_INTEGER)
+				st = r->integer > 0 ? GG_STORE_OK :
+					r->integer == 0 ? GG_STORE_NOT_FOUND :
+					GG_STORE_CONFLICT;
 			break;
 		case RQ_GET_PROFILE:
 			if (r->type == REDIS_REPLY_NIL) {
@@ -629,7 +755,7 @@ redis_ops_reply(struct rstore *rs, struct rreq *rq, const redisReply *r,
 		if (st == GG_STORE_ERROR)
 			gg_store_set_error(s, "unexpected reply type %d", r->type);
 	}
-	gg_store_complete(s, &rq->rt, st, rec, data, len, 0);
+	gg_store_complete(s, &rq->rt, st, rec, data, len, n);
 	free(rec);
 	free(rq);
 }
@@ -702,6 +828,9 @@ static const struct gg_store_ops redis_ops = {
 	.list_all = redis_list_all,
 	.put_profile = redis_put_profile,
 	.get_profile = redis_get_profile,
+	.next_seq = redis_next_seq,
+	.provision = redis_provision,
+	.set_state_if = redis_set_state_if,
 	.subscribe = redis_subscribe,
 };
 

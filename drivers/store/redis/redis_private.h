@@ -35,6 +35,9 @@ enum rreq_kind {
 	RQ_LIST_ITEM,   /* one HGETALL of list_all */
 	RQ_PUT_PROFILE,
 	RQ_GET_PROFILE,
+	RQ_NEXT_SEQ,    /* INCR: integer */
+	RQ_PROVISION,   /* provision script: 1, 0 (no record), -1, -2 */
+	RQ_SET_STATE,   /* set_state_if script: 1, 0 (no record), -1 */
 };
 
 /* One command sent on a connection; hiredis holds it as privdata and
