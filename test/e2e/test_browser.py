@@ -34,12 +34,16 @@ built yet" when it is missing; what exists is always asserted. Skips
 (exit 77) without root.
 """
 import argparse
+import errno
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,6 +52,7 @@ import netns as nn  # noqa: E402
 import topo  # noqa: E402
 from netns import Fail, check, wait_for  # noqa: E402
 
+SUPI = "imsi-001010000000042"      # what the placeholder's "sign-up" hands out
 NPM_STAMP = os.path.join(HERE, "node_modules", "playwright-core", "package.json")
 
 
@@ -224,6 +229,88 @@ def phase_browser_signup(t, artifacts):
     return res
 
 
+class UdpEcho(threading.Thread):
+    """A UDP echo server on the web host (dn namespace), port 7."""
+
+    def __init__(self, t):
+        super().__init__(daemon=True)
+        self.sock = nn.udp_socket(t.dn, topo.WEB, 7)
+        t.lab.on_close(self.sock.close)
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(2048)
+                self.sock.sendto(data, peer)
+            except OSError:
+                return
+
+
+class UdpStream(threading.Thread):
+    """One UDP datagram every 20 ms from the device to the echo server
+    (not in the garden), across the sign-up, each from a socket of its own
+    so that every answer belongs to one datagram: while LIMITED gardengate
+    answers with an ICMP unreachable (the socket's EHOSTUNREACH), once FULL
+    the echo comes back. Bounded: at most @count datagrams, and @after
+    more once stop() is called. None may go unanswered (nothing lost in
+    the switch), and none may be refused after one was echoed."""
+
+    def __init__(self, t, count, after=25):
+        super().__init__(daemon=True)
+        self.t, self.count, self.after = t, count, after
+        self.kinds = []
+        self.stop_at = None
+        self.error = None
+        self.start()
+
+    def run(self):
+        try:
+            with nn.InNetns(self.t.ue):
+                for i in range(self.count):
+                    if self.stop_at is not None and i >= self.stop_at:
+                        break
+                    self.kinds.append(self.probe(i))
+                    time.sleep(0.02)
+        except Exception as e:  # reported by finish()
+            self.error = e
+
+    def probe(self, i):
+        payload = b"gardengate e2e %d" % i
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind((self.t.device["ue"], 0))
+            s.connect((topo.WEB, 7))
+            s.settimeout(1.0)
+            s.send(payload)
+            try:
+                return "echo" if s.recv(2048) == payload else "other"
+            except socket.timeout:
+                return "lost"
+            except OSError as e:
+                return "refused" if e.errno in (errno.EHOSTUNREACH, errno.ECONNREFUSED) \
+                    else "error %d" % e.errno
+        finally:
+            s.close()
+
+    def finish(self):
+        if self.stop_at is None:
+            self.stop_at = len(self.kinds) + self.after
+        self.join(timeout=self.count * 1.1 + 10)
+        check(not self.is_alive() and self.error is None,
+              "the UDP stream did not end well: %r" % self.error)
+        k = self.kinds
+        trace = "".join({"refused": "r", "echo": "."}.get(x, "?") for x in k)
+        bad = [(i, x) for i, x in enumerate(k) if x not in ("refused", "echo")]
+        check(not bad, "UDP across the sign-up: %d of %d datagrams not answered as expected "
+              "(first #%d: %s): %s" % (len(bad), len(k), bad[0][0] if bad else 0,
+                                      bad[0][1] if bad else "", trace))
+        check("refused" in k and "echo" in k and "refused" not in k[k.index("echo"):],
+              "UDP across the sign-up: refused then echoed expected: %s" % trace)
+        step("UDP every 20 ms across the sign-up: %d refused (ICMP) while LIMITED, then %d "
+             "echoed once FULL, none lost" % (k.count("refused"), k.count("echo")))
+
+
 def check_profile_cms(t, der_path, what):
     """openssl cms opens the profile: decrypt with the device key, verify
     the operator's signature; the JSON names the device."""
@@ -297,16 +384,25 @@ def main():
               "after auth, gardengate's session 0x%08x: %r" % (t.device["ul_teid"], s))
         step("gg-uesim auth: %s LIMITED, UE %s, uplink TEID 0x%08x (telemetry agrees)"
              % (t.device["identity"], t.device["ue"], t.device["ul_teid"]))
+        UdpEcho(t)
         check(out.get("captivePortalApi") == "https://portal.example/api/captive",
               "captivePortalApi %r" % out.get("captivePortalApi"))
         t.start_tunnel("--session", t.auth_file, "--teid-dl", "0x%x" % topo.DEVICE_DL_TEID)
 
         phase_limited(t, api_ok=real_portal)
         if real_portal:
+            stream = UdpStream(t, 1500) if push else None
             phase_browser_signup(t, a.artifacts)
-            check_after_signup(t, a.artifacts, push)
+            check_after_signup(t, a.artifacts, push, api_ok=True, stream=stream)
         else:
             phase_browser_placeholder(t, a.artifacts)
+            if push:
+                stream = UdpStream(t, 500)
+                time.sleep(1)
+                t.provision_like_portal(SUPI)
+                later("the portal's store write done by seal-profile and gg-test-provision "
+                      "(gg-portal is not built yet): %s gets %s" % (t.device["identity"], SUPI))
+                check_after_signup(t, a.artifacts, push, api_ok=False, stream=stream)
 
         c = t.stop_tunnel()
         check(c["ul_packets"] > 0 and c["dl_packets"] > 0 and c["dl_wrong_teid"] == 0 and
@@ -335,14 +431,18 @@ def main():
     return 0
 
 
-def check_after_signup(t, artifacts, push):
+def check_after_signup(t, artifacts, push, api_ok, stream=None):
     dev = t.device
     if not push:
         later("FULL after sign-up, captive false, the pushed profile: the push is not built yet")
         return
     wait_for("the session to turn FULL", lambda: (t.session(dev["ul_teid"]) or {}).get(
         "state") == "full", timeout=60, step=0.2)
-    step("gardengate's telemetry: session 0x%08x FULL" % dev["ul_teid"])
+    state = t.redis("HGET", "gg:device:" + dev["identity"], "state")
+    check(state == "full", "store record state %r, expected full" % state)
+    step("gardengate's telemetry: session 0x%08x FULL (store record: full)" % dev["ul_teid"])
+    if stream is not None:
+        stream.finish()
     got = t.wait_receiver()
     check(json.dumps(got).find(dev["identity"]) >= 0, "gg-uesim receive stored %r" % list(got))
     step("gg-uesim receive: profile delivered by the AuSF's POST, verified and stored")
@@ -351,7 +451,8 @@ def check_after_signup(t, artifacts, push):
     check(prof == got, "the profile gg-uesim receive stored differs from the one the AuSF "
           "serves:\n  %s\n  %s" % (sorted(got), sorted(prof)))
     check(supi in json.dumps(prof), "the profile does not carry the SUPI %s" % supi)
-    check_captive_api(t, False)
+    if api_ok:
+        check_captive_api(t, False)
     dest = "http://%s/" % topo.WEB
     st, h, body = t.curl(dest)
     check(st == 200 and topo.WEB_TITLE in body, "FULL after sign-up: %s: %d %r" %

@@ -398,6 +398,33 @@ class Topology:
             f.write(base64.b64decode(j["profile"], validate=True))
         return der, j["supi"]
 
+    def provision_like_portal(self, supi, plan="basic"):
+        """While there is no gg-portal: the portal's store write after a
+        sign-up, by the tools the push's own tests use: the profile sealed
+        by lib/profile (test/uesim's seal-profile, with the test PKI's
+        provisioning key, to the device certificate) and written through
+        gg_store_provision() (test/integration's gg-test-provision)."""
+        seal = os.path.join(self.builddir, "test", "uesim", "seal-profile")
+        prov = os.path.join(self.builddir, "test", "integration", "gg-test-provision")
+        for tool in (seal, prov):
+            check(os.access(tool, os.X_OK), "%s is not built" % tool)
+        k, opc = os.urandom(16).hex(), os.urandom(16).hex()   # test data only
+        doc = {"version": 1, "supi": supi, "deviceIdentity": self.device["identity"],
+               "issuer": "Operator Example", "plmnId": {"mcc": "001", "mnc": "01"},
+               "k": k, "opc": opc, "amf": "8000", "dnn": "internet",
+               "sNssai": {"sst": 1, "sd": "000001"},
+               "plan": {"id": plan, "name": plan.capitalize()},
+               "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2036-01-01T00:00:00Z"}
+        p = subprocess.run([seal, os.path.join(self.pki, "provisioning.pem"),
+                            os.path.join(self.pki, "provisioning.key"), self.device_cert, "gcm"],
+                           input=json.dumps(doc).encode(), capture_output=True, timeout=30)
+        check(p.returncode == 0, "seal-profile: %s" % p.stderr.decode(errors="replace"))
+        der = os.path.join(self.work, "sealed-profile.der")
+        with open(der, "wb") as f:
+            f.write(p.stdout)
+        nn.run([prov, self.redis_sock, "gg:", self.device["identity"], supi, der, k, opc])
+        return doc
+
     def start_portal(self):
         """gg-portal on the portal address of dn, with config/gg-portal.conf
         pointed at this run's store and PKI."""
