@@ -426,16 +426,39 @@ class Topology:
         return doc
 
     def start_portal(self):
-        """gg-portal on the portal address of dn, with config/gg-portal.conf
-        pointed at this run's store and PKI."""
+        """gg-portal on the portal address of dn (doc/portal.rst): a copy
+        of config/gg-portal.conf with this run's store socket, PKI copy,
+        CSRF secret and listen addresses (the web server holds port 80 of
+        another address of dn, so no wildcard), paths made absolute."""
         text = open(os.path.join(self.srcdir, "config", "gg-portal.conf")).read()
-        text = re.sub(r'(\bunix\s*=\s*)"[^"]*"', lambda m: '%s"%s"' % (m.group(1), self.redis_sock),
-                      text)
-        text = text.replace("build/demo/pki/", self.pki + "/")
+        secret = os.path.join(self.work, "portal-csrf.key")
+        with open(secret, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        os.chmod(secret, 0o600)
+
+        def setting(name, value):
+            nonlocal text
+            text, n = re.subn(r'(\b%s\s*=\s*)"[^"]*"' % name,
+                              lambda m: '%s"%s"' % (m.group(1), value), text)
+            check(n >= 1, "config/gg-portal.conf: no %s setting to replace" % name)
+
+        setting("unix", self.redis_sock)
+        setting("secret_file", secret)
+        text = re.sub(r'(http:\s*\{\s*listen\s*=\s*)"[^"]*"',
+                      lambda m: '%s"%s:80"' % (m.group(1), PORTAL), text)
+        text = re.sub(r'(https:\s*\{\s*listen\s*=\s*)"[^"]*"',
+                      lambda m: '%s"%s:443"' % (m.group(1), PORTAL), text)
+        text = text.replace('"build/demo/pki/', '"%s/' % self.pki)
+        text = re.sub(r'"(app/portal/[^"]*)"',
+                      lambda m: '"%s"' % os.path.join(self.srcdir, m.group(1)), text)
         conf = os.path.join(self.work, "gg-portal.conf")
         with open(conf, "w") as f:
             f.write(text)
-        self.portal_proc = self.lab.spawn("portal", [self.portal_bin, "-f", conf], ns=self.dn)
+        self.portal_conf = conf
+        p = nn.run([self.portal_bin, "-c", conf, "--check-config"], check_rc=False)
+        check(p.returncode == 0, "gg-portal --check-config: %s%s" % (p.stdout, p.stderr))
+        self.portal_proc = self.lab.spawn("portal", [self.portal_bin, "-c", conf], ns=self.dn)
+
         def answers():
             if self.portal_proc.poll() is not None:
                 raise Fail("gg-portal exited (%s):\n%s" % (self.portal_proc.returncode,
