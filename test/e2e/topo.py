@@ -97,7 +97,10 @@ class Topology:
     # -- what the build has (the test enables the parts that exist) --
 
     def has_real_portal(self):
-        return os.access(self.portal_bin, os.X_OK)
+        """gg-portal is in this source tree (not a leftover of another
+        build in the build folder) and built."""
+        return (os.path.exists(os.path.join(self.srcdir, "app", "portal", "meson.build")) and
+                os.access(self.portal_bin, os.X_OK))
 
     def uesim_has(self, cmd):
         p = nn.run([self.uesim, "--help"], check_rc=False)
