@@ -245,18 +245,6 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 	return 0;
 }
 
-static void __rte_format_printf(3, 4)
-conf_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int
 gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 		size_t errlen)
@@ -284,25 +272,7 @@ gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 	}
 	strcpy(cfg->path, path);
 
-	config_init(&lc);
-	if (config_read_file(&lc, path) != CONFIG_TRUE) {
-		int saved_errno = errno;
-
-		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-			conf_set_err(err, errlen, "%s: cannot read: %s", path,
-				strerror(saved_errno));
-		else if (strcmp(config_error_text(&lc), "syntax error") == 0)
-			/* Spare the user "syntax error: syntax error". */
-			conf_set_err(err, errlen, "%s:%d: syntax error",
-				config_error_file(&lc) != NULL ?
-				config_error_file(&lc) : path,
-				config_error_line(&lc));
-		else
-			conf_set_err(err, errlen, "%s:%d: syntax error: %s",
-				config_error_file(&lc) != NULL ?
-				config_error_file(&lc) : path,
-				config_error_line(&lc), config_error_text(&lc));
-		config_destroy(&lc);
+	if (conf_read_file(&lc, path, err, errlen) < 0) {
 		gg_conf_defaults(cfg);
 		return -1;
 	}
