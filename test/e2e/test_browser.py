@@ -5,33 +5,35 @@
     test_browser.py --builddir BUILD --srcdir SRC --artifacts DIR
 
 On topo.py's network (namespaces ue, gg, dn; gardengate on net_af_packet
-ports; dnsmasq, a web server and the portal on documentation addresses):
+ports; dnsmasq, a web server and gg-portal on documentation addresses):
 
 1. The tunnel through gardengate, with the static FULL session: curl in
    the ue namespace reaches http://198.51.100.80/ and, through the
-   resolver, http://www.example.net/.
-2. The device authenticates (gg-uesim auth, with --notify-uri when the
-   push exists) and gets a LIMITED session; gardengate's telemetry shows
-   it. gg-uesim tunnel takes the session from auth's --json output.
+   resolver, http://www.example.net/; 2 MiB down by hash, 20 MTU-sized
+   pings.
+2. The device authenticates (gg-uesim auth --notify-uri, the callback
+   being gg-uesim receive) and gets a LIMITED session; gardengate's
+   telemetry shows it. gg-uesim tunnel takes the session from auth's
+   --json output.
 3. While LIMITED: curl http://198.51.100.80/ gets gardengate's 302 to the
-   portal; www.example.net resolves to the portal; with the real portal,
-   the RFC 8908 API (HTTPS, operator CA) says captive true.
+   portal; www.example.net resolves to the portal (forged), portal.example
+   too (the resolver, through the garden); the RFC 8908 API (HTTPS,
+   operator CA) says captive true.
 4. Debian's chromium (playwright-core, browser.mjs) in the ue namespace
    opens http://198.51.100.80/, is redirected through the garden to the
-   portal (the name portal.example resolved through the garden's DNS) and
-   lands there. With gg-portal built it signs up (plan, form, submit) and
-   sees the result page; with the placeholder it checks that the page was
-   reached from the device's own address. Screenshots go to DIR.
-5. Once the profile push exists (gardengate knows ausf.notify_uri_prefixes,
-   gg-uesim has "receive"): the session turns FULL in gardengate's
-   telemetry, gg-uesim receive got the profile, openssl cms opens it
-   (decrypt with the device key, verify against the operator CA), the RFC
-   8908 API says captive false, and the browser reaches the web server.
+   portal's sign-up form (which names the device), picks a plan, fills
+   the form, submits, and sees the result page. Screenshots go to DIR.
+5. Meanwhile a UDP datagram every 20 ms crosses the switch: refused while
+   LIMITED, echoed once FULL, none lost. The session turns FULL in
+   gardengate's telemetry and in the store, gg-uesim receive got the
+   profile, openssl cms opens the one the AuSF serves (decrypt with the
+   device key, verify against the operator CA) and it equals what the
+   device stored; the result page shows the SUPI; K and OPc appear in no
+   page and no log; the RFC 8908 API says captive false; curl and the
+   browser reach the web server.
 6. gg-uesim tunnel's and gardengate's final counters (exit 0 both).
 
-Each part that needs another component checks for it and says "not
-built yet" when it is missing; what exists is always asserted. Skips
-(exit 77) without root.
+Skips (exit 77) without root; fails when a tool or a part is missing.
 """
 import argparse
 import errno
@@ -52,16 +54,11 @@ import netns as nn  # noqa: E402
 import topo  # noqa: E402
 from netns import Fail, check, wait_for  # noqa: E402
 
-SUPI = "imsi-001010000000042"      # what the placeholder's "sign-up" hands out
 NPM_STAMP = os.path.join(HERE, "node_modules", "playwright-core", "package.json")
 
 
 def step(msg):
     print("  ok   " + msg, flush=True)
-
-
-def later(msg):
-    print("  --   " + msg, flush=True)
 
 
 def ensure_npm():
@@ -140,7 +137,7 @@ def phase_tunnel_full(t):
          % (topo.TUN_MTU, c["ul_packets"], c["dl_packets"]))
 
 
-def phase_limited(t, api_ok):
+def phase_limited(t):
     dest = "http://%s/" % topo.WEB
     st, h, body = t.curl(dest)
     want = redirect_location(dest)
@@ -156,8 +153,7 @@ def phase_limited(t, api_ok):
           "LIMITED: %s resolves to %r" % (topo.PORTAL_NAME, p.stdout))
     step("LIMITED: DNS forged for %s, forwarded to the resolver for %s (both -> %s)"
          % (topo.WEB_NAME, topo.PORTAL_NAME, topo.PORTAL))
-    if api_ok:
-        check_captive_api(t, True)
+    check_captive_api(t, True)
 
 
 def check_captive_api(t, captive):
@@ -178,34 +174,6 @@ def check_captive_api(t, captive):
     step("RFC 8908 API %s: captive %s" % (api, str(captive).lower()))
 
 
-def phase_browser_placeholder(t, artifacts):
-    dest = "http://%s/" % topo.WEB
-    out = browser(t, "signup", dest, artifacts, "placeholder")
-    pg = out["pages"][0]
-    want = redirect_location(dest)
-    urls = [r["url"] for r in pg["redirects"]]
-    check(urls == [dest, want], "browser redirects %s, expected %s -> %s" % (urls, dest, want))
-    check(pg["url"] == want and pg["status"] == 200 and pg["title"] == "Placeholder portal",
-          "browser landed on %s (%s, %r)" % (pg["url"], pg["status"], pg["title"]))
-    asked = "%s%s" % (topo.PORTAL_NAME, want[len("http://" + topo.PORTAL_NAME):])
-    check(asked in pg["text"] and t.device["ue"] in pg["text"],
-          "the portal host saw %r, expected %s from %s" % (pg["text"], asked, t.device["ue"]))
-    step("browser: %s -> 302 -> %s (portal.example through the garden's DNS), reached from "
-         "the UE address %s; screenshot %s" % (dest, want, t.device["ue"], pg["screenshot"]))
-    # The form driver against the placeholder's form: what it filled, the
-    # POST through the garden, the 303 to the result.
-    filled = {f["field"]: f["value"] for f in out["filled"]}
-    check(filled == {"plan": "basic", "name": "Alice Example", "email": "alice@example.org",
-                     "terms": "on"}, "the browser filled %s" % out["filled"])
-    res = out["pages"][-1]
-    check(res["url"] == "http://%s/result" % topo.PORTAL_NAME and res["title"] ==
-          "Placeholder result", "after submitting: %s %r" % (res["url"], res["title"]))
-    step("browser: the form driver filled the placeholder's form (%s) and reached its result "
-         "page; screenshots %s" % (", ".join("%s=%s" % kv for kv in sorted(filled.items())),
-                                    ", ".join(p["screenshot"] for p in out["pages"][1:])))
-    later("sign-up at the real portal: gg-portal is not built yet (placeholder portal)")
-
-
 def phase_browser_signup(t, artifacts):
     dest = "http://%s/" % topo.WEB
     out = browser(t, "signup", dest, artifacts, "signup", timeout=180)
@@ -213,8 +181,13 @@ def phase_browser_signup(t, artifacts):
     urls = [r["url"] for r in first["redirects"]]
     check(len(urls) >= 2 and urls[0] == dest and urls[1] == redirect_location(dest),
           "browser redirects %s: expected %s, then gardengate's 302 target" % (urls, dest))
-    check(urllib.parse.urlsplit(first["url"]).hostname == topo.PORTAL_NAME,
-          "browser landed on %s, not the portal" % first["url"])
+    landed = urllib.parse.urlsplit(first["url"])
+    check(landed.scheme == "https" and landed.hostname == topo.PORTAL_NAME and
+          landed.path == "/signup" and first["status"] == 200,
+          "browser landed on %s (%s), not the portal's sign-up form" %
+          (first["url"], first["status"]))
+    check(t.device["identity"] in first["text"], "the sign-up page does not name the device "
+          "%s: %r" % (t.device["identity"], first["text"][:500]))
     check(out["filled"], "the sign-up form had nothing to fill: %s" % out["pages"][-1])
     res = out["pages"][-1]
     check(res["status"] == 200 and urllib.parse.urlsplit(res["url"]).path == "/result",
@@ -311,6 +284,24 @@ class UdpStream(threading.Thread):
              "echoed once FULL, none lost" % (k.count("refused"), k.count("echo")))
 
 
+def check_no_secrets(t, prof, result):
+    """K and OPc of the profile the device received appear in no page the
+    browser saw and in no log of the run (gardengate, gg-portal, the
+    device's tools, the resolver, the web server)."""
+    secrets = [prof[k] for k in ("k", "opc") if isinstance(prof.get(k), str)]
+    check(len(secrets) == 2 and all(re.fullmatch(r"[0-9a-fA-F]{32}", s) for s in secrets),
+          "the received profile has no K and OPc as 32 hex digits: %s" % sorted(prof))
+    places = {"the result page": result["text"]}
+    for f in os.listdir(t.work):
+        if f.endswith(".log"):
+            places[f] = open(os.path.join(t.work, f), errors="replace").read()
+    for where, text in places.items():
+        for s in secrets:
+            check(s.lower() not in text.lower(), "a secret of the profile (K or OPc) is in %s"
+                  % where)
+    step("K and OPc in none of: %s" % ", ".join(sorted(places)))
+
+
 def check_profile_cms(t, der_path, what):
     """openssl cms opens the profile: decrypt with the device key, verify
     the operator's signature; the JSON names the device."""
@@ -352,57 +343,39 @@ def main():
     lab = nn.Lab("gge2e-br", workdir)
     lab.install_signal_handlers()
     t = topo.Topology(lab, a.builddir, a.srcdir)
-    real_portal = t.has_real_portal()
-    push = t.gardengate_has_push() and t.uesim_has("receive")
     try:
+        check(t.has_real_portal(), "gg-portal is not built (%s)" % t.portal_bin)
+        check(t.gardengate_has_push() and t.uesim_has("receive"),
+              "this tree lacks the profile push (ausf.notify_uri_prefixes, gg-uesim receive)")
         ensure_npm()
         receiver = []
 
         def before_config():
-            if not push:
-                return None
             receiver.append(t.start_receiver())
             return receiver[0].rsplit("/", 1)[0] + "/"
 
         t.up(before_config)
-        if real_portal:
-            t.start_portal()
-        else:
-            t.start_placeholder_portal()
-            later("gg-portal is not built yet: a placeholder HTTP server stands on %s"
-                  % topo.PORTAL)
-        step("topology up: namespaces %s, gardengate N3 %s N6 %s, SBI 127.0.0.1:%d"
-             % (", ".join(lab.namespaces), topo.N3, topo.N6, t.sbi_port))
+        t.start_portal()
+        UdpEcho(t)
+        step("topology up: namespaces %s, gardengate N3 %s N6 %s, SBI 127.0.0.1:%d, gg-portal "
+             "on %s" % (", ".join(lab.namespaces), topo.N3, topo.N6, t.sbi_port, topo.PORTAL))
         phase_tunnel_full(t)
 
-        if not push:
-            later("profile push: not built yet (gardengate's ausf.notify_uri_prefixes and "
-                  "gg-uesim receive)")
-        out = t.auth(notify_uri=receiver[0] if receiver else None)
+        out = t.auth(notify_uri=receiver[0])
         s = t.session(t.device["ul_teid"])
         check(s is not None and s.get("state") == "limited" and s.get("ue") == t.device["ue"],
               "after auth, gardengate's session 0x%08x: %r" % (t.device["ul_teid"], s))
-        step("gg-uesim auth: %s LIMITED, UE %s, uplink TEID 0x%08x (telemetry agrees)"
-             % (t.device["identity"], t.device["ue"], t.device["ul_teid"]))
-        UdpEcho(t)
         check(out.get("captivePortalApi") == "https://portal.example/api/captive",
               "captivePortalApi %r" % out.get("captivePortalApi"))
+        step("gg-uesim auth --notify-uri %s: %s LIMITED, UE %s, uplink TEID 0x%08x "
+             "(telemetry agrees)" % (receiver[0], t.device["identity"], t.device["ue"],
+                                     t.device["ul_teid"]))
         t.start_tunnel("--session", t.auth_file, "--teid-dl", "0x%x" % topo.DEVICE_DL_TEID)
 
-        phase_limited(t, api_ok=real_portal)
-        if real_portal:
-            stream = UdpStream(t, 1500) if push else None
-            phase_browser_signup(t, a.artifacts)
-            check_after_signup(t, a.artifacts, push, api_ok=True, stream=stream)
-        else:
-            phase_browser_placeholder(t, a.artifacts)
-            if push:
-                stream = UdpStream(t, 500)
-                time.sleep(1)
-                t.provision_like_portal(SUPI)
-                later("the portal's store write done by seal-profile and gg-test-provision "
-                      "(gg-portal is not built yet): %s gets %s" % (t.device["identity"], SUPI))
-                check_after_signup(t, a.artifacts, push, api_ok=False, stream=stream)
+        phase_limited(t)
+        stream = UdpStream(t, 1500)
+        result = phase_browser_signup(t, a.artifacts)
+        check_after_signup(t, a.artifacts, stream, result)
 
         c = t.stop_tunnel()
         check(c["ul_packets"] > 0 and c["dl_packets"] > 0 and c["dl_wrong_teid"] == 0 and
@@ -431,18 +404,14 @@ def main():
     return 0
 
 
-def check_after_signup(t, artifacts, push, api_ok, stream=None):
+def check_after_signup(t, artifacts, stream, result):
     dev = t.device
-    if not push:
-        later("FULL after sign-up, captive false, the pushed profile: the push is not built yet")
-        return
     wait_for("the session to turn FULL", lambda: (t.session(dev["ul_teid"]) or {}).get(
         "state") == "full", timeout=60, step=0.2)
     state = t.redis("HGET", "gg:device:" + dev["identity"], "state")
     check(state == "full", "store record state %r, expected full" % state)
     step("gardengate's telemetry: session 0x%08x FULL (store record: full)" % dev["ul_teid"])
-    if stream is not None:
-        stream.finish()
+    stream.finish()
     got = t.wait_receiver()
     check(json.dumps(got).find(dev["identity"]) >= 0, "gg-uesim receive stored %r" % list(got))
     step("gg-uesim receive: profile delivered by the AuSF's POST, verified and stored")
@@ -451,8 +420,10 @@ def check_after_signup(t, artifacts, push, api_ok, stream=None):
     check(prof == got, "the profile gg-uesim receive stored differs from the one the AuSF "
           "serves:\n  %s\n  %s" % (sorted(got), sorted(prof)))
     check(supi in json.dumps(prof), "the profile does not carry the SUPI %s" % supi)
-    if api_ok:
-        check_captive_api(t, False)
+    check(supi in result["text"], "the result page does not show the SUPI %s: %r"
+          % (supi, result["text"][:500]))
+    check_no_secrets(t, got, result)
+    check_captive_api(t, False)
     dest = "http://%s/" % topo.WEB
     st, h, body = t.curl(dest)
     check(st == 200 and topo.WEB_TITLE in body, "FULL after sign-up: %s: %d %r" %

@@ -21,8 +21,7 @@ private redis-server on a unix socket (a file: every namespace reaches
 it). The Internet hosts use documentation addresses only: a web server
 (python3 http.server), a resolver (dnsmasq: portal.example and
 www.example.net, nothing forwarded anywhere) and the portal host where
-gg-portal runs (build/app/portal/gg-portal), or a placeholder HTTP server
-while there is none.
+gg-portal runs (build/app/portal/gg-portal, ports 80 and 443).
 
 Transmit checksum offload is off on the kernel ends of the veths: a
 packet sent with a partial checksum would reach gardengate's AF_PACKET
@@ -32,8 +31,8 @@ Run by hand (root), to look around:
 
     test/e2e/topo.py --builddir build --run 'curl -si http://198.51.100.80/'
 
-brings everything up with the static FULL session's tunnel, runs the
-command in the ue namespace, and tears everything down.
+brings everything up (gg-portal included) with the static FULL session's
+tunnel, runs the command in the ue namespace, and tears everything down.
 """
 import argparse
 import base64
@@ -271,17 +270,6 @@ class Topology:
                                    WEB, "80", "--directory", d], ns=self.dn)
         nn.read_line(p, r"Serving HTTP", timeout=10)
 
-    def start_placeholder_portal(self):
-        """Until gg-portal is built: an HTTP server on the portal address
-        that answers every path with a page naming it (it proves the
-        redirect and the garden, nothing of the portal)."""
-        p = self.lab.spawn("portal", ["/usr/bin/python3", "-u",
-                                      os.path.join(HERE, "placeholder_portal.py"), PORTAL, "80"],
-                           ns=self.dn)
-        nn.read_line(p, r"placeholder portal listening", timeout=10)
-        self.portal_proc = p
-        self.portal_is_real = False
-
     # -- the device --
 
     def auth(self, notify_uri=None):
@@ -401,33 +389,6 @@ class Topology:
             f.write(base64.b64decode(j["profile"], validate=True))
         return der, j["supi"]
 
-    def provision_like_portal(self, supi, plan="basic"):
-        """While there is no gg-portal: the portal's store write after a
-        sign-up, by the tools the push's own tests use: the profile sealed
-        by lib/profile (test/uesim's seal-profile, with the test PKI's
-        provisioning key, to the device certificate) and written through
-        gg_store_provision() (test/integration's gg-test-provision)."""
-        seal = os.path.join(self.builddir, "test", "uesim", "seal-profile")
-        prov = os.path.join(self.builddir, "test", "integration", "gg-test-provision")
-        for tool in (seal, prov):
-            check(os.access(tool, os.X_OK), "%s is not built" % tool)
-        k, opc = os.urandom(16).hex(), os.urandom(16).hex()   # test data only
-        doc = {"version": 1, "supi": supi, "deviceIdentity": self.device["identity"],
-               "issuer": "Operator Example", "plmnId": {"mcc": "001", "mnc": "01"},
-               "k": k, "opc": opc, "amf": "8000", "dnn": "internet",
-               "sNssai": {"sst": 1, "sd": "000001"},
-               "plan": {"id": plan, "name": plan.capitalize()},
-               "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2036-01-01T00:00:00Z"}
-        p = subprocess.run([seal, os.path.join(self.pki, "provisioning.pem"),
-                            os.path.join(self.pki, "provisioning.key"), self.device_cert, "gcm"],
-                           input=json.dumps(doc).encode(), capture_output=True, timeout=30)
-        check(p.returncode == 0, "seal-profile: %s" % p.stderr.decode(errors="replace"))
-        der = os.path.join(self.work, "sealed-profile.der")
-        with open(der, "wb") as f:
-            f.write(p.stdout)
-        nn.run([prov, self.redis_sock, "gg:", self.device["identity"], supi, der, k, opc])
-        return doc
-
     def start_portal(self):
         """gg-portal on the portal address of dn (doc/portal.rst): a copy
         of config/gg-portal.conf with this run's store socket, PKI copy,
@@ -502,7 +463,7 @@ def main():
     try:
         t = Topology(lab, a.builddir, a.srcdir)
         t.up()
-        t.start_placeholder_portal()
+        t.start_portal()
         s = STATIC_FULL
         t.start_tunnel("--ue-ip", s["ue"], "--n3", N3, "--teid-ul", "0x%x" % s["ul_teid"],
                        "--teid-dl", "0x%x" % s["dl_teid"], "--qfi", str(s["qfi"]))
