@@ -388,6 +388,9 @@ def main():
         for name in ("http_redirect", "dns_forged", "dns_garden_forward", "garden_forward_ul",
                      "garden_forward_dl", "ul_decap", "dl_encap"):
             check(k.get(name, 0) > 0, "gardengate's final counter %s is %r" % (name, k.get(name)))
+        check(k.get("icmp_unreach_sent", 0) >= stream.kinds.count("refused"),
+              "gardengate sent %r ICMP unreachables, the device saw %d" %
+              (k.get("icmp_unreach_sent"), stream.kinds.count("refused")))
         check(st.get("sessions") == 2, "final sessions %r, expected 2" % st.get("sessions"))
         step("gardengate exit 0; final counters: http_redirect %d, dns_forged %d, "
              "dns_garden_forward %d, garden_forward_ul %d" %
