@@ -92,15 +92,25 @@ def browser(t, mode, url, artifacts, prefix, timeout=120):
     spki = portal_spki(t)
     if spki:
         env["GG_SPKI"] = spki
-    p = nn.run(["node", os.path.join(HERE, "browser.mjs"), mode, url, artifacts, prefix],
-               ns=t.ue, check_rc=False, timeout=timeout, env=env)
+    # Spawned by the lab (its own process group): a teardown on SIGTERM
+    # kills node and chromium with it.
+    p = t.lab.spawn("browser-" + prefix, ["node", os.path.join(HERE, "browser.mjs"), mode, url,
+                                          artifacts, prefix], ns=t.ue, env=env)
     try:
-        out = json.loads(p.stdout.strip().splitlines()[-1])
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        t.lab.stop(p)
+        raise Fail("browser.mjs %s %s: no result within %d s:\n%s" %
+                   (mode, url, timeout, nn.tail(p.gg_log)))
+    lines = [l for l in open(p.gg_log, errors="replace").read().splitlines()
+             if l.startswith("{")]
+    try:
+        out = json.loads(lines[-1])
     except (ValueError, IndexError):
-        raise Fail("browser.mjs %s %s: exit %d, no result: %s %s" %
-                   (mode, url, p.returncode, p.stdout[-1000:], p.stderr[-2000:]))
+        raise Fail("browser.mjs %s %s: exit %d, no result:\n%s" %
+                   (mode, url, p.returncode, nn.tail(p.gg_log)))
     check(p.returncode == 0 and "error" not in out,
-          "browser %s %s failed: %s\n%s" % (mode, url, out.get("error"), p.stderr[-2000:]))
+          "browser %s %s failed: %s\n%s" % (mode, url, out.get("error"), nn.tail(p.gg_log)))
     return out
 
 
