@@ -9,6 +9,7 @@
  *   gg-uesim profile ...  fetch the profile, the push's fallback (profile.c)
  *   gg-uesim status ...   read an authentication context (ctx.c)
  *   gg-uesim detach ...   detach (ctx.c)
+ *   gg-uesim tunnel ...   the gNB's user plane, TUN <-> GTP-U (tunnel.c)
  *
  * Exit status: 0 success, 1 failure (refused, no answer, malformed
  * answer), 2 usage error; the same for every subcommand.
@@ -31,6 +32,7 @@ static const struct {
 	{ "profile", uesim_cmd_profile, "fetch the profile (GET), check and store it" },
 	{ "status", uesim_cmd_status, "show an authentication context (GET)" },
 	{ "detach", uesim_cmd_detach, "detach: remove the context and its session (DELETE)" },
+	{ "tunnel", uesim_cmd_tunnel, "the gNB user plane: a TUN device over GTP-U" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
