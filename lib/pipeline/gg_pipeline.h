@@ -32,6 +32,7 @@
 #include "gg_http.h"
 
 struct rte_mbuf;
+struct rte_mempool;
 struct rte_ring;
 struct rte_rcu_qsbr;
 struct gg_session_table;
@@ -104,10 +105,26 @@ struct gg_limited {
 	unsigned int n_pending;
 };
 
+/**
+ * Packets that do not fit a link (section "mtu" of the configuration;
+ * doc/gtpu.rst). Set before the workers start, read-only afterwards.
+ */
+struct gg_mtu_policy {
+	uint16_t tcp_mss;                    /**< SYNs' MSS at most this; 0: no clamping */
+	uint32_t icmp_rate;                  /**< Fragmentation Needed per s per worker */
+	/** Pools of the fragments' header and data mbufs (rte_ip_frag);
+	 * NULL: too big without DF is dropped (mtu.fragment = "off"). */
+	struct rte_mempool *frag_direct;
+	struct rte_mempool *frag_indirect;
+	uint32_t reasm_flows;                /**< per worker; 0: outer fragments dropped */
+	uint32_t reasm_timeout_ms;
+};
+
 /** Everything the workers share. Read-only while they run, except as noted. */
 struct gg_dataplane {
 	struct gg_port n3;
 	struct gg_port n6;
+	struct gg_mtu_policy mtu;
 	struct gg_limited limited;
 	struct gg_session_table *sessions;
 	struct rte_rcu_qsbr *qsv;            /**< readers: the workers */
