@@ -6,12 +6,18 @@
  * A worker polls its RX queue on N3 (uplink, GTP-U from the gNBs) and on N6
  * (downlink, plain IPv4 from the data network), runs each burst through the
  * stages below to completion, and transmits on its own TX queues. No
- * allocation, lock, syscall or log happens on this path.
+ * allocation, lock, syscall or log happens on this path, but for the
+ * mbufs of IPv4 fragments, taken from pools made for them at start-up
+ * (how DPDK fragments: rte_ipv4_fragment_packet()).
  *
  *   uplink   (N3 RX): uplink_parse -> uplink_lookup -> uplink_forward
  *                     (gtpu_reply builds Echo Responses, Error Indications
- *                     and Supported Extension Headers Notifications in place)
+ *                     and Supported Extension Headers Notifications in place;
+ *                     outer fragments: uplink_reassemble, within the parse;
+ *                     T-PDUs above the N6 MTU: uplink_fragment)
  *   downlink (N6 RX): downlink_parse -> downlink_lookup -> downlink_encap
+ *                     (above the N3 MTU: downlink_fragment)
+ *   both:             SYNs' MSS clamped on the way (tcp_mss)
  *   both:             tx (buffers per port, flushes once per poll round)
  *
  * Packets for the appliance itself (ARP, ICMP to our addresses) go to the

@@ -162,6 +162,7 @@ poll_round(struct gg_worker *w)
 	n = rte_eth_rx_burst(w->dp->n3.port_id, w->queue, pkts, GG_BURST);
 	if (n != 0) {
 		w->ctr.ev[GG_EV_rx_n3] += n;
+		/* Outer fragments are reassembled within the parse. */
 		gg_uplink_parse(w, pkts, n);
 		gg_uplink_lookup(w, pkts, n);
 		n = gg_uplink_forward(w, pkts, n);
