@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gg_hex.h"
 #include "gg_portal.h"
 
 static void __attribute__((format(printf, 3, 4)))
@@ -23,18 +24,6 @@ form_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Decode [s, e) into out (NUL-terminated); its length or -1. */
@@ -51,8 +40,8 @@ decode(const char *s, const char *e, char *out)
 
 			if (e - s < 3)
 				return -1;
-			hi = hexv(s[1]);
-			lo = hexv(s[2]);
+			hi = gg_hex_digit((unsigned char)s[1]);
+			lo = gg_hex_digit((unsigned char)s[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			out[n++] = (char)(hi << 4 | lo);
