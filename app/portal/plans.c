@@ -14,14 +14,8 @@ page_plans(struct portal_req *r)
 	struct gg_portal_buf items = { 0 };
 	unsigned int i;
 
-	if (r->rec_status == GG_STORE_NOT_FOUND) {
-		portal_reply_unknown(r);
+	if (portal_reply_no_record(r))
 		return;
-	}
-	if (r->rec_status != GG_STORE_OK) {
-		portal_reply_store_down(r);
-		return;
-	}
 	if (r->rec->state != GG_DEVICE_LIMITED) {
 		portal_reply_redirect(r, MHD_HTTP_SEE_OTHER, "/result");
 		return;

@@ -131,6 +131,10 @@ void portal_reply_problem(struct portal_req *r, unsigned int status,
 		const char *title, const char *detail);
 void portal_reply_store_down(struct portal_req *r);
 void portal_reply_unknown(struct portal_req *r);
+/* The pages of a device: when the lookup found none, answer "not
+ * recognised" (403), when the store failed, "unavailable" (503), and return
+ * true; false (nothing answered) when r->rec is there. */
+bool portal_reply_no_record(struct portal_req *r);
 int portal_templates_load(struct portal *p, char *err, size_t errlen);
 void portal_templates_free(struct portal *p);
 /* A certificate's subject and issuer for a page ("" when none). */

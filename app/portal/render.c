@@ -217,6 +217,20 @@ portal_reply_unknown(struct portal_req *r)
 		T_UNKNOWN, v, PORTAL_DIM(v));
 }
 
+bool
+portal_reply_no_record(struct portal_req *r)
+{
+	if (r->rec_status == GG_STORE_NOT_FOUND) {
+		portal_reply_unknown(r);
+		return true;
+	}
+	if (r->rec_status != GG_STORE_OK) {
+		portal_reply_store_down(r);
+		return true;
+	}
+	return false;
+}
+
 void
 portal_cert_vars(const struct gg_device_record *rec, char *sub, size_t sublen,
 		char *iss, size_t isslen, char *na, size_t nalen)

@@ -102,14 +102,8 @@ signup_render_form(struct portal_req *r, unsigned int status,
 static int
 signup_check_state(struct portal_req *r)
 {
-	if (r->rec_status == GG_STORE_NOT_FOUND) {
-		portal_reply_unknown(r);
+	if (portal_reply_no_record(r))
 		return -1;
-	}
-	if (r->rec_status != GG_STORE_OK) {
-		portal_reply_store_down(r);
-		return -1;
-	}
 	switch (r->rec->state) {
 	case GG_DEVICE_LIMITED:
 		return 0;
