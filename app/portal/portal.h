@@ -151,6 +151,13 @@ void page_result(struct portal_req *r);
 void page_captive_api(struct portal_req *r);
 void page_static(struct portal_req *r);
 void page_foreign(struct portal_req *r);
+/*
+ * plans.c: template @p t once per configured plan into @p out, with id,
+ * name, price, days, checked (it is plan @p chosen, which may be NULL) and
+ * invalid (@p invalid: the form's plan field has an error).
+ */
+void plans_render(struct portal_req *r, enum portal_tmpl_id t,
+		const char *chosen, bool invalid, struct gg_portal_buf *out);
 /* result.c: the answer to a sign-up for a device signed up already (409). */
 void result_already(struct portal_req *r);
 /* signup.c: the form, with the errors of a failed submission if any. */
