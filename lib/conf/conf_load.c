@@ -266,13 +266,8 @@ gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 	}
 
 	gg_conf_defaults(cfg);
-	if (strlen(path) >= sizeof(cfg->path)) {
-		conf_set_err(err, errlen, "%s: file name too long", path);
-		return -1;
-	}
-	strcpy(cfg->path, path);
-
-	if (conf_read_file(&lc, path, err, errlen) < 0) {
+	if (conf_read_file(&lc, path, cfg->path, sizeof(cfg->path), err,
+			errlen) < 0) {
 		gg_conf_defaults(cfg);
 		return -1;
 	}
