@@ -91,12 +91,7 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->ausf.device_refill_ms = 6000;
 	cfg->ausf.client_burst = 100;
 	cfg->ausf.client_refill_ms = 100;
-	strcpy(cfg->store.backend, "redis");
-	strcpy(cfg->store.host, "127.0.0.1");
-	cfg->store.port = 6379;
-	strcpy(cfg->store.prefix, "gg:");
-	cfg->store.connect_timeout_ms = 1000;
-	cfg->store.command_timeout_ms = 1000;
+	conf_store_defaults(&cfg->store);
 }
 
 void

@@ -177,6 +177,8 @@ int conf_parse_dns(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_limited(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g, void *base);
+/* The defaults of a "store" section (gardengate's and the portal's). */
+void conf_store_defaults(struct gg_conf_store *st);
 int conf_parse_store(struct conf_ctx *c, const config_setting_t *g, void *base);
 
 /* conf_load.c, for the summary. */
