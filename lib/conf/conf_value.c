@@ -390,11 +390,17 @@ conf_set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int
-conf_read_file(config_t *lc, const char *path, char *err, size_t errlen)
+conf_read_file(config_t *lc, const char *path, char *copy, size_t copy_size,
+		char *err, size_t errlen)
 {
 	const char *file;
 	int saved_errno;
 
+	if (strlen(path) >= copy_size) {
+		conf_set_err(err, errlen, "%s: file name too long", path);
+		return -1;
+	}
+	strcpy(copy, path);
 	config_init(lc);
 	if (config_read_file(lc, path) == CONFIG_TRUE)
 		return 0;
