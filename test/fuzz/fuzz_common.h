@@ -74,8 +74,8 @@ fuzz_get16(const uint8_t *p)
 /*
  * Make the IPv4 header at @p ip (of @p avail octets) and, for TCP and
  * UDP, its transport checksum right, as far as the header lets it be
- * read: fuzzers rarely guess a checksum, and most of the code lies
- * behind one. The UDP checksum is left 0 (none) when it was 0.
+ * read (ICMP too): fuzzers rarely guess a checksum, and most of the code
+ * lies behind one. The UDP checksum is left 0 (none) when it was 0.
  */
 static inline void
 fuzz_fix_ipv4(uint8_t *ip, size_t avail)
@@ -106,6 +106,9 @@ fuzz_fix_ipv4(uint8_t *ip, size_t avail)
 		ck = fuzz_cksum(ip + ihl, tlen - ihl,
 				fuzz_pseudo_sum(ip, 17, tlen - ihl));
 		fuzz_put16(ip + ihl + 6, ck == 0 ? 0xffff : ck);
+	} else if (proto == 1 && tlen - ihl >= 8) {
+		fuzz_put16(ip + ihl + 2, 0);
+		fuzz_put16(ip + ihl + 2, fuzz_cksum(ip + ihl, tlen - ihl, 0));
 	}
 }
 
