@@ -171,7 +171,7 @@ def gen_worker(s):
     # Issue 11: a G-PDU whose T-PDU is 1 to 19 octets, at the very end of
     # its buffer (no tailroom); gg_uplink_forward() read the inner IPv4
     # header before checking that the T-PDU holds one.
-    for n in (1, 3, 13):
+    for n in (1, 3):
         write("worker", "regress-short-tpdu-%d" % n, b"\x00" +
               frame(uplink(s, bytes(IP(src=FULL_UE, dst="198.19.0.5"))[:n], FULL_TEID), tailroom=0))
     # A burst of everything, both directions.
