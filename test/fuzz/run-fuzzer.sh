@@ -23,11 +23,17 @@ secs=${1:-${FUZZ_SECONDS:-30}}
 [ $# -ge 1 ] && shift
 name=$(basename "$bin")
 mkdir -p "$work/corpus"
+# Absolute: a harness may change its working folder (fuzz_conf does).
+work=$(cd "$work" && pwd)
+seeds=$(cd "$seeds" && pwd)
 log="$work/fuzz.log"
 
 # -print_final_stats gives stat::number_of_executed_units and friends;
 # cov/ft are read from the last status line ("#N ... cov: C ft: F").
 # Leaks are reported (detect_leaks is on by default with ASan).
+# Leaks in other projects' libraries, each explained in the file.
+LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+export LSAN_OPTIONS
 set +e
 "$bin" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 \
 	-rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
