@@ -12,6 +12,7 @@ well. Deterministic: running it again rewrites the same files.
 Usage: test/fuzz/gen-corpus.py [HARNESS...]   (default: every harness)
 """
 
+import base64
 import os
 import shutil
 import struct
@@ -228,8 +229,63 @@ def gen_http(s):
     write("http", "refused-data", bytes([room | 1]) + http_packet(s, "PA", b"data", seq=1, ack=2))
 
 
+def gen_conf(s):
+    reset("conf")
+    for src in ("config/gardengate.conf", "test/pcap/pcap-test.conf",
+                "test/pcap/limited-test.conf"):
+        shutil.copy(os.path.join(ROOT, src),
+                    os.path.join(HERE, "corpus", "conf", os.path.basename(src)))
+
+
+def tbs(identity):
+    """gg_auth_tbs() of the challenge fuzz_auth.c uses (32 x 0x11)."""
+    def field(b):
+        return struct.pack("!H", len(b)) + b
+    return (b"gardengate one-way auth v1\x00" + field(b"\x11" * 32) +
+            field(b"5G:mnc001.mcc001.3gppnetwork.org") + field(identity.encode()))
+
+
+def gen_auth(s):
+    reset("auth")
+    data = os.path.join(HERE, "data")
+    os.makedirs(data, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = os.path.join(tmp, "pki")
+        subprocess.run([os.path.join(ROOT, "scripts", "test-pki.sh"), pki], check=True)
+        shutil.copy(os.path.join(pki, "ca.pem"), os.path.join(data, "auth-ca.pem"))
+        shutil.copy(os.path.join(pki, "dev-ec.pem"), os.path.join(data, "auth-dev-ec.pem"))
+        shutil.copy(os.path.join(pki, "dev-rsa.pem"), os.path.join(data, "auth-dev-rsa.pem"))
+
+        def rd(name):
+            with open(os.path.join(pki, name), "rb") as f:
+                return f.read()
+        # Octet 0: bits 0-1 what (0 certificate), bits 2-3 the identity.
+        for name, ident in (("dev-ec.der", 0), ("dev-ec.pem", 0), ("dev-rsa.der", 1),
+                            ("dev-int-chain.pem", 2), ("dev-int.der", 2)):
+            write("auth", "cert-" + name, bytes([ident << 2]) + rd(name))
+        for name in sorted(os.listdir(pki)):
+            if name.startswith("bad-") and name.endswith(".pem"):
+                write("auth", "cert-" + name, b"\x00" + rd(name))
+        # Signatures over the fixed challenge, made with the test keys
+        # (which are not kept).
+        for what, key, ident, opts in (
+                (1, "dev-ec.key", "nai-dev0001@maker.example", []),
+                (2, "dev-rsa.key", "nai-dev0002@maker.example",
+                 ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",
+                  "-sigopt", "rsa_mgf1_md:sha256"])):
+            t = os.path.join(tmp, "tbs.bin")
+            with open(t, "wb") as f:
+                f.write(tbs(ident))
+            sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign",
+                                  os.path.join(pki, key)] + opts + [t],
+                                 check=True, capture_output=True).stdout
+            write("auth", "sig-%s" % key.split(".")[0], bytes([what]) + sig)
+            write("auth", "b64-%s" % key.split(".")[0], b"\x03" +
+                  base64.urlsafe_b64encode(sig).rstrip(b"="))
+
+
 def main():
-    wanted = sys.argv[1:] or ["worker", "dns", "http"]
+    wanted = sys.argv[1:] or ["worker", "dns", "http", "conf", "auth"]
     s = scapy()
     for h in wanted:
         globals()["gen_" + h](s)
