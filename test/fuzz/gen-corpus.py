@@ -284,8 +284,83 @@ def gen_auth(s):
                   base64.urlsafe_b64encode(sig).rstrip(b"="))
 
 
+def curl_bytes(args):
+    """What curl --http2-prior-knowledge writes for a request: a listener
+    here takes it and answers nothing; curl gives up after a second."""
+    import socket
+    import threading
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    port = ls.getsockname()[1]
+    got = bytearray()
+
+    def take():
+        c, _ = ls.accept()
+        c.settimeout(0.5)
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                got.extend(b)
+        except socket.timeout:
+            pass
+        c.close()
+    t = threading.Thread(target=take)
+    t.start()
+    subprocess.run(["curl", "-s", "-m", "1", "--http2-prior-knowledge"] +
+                   [a.replace("PORT", str(port)) for a in args],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.join()
+    ls.close()
+    return bytes(got)
+
+
+AUSF = "http://127.0.0.1:PORT/nausf-auth/v1/ue-authentications"
+AUSF_BODY = ('{"supiOrSuci": "nai-dev0001@maker.example", '
+             '"servingNetworkName": "5G:mnc001.mcc001.3gppnetwork.org", '
+             '"certificateUrl": "http://127.0.0.1:9/ca/dev-ec.pem", '
+             '"anTunnelInfo": {"ipv4Addr": "192.0.2.10", "gtpTeid": "0000abcd"}}')
+
+
+def gen_sbi(s):
+    reset("sbi")
+    json_hdr = ["-H", "content-type: application/json"]
+    reqs = {
+        "get": ["http://127.0.0.1:PORT/x?y=1"],
+        "post-json": json_hdr + ["-d", '{"a": [1, 2.5, "x"], "b": {"c": null}}', "http://127.0.0.1:PORT/json"],
+        "post-json-dup": json_hdr + ["-d", '{"a": 1, "a": 2}', "http://127.0.0.1:PORT/json"],
+        "post-text": ["-H", "content-type: text/plain", "-d", "hello", "http://127.0.0.1:PORT/json"],
+        "later": ["http://127.0.0.1:PORT/later"],
+        "delete-405": ["-X", "DELETE", "http://127.0.0.1:PORT/405"],
+        "ausf-create": json_hdr + ["-d", AUSF_BODY, AUSF],
+    }
+    for name, args in reqs.items():
+        write("sbi", name, curl_bytes(args))
+    write("sbi", "http1", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    write("sbi", "preface-only", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+
+
+def gen_ausf(s):
+    # Octet 0: 0 POST the rest to the collection; 1..3 the rest is
+    # "PATH\n" and a body, sent with PUT, GET or DELETE.
+    reset("ausf")
+    write("ausf", "create", b"\x00" + AUSF_BODY.encode())
+    write("ausf", "create-missing", b"\x00" + b'{"supiOrSuci": "x"}')
+    write("ausf", "create-bad-teid", b"\x00" + AUSF_BODY.replace("0000abcd", "xyz").encode())
+    write("ausf", "create-other-url", b"\x00" + AUSF_BODY.replace("127.0.0.1:9", "ca.example").encode())
+    write("ausf", "create-not-json", b"\x00" + b"not json")
+    root = b"/nausf-auth/v1/ue-authentications"
+    write("ausf", "confirm", b"\x01" + root + b"/0123456789abcdef0123456789abcdef/one-way-confirmation\n" +
+          b'{"signature": "MEUCIQD"}')
+    write("ausf", "get", b"\x02" + root + b"/0123456789abcdef0123456789abcdef\n")
+    write("ausf", "delete", b"\x03" + root + b"/0123456789abcdef0123456789abcdef\n")
+    write("ausf", "other-path", b"\x02/nausf-auth/v2/x\n")
+
+
 def main():
-    wanted = sys.argv[1:] or ["worker", "dns", "http", "conf", "auth"]
+    wanted = sys.argv[1:] or ["worker", "dns", "http", "conf", "auth", "sbi", "ausf"]
     s = scapy()
     for h in wanted:
         globals()["gen_" + h](s)
