@@ -11,6 +11,7 @@ libdpdk-dev dpdk dpdk-dev dpdk-doc libnuma-dev libpcap-dev
 libconfig-dev libjansson-dev libhiredis-dev libssl-dev libcunit1-dev
 libnghttp2-dev libcurl4-openssl-dev libmicrohttpd-dev
 openssl python3 python3-scapy tshark redis-server curl valgrind
+clang libclang-rt-14-dev
 "
 
 missing=""
