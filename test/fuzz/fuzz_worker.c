@@ -257,6 +257,14 @@ make_frame(struct frame *f, const uint8_t *p, uint16_t len, uint8_t hdr,
 	int fix = !(set & SET_RAW_CKSUM);
 	uint16_t head = (hdr & FR_SMALL_HEADROOM) ? 16 : RTE_PKTMBUF_HEADROOM;
 	uint16_t tail = (hdr & FR_TAILROOM_MASK) * 32u;
+
+	/* TEMPORARY, off unless FUZZ_SKIP_ISSUE11 is set (campaigns on a
+	 * tree without the fix; never the suite): uplink frames get 20
+	 * octets of tailroom, so that issue 11's read of a short T-PDU's
+	 * header stays in the buffer and the campaign goes on past it.
+	 * Remove once main has the fix of gg_uplink_forward(). */
+	if (!(hdr & FR_N6) && tail < 20 && getenv("FUZZ_SKIP_ISSUE11") != NULL)
+		tail = 20;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint8_t *buf = malloc(head + len + tail);
 	uint8_t *d;
