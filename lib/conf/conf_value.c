@@ -59,6 +59,7 @@ conf_err(const struct conf_ctx *c, const config_setting_t *s,
 	char path[CONF_PATH_MAX];
 	char msg[GG_CONF_ERR_MAX];
 	va_list ap;
+	char *p;
 
 	if (c->err == NULL || c->errlen == 0)
 		return -1;
@@ -66,6 +67,12 @@ conf_err(const struct conf_ctx *c, const config_setting_t *s,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Values are quoted as the file has them, and a string may hold
+	 * "\n" or any control octet: the message stays one printable line
+	 * (found by test/fuzz/fuzz_conf). */
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 
 	conf_setting_path(s, path, sizeof(path));
 	if (path[0] == '\0')
