@@ -12,6 +12,7 @@ libconfig-dev libjansson-dev libhiredis-dev libssl-dev libcunit1-dev
 libnghttp2-dev libcurl4-openssl-dev libmicrohttpd-dev
 openssl python3 python3-scapy tshark redis-server curl valgrind
 python3-jsonschema
+bind9-dnsutils dnsmasq-base ethtool
 "
 
 missing=""

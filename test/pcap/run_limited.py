@@ -1192,7 +1192,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.list:
         for n, (mode, variant, fn) in CASES.items():
-            print("%-16s %-5s %-18s %s" % (n, mode, variant, (fn.__doc__ or "").split("\n")[0]))
+            doc = fn.__doc__ if fn else "real dig and dnsmasq around gardengate (real_clients.py)"
+            print("%-16s %-5s %-18s %s" % (n, mode, variant, (doc or "").split("\n")[0]))
         return 0
     if args.case not in CASES or not args.builddir or (not args.gardengate and not args.generate_only):
         ap.print_usage(sys.stderr)
@@ -1225,7 +1226,12 @@ def main(argv=None):
         if mode == "live" and args.generate_only:
             raise Fail("--generate-only: %s is a live case (its inputs depend on the answers)"
                        % args.case)
-        runner = run_pcap if mode == "pcap" else run_live
+        if mode == "clients":
+            # Real dig and dnsmasq (real_clients.py).
+            import real_clients
+            runner = real_clients.run_clients
+        else:
+            runner = run_pcap if mode == "pcap" else run_live
         problems, case, elapsed = runner(args, args.case, fn, env, conf, workdir)
         if problems is None:
             print("%s: inputs written to %s (plan.txt describes them)" % (label, workdir))
@@ -2555,6 +2561,7 @@ CASES = {
     "runtime": ("live", "base", case_runtime),
     "attack": ("live", "base", case_attack),
     "dns-tcp": ("live", "base", case_dns_tcp),
+    "clients": ("clients", "base", None),
 }
 
 
