@@ -14,6 +14,7 @@ openssl python3 python3-scapy tshark redis-server curl valgrind
 python3-jsonschema
 chromium nodejs dnsmasq-base ethtool iproute2 iputils-ping
 clang libclang-rt-14-dev
+bind9-dnsutils
 "
 
 missing=""
