@@ -58,7 +58,7 @@ def start(lab, ns, label, sites):
     """nginx in namespace @ns serving each (address, port, folder) of
     @sites; returns the process once every site accepts connections."""
     check(available(), "%s is missing (scripts/setup.sh installs nginx-light)" % NGINX)
-    d = os.path.join(lab.workdir, label + "-nginx")
+    d = os.path.abspath(os.path.join(lab.workdir, label + "-nginx"))
     os.makedirs(d, exist_ok=True)
     servers = "".join(SERVER.format(addr=a, port=p, root=os.path.abspath(r))
                       for a, p, r in sites)
