@@ -79,7 +79,8 @@ Sign up (the flip to FULL; then the same commands show the open Internet):
 
   %(x)schromium --no-sandbox --user-data-dir=$(mktemp -d) \\
       --ignore-certificate-errors http://%(web)s/      # with a display
-  %(x)schromium --headless --no-sandbox --dump-dom http://%(web)s/ | head
+  %(x)schromium --headless --no-sandbox --ignore-certificate-errors \
+      --user-data-dir=$(mktemp -d) --dump-dom http://%(web)s/ | grep title
   %(x)scurl -s http://%(web)s/blob.bin | sha256sum   # once FULL: %(bsha)s
 
 The appliance and the store:
