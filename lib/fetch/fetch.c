@@ -287,7 +287,8 @@ xfer_done(struct gg_fetch *f, struct xfer *x, CURLcode rc)
 	st = classify(x, rc, code);
 	xfer_unlink(f, x);
 	f->stats.body_octets += x->len;
-	if (st == GG_FETCH_OK && f->cache != NULL)
+	/* A POST's answer is not a certificate: it never enters the cache. */
+	if (st == GG_FETCH_OK && f->cache != NULL && !x->is_post)
 		(void)fetch_cache_insert(f->cache, x->url, x->buf, x->len, code,
 				gg_evloop_now_ms()); /* ENOMEM: just not cached */
 	xfer_answer(f, x, st, code);
