@@ -248,7 +248,10 @@ class Topology:
 
     def start_dns(self):
         self.dns = self.lab.spawn("dnsmasq", [
-            "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            # -k, not --no-daemon: in debug mode dnsmasq answers TCP in its
+            # main loop, and one idle TCP connection stops all its UDP.
+            "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+            "--no-hosts",
             "--listen-address=" + RESOLVER, "--bind-interfaces", "--port=53",
             "--user=root", "--pid-file=", "--log-queries", "--log-facility=-",
             "--address=/%s/%s" % (PORTAL_NAME, PORTAL),
