@@ -111,6 +111,60 @@ COOKIE_MSS = 1400
 COOKIE_SLOT_GUARD_S = 3
 
 
+# net_gtpgen's sessions (drivers/net/gtpgen/rte_eth_gtpgen.c, session_of()):
+# the same bijective mixes of the index, so that gardengate's configuration
+# holds the sessions of a mode= frame set. Change both together.
+_M32 = 0xFFFFFFFF
+
+
+def gtpgen_mix32(x):
+    x &= _M32
+    x ^= x >> 16
+    x = (x * 0x7feb352d) & _M32
+    x ^= x >> 15
+    x = (x * 0x846ca68b) & _M32
+    x ^= x >> 16
+    return x
+
+
+def gtpgen_mix22(x):
+    m = (1 << 22) - 1
+    x = (x * 0x9e3779b1) & m
+    x ^= x >> 11
+    x = (x * 0x2c1b3c6d) & m
+    x ^= x >> 7
+    return x
+
+
+def gtpgen_sessions(count, seed=1, linear=False, qfi_pct=50, ue_base="10.64.0.0",
+                    gnb_base="192.0.2.10", state="full"):
+    """The sessions of net_gtpgen's mode= frames (sessions=, seed=,
+    spread=, qfi=): gt.Session objects in index order."""
+    hosts = 16384 * 254
+    ue0 = int.from_bytes(gt.ip_bytes(ue_base), "big")
+    gnb0 = int.from_bytes(gt.ip_bytes(gnb_base), "big")
+    out = []
+    for i in range(count):
+        if linear:
+            teid, k = 1 + i, i
+        else:
+            teid = gtpgen_mix32(i + 1) ^ seed
+            if teid == 0:
+                teid = seed
+            k = (i + seed) & ((1 << 22) - 1)
+            k = gtpgen_mix22(k)
+            while k >= hosts:
+                k = gtpgen_mix22(k)
+        ue = ue0 + (k // 254) * 256 + k % 254 + 1
+        qfi = 1 + i % 63 if gtpgen_mix32(i ^ 0x5bd1e995) % 100 < qfi_pct else None
+        # The downlink TEID is the gNB's: any non-zero value will do.
+        s = gt.Session(gt.ip_str(struct.pack("!I", ue)), teid,
+                       gt.ip_str(struct.pack("!I", gnb0 + i % 4)), 0x10000 + i, qfi)
+        s.state = state
+        out.append(s)
+    return out
+
+
 def group_of(name):
     return SCENARIOS[name][0]
 
