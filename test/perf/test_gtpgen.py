@@ -126,13 +126,13 @@ def test_pcap(pmd, tmp):
               for i in range(100)]
     gt.write_pcap(src, frames)
     out = os.path.join(tmp, "pcap-out.pcap")
-    rc, log = testpmd(pmd, "net_gtpgen0,pcap=%s" % src, out, seconds=0.3)
+    rc, log = testpmd(pmd, "net_gtpgen0,pcap=%s" % src, out, seconds=1.0)
     if not check(rc == 0, "pcap=: testpmd exit %d\n%s" % (rc, log[-2000:])):
         return
     got = gt.read_pcap(out)
     # More frames than a burst (32): testpmd frees a burst before it asks
     # for the next, so no frame is still held when its turn comes.
-    check(len(got) > 300, "pcap=: %d frames forwarded" % len(got))
+    check(len(got) > 200, "pcap=: %d frames forwarded, the set of 100 not reused" % len(got))
     # testpmd drains the RX queues before it forwards: the first frame
     # written may be any of the file's; the order from there is the file's.
     k = next((j for j, f in enumerate(frames) if got and swapped(f) == got[0]), 0)
