@@ -57,6 +57,14 @@ TARGETS = [
 
 EAL_COMMON = ["--no-huge", "--no-pci", "-m", "1024", "-l", "0-1",
               "--log-level", "pmd.net.pcap:warning"]
+# With hugepages (--memory huge): the same 1 GiB from 2 MiB pages, whose
+# files are unlinked once mapped (nothing is left behind if a run dies).
+EAL_HUGE = ["--huge-unlink", "--no-pci", "-m", "1024", "-l", "0-1",
+            "--log-level", "pmd.net.pcap:warning"]
+HUGE_PAGES = 1100           # 2 MiB pages reserved: one run's 1 GiB and some
+# Octets net_gtpgen restores per frame: the headers, and for the LIMITED
+# mix the whole of a GET (gardengate writes its 302 over the request).
+GTPGEN_RESTORE = {"ul": 128, "dl": 128, "limited": 256}
 DPDK_RUN = "/var/run/dpdk"
 
 # Scenarios of the instructions gate: every path, at 1k and 100k sessions
@@ -82,6 +90,8 @@ class Tools:
         self.testpmd = shutil.which("dpdk-testpmd")
         self.work = os.path.join(self.build, "perf")
         self.l3fwd = os.path.join(self.work, "l3fwd", "l3fwd", "build", "l3fwd")
+        self.gtpgen = os.path.join(self.build, "drivers", "net", "gtpgen",
+                                   "librte_net_gtpgen.so")
         self.inputs = os.path.join(self.work, "inputs")
         self._tsc_hz = None
 
@@ -199,41 +209,56 @@ def both_cpus():
         pass
 
 
-def app_command(tools, kind, scen, prefix, src_pcap, opts, stats_file, binary=None):
+def eal_args(mem, prefix):
+    return (EAL_HUGE if mem == "huge" else EAL_COMMON) + ["--file-prefix", prefix]
+
+
+def source_dev(tools, source, name, pcap, path, extra=""):
+    """(EAL -d arguments, device string) of the traffic source replaying
+    @pcap: net_pcap (a copy per packet) or net_gtpgen (zero copy)."""
+    if source == "gtpgen":
+        return ["-d", tools.gtpgen], "net_gtpgen_%s,pcap=%s,restore=%d%s" % (
+            name, pcap, GTPGEN_RESTORE.get(path, 128), extra)
+    return [], "net_pcap_%s,rx_pcap=%s,infinite_rx=1%s" % (name, pcap, extra)
+
+
+def app_command(tools, kind, scen, prefix, src_pcap, opts, stats_file, binary=None,
+                source="pcap", mem="nohuge"):
     """(command, source port name prefix, sink port name prefix)."""
-    eal = EAL_COMMON + ["--file-prefix", prefix]
+    eal = eal_args(mem, prefix)
     limit = str(int(opts.startup_timeout + opts.warmup + opts.windows * opts.window + 60))
     if kind == "testpmd":
-        cmd = [tools.testpmd] + eal + [
-            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % src_pcap,
-            "--vdev", "net_null0,no-rx=1", "--",
+        dso, dev = source_dev(tools, source, "in", src_pcap, scen["path"])
+        cmd = [tools.testpmd] + eal + dso + [
+            "--vdev", dev, "--vdev", "net_null0,no-rx=1", "--",
             "--forward-mode=io", "--nb-cores=1", "--total-num-mbufs=%d" % opts.mbufs,
             "--rxd=1024", "--txd=1024"]
-        return ["timeout", "-s", "INT", "-k", "10", limit] + cmd, "net_pcap0", "net_null0"
+        return ["timeout", "-s", "INT", "-k", "10", limit] + cmd, dev.split(",")[0], "net_null0"
     if kind == "l3fwd":
         d = os.path.dirname(src_pcap)
         # Its pool (NB_MBUF) grows with the RX queue size, counted for both
         # ports: half the pcap's frames plus room for those in flight.
         # l3fwd sets up a TX queue per lcore on every port; the pcap port
         # gets two (to /dev/null: nothing is routed back to it).
-        cmd = [tools.l3fwd] + eal + [
-            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1,tx_pcap=/dev/null,"
-            "tx_pcap=/dev/null" % src_pcap,
-            "--vdev", "net_null0,no-rx=1", "--",
+        dso, dev = source_dev(tools, source, "in", src_pcap, "ul",
+                              ",tx_pcap=/dev/null,tx_pcap=/dev/null" if source == "pcap" else "")
+        cmd = [tools.l3fwd] + eal + dso + [
+            "--vdev", dev, "--vdev", "net_null0,no-rx=1", "--",
             "-p", "0x3", "--config=(0,0,1)", "--lookup=lpm", "--parse-ptype",
             "--rule_ipv4=%s" % os.path.join(d, "l3fwd-v4.cfg"),
             "--rule_ipv6=%s" % os.path.join(d, "l3fwd-v6.cfg"),
             "--rx-queue-size=%d" % min(65535, opts.packets // 2 + 4096),
             "--tx-queue-size=1024"]
-        return ["timeout", "-s", "INT", "-k", "10", limit] + cmd, "net_pcap0", "net_null0"
+        return ["timeout", "-s", "INT", "-k", "10", limit] + cmd, dev.split(",")[0], "net_null0"
     # gardengate: the scenario's pcap on N3 (uplink, limited) or N6 (downlink)
-    src = "net_pcap_in,rx_pcap=%s,infinite_rx=1" % src_pcap
+    dso, src = source_dev(tools, source, "in", src_pcap, scen["path"])
     sink = "net_null_out,no-rx=1"
     n3, n6 = (sink, src) if scen["path"] == "dl" else (src, sink)
-    cmd = [binary or tools.gardengate] + eal + ["--", "-f", scen["conf"], "--n3", n3, "--n6", n6,
-                                      "--duration", limit, "--stats-file", stats_file]
+    cmd = [binary or tools.gardengate] + eal + dso + [
+        "--", "-f", scen["conf"], "--n3", n3, "--n6", n6,
+        "--duration", limit, "--stats-file", stats_file]
     return ["timeout", "-s", "INT", "-k", "10", str(int(limit) + 10)] + cmd, \
-        "net_pcap_in", "net_null_out"
+        src.split(",")[0], "net_null_out"
 
 
 def sample_windows(tel, port, opts, rates):
@@ -251,7 +276,8 @@ def sample_windows(tel, port, opts, rates):
     return prev - first
 
 
-def run_one(tools, kind, scen, src_pcap, opts, label, binary=None):
+def run_one(tools, kind, scen, src_pcap, opts, label, binary=None, source="pcap",
+            mem="nohuge"):
     """Start one application, sample its source port's RX rate in windows
     after warm-up, stop it. Returns a dict with the window rates (pps)."""
     prefix = new_prefix(kind)
@@ -259,7 +285,7 @@ def run_one(tools, kind, scen, src_pcap, opts, label, binary=None):
     logf = os.path.join(tools.work, "runs", prefix + ".log")
     os.makedirs(os.path.dirname(stats_file), exist_ok=True)
     cmd, src_name, sink_name = app_command(tools, kind, scen, prefix, src_pcap, opts, stats_file,
-                                           binary)
+                                           binary, source, mem)
     t_start = time.monotonic()
     with open(logf, "w") as lf:
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=lf, stderr=subprocess.STDOUT,
@@ -388,6 +414,96 @@ def verify_gardengate(scen, res):
 
 
 # ---------------------------------------------------------------------------
+# Hugepages
+
+class Hugepages:
+    """Reserves @pages 2 MiB hugepages on top of what is reserved already
+    (other programs' pages are left alone) with dpdk-hugepages.py, mounting
+    hugetlbfs if nothing is; release() gives back exactly what was added
+    (and unmounts what it mounted), also after a failure: main() calls it
+    in a finally, and SIGTERM/SIGHUP are turned into an exit that runs it.
+    Root only; without it, or if the kernel grants too few pages, the runs
+    with hugepages are left out (and said so)."""
+    SYS = "/sys/kernel/mm/hugepages/hugepages-2048kB"
+
+    def __init__(self, pages):
+        self.want = pages
+        self.added = 0
+        self.mounted = False
+        self.tool = shutil.which("dpdk-hugepages.py")
+
+    def _read(self, name):
+        with open(os.path.join(self.SYS, name)) as f:
+            return int(f.read())
+
+    def _set(self, n):
+        if self.tool:
+            subprocess.run([self.tool, "-p", "2M", "-r", "%dM" % (2 * n)], check=True,
+                           capture_output=True)
+        else:
+            with open(os.path.join(self.SYS, "nr_hugepages"), "w") as f:
+                f.write("%d\n" % n)
+
+    def reserve(self):
+        if os.geteuid() != 0 or not os.path.isdir(self.SYS):
+            log("perf: hugepages: not root (or no 2 MiB pages): runs without hugepages only")
+            return False
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, lambda n, f: sys.exit(128 + n))
+        before = self._read("nr_hugepages")
+        try:
+            self._set(before + self.want)
+        except (OSError, subprocess.CalledProcessError) as e:
+            log("perf: hugepages: cannot reserve: %s" % e)
+            return False
+        self.added = max(0, self._read("nr_hugepages") - before)
+        if not any(line.split()[2] == "hugetlbfs" for line in open("/proc/mounts")):
+            os.makedirs("/dev/hugepages", exist_ok=True)
+            r = subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev",
+                                "/dev/hugepages"], capture_output=True)
+            self.mounted = r.returncode == 0
+        free = self._read("free_hugepages")
+        log("perf: hugepages: %d reserved (%d before), %d free" % (self.added, before, free))
+        if free < 520:
+            log("perf: hugepages: %d free, a run needs 512: runs without hugepages only" % free)
+            self.release()
+            return False
+        return True
+
+    def release(self):
+        if self.added:
+            try:
+                self._set(max(0, self._read("nr_hugepages") - self.added))
+                log("perf: hugepages: %d released" % self.added)
+            except (OSError, subprocess.CalledProcessError) as e:
+                log("perf: hugepages: release failed: %s (echo N > %s/nr_hugepages)"
+                    % (e, self.SYS))
+            self.added = 0
+        if self.mounted:
+            subprocess.run(["umount", "/dev/hugepages"], capture_output=True)
+            self.mounted = False
+
+
+def variants(tools, opts):
+    """[(source, memory)] to run, the gate's (pcap, nohuge) first."""
+    out = []
+    for mem in opts.memory.split(","):
+        for src in opts.sources.split(","):
+            if src == "gtpgen" and not os.path.exists(tools.gtpgen):
+                log("perf: no %s (scripts/dpdk-sdk.sh, rebuild): gtpgen left out" % tools.gtpgen)
+                continue
+            if mem == "huge" and not opts.huge_ok:
+                continue
+            out.append((src, mem))
+    out.sort(key=lambda v: v != ("pcap", "nohuge"))
+    return out
+
+
+def vsuffix(v):
+    return "" if v == ("pcap", "nohuge") else "#%s/%s" % v
+
+
+# ---------------------------------------------------------------------------
 # mpps
 
 def summarize(rates_pps):
@@ -412,8 +528,9 @@ def cmd_mpps(tools, opts, scenarios):
     runs = {}      # (label) -> list of per-round results
     t_begin = time.monotonic()
     os.sched_setaffinity(0, {0})
-    for rnd in range(opts.rounds):
-        for g in groups:
+    vs = variants(tools, opts)
+    for rnd, v, g in [(r, v, g) for r in range(opts.rounds) for v in vs for g in groups]:
+        if True:
             scens = [s for s in scenarios if pi.group_of(s) == g]
             first = manifest["scenarios"][scens[0]]
             plan = [("testpmd", g + ":testpmd", first, first["pcap"], None),
@@ -429,7 +546,8 @@ def cmd_mpps(tools, opts, scenarios):
                     continue
                 if kind == "gardengate" and scen.get("cookies"):
                     pi.refresh_cookies(pcap, scen["cookies"], log=log)
-                r = run_one(tools, kind, scen, pcap, opts, label, binary)
+                label += vsuffix(v)
+                r = run_one(tools, kind, scen, pcap, opts, label, binary, *v)
                 r["round"] = rnd
                 if kind == "gardengate" and "error" not in r:
                     probs = verify_gardengate(scen, r)
@@ -441,27 +559,39 @@ def cmd_mpps(tools, opts, scenarios):
                 r.pop("stats", None)
                 runs.setdefault(label, []).append(r)
                 med = summarize(r["rates"])
-                log("perf: round %d %-16s %s  (start %.1f s, run %.1f s)%s" % (
+                log("perf: round %d %-30s %s  (start %.1f s, run %.1f s)%s" % (
                     rnd + 1, label, "%6.2f Mpps" % med["median"] if med else "   --     ",
                     r.get("startup_s", 0), r["wall_s"],
                     "  ERROR " + r["error"] if "error" in r else ""))
     wall = time.monotonic() - t_begin
-    return analyse(tools, opts, scenarios, runs, wall)
+    out = None
+    for v in vs:
+        res = analyse(tools, opts, scenarios, runs, wall, vsuffix(v))
+        res["source"], res["memory"] = v
+        if out is None:
+            out = res
+            out["variants"] = {}
+        else:
+            out["errors"] += res["errors"]
+        out["variants"]["%s/%s" % v] = res["scenarios"]
+    return out
 
 
-def analyse(tools, opts, scenarios, runs, wall):
+def analyse(tools, opts, scenarios, runs, wall, sfx=""):
     hz = tools.tsc_hz()
     out = {"kind": "mpps", "date": time.strftime("%Y-%m-%d %H:%M:%S"), "tsc_hz": hz,
            "wall_s": round(wall, 1), "rounds": opts.rounds, "packets": opts.packets,
            "windows": "%d x %.2f s after %.1f s" % (opts.windows, opts.window, opts.warmup),
            "git": git_describe(), "versus": opts.versus, "scenarios": {}, "errors": []}
-    for lst in runs.values():
+    for lab, lst in runs.items():
+        if (lab.split("#")[1] if "#" in lab else "") != sfx.lstrip("#"):
+            continue
         for r in lst:
             if "error" in r:
                 out["errors"].append("%s round %d: %s" % (r["label"], r["round"] + 1, r["error"]))
 
     def per_round(label):
-        return {r["round"]: statistics.median(r["rates"]) for r in runs.get(label, [])
+        return {r["round"]: statistics.median(r["rates"]) for r in runs.get(label + sfx, [])
                 if r["rates"] and "error" not in r}
 
     for s in scenarios:
@@ -474,7 +604,7 @@ def analyse(tools, opts, scenarios, runs, wall):
         for name, d in (("gg/testpmd", tp), ("gg/l3fwd", l3)):
             rs = [gg[k] / d[k] for k in gg if k in d and d[k] > 0]
             e[name] = statistics.median(rs) if rs else None
-        for r in runs.get(s, []):
+        for r in runs.get(s + sfx, []):
             if "bytes_per_session" in r:
                 e["capacity"] = r["capacity"]
                 e["bytes_per_session"] = r["bytes_per_session"]
@@ -576,6 +706,30 @@ def print_mpps(res, f=sys.stdout):
     print("wall time %.0f s" % res["wall_s"], file=f)
 
 
+def print_variants(res, f=sys.stdout):
+    """Every scenario on every source and memory, side by side."""
+    vv = res.get("variants") or {}
+    if len(vv) < 2:
+        return
+    print("\nBy source and memory (pcap: net_pcap, a copy per packet; gtpgen: net_gtpgen, "
+          "zero copy; nohuge: --no-huge, huge: 2 MiB hugepages). Mpps median (min-max)",
+          file=f)
+    print("%-11s %-14s %-19s %-19s %-19s %6s %6s %6s  %s" % (
+        "scenario", "source/memory", "testpmd io", "l3fwd lpm", "gardengate", "gg/tp",
+        "gg/l3", "scale", "cycles/pkt gg (tp, l3)"), file=f)
+    for s in res["scenarios"]:
+        for v, sc in vv.items():
+            e = sc.get(s)
+            if not e:
+                continue
+            cpp = e.get("cycles_per_packet") or {}
+            print("%-11s %-14s %s %s %s %6s %6s %6s  %s (%s, %s)" % (
+                s, v, mpps_cell(e["testpmd"]), mpps_cell(e["l3fwd"]),
+                mpps_cell(e["gardengate"]), fmt(e["gg/testpmd"]), fmt(e["gg/l3fwd"]),
+                fmt(e.get("1M/1k", e.get("100k/1k"))), fmt(cpp.get("gardengate"), "%.0f"),
+                fmt(cpp.get("testpmd"), "%.0f"), fmt(cpp.get("l3fwd"), "%.0f")), file=f)
+
+
 # ---------------------------------------------------------------------------
 # instr (callgrind)
 
@@ -607,17 +761,18 @@ def callgrind_total(path):
     return tot
 
 
-def run_instr(tools, manifest, s, opts, outdir):
+def run_instr(tools, manifest, s, opts, outdir, source="pcap"):
     scen = manifest["scenarios"][s]
     pcap, conf = instr_inputs(tools, manifest, s)
     if scen.get("cookies"):
         pi.refresh_cookies(pcap, scen["cookies"], log=log)
     prefix = new_prefix("vg")
-    stats_file = os.path.join(outdir, s + ".stats.json")
-    cg = os.path.join(outdir, s + ".callgrind")
+    tag = s if source == "pcap" else s + "@" + source
+    stats_file = os.path.join(outdir, tag + ".stats.json")
+    cg = os.path.join(outdir, tag + ".callgrind")
     for old in glob.glob(cg + "*"):
         os.remove(old)
-    src = "net_pcap_in,rx_pcap=%s,infinite_rx=1" % pcap
+    dso, src = source_dev(tools, source, "in", pcap, scen["path"])
     sink = "net_null_out,no-rx=1"
     n3, n6 = (sink, src) if scen["path"] == "dl" else (src, sink)
     cmd = ["timeout", "-s", "INT", "-k", "30", "900",
@@ -625,18 +780,18 @@ def run_instr(tools, manifest, s, opts, outdir):
            "--dump-instr=no", "--collect-atstart=no", "--toggle-collect=gg_worker_main",
            "--callgrind-out-file=%s.%%p" % cg,
            tools.gardengate, "--no-huge", "--no-pci", "-m", "512", "-l", "0-1",
-           "--file-prefix", prefix, "--log-level", "pmd.net.pcap:warning", "--",
+           "--file-prefix", prefix, "--log-level", "pmd.net.pcap:warning"] + dso + ["--",
            "-f", conf, "--n3", n3, "--n6", n6, "--duration", str(opts.instr_seconds),
            "--stats-file", stats_file]
     t0 = time.monotonic()
-    with open(os.path.join(outdir, s + ".log"), "w") as lf:
+    with open(os.path.join(outdir, tag + ".log"), "w") as lf:
         r = subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT, preexec_fn=both_cpus,
                            cwd=ROOT)
     shutil.rmtree(os.path.join(DPDK_RUN, prefix), ignore_errors=True)
     files = [f for f in glob.glob(cg + ".*") if os.path.getsize(f) > 0]
     if r.returncode != 0 or not files or not os.path.exists(stats_file):
         return {"error": "valgrind run failed (exit %d), see %s" % (
-            r.returncode, os.path.join(outdir, s + ".log"))}
+            r.returncode, os.path.join(outdir, tag + ".log"))}
     # --toggle-collect: only the worker thread (in gg_worker_main) counts
     worker = max(files, key=callgrind_total)
     ir = callgrind_total(worker)
@@ -659,7 +814,7 @@ def run_instr(tools, manifest, s, opts, outdir):
                 n = int(m.group(1).replace(",", ""))
                 top.append([round(n / pkts, 1), shorten(m.group(2))])
         res["profile"] = top[:opts.profile]
-        open(os.path.join(outdir, s + ".annotate.txt"), "w").write(a)
+        open(os.path.join(outdir, tag + ".annotate.txt"), "w").write(a)
     return res
 
 
@@ -744,13 +899,16 @@ def cmd_instr(tools, opts, scenarios):
     out = {"kind": "instr", "date": time.strftime("%Y-%m-%d %H:%M:%S"), "git": git_describe(),
            "frames": INSTR_FRAMES, "scenarios": {}, "errors": []}
     t0 = time.monotonic()
-    for s in scenarios:
-        r = run_instr(tools, manifest, s, opts, outdir)
-        out["scenarios"][s] = r
-        if "error" in r:
-            out["errors"].append("%s: %s" % (s, r["error"]))
-        log("perf: instr %-11s %s  (%.0f s)" % (s, fmt(r.get("per_packet"), "%.1f"),
-                                                   r.get("seconds", 0)))
+    for src in opts.instr_sources.split(","):
+        for s in scenarios:
+            r = run_instr(tools, manifest, s, opts, outdir, src)
+            tag = s if src == "pcap" else s + "@" + src
+            # the gate reads the pcap rows; others are reported beside them
+            (out["scenarios"] if src == "pcap" else out.setdefault("by_source", {}))[tag] = r
+            if "error" in r:
+                out["errors"].append("%s: %s" % (tag, r["error"]))
+            log("perf: instr %-18s %s  (%.0f s)" % (tag, fmt(r.get("per_packet"), "%.1f"),
+                                                    r.get("seconds", 0)))
     if opts.reference:
         out["reference"] = {}
         done = set()
@@ -777,6 +935,11 @@ def print_instr(res, f=sys.stdout):
           "inclusive: RX/TX PMDs included)", file=f)
     for s, r in res["scenarios"].items():
         print("%-11s %8s  (%s packets)" % (s, fmt(r.get("per_packet"), "%.1f"),
+                                           r.get("packets", "--")), file=f)
+        for n, fn in r.get("profile", []):
+            print("    %7.1f  %s" % (n, fn), file=f)
+    for s, r in res.get("by_source", {}).items():
+        print("%-18s %8s  (%s packets)" % (s, fmt(r.get("per_packet"), "%.1f"),
                                            r.get("packets", "--")), file=f)
         for n, fn in r.get("profile", []):
             print("    %7.1f  %s" % (n, fn), file=f)
@@ -1076,6 +1239,14 @@ def main(argv=None):
     ap.add_argument("--memif-modes", default="pcap,txonly", help="memif: pcap and/or txonly")
     ap.add_argument("--check", action="store_true", help="compare with the baselines, exit 1 "
                     "on a regression")
+    ap.add_argument("--sources", default="pcap,gtpgen",
+                    help="mpps: traffic sources, pcap (net_pcap) and/or gtpgen (net_gtpgen, "
+                    "zero copy); instr: the first only (default pcap,gtpgen; instr pcap)")
+    ap.add_argument("--instr-sources", default="pcap",
+                    help="instr: sources measured (pcap: the gate; gtpgen beside it)")
+    ap.add_argument("--memory", default="nohuge,huge",
+                    help="mpps: nohuge (--no-huge) and/or huge (2 MiB hugepages, reserved "
+                    "for the run and released after; root only)")
     opts = ap.parse_intermixed_args(argv)
     opts.mbufs = opts.packets + 16384
     tools = Tools(opts.build)
@@ -1101,6 +1272,17 @@ def main(argv=None):
 
     scen = opts.scenarios.split(",") if opts.scenarios else None
     fails = []
+    huge = Hugepages(HUGE_PAGES)
+    opts.huge_ok = False
+    try:
+        if opts.command in ("mpps", "all") and "huge" in opts.memory.split(","):
+            opts.huge_ok = huge.reserve()
+        return run_commands(tools, opts, scen, fails)
+    finally:
+        huge.release()
+
+
+def run_commands(tools, opts, scen, fails):
     if opts.command == "micro" or (opts.command == "all" and os.access(tools.micro, os.X_OK)):
         res = cmd_micro(tools, opts)
         save(tools, res, "micro.json")
@@ -1112,6 +1294,7 @@ def main(argv=None):
         res = cmd_mpps(tools, opts, scen or pi.DEFAULT_SCENARIOS)
         path = save(tools, res, "mpps.json")
         print_mpps(res)
+        print_variants(res)
         print("results: %s" % path)
         if opts.check:
             f = check(res, load_baselines())

@@ -466,6 +466,11 @@ def write_config(path, sessions, n_packets):
     mbufs = (1 << math.ceil(math.log2(n_packets + 16384))) - 1
     conf = re.sub(r"mbufs = \d+;", "mbufs = %d;" % mbufs, conf)
     conf = re.sub(r"stats_interval = \d+;", "stats_interval = 0;", conf)
+    # Memory comes from the harness's command line (--no-huge, or
+    # hugepages): the file's --no-huge would be added to it.
+    conf, n = re.subn(r'(^eal = \[[^\]]*?)"--no-huge",\s*', r"\1", conf, count=1, flags=re.M)
+    if n != 1:
+        raise SystemExit("config/gardengate.conf: no \"--no-huge\" in the eal list to drop")
     # No AuSF: the control lcore's SBI server is not what is measured, and
     # its fixed port would make two runs at the same time (two worktrees)
     # fail to start.
