@@ -823,7 +823,7 @@ def shorten(fn):
     return re.sub(r"^.*/", "", fn)
 
 
-def run_instr_reference(tools, kind, scen, opts, outdir, label):
+def run_instr_reference(tools, kind, scen, opts, outdir, label, source="pcap"):
     """testpmd io or l3fwd under callgrind on the group's short pcap: the
     instructions of its forwarding thread (the busiest thread but the main
     one) per packet. testpmd reports its exact packet count on exit; for
@@ -836,16 +836,18 @@ def run_instr_reference(tools, kind, scen, opts, outdir, label):
         if not os.path.exists(pcap) or os.path.getmtime(pcap) < os.path.getmtime(full):
             pi.gt.write_pcap(pcap, pi.gt.read_pcap(full)[:INSTR_FRAMES])
     prefix = new_prefix("vg" + kind)
-    cg = os.path.join(outdir, "%s-%s.callgrind" % (label, kind))
+    tag = "%s-%s" % (label, kind) + ("" if source == "pcap" else "@" + source)
+    cg = os.path.join(outdir, tag + ".callgrind")
     for old in glob.glob(cg + "*"):
         os.remove(old)
     o = argparse.Namespace(**vars(opts))
     o.packets, o.mbufs = INSTR_FRAMES, 2 * INSTR_FRAMES + 8192
-    cmd, src_name, _ = app_command(tools, kind, scen, prefix, pcap, o, "/dev/null")
+    cmd, src_name, _ = app_command(tools, kind, scen, prefix, pcap, o, "/dev/null",
+                                   source=source)
     cmd = cmd[:6] + ["valgrind", "--tool=callgrind", "--fair-sched=yes",
                      "--separate-threads=yes", "--dump-instr=no",
                      "--callgrind-out-file=%s.%%p" % cg] + cmd[6:]
-    logf = os.path.join(outdir, "%s-%s.log" % (label, kind))
+    logf = os.path.join(outdir, tag + ".log")
     t0 = time.monotonic()
     with open(logf, "w") as lf:
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=lf, stderr=subprocess.STDOUT,
@@ -917,14 +919,16 @@ def cmd_instr(tools, opts, scenarios):
             if g in done:
                 continue
             done.add(g)
-            for kind in ("testpmd", "l3fwd"):
+            for kind, src in [(k, x) for x in opts.instr_sources.split(",")
+                              for k in ("testpmd", "l3fwd")]:
                 build_l3fwd(tools)
-                r = run_instr_reference(tools, kind, manifest["scenarios"][s], opts, outdir, s)
-                out["reference"]["%s:%s" % (g, kind)] = r
+                r = run_instr_reference(tools, kind, manifest["scenarios"][s], opts, outdir, s,
+                                        src)
+                key = "%s:%s" % (g, kind) + ("" if src == "pcap" else "@" + src)
+                out["reference"][key] = r
                 if "error" in r:
-                    out["errors"].append("%s %s: %s" % (g, kind, r["error"]))
-                log("perf: instr %-11s %s  (%.0f s)" % ("%s:%s" % (g, kind),
-                                                       fmt(r.get("per_packet"), "%.1f"),
+                    out["errors"].append("%s: %s" % (key, r["error"]))
+                log("perf: instr %-18s %s  (%.0f s)" % (key, fmt(r.get("per_packet"), "%.1f"),
                                                        r.get("seconds", 0)))
     out["wall_s"] = round(time.monotonic() - t0, 1)
     return out
@@ -1133,19 +1137,27 @@ def check(res, baselines, out=sys.stdout):
     """Compare results with the baselines; returns the failures."""
     fails, notes = [], []
     if res["kind"] == "mpps":
-        base = baselines.get("mpps_ratios", {})
         tol = baselines.get("ratio_tolerance", RATIO_TOLERANCE)
-        for s, e in res["scenarios"].items():
-            for key in ("gg/testpmd", "gg/l3fwd", "1M/1k", "100k/1k"):
-                b = base.get(s, {}).get(key)
-                v = e.get(key)
-                if b is None or v is None:
-                    continue
-                if v < b * (1 - tol):
-                    fails.append("%s %s %.3f < baseline %.3f - %.0f%%" % (s, key, v, b, tol * 100))
-                elif v > b * (1 + tol):
-                    notes.append("%s %s %.3f > baseline %.3f + %.0f%%: refresh the baselines?"
-                                 % (s, key, v, b, tol * 100))
+        # The pcap/no-huge rows against mpps_ratios; the other sources and
+        # memories (res["variants"]) against mpps_ratios_by_variant.
+        tables = [("", baselines.get("mpps_ratios", {}), res["scenarios"])]
+        for v, sc in (res.get("variants") or {}).items():
+            if v != "pcap/nohuge":
+                tables.append((" [%s]" % v,
+                               baselines.get("mpps_ratios_by_variant", {}).get(v, {}), sc))
+        for tag, base, scens in tables:
+            for s, e in scens.items():
+                for key in ("gg/testpmd", "gg/l3fwd", "1M/1k", "100k/1k"):
+                    b = base.get(s, {}).get(key)
+                    v = e.get(key)
+                    if b is None or v is None:
+                        continue
+                    if v < b * (1 - tol):
+                        fails.append("%s%s %s %.3f < baseline %.3f - %.0f%%"
+                                     % (s, tag, key, v, b, tol * 100))
+                    elif v > b * (1 + tol):
+                        notes.append("%s%s %s %.3f > baseline %.3f + %.0f%%: refresh the "
+                                     "baselines?" % (s, tag, key, v, b, tol * 100))
         if res["errors"]:
             fails += res["errors"]
     elif res["kind"] == "instr":
@@ -1183,10 +1195,16 @@ def refresh(files):
         if res["kind"] == "mpps":
             if res["errors"]:
                 raise SystemExit("%s has errors; not taken as baseline" % path)
+            keys = ("gg/testpmd", "gg/l3fwd", "1M/1k", "100k/1k")
             m = b.setdefault("mpps_ratios", {})
             for s, e in res["scenarios"].items():
-                m[s] = {k: round(e[k], 3) for k in ("gg/testpmd", "gg/l3fwd", "1M/1k", "100k/1k")
-                        if e.get(k) is not None}
+                m[s] = {k: round(e[k], 3) for k in keys if e.get(k) is not None}
+            for v, sc in (res.get("variants") or {}).items():
+                if v == "pcap/nohuge":
+                    continue
+                mv = b.setdefault("mpps_ratios_by_variant", {}).setdefault(v, {})
+                for s, e in sc.items():
+                    mv[s] = {k: round(e[k], 3) for k in keys if e.get(k) is not None}
             b["mpps_measured"] = "%s (%s), %s" % (res["date"], res["git"], path)
         elif res["kind"] == "instr":
             m = b.setdefault("instructions_per_packet", {})

@@ -67,8 +67,8 @@
  *                   203.0.113.80, 203.0.113.53)
  *   mac=MAC         the port's MAC (default: the first frame's destination)
  * The sessions of a mode= set are those of gtpgen_sessions() in
- * test/perf/perf_inputs.py (same mixes), which writes gardengate's
- * configuration for them.
+ * test/perf/perf_inputs.py (same mixes; write_config() makes gardengate's
+ * configuration of them): change both together.
  */
 #include <errno.h>
 #include <stddef.h>
