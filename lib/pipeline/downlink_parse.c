@@ -99,18 +99,24 @@ gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint32_t n6_addr = w->dp->n6.addr;
 	struct gg_meta *meta = w->meta;
-	uint16_t i;
+	uint16_t i, n_session = 0;
 
 	for (i = 0; i < n; i++) {
 		enum gg_drop d;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		meta[i].sess = NULL;
-		if (likely(parse_fast(pkts[i], &meta[i], n6_addr)))
+		/* A packet of the fast path gets its session (or NULL) from the
+		 * lookup; the others must carry none (gg_meta). */
+		if (likely(parse_fast(pkts[i], &meta[i], n6_addr))) {
+			n_session++;
 			continue;
+		}
+		meta[i].sess = NULL;
 		d = parse_one(w, pkts[i], &meta[i]);
 		if (d != GG_DROP_NONE)
 			gg_meta_drop(&meta[i], d);
+		n_session += meta[i].action == GG_ACT_SESSION;
 	}
+	w->n_session = n_session;
 }

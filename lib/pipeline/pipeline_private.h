@@ -44,8 +44,9 @@ enum gg_action {
 
 /* Per-packet metadata, one array per burst in the worker (not in the mbuf). */
 struct gg_meta {
-	/* The parse sets it to NULL, the lookup to the session (or NULL) of
-	 * GG_ACT_SESSION packets only: the last stages rely on that. */
+	/* The lookup sets it to the session (or NULL) of every
+	 * GG_ACT_SESSION packet, the parse to NULL for every other: the last
+	 * stages rely on that. */
 	struct gg_session *sess;
 	uint32_t key;        /* uplink: TEID (host order); downlink: dst IPv4 (network) */
 	uint16_t l3_off;     /* downlink: offset of the IPv4 header */
@@ -109,6 +110,9 @@ struct gg_worker {
 	unsigned int lcore_id;
 	uint16_t queue;
 	uint16_t ip_id;                      /* outer IPv4 identification */
+	/* Packets of the burst the parse stage left at GG_ACT_SESSION: the
+	 * lookup looks up in place when that is all of them. */
+	uint16_t n_session;
 	struct gg_ratelimit err_ind_rl;
 	struct gg_ratelimit icmp_rl;         /* LIMITED UDP unreachables */
 	struct rte_ring *snoop;              /* garden DNS answers to learn from */
