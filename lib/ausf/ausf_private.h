@@ -101,6 +101,25 @@ void push_cancel(struct gg_ausf *a, struct ctx *c);
 void handle_profile_get(struct gg_ausf *a, struct gg_sbi_request *req,
 		struct ctx *c);
 
+/* ausf_post.c, ausf_confirm.c, ausf_context.c: the resources. */
+void handle_create(struct gg_ausf *a, struct gg_sbi_request *req);
+void handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req,
+		struct ctx *c);
+void handle_get(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c);
+void handle_delete(struct gg_ausf *a, struct gg_sbi_request *req,
+		struct ctx *c);
+
+/* ausf_ctx.c: contexts. NULL when max_contexts are in use or no memory. */
+struct ctx *ctx_new(struct gg_ausf *a);
+void ctx_free(struct gg_ausf *a, struct ctx *c, bool in_table);
+/* Session and address of an authenticated context leave the data plane. */
+void ctx_drop_session(struct gg_ausf *a, struct ctx *c);
+json_t *pdu_session_json(struct gg_ausf *a, const struct ctx *c);
+void ctx_href(const struct ctx *c, char *buf, size_t len, const char *suffix);
+void record_of(const struct gg_ausf *a, const struct ctx *c,
+		const char *cert_pem, enum gg_device_state st,
+		struct gg_device_record *r);
+
 int ctx_table_init(struct ctx_table *t, uint32_t capacity);
 void ctx_table_fini(struct ctx_table *t);
 void ctx_table_add(struct ctx_table *t, struct ctx *c);
