@@ -64,6 +64,9 @@ gg_app_ausf_setup(struct gg_app *app)
 	ap.device_refill_ms = cfg->ausf.device_refill_ms;
 	ap.client_burst = cfg->ausf.client_burst;
 	ap.client_refill_ms = cfg->ausf.client_refill_ms;
+	ap.max_pending = cfg->ausf.max_pending;
+	ap.pending_per_client = cfg->ausf.pending_per_client;
+	ap.pending_per_identity = cfg->ausf.pending_per_identity;
 	ap.learn_global = cfg->garden.learn_global;
 	ap.notify_uri_prefixes = (const char *const *)cfg->ausf.notify_prefixes;
 	ap.n_notify_uri_prefixes = cfg->ausf.n_notify_prefixes;

@@ -48,8 +48,16 @@
 
 #define LOG(level, ...) RTE_LOG(level, USER1, "ausf: " __VA_ARGS__)
 
-#define SWEEP_MS 1000
-/* An expired challenge still answers 410 (not 404) this long; then it goes. */
+/* The sweep's period when it has nothing left to do, and its work bound per
+ * round: a backlog (thousands of challenges expiring together) is worked
+ * off SWEEP_BATCH at a time with SWEEP_BUSY_MS between rounds, so the loop
+ * keeps serving the SBI, the store and the timers meanwhile. */
+#define SWEEP_MS 250
+#define SWEEP_BUSY_MS 1
+#define SWEEP_BATCH 256
+/* An expired challenge still answers 410 (not 404) this long, as a
+ * tombstone without its slot or certificate; then it goes (sooner when
+ * there are more than max_pending tombstones). */
 #define EXPIRED_KEEP_MS 60000
 
 /* ---- routing ----------------------------------------------------------- */
@@ -120,22 +128,33 @@ gg_ausf_handle(struct gg_sbi_request *req, void *arg)
 }
 /* ---- life -------------------------------------------------------------- */
 
-/* Drop challenges nobody answered, so abandoned attempts cost nothing. */
+/*
+ * Expire challenges nobody answered (their slots and quotas come back at
+ * once) and drop old tombstones; at most SWEEP_BATCH contexts per round,
+ * each O(1).
+ */
 static uint64_t
 sweep(struct gg_evloop *loop, void *arg)
 {
 	struct gg_ausf *a = arg;
 	uint64_t now = gg_evloop_now_ms();
-	struct ctx *c, *next;
+	unsigned int n = 0;
+	struct ctx *c;
 
 	(void)loop;
-	for (c = a->ctx.all; c != NULL; c = next) {
-		next = c->next;
-		if (c->state == CTX_CHALLENGED && now >= c->expires_ms + EXPIRED_KEEP_MS) {
-			ctx_free(a, c, true);
-		}
+	while (n < SWEEP_BATCH && (c = TAILQ_FIRST(&a->ctx.challenged)) != NULL &&
+			now >= c->expires_ms) {
+		ctx_expire(a, c, now + EXPIRED_KEEP_MS);
+		n++;
 	}
-	return SWEEP_MS;
+	while (n < SWEEP_BATCH && (c = TAILQ_FIRST(&a->ctx.expired)) != NULL &&
+			(now >= c->expires_ms || a->ctx.n_expired > a->p.max_pending)) {
+		ctx_free(a, c, true);
+		n++;
+	}
+	if (n > a->st.sweep_max_round)
+		a->st.sweep_max_round = n;
+	return n == SWEEP_BATCH ? SWEEP_BUSY_MS : SWEEP_MS;
 }
 
 struct gg_ausf *
@@ -158,6 +177,9 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 #define DEFAULT(f, v) do { if (a->p.f == 0) a->p.f = (v); } while (0)
 	DEFAULT(challenge_ttl_ms, 30000);
 	DEFAULT(max_contexts, 65536);
+	DEFAULT(max_pending, 16384);
+	DEFAULT(pending_per_client, 4096);
+	DEFAULT(pending_per_identity, 4);
 	DEFAULT(device_burst, 5);
 	DEFAULT(device_refill_ms, 6000);
 	DEFAULT(client_burst, 100);
@@ -172,7 +194,9 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 	rp.refill_ms = a->p.client_refill_ms;
 	a->rl_client = gg_auth_ratelimit_create(&rp);
 	if (a->pool == NULL || a->rl_device == NULL || a->rl_client == NULL ||
-			ctx_table_init(&a->ctx, a->p.max_contexts) != 0) {
+			ctx_table_init(&a->ctx, a->p.max_contexts + a->p.max_pending) != 0 ||
+			quota_init(&a->q_client, a->p.max_pending) != 0 ||
+			quota_init(&a->q_identity, a->p.max_pending) != 0) {
 		gg_ausf_free(a);
 		errno = ENOMEM;
 		return NULL;
@@ -191,20 +215,21 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 void
 gg_ausf_free(struct gg_ausf *a)
 {
-	struct ctx *c, *next;
+	struct ctx *c;
 
 	if (a == NULL)
 		return;
 	if (a->sweep_timer > 0)
 		gg_evloop_timer_cancel(a->d.loop, a->sweep_timer);
-	for (c = a->ctx.all; c != NULL; c = next) {
-		next = c->next;
+	while (a->ctx.by_id != NULL && (c = TAILQ_FIRST(&a->ctx.all)) != NULL) {
 		if (c->req != NULL)
 			gg_sbi_problem(c->req, 503, "SYSTEM_FAILURE", "shutting down", NULL);
 		ctx_free(a, c, true);
 	}
 	push_fini(a);
 	ctx_table_fini(&a->ctx);
+	quota_fini(&a->q_client);
+	quota_fini(&a->q_identity);
 	gg_auth_ratelimit_free(a->rl_device);
 	gg_auth_ratelimit_free(a->rl_client);
 	gg_ip_pool_free(a->pool);
@@ -228,4 +253,7 @@ void
 gg_ausf_get_stats(const struct gg_ausf *a, struct gg_ausf_stats *st)
 {
 	*st = a->st;
+	st->contexts_live = a->ctx.count;
+	st->contexts_pending = a->n_pending;
+	st->contexts_sessions = a->ctx.count - a->n_pending - a->ctx.n_expired;
 }

@@ -64,6 +64,7 @@ store_put_done(struct gg_store *s, enum gg_store_status st, void *arg)
 	gg_auth_cert_free(c->cert);
 	c->cert = NULL;
 	c->state = CTX_AUTHENTICATED;
+	ctx_table_index_identity(&a->ctx, c);
 	a->st.authenticated++;
 	/* A device signed up or blocked before keeps that standing. */
 	if (c->dev_state == GG_DEVICE_FULL || c->dev_state == GG_DEVICE_BLOCKED)
@@ -176,6 +177,13 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 	size_t tbs_len;
 	int status, missing;
 
+	if (c->state == CTX_EXPIRED) {
+		/* Counted when it expired. */
+		gg_sbi_problem(req, 410, "CHALLENGE_EXPIRED",
+				"the challenge expired; authenticate again", NULL);
+		ctx_free(a, c, true);
+		return;
+	}
 	if (c->state != CTX_CHALLENGED) {
 		a->st.rejected_request++;
 		gg_sbi_problem(req, 404, "CONTEXT_NOT_FOUND",
@@ -184,7 +192,6 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 	}
 	if (gg_evloop_now_ms() >= c->expires_ms) {
 		a->st.expired++;
-		/* The sweep frees unanswered ones later without counting again. */
 		gg_sbi_problem(req, 410, "CHALLENGE_EXPIRED",
 				"the challenge expired; authenticate again", NULL);
 		ctx_free(a, c, true);
@@ -212,6 +219,8 @@ handle_confirm(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 	}
 	json_decref(inv);
 	json_decref(body);
+	/* The challenge is used up from here, whatever the outcome. */
+	ctx_pending_release(a, c);
 
 	tbs_len = gg_auth_tbs(tbs, sizeof(tbs), c->challenge, sizeof(c->challenge),
 			c->snn, c->identity);

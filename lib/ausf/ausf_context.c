@@ -28,7 +28,8 @@ handle_get(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 {
 	json_t *res = json_pack("{s:s, s:s}", "supiOrSuci", c->identity, "state",
 			c->state == CTX_AUTHENTICATED ? "AUTHENTICATED" :
-			c->state == CTX_CHALLENGED ? "CHALLENGED" : "PENDING");
+			c->state == CTX_CHALLENGED ? "CHALLENGED" :
+			c->state == CTX_EXPIRED ? "EXPIRED" : "PENDING");
 
 	if (c->state == CTX_AUTHENTICATED)
 		json_object_set_new(res, "pduSession", pdu_session_json(a, c));
@@ -60,7 +61,7 @@ void
 handle_delete(struct gg_ausf *a, struct gg_sbi_request *req, struct ctx *c)
 {
 	if (c->state != CTX_AUTHENTICATED) {
-		if (c->state == CTX_CHALLENGED) {
+		if (c->state == CTX_CHALLENGED || c->state == CTX_EXPIRED) {
 			ctx_free(a, c, true);
 			gg_sbi_respond(req, 204, NULL, NULL, NULL, 0);
 		} else {

@@ -2,9 +2,8 @@
 /*
  * The AuSF's contexts: making and freeing one, what the API shows of it
  * (its pduSession, its links), its stored record, and the table that finds
- * them by id and by device identity (chained hash buckets, FNV-1a, plus one
- * list of every context for the expiry sweep; buckets sized once for the
- * configured capacity).
+ * them by id and by device identity (see struct ctx_table), and the pending
+ * challenges' slots and quotas (per client address, per identity).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,13 +34,21 @@ fnv1a(const char *s)
 	return h;
 }
 
-int
-ctx_table_init(struct ctx_table *t, uint32_t capacity)
+static uint32_t
+buckets_for(uint32_t capacity)
 {
 	uint32_t n = 64;
 
 	while (n < capacity && n < (1u << 24))
 		n <<= 1;
+	return n;
+}
+
+int
+ctx_table_init(struct ctx_table *t, uint32_t capacity)
+{
+	uint32_t n = buckets_for(capacity), i;
+
 	memset(t, 0, sizeof(*t));
 	t->by_id = calloc(n, sizeof(*t->by_id));
 	t->by_identity = calloc(n, sizeof(*t->by_identity));
@@ -50,6 +57,13 @@ ctx_table_init(struct ctx_table *t, uint32_t capacity)
 		free(t->by_identity);
 		return -1;
 	}
+	for (i = 0; i < n; i++) {
+		LIST_INIT(&t->by_id[i]);
+		LIST_INIT(&t->by_identity[i]);
+	}
+	TAILQ_INIT(&t->all);
+	TAILQ_INIT(&t->challenged);
+	TAILQ_INIT(&t->expired);
 	t->mask = n - 1;
 	return 0;
 }
@@ -65,43 +79,44 @@ ctx_table_fini(struct ctx_table *t)
 void
 ctx_table_add(struct ctx_table *t, struct ctx *c)
 {
-	uint32_t b = fnv1a(c->id) & t->mask, d = fnv1a(c->identity) & t->mask;
-
-	c->next_by_id = t->by_id[b];
-	t->by_id[b] = c;
-	c->next_by_identity = t->by_identity[d];
-	t->by_identity[d] = c;
-	c->prev = NULL;
-	c->next = t->all;
-	if (t->all != NULL)
-		t->all->prev = c;
-	t->all = c;
+	LIST_INSERT_HEAD(&t->by_id[fnv1a(c->id) & t->mask], c, id_link);
+	TAILQ_INSERT_TAIL(&t->all, c, all_link);
+	if (c->state == CTX_AUTHENTICATED)
+		ctx_table_index_identity(t, c);
 	t->count++;
+}
+
+void
+ctx_table_index_identity(struct ctx_table *t, struct ctx *c)
+{
+	if (c->by_identity)
+		return;
+	LIST_INSERT_HEAD(&t->by_identity[fnv1a(c->identity) & t->mask], c,
+			identity_link);
+	c->by_identity = true;
+}
+
+static void
+fifo_leave(struct ctx_table *t, struct ctx *c)
+{
+	if (c->fifo == FIFO_CHALLENGED) {
+		TAILQ_REMOVE(&t->challenged, c, fifo_link);
+	} else if (c->fifo == FIFO_EXPIRED) {
+		TAILQ_REMOVE(&t->expired, c, fifo_link);
+		t->n_expired--;
+	}
+	c->fifo = FIFO_NONE;
 }
 
 void
 ctx_table_remove(struct ctx_table *t, struct ctx *c)
 {
-	struct ctx **pp;
-
-	for (pp = &t->by_id[fnv1a(c->id) & t->mask]; *pp != NULL;
-			pp = &(*pp)->next_by_id)
-		if (*pp == c) {
-			*pp = c->next_by_id;
-			break;
-		}
-	for (pp = &t->by_identity[fnv1a(c->identity) & t->mask]; *pp != NULL;
-			pp = &(*pp)->next_by_identity)
-		if (*pp == c) {
-			*pp = c->next_by_identity;
-			break;
-		}
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		t->all = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, id_link);
+	if (c->by_identity)
+		LIST_REMOVE(c, identity_link);
+	c->by_identity = false;
+	fifo_leave(t, c);
+	TAILQ_REMOVE(&t->all, c, all_link);
 	t->count--;
 }
 
@@ -110,7 +125,7 @@ ctx_by_id(const struct ctx_table *t, const char *id)
 {
 	struct ctx *c;
 
-	for (c = t->by_id[fnv1a(id) & t->mask]; c != NULL; c = c->next_by_id)
+	LIST_FOREACH(c, &t->by_id[fnv1a(id) & t->mask], id_link)
 		if (strcmp(c->id, id) == 0)
 			return c;
 	return NULL;
@@ -121,12 +136,141 @@ ctx_by_identity(const struct ctx_table *t, const char *identity)
 {
 	struct ctx *c;
 
-	for (c = t->by_identity[fnv1a(identity) & t->mask]; c != NULL;
-			c = c->next_by_identity)
+	LIST_FOREACH(c, &t->by_identity[fnv1a(identity) & t->mask],
+			identity_link)
 		if ((c->state == CTX_AUTHENTICATED || c->state == CTX_DETACHING) &&
 				strcmp(c->identity, identity) == 0)
 			return c;
 	return NULL;
+}
+
+/* ---- pending challenges and their quotas -------------------------------- */
+
+struct quota_entry {
+	struct quota_entry *next;
+	uint32_t count;
+	char key[];
+};
+
+int
+quota_init(struct quota *q, uint32_t capacity)
+{
+	uint32_t n = buckets_for(capacity);
+
+	q->b = calloc(n, sizeof(*q->b));
+	if (q->b == NULL)
+		return -1;
+	q->mask = n - 1;
+	return 0;
+}
+
+void
+quota_fini(struct quota *q)
+{
+	uint32_t i;
+
+	for (i = 0; q->b != NULL && i <= q->mask; i++)
+		while (q->b[i] != NULL) {
+			struct quota_entry *e = q->b[i];
+
+			q->b[i] = e->next;
+			free(e);
+		}
+	free(q->b);
+	q->b = NULL;
+}
+
+int
+quota_take(struct quota *q, const char *key, uint32_t max)
+{
+	struct quota_entry **pp = &q->b[fnv1a(key) & q->mask], *e;
+	size_t len;
+
+	for (e = *pp; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0) {
+			if (e->count >= max)
+				return -1;
+			e->count++;
+			return 0;
+		}
+	if (max == 0)
+		return -1;
+	len = strlen(key) + 1;
+	e = malloc(sizeof(*e) + len);
+	if (e == NULL)
+		return -1;
+	memcpy(e->key, key, len);
+	e->count = 1;
+	e->next = *pp;
+	*pp = e;
+	return 0;
+}
+
+void
+quota_put(struct quota *q, const char *key)
+{
+	struct quota_entry **pp, *e;
+
+	for (pp = &q->b[fnv1a(key) & q->mask]; (e = *pp) != NULL; pp = &e->next)
+		if (strcmp(e->key, key) == 0) {
+			if (--e->count == 0) {
+				*pp = e->next;
+				free(e);
+			}
+			return;
+		}
+}
+
+int
+ctx_pending_take(struct gg_ausf *a, struct ctx *c)
+{
+	if (a->n_pending >= a->p.max_pending)
+		return -ENOSPC;
+	if (quota_take(&a->q_client, c->peer, a->p.pending_per_client) != 0)
+		return -EDQUOT;
+	if (quota_take(&a->q_identity, c->identity,
+			a->p.pending_per_identity) != 0) {
+		quota_put(&a->q_client, c->peer);
+		return -EDQUOT;
+	}
+	a->n_pending++;
+	c->pending = true;
+	return 0;
+}
+
+void
+ctx_pending_release(struct gg_ausf *a, struct ctx *c)
+{
+	if (!c->pending)
+		return;
+	quota_put(&a->q_client, c->peer);
+	quota_put(&a->q_identity, c->identity);
+	a->n_pending--;
+	c->pending = false;
+	if (c->fifo == FIFO_CHALLENGED)
+		fifo_leave(&a->ctx, c);
+}
+
+void
+ctx_challenged(struct gg_ausf *a, struct ctx *c)
+{
+	c->state = CTX_CHALLENGED;
+	c->fifo = FIFO_CHALLENGED;
+	TAILQ_INSERT_TAIL(&a->ctx.challenged, c, fifo_link);
+}
+
+void
+ctx_expire(struct gg_ausf *a, struct ctx *c, uint64_t keep_until_ms)
+{
+	ctx_pending_release(a, c);
+	a->st.expired++;
+	c->state = CTX_EXPIRED;
+	c->expires_ms = keep_until_ms;
+	gg_auth_cert_free(c->cert);
+	c->cert = NULL;
+	c->fifo = FIFO_EXPIRED;
+	TAILQ_INSERT_TAIL(&a->ctx.expired, c, fifo_link);
+	a->ctx.n_expired++;
 }
 
 static const char *
@@ -145,8 +289,6 @@ ctx_new(struct gg_ausf *a)
 	struct ctx *c;
 	unsigned int i;
 
-	if (a->ctx.count >= a->p.max_contexts)
-		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
@@ -165,6 +307,7 @@ ctx_new(struct gg_ausf *a)
 void
 ctx_free(struct gg_ausf *a, struct ctx *c, bool in_table)
 {
+	ctx_pending_release(a, c);
 	if (in_table)
 		ctx_table_remove(&a->ctx, c);
 	push_cancel(a, c);

@@ -102,8 +102,8 @@ fetch_done(void *arg, enum gg_fetch_status st, long http_status,
 		return;
 	}
 	gg_auth_b64url_encode(c->challenge, sizeof(c->challenge), chal, sizeof(chal));
-	c->state = CTX_CHALLENGED;
 	c->expires_ms = gg_evloop_now_ms() + a->p.challenge_ttl_ms;
+	ctx_challenged(a, c);
 	ctx_href(c, loc, sizeof(loc), "/one-way-confirmation");
 	res = json_pack("{s:s, s:{s:s, s:s, s:I}, s:{s:{s:s}}}",
 			"authType", "ONE_WAY_CERT",
@@ -212,11 +212,32 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 	c = ctx_new(a);
 	if (c == NULL) {
 		gg_sbi_problem(req, 503, "INSUFFICIENT_RESOURCES",
-				"too many authentications in progress", NULL);
+				"out of memory", NULL);
 		json_decref(body);
 		return;
 	}
 	snprintf(c->identity, sizeof(c->identity), "%s", identity);
+	snprintf(c->peer, sizeof(c->peer), "%s", gg_sbi_request_peer(req));
+	snprintf(c->client, sizeof(c->client), "%s", gg_sbi_request_client(req));
+	/* Pending challenges have slots of their own, apart from the
+	 * sessions, and no client address or identity holds too many: a
+	 * flood of unanswered POSTs fills its own quota, not the table. */
+	ret = ctx_pending_take(a, c);
+	if (ret != 0) {
+		if (ret == -ENOSPC) {
+			a->st.refused_capacity++;
+			gg_sbi_problem(req, 503, "INSUFFICIENT_RESOURCES",
+					"too many authentications in progress", NULL);
+		} else {
+			a->st.refused_quota++;
+			gg_sbi_problem(req, 429, "TOO_MANY_PENDING",
+					"too many unconfirmed challenges for this client or device; "
+					"confirm or wait for them to expire", NULL);
+		}
+		ctx_free(a, c, false);
+		json_decref(body);
+		return;
+	}
 	snprintf(c->snn, sizeof(c->snn), "%s", snn);
 	snprintf(c->cert_url, sizeof(c->cert_url), "%s", url);
 	if (notify != NULL)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "gg_auth.h"
+#include "gg_sbi.h"
 #include "gg_ausf.h"
 #include "gg_store.h"
 
@@ -26,6 +27,7 @@ struct push;
 enum ctx_state {
 	CTX_FETCHING,       /* certificate being fetched; the POST waits */
 	CTX_CHALLENGED,     /* challenge sent; waiting for the confirmation */
+	CTX_EXPIRED,        /* challenge expired: a tombstone answering 410 */
 	CTX_CONFIRMING,     /* signature good; the store write is under way */
 	CTX_AUTHENTICATED,  /* session installed and stored */
 	CTX_DETACHING,      /* store delete under way; the DELETE waits */
@@ -53,17 +55,48 @@ struct ctx {
 	char supi[GG_STORE_SUPI_MAX + 1]; /* kept across a re-authentication */
 	struct push *push;          /* the profile push under way, or NULL */
 	struct ctx *replaces;       /* CTX_CONFIRMING: the same device's older context */
-	struct ctx *next_by_id;
-	struct ctx *next_by_identity;
-	struct ctx *prev, *next;    /* all contexts, for the expiry sweep */
+	char client[GG_SBI_CLIENT_MAX + 1]; /* who created it (gg_sbi_request_client()) */
+	char peer[48];              /* its address: the per-client pending quota */
+	bool pending;               /* holds a pending slot and its quotas */
+	bool by_identity;           /* linked in the identity index */
+	enum { FIFO_NONE, FIFO_CHALLENGED, FIFO_EXPIRED } fifo;
+	LIST_ENTRY(ctx) id_link;
+	LIST_ENTRY(ctx) identity_link;
+	TAILQ_ENTRY(ctx) all_link;  /* every context */
+	TAILQ_ENTRY(ctx) fifo_link; /* ctx_table.challenged or .expired */
 };
 
+LIST_HEAD(ctx_bucket, ctx);
+TAILQ_HEAD(ctx_list, ctx);
+
+/*
+ * Every operation is O(1): intrusive doubly linked lists, no walk on
+ * remove. Only sessions (AUTHENTICATED, DETACHING) are in the identity
+ * index, at most two per device (during a re-authentication), so pending
+ * challenges for one identity never make its chain long. Challenges have
+ * one lifetime (challenge_ttl), so the order they were issued in is the
+ * order they expire in: the sweep only looks at the heads of two FIFOs.
+ */
 struct ctx_table {
-	struct ctx **by_id;
-	struct ctx **by_identity;
+	struct ctx_bucket *by_id;
+	struct ctx_bucket *by_identity;
 	uint32_t mask;              /* buckets - 1 */
 	uint32_t count;
-	struct ctx *all;
+	struct ctx_list all;
+	struct ctx_list challenged; /* CTX_CHALLENGED, by expiry */
+	struct ctx_list expired;    /* CTX_EXPIRED tombstones, by end of keep */
+	uint32_t n_expired;
+};
+
+/*
+ * Pending-challenge quota: a count per key (client address, identity).
+ * An entry exists while its count is non-zero, so there are never more
+ * entries than pending challenges. Chained hash, one malloc per key.
+ */
+struct quota_entry;
+struct quota {
+	struct quota_entry **b;
+	uint32_t mask;
 };
 
 TAILQ_HEAD(push_queue, push);
@@ -75,6 +108,9 @@ struct gg_ausf {
 	struct gg_auth_ratelimit *rl_device;
 	struct gg_auth_ratelimit *rl_client;
 	struct ctx_table ctx;
+	struct quota q_client;       /* pending challenges per client address */
+	struct quota q_identity;     /* ... per device identity */
+	uint32_t n_pending;          /* FETCHING + CHALLENGED contexts */
 	struct gg_ausf_stats st;
 	long sweep_timer;
 	int store_state;             /* -1 not known yet, 0 down, 1 up */
@@ -120,9 +156,27 @@ void record_of(const struct gg_ausf *a, const struct ctx *c,
 		const char *cert_pem, enum gg_device_state st,
 		struct gg_device_record *r);
 
+/* Take a pending slot and the quotas of c->peer and c->identity for c:
+ * 0, -ENOSPC (max_pending) or -EDQUOT (a quota). */
+int ctx_pending_take(struct gg_ausf *a, struct ctx *c);
+/* Give them back (no-op if c holds none). */
+void ctx_pending_release(struct gg_ausf *a, struct ctx *c);
+/* c (CTX_FETCHING) got its challenge: into the expiry FIFO. */
+void ctx_challenged(struct gg_ausf *a, struct ctx *c);
+/* c expired: count it, give its slot back, keep a tombstone for 410. */
+void ctx_expire(struct gg_ausf *a, struct ctx *c, uint64_t keep_until_ms);
+
+int quota_init(struct quota *q, uint32_t capacity);
+void quota_fini(struct quota *q);
+/* Add one to key's count unless it is at max: 0 or -1. */
+int quota_take(struct quota *q, const char *key, uint32_t max);
+void quota_put(struct quota *q, const char *key);
+
 int ctx_table_init(struct ctx_table *t, uint32_t capacity);
 void ctx_table_fini(struct ctx_table *t);
 void ctx_table_add(struct ctx_table *t, struct ctx *c);
+/* c became a session (AUTHENTICATED): into the identity index. */
+void ctx_table_index_identity(struct ctx_table *t, struct ctx *c);
 void ctx_table_remove(struct ctx_table *t, struct ctx *c);
 struct ctx *ctx_by_id(const struct ctx_table *t, const char *id);
 /* The AUTHENTICATED (or DETACHING) context of a device, if any. */

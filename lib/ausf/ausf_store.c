@@ -198,7 +198,7 @@ resync(struct gg_ausf *a, struct gg_store *s)
 {
 	struct ctx *c;
 
-	for (c = a->ctx.all; c != NULL; c = c->next) {
+	TAILQ_FOREACH(c, &a->ctx.all, all_link) {
 		struct resync *r;
 
 		if (c->state != CTX_AUTHENTICATED || (r = calloc(1, sizeof(*r))) == NULL)

@@ -98,6 +98,13 @@ static const struct conf_field conf_ausf_rate_fields[] = {
 		1, 86400000),
 };
 
+/* "ausf.quota": unconfirmed challenges, apart from the session capacity. */
+static const struct conf_field conf_ausf_quota_fields[] = {
+	CONF_U("pending", struct gg_conf_ausf, max_pending, 1, 1u << 22),
+	CONF_U("per_client", struct gg_conf_ausf, pending_per_client, 1, 1u << 22),
+	CONF_U("per_identity", struct gg_conf_ausf, pending_per_identity, 1, 1u << 22),
+};
+
 static const struct conf_field conf_ausf_fields[] = {
 	CONF_STR("ca_bundle", struct gg_conf_ausf, ca_bundle, CONF_REQUIRED),
 	CONF_FN("cert_url_prefixes", conf_ausf_prefixes, CONF_REQUIRED),
@@ -108,6 +115,7 @@ static const struct conf_field conf_ausf_fields[] = {
 	CONF_FN("ue_pool", conf_ausf_pool, CONF_REQUIRED),
 	CONF_U("qfi", struct gg_conf_ausf, qfi, 0, CONF_QFI_MAX),
 	CONF_SUB("rate", 0, conf_ausf_rate_fields),
+	CONF_SUB("quota", 0, conf_ausf_quota_fields),
 };
 
 int

@@ -117,6 +117,9 @@ struct gg_conf_ausf {
 	uint32_t device_refill_ms;    /**< "ausf.rate.device_refill_ms", default 6000 */
 	uint32_t client_burst;        /**< "ausf.rate.client_burst", default 100 */
 	uint32_t client_refill_ms;    /**< "ausf.rate.client_refill_ms", default 100 */
+	uint32_t max_pending;         /**< "ausf.quota.pending", default 16384 */
+	uint32_t pending_per_client;  /**< "ausf.quota.per_client", default 4096 */
+	uint32_t pending_per_identity; /**< "ausf.quota.per_identity", default 4 */
 };
 
 /** The subscription store ("store"). */

@@ -175,6 +175,17 @@ const uint8_t *gg_sbi_request_body(const struct gg_sbi_request *req,
 /** Client address as text, without the port (IPv4-mapped shown as IPv4). */
 const char *gg_sbi_request_peer(const struct gg_sbi_request *req);
 
+/** Longest text gg_sbi_request_client() returns. */
+#define GG_SBI_CLIENT_MAX 160
+
+/**
+ * Who sent the request, for access control: "cert:" and the subject of the
+ * client certificate the TLS handshake verified (mutual TLS), else "addr:"
+ * and the client address (h2c, or TLS without client authentication).
+ * At most GG_SBI_CLIENT_MAX characters.
+ */
+const char *gg_sbi_request_client(const struct gg_sbi_request *req);
+
 /** Non-zero once the request is cancelled (client gone, timed out, freed). */
 int gg_sbi_request_cancelled(const struct gg_sbi_request *req);
 /**

@@ -69,6 +69,7 @@ struct gg_sbi_request {
 	unsigned int hdr_overflow : 1;
 	unsigned int rst_sent : 1;    /* we asked the client to stop sending */
 	char peer[SBI_PEER_LEN];
+	char client[GG_SBI_CLIENT_MAX + 1];
 };
 
 struct sbi_conn {
@@ -91,6 +92,7 @@ struct sbi_conn {
 	uint8_t head[24];             /* first octets, to recognise HTTP/1.x */
 	unsigned int head_len;
 	char peer[SBI_PEER_LEN];
+	char client[GG_SBI_CLIENT_MAX + 1]; /* gg_sbi_request_client() */
 };
 
 struct gg_sbi_server {

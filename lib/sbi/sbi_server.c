@@ -10,6 +10,7 @@
 #endif
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -348,6 +349,7 @@ conn_new(struct gg_sbi_server *srv, int fd, const struct sockaddr_storage *ss)
 	TAILQ_INIT(&c->reqs);
 	c->last_active_ms = gg_evloop_now_ms();
 	peer_text(ss, c->peer);
+	snprintf(c->client, sizeof(c->client), "addr:%s", c->peer);
 	/* Frames are small and already batched by conn_flush(). */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (sbi_session_new(c) != 0) {

@@ -228,6 +228,7 @@ on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 	req->stream_id = f->hd.stream_id;
 	req->deadline_ms = now + srv->p.request_timeout_ms;
 	memcpy(req->peer, c->peer, sizeof(req->peer));
+	memcpy(req->client, c->client, sizeof(req->client));
 	TAILQ_INSERT_TAIL(&c->reqs, req, conn_next);
 	c->n_reqs++;
 	c->n_streams++;
@@ -699,4 +700,10 @@ const char *
 gg_sbi_request_peer(const struct gg_sbi_request *req)
 {
 	return req->peer;
+}
+
+const char *
+gg_sbi_request_client(const struct gg_sbi_request *req)
+{
+	return req->client;
 }

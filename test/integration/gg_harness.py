@@ -373,7 +373,8 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
     if ue_pool is not None:
         sub(r'^\s*ue_pool = "[^"]*";.*$', '  ue_pool = "%s";' % ue_pool)
     for k, v in ausf.items():
-        if k in ("device_burst", "device_refill_ms", "client_burst", "client_refill_ms"):
+        if k in ("device_burst", "device_refill_ms", "client_burst", "client_refill_ms",
+                 "pending", "per_client", "per_identity"):
             sub(r'\b%s = \d+;' % k, "%s = %d;" % (k, v))
         else:
             sub(r'^\s*%s = \d+;.*$' % k, "  %s = %d;" % (k, v))
@@ -504,9 +505,11 @@ class Resp:
         return "%s %s %s" % (self.status, self.ctype, self.body[:300])
 
 
-def _curl(method, url, body, ctype, timeout):
+def _curl(method, url, body, ctype, timeout, interface=None):
     cmd = ["curl", "--http2-prior-knowledge", "-sS", "-i", "--max-time", str(timeout),
            "-X", method]
+    if interface is not None:
+        cmd += ["--interface", interface]
     data = b""
     if body is not None:
         data = json.dumps(body).encode() if isinstance(body, (dict, list)) else \
@@ -529,11 +532,12 @@ def _parse(method, url, rc, out, err):
     return Resp(int(m.group(1)), headers, rest.decode(errors="replace"))
 
 
-def http(method, url, body=None, ctype="application/json", timeout=20):
+def http(method, url, body=None, ctype="application/json", timeout=20, interface=None):
     """One request with curl --http2-prior-knowledge (one URL per curl: 7.88
     cannot reuse a prior-knowledge connection). body: dict or list (sent as
-    JSON), str or bytes; ctype None sends no content-type at all."""
-    cmd, data = _curl(method, url, body, ctype, timeout)
+    JSON), str or bytes; ctype None sends no content-type at all; interface:
+    the source address (another loopback address is another client)."""
+    cmd, data = _curl(method, url, body, ctype, timeout, interface)
     p = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout + 10)
     return _parse(method, url, p.returncode, p.stdout, p.stderr)
 
@@ -577,6 +581,32 @@ def check_problem(r, status, cause=None, params=None, detail_has=None, what=""):
         check(detail_has in (j.get("detail") or ""),
               "%sdetail %r lacks %r" % (what, j.get("detail"), detail_has))
     return j
+
+
+def h2load(env, url, n, body=None, clients=1, streams=1, extra=(), timeout=120):
+    """h2load (nghttp2-client) against url: n requests over `clients`
+    connections with `streams` concurrent streams each; body (dict, sent
+    as a JSON POST) from a file. Returns {"2xx": .., "4xx": .., "5xx": ..,
+    "succeeded": .., "failed": .., "errored": .., "text": output}."""
+    cmd = ["h2load", "-n", str(n), "-c", str(clients), "-m", str(streams)]
+    if body is not None:
+        path = env.path("h2load-body-%d.json" % len(env.procs))
+        with open(path, "w") as f:
+            json.dump(body, f)
+        cmd += ["-d", path, "-H", "content-type: application/json"]
+    cmd += list(extra) + [url]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    out = p.stdout + p.stderr
+    res = {"text": out}
+    m = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+    check(m is not None, "h2load: no status line:\n%s" % out[-800:])
+    res.update({"2xx": int(m.group(1)), "4xx": int(m.group(3)), "5xx": int(m.group(4))})
+    m = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, "
+                  r"(\d+) errored", out)
+    check(m is not None, "h2load: no requests line:\n%s" % out[-800:])
+    res.update({"succeeded": int(m.group(1)), "failed": int(m.group(2)),
+                "errored": int(m.group(3))})
+    return res
 
 
 # ---- device side ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from gg_harness import (
     authenticate, b64url, check, check_created, check_dataplane, check_get,
     check_no_record, check_problem, check_record, check_success, confirm, create,
     detach, http, http_finish, http_start, make_device_cert, pki_device, sign, tbs,
-    uesim_auth, wait_for, wall_ms, write_config)
+    h2load, uesim_auth, wait_for, wall_ms, write_config)
 
 WIDE_POOL = "10.45.0.0/16"
 # Three addresses a device can get: .1 .5 .6 (.0 and .7 are never handed
@@ -1145,6 +1145,80 @@ def case_push_restart(env):
         check(c.get("ausf_push_delivered") == 1 and c.get("ausf_push_attempts") == 1,
               "counters after restart %r" % {k: v for k, v in c.items() if "push" in k})
     gg.stop()
+
+
+# ---- issue 13: the AuSF under attack -------------------------------------------------------
+
+def authenticate_from(gg, dev, interface, challenge_ttl=30):
+    """authenticate() from another source address (another client)."""
+    r = http("POST", gg.url(), dev.create_body(), interface=interface)
+    ctx_id, chal = check_created(gg, r, dev, challenge_ttl)
+    sig = b64url(sign(dev.key, tbs(chal, dev.snn, dev.identity)))
+    r = http("PUT", gg.url("%s/%s/one-way-confirmation" % (ROOT, ctx_id)), {"signature": sig},
+             interface=interface)
+    check_success(r, dev, WIDE_POOL)
+    return ctx_id
+
+
+def case_sweep(env):
+    """Item 1: thousands of unconfirmed challenges for ONE identity. Each
+    expires (counted, slot back) and its tombstone goes, in O(1) each and a
+    bounded batch per sweep round, while the SBI keeps answering (it used
+    to walk one identity chain per removal: a 12.7 s freeze for 20k)."""
+    n = 12000
+    redis, ca, gg = setup(env, "sweep", challenge_ttl=2, device_burst=1000000,
+                          client_burst=1000000, pending=20000, per_client=20000,
+                          per_identity=20000)
+    ec = pki_device(ca, DEV_EC)
+    rsa = pki_device(ca, DEV_RSA)
+    with env.sub("%d challenge POSTs for one identity (h2load): all 201" % n):
+        r = h2load(env, gg.url(), n, body=ec.create_body(), clients=2, streams=32)
+        check(r["2xx"] == n, "h2load: %d of %d were 2xx:\n%s\n%s" % (
+            r["2xx"], n, r["text"][-600:], ausf_counters(gg)))
+    with env.sub("meanwhile and after, another device authenticates"):
+        authenticate(gg, rsa, challenge_ttl=2)
+    with env.sub("every challenge is counted expired, the pending gauge returns to 0"):
+        c = wait_for("ausf_expired == %d" % n,
+                     lambda: (lambda c: c if c.get("ausf_expired") == n and
+                              c.get("ausf_contexts_pending") == 0 else None)(ausf_counters(gg)),
+                     timeout=30)
+        check(c["ausf_contexts_sessions"] == 1, "sessions gauge %r" % c["ausf_contexts_sessions"])
+    with env.sub("the sweep worked in bounded rounds (at most 256 contexts each)"):
+        c = ausf_counters(gg)
+        check(0 < c["ausf_sweep_max_round"] <= 256, "sweep_max_round %r" % c["ausf_sweep_max_round"])
+        check(c["ausf_contexts_live"] == n + 1, "live %r: the tombstones (410) and the session" %
+              c["ausf_contexts_live"])
+
+
+def case_quota(env):
+    """Item 2: unconfirmed challenges have a table of their own with a
+    share per client address and per identity; a flood from one client
+    neither takes session capacity nor locks other devices out."""
+    redis, ca, gg = setup(env, "quota", device_burst=1000000, client_burst=1000000,
+                          pending=200, per_client=100, per_identity=20)
+    flood = [pki_device(ca, DEV_EC)] + [
+        make_device_cert(env, ca, "nai-flood%d@maker.example" % i, "flood%d" % i)
+        for i in range(5)]
+    rsa = pki_device(ca, DEV_RSA)
+    with env.sub("one identity: 20 challenges (per_identity), the rest 429 TOO_MANY_PENDING"):
+        r = h2load(env, gg.url(), 60, body=flood[0].create_body(), streams=8)
+        check(r["2xx"] == 20 and r["4xx"] == 40, "h2load: %d 2xx, %d 4xx" % (r["2xx"], r["4xx"]))
+        check_problem(create(gg, flood[0]), 429, "TOO_MANY_PENDING")
+    with env.sub("one client address: 100 challenges (per_client) over five identities"):
+        got = 20
+        for dev in flood[1:]:
+            got += h2load(env, gg.url(), 30, body=dev.create_body(), streams=8)["2xx"]
+        check(got == 100, "%d challenges from one client, expected 100" % got)
+        c = ausf_counters(gg)
+        check(c["ausf_contexts_pending"] == 100, "pending gauge %r" % c["ausf_contexts_pending"])
+        check(c["ausf_refused_quota"] == 40 + 1 + 150 - 80,
+              "refused_quota %r" % c["ausf_refused_quota"])
+    with env.sub("another client (127.0.0.2) still authenticates a device"):
+        authenticate_from(gg, rsa, "127.0.0.2")
+        c = ausf_counters(gg)
+        check(c["ausf_contexts_sessions"] == 1 and c["ausf_contexts_pending"] == 100,
+              "gauges: %r" % {k: v for k, v in c.items() if "contexts" in k})
+        check(c["ausf_refused_capacity"] == 0, "refused_capacity %r" % c["ausf_refused_capacity"])
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
