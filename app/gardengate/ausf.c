@@ -110,6 +110,8 @@ gg_app_ausf_setup(struct gg_app *app)
 	bp.port = cfg->sbi.port;
 	bp.max_conns = cfg->sbi.max_connections;
 	bp.request_timeout_ms = cfg->sbi.request_timeout_ms;
+	bp.max_conns_per_client = cfg->sbi.max_conns_per_client;
+	bp.first_request_timeout_ms = cfg->sbi.first_request_timeout_ms;
 	app->sbi = gg_sbi_server_create(app->loop, &bp, gg_ausf_handle, app->ausf);
 	if (app->sbi == NULL) {
 		LOG(ERR, "sbi.listen %s:%u: %s\n", cfg->sbi.address, cfg->sbi.port,

@@ -34,6 +34,10 @@ static const struct conf_field conf_sbi_fields[] = {
 	CONF_U("max_connections", struct gg_conf_sbi, max_connections, 1, 65536),
 	CONF_U("request_timeout_ms", struct gg_conf_sbi, request_timeout_ms,
 		100, 600000),
+	CONF_U("max_connections_per_client", struct gg_conf_sbi,
+		max_conns_per_client, 1, 65536),
+	CONF_U("first_request_timeout_ms", struct gg_conf_sbi,
+		first_request_timeout_ms, 100, 600000),
 };
 
 int

@@ -96,6 +96,8 @@ struct gg_conf_sbi {
 	uint16_t port;                /**< "sbi.listen" port part */
 	uint32_t max_connections;     /**< "sbi.max_connections", default 256 */
 	uint32_t request_timeout_ms;  /**< "sbi.request_timeout_ms", default 10000 */
+	uint32_t max_conns_per_client; /**< "sbi.max_connections_per_client", default 32 */
+	uint32_t first_request_timeout_ms; /**< "sbi.first_request_timeout_ms", default 5000 */
 };
 
 /** One-way authentication ("ausf"); required with "sbi". */

@@ -20,6 +20,10 @@
  *
  * Defences, all counted in struct gg_sbi_stats:
  *  - max_conns: connections over the limit are accepted and closed at once;
+ *    so are those over max_conns_per_client from one client address;
+ *  - first_request_timeout_ms: a connection that has not completed the
+ *    TLS handshake and sent its first request by then is closed (silent
+ *    sockets cannot hold slots for idle_timeout);
  *  - max_streams: advertised in SETTINGS and enforced; requests the
  *    application still holds after their stream closed count as well, so
  *    a client resetting streams cannot pile up work;
@@ -28,6 +32,10 @@
  *    at once; the rest is read and dropped, up to another max_body octets
  *    or the request timeout, then RST_STREAM(NO_ERROR) (RFC 9113 8.1; not
  *    at once because curl 7.88 then loses the 413);
+ *  - max_discard: body octets a connection may send that nobody reads
+ *    (after an early answer, after a reset, to unknown streams), over its
+ *    life; past it the connection gets GOAWAY(ENHANCE_YOUR_CALM) and is
+ *    closed, so answered requests cannot be used to stream data at us;
  *  - request_timeout: from the first HEADERS of a request; a request not
  *    complete by then gets 408, one the handler did not answer gets 504
  *    (cause TIMED_OUT_REQUEST) and is cancelled (below);
@@ -79,6 +87,9 @@ struct gg_sbi_request;
 #define GG_SBI_DEFAULT_IDLE_TIMEOUT_MS 30000
 #define GG_SBI_DEFAULT_REQUEST_TIMEOUT_MS 10000
 #define GG_SBI_DEFAULT_WBUF_LIMIT (256 * 1024)
+#define GG_SBI_DEFAULT_MAX_CONNS_PER_CLIENT 32
+#define GG_SBI_DEFAULT_FIRST_REQUEST_TIMEOUT_MS 5000
+/* max_discard defaults to 4 x max_body. */
 
 /** Where to listen and the limits; a field left at 0 takes its default. */
 struct gg_sbi_params {
@@ -91,6 +102,9 @@ struct gg_sbi_params {
 	unsigned int idle_timeout_ms;
 	unsigned int request_timeout_ms;
 	size_t wbuf_limit;           /**< output backlog per connection that stops reading */
+	unsigned int max_conns_per_client; /**< open connections of one client address */
+	unsigned int first_request_timeout_ms; /**< accept to first complete request */
+	size_t max_discard;          /**< unread body octets per connection, see above */
 };
 
 /**
@@ -101,6 +115,10 @@ struct gg_sbi_params {
 	X(conns_accepted, "connections accepted") \
 	X(conns_closed, "connections closed (any reason)") \
 	X(conns_refused, "connections closed at once: max_conns reached") \
+	X(conns_refused_client, "connections closed at once: max_conns_per_client reached") \
+	X(timeouts_first_request, "connections closed: no request within first_request_timeout_ms") \
+	X(discard_limit, "connections closed: more than max_discard unread body octets") \
+	X(body_discarded, "body octets received and dropped (not read by anyone)") \
 	X(requests, "complete requests handed to the handler") \
 	X(resp_2xx, "responses 2xx sent") \
 	X(resp_3xx, "responses 3xx sent") \

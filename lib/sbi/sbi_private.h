@@ -81,6 +81,9 @@ struct sbi_conn {
 	unsigned int n_reqs;          /* ... including those whose stream closed */
 	unsigned int n_streams;       /* streams with a request, still open */
 	uint64_t last_active_ms;      /* accept, stream opened or closed */
+	uint64_t accepted_ms;
+	uint64_t discarded;           /* unread body octets so far */
+	unsigned int requested : 1;   /* a complete request arrived */
 	uint64_t blocked_since_ms;    /* output waiting without progress; 0: none */
 	uint8_t *out;                 /* output backlog: out[out_off..out_len) */
 	size_t out_off;

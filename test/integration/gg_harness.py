@@ -353,7 +353,7 @@ class DeadPort:
 # ---- configuration -----------------------------------------------------------
 
 def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_pool=None,
-                 **ausf):
+                 sbi=None, **ausf):
     """config/gardengate.conf with the AuSF's CA bundle, certificate URL
     prefixes and Redis socket rewritten, and any ausf setting (challenge_ttl,
     fetch_timeout_ms, cert_cache_ttl, device_burst, ...) overridden. Each
@@ -372,6 +372,9 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
     sub(r'^\s*unix = "[^"]*";.*$', '  unix = "%s";' % redis_sock)
     if ue_pool is not None:
         sub(r'^\s*ue_pool = "[^"]*";.*$', '  ue_pool = "%s";' % ue_pool)
+    if sbi:
+        # More sbi settings, e.g. {"max_connections_per_client": 4}.
+        sub(r'^sbi = \{', "sbi = { " + " ".join("%s = %s;" % (k, v) for k, v in sbi.items()))
     for k, v in ausf.items():
         if k in ("device_burst", "device_refill_ms", "client_burst", "client_refill_ms",
                  "pending", "per_client", "per_identity"):

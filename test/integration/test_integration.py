@@ -43,7 +43,7 @@ MISSING = "MANDATORY_IE_MISSING"
 
 
 def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefixes=None,
-          wait_restored=True, **ausf):
+          wait_restored=True, sbi=None, **ausf):
     a = env.args
     if redis is None:
         redis = Redis(env)
@@ -51,7 +51,7 @@ def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefix
     ca = CaServer(env, a.pki).start()
     conf = write_config(env, a.srcdir, os.path.join(a.pki, "ca.pem"),
                         [ca.prefix] + (prefixes or []), redis.sock, ue_pool=ue_pool,
-                        **ausf)
+                        sbi=sbi, **ausf)
     gg = Gardengate(env, binary or a.gardengate, conf,
                     "gg-int-%s-%d" % (name, os.getpid()), run_env=run_env).start(wait_restored)
     check(gg.session_count() == STATIC_SESSIONS, "sessions at start: %d" % gg.session_count())
@@ -1219,6 +1219,58 @@ def case_quota(env):
         check(c["ausf_contexts_sessions"] == 1 and c["ausf_contexts_pending"] == 100,
               "gauges: %r" % {k: v for k, v in c.items() if "contexts" in k})
         check(c["ausf_refused_capacity"] == 0, "refused_capacity %r" % c["ausf_refused_capacity"])
+
+
+def case_sbi_limits(env):
+    """Items 3 and 7: connections per client address, a short time-out
+    before the first request, and a cap on body octets nobody reads."""
+    import socket
+    redis, ca, gg = setup(env, "sbi-limits", sbi={"max_connections_per_client": 4,
+                                                   "first_request_timeout_ms": 1000})
+    ec = pki_device(ca, DEV_EC)
+    socks = []
+    with env.sub("six silent sockets from one address: two are closed at once"):
+        for _ in range(6):
+            s = socket.create_connection(("127.0.0.1", gg.port), timeout=5)
+            socks.append(s)
+        wait_for("sbi_conns_refused_client == 2",
+                 lambda: ausf_counters(gg).get("sbi_conns_refused_client") == 2)
+    with env.sub("another client address still gets its challenge meanwhile"):
+        r = http("POST", gg.url(), ec.create_body(), interface="127.0.0.2")
+        check_created(gg, r, ec)
+    with env.sub("the silent ones are closed after first_request_timeout_ms (1 s)"):
+        for s in socks:
+            s.settimeout(10)
+            data = b"-"
+            try:
+                while data:
+                    data = s.recv(4096)
+            except ConnectionResetError:
+                pass
+            except socket.timeout:
+                raise Fail("a silent socket is still open after 10 s")
+            s.close()
+        c = ausf_counters(gg)
+        check(c.get("sbi_timeouts_first_request") == 4,
+              "timeouts_first_request %r" % c.get("sbi_timeouts_first_request"))
+        check_created(gg, create(gg, ec), ec)
+    with env.sub("bodies answered 413 cannot be streamed on: GOAWAY past max_discard"):
+        big = env.path("big.json")
+        with open(big, "wb") as f:
+            f.write(b"{" + b" " * (1 << 20) + b"}")
+        p = subprocess.run(["h2load", "-n", "200", "-c", "1", "-m", "4", "-d", big, "-H",
+                            "content-type: application/json", gg.url()],
+                           capture_output=True, text=True, timeout=120)
+        c = ausf_counters(gg)
+        check(c.get("sbi_discard_limit", 0) >= 1, "discard_limit %r:\n%s" %
+              (c.get("sbi_discard_limit"), p.stdout[-500:]))
+        # 4 x max_body (64 KiB), plus what was in flight in the frame
+        # that crossed it and the streams' windows.
+        check(c["sbi_body_discarded"] <= 4 * 65536 + 5 * 65536,
+              "body_discarded %d octets" % c["sbi_body_discarded"])
+        check(c["sbi_too_large"] < 200, "all 200 were read and answered 413")
+    with env.sub("the server still answers afterwards"):
+        check_created(gg, create(gg, ec), ec)
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
