@@ -104,30 +104,36 @@ restore_done(struct gg_store *s, enum gg_store_status st, uint64_t n, void *arg)
 			n, a->st.restored);
 }
 
-static void
-store_event(struct gg_store *s, const struct gg_store_event *ev, void *arg)
-{
-	struct gg_ausf *a = arg;
-	enum gg_session_state st;
-	struct ctx *c;
+/*
+ * A store event only says "something changed for identity X": anyone who
+ * can PUBLISH on the channel could send one, so its state is never
+ * applied. The AuSF re-reads the record and applies what the store says
+ * (one GET per event; events for devices we hold no session for cost
+ * nothing). Reads complete in the order they were sent, so the last
+ * event's read is the state that stays.
+ */
+struct reread {
+	struct gg_ausf *a;
+	char identity[GG_STORE_IDENTITY_MAX + 1];
+};
 
-	(void)s;
-	if (ev == NULL || ev->identity == NULL)
+static void
+apply_record(struct gg_ausf *a, struct ctx *c, const struct gg_device_record *r)
+{
+	const struct gg_session *sess;
+	enum gg_session_state st;
+
+	/* A record of another authentication (a newer one, in progress
+	 * elsewhere) is not this session's. */
+	if (r->ul_teid != c->ul_teid)
 		return;
-	c = ctx_by_identity(&a->ctx, ev->identity);
-	if (c == NULL || c->state != CTX_AUTHENTICATED)
-		return;
-	if (ev->state == GG_DEVICE_PROVISIONED) {
-		/* The push re-reads the record: the event only says "look". */
+	if (r->state == GG_DEVICE_PROVISIONED) {
+		/* The push reads the record again itself. */
 		c->dev_state = GG_DEVICE_PROVISIONED;
 		push_start(a, c);
 		return;
 	}
-	if (ev->state != GG_DEVICE_DETACHED) {
-		c->dev_state = ev->state;
-		push_cancel(a, c);
-	}
-	switch (ev->state) {
+	switch (r->state) {
 	case GG_DEVICE_FULL:
 		st = GG_SESSION_FULL;
 		break;
@@ -140,8 +146,62 @@ store_event(struct gg_store *s, const struct gg_store_event *ev, void *arg)
 	default:
 		return;
 	}
-	if (gg_session_set_state(a->d.sessions, c->ul_teid, st) == 0)
+	c->dev_state = r->state;
+	push_cancel(a, c);
+	sess = gg_session_find(a->d.sessions, c->ul_teid);
+	if (sess != NULL && gg_session_state(sess) != st &&
+			gg_session_set_state(a->d.sessions, c->ul_teid, st) == 0)
 		a->st.state_events++;
+}
+
+static void
+reread_got(struct gg_store *s, enum gg_store_status st,
+		const struct gg_device_record *r, void *arg)
+{
+	struct reread *rr = arg;
+	struct ctx *c;
+
+	(void)s;
+	c = st == GG_STORE_OK ? ctx_by_identity(&rr->a->ctx, rr->identity) : NULL;
+	if (c != NULL && c->state == CTX_AUTHENTICATED)
+		apply_record(rr->a, c, r);
+	free(rr);
+}
+
+static void
+reread(struct gg_ausf *a, struct gg_store *s, const char *identity)
+{
+	struct reread *rr = malloc(sizeof(*rr));
+
+	if (rr == NULL)
+		return;
+	rr->a = a;
+	snprintf(rr->identity, sizeof(rr->identity), "%s", identity);
+	if (gg_store_get(s, identity, reread_got, rr) != 0)
+		free(rr);
+}
+
+static void
+store_event(struct gg_store *s, const struct gg_store_event *ev, void *arg)
+{
+	struct gg_ausf *a = arg;
+	struct ctx *c;
+
+	if (ev == NULL) {
+		/* (Re)subscribed: what was published meanwhile is lost; read
+		 * again every session we hold, once the restore made them. */
+		if (a->restored)
+			TAILQ_FOREACH(c, &a->ctx.all, all_link)
+				if (c->state == CTX_AUTHENTICATED)
+					reread(a, s, c->identity);
+		return;
+	}
+	if (ev->identity == NULL)
+		return;
+	c = ctx_by_identity(&a->ctx, ev->identity);
+	if (c == NULL || c->state != CTX_AUTHENTICATED)
+		return;
+	reread(a, s, ev->identity);
 }
 
 /*

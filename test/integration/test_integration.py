@@ -655,7 +655,7 @@ def run_redis_kill(env, redis, ca, gg):
               "gg:devices %s" % redis.smembers("gg:devices"))
     with env.sub("state events reach gardengate again (resubscribed)"):
         wait_for("gardengate's subscription", lambda: redis.numsub() >= 1, timeout=10)
-        check(publish_state(redis, ec.identity, "full", a.ue) == 1, "nobody got the event")
+        check(publish_state(redis, ec.identity, "full", a.ue, multi=True) == 1, "nobody got the event")
         wait_state(gg, a, "full")
     with env.sub("DELETE works again"):
         detach(gg, redis, a)
@@ -673,7 +673,7 @@ def case_redis_empty(env):
     a_ec = authenticate(gg, ec)
     a_rsa = authenticate(gg, rsa)
     wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
-    check(publish_state(redis, rsa.identity, "full", a_rsa.ue) == 1, "nobody got the event")
+    check(publish_state(redis, rsa.identity, "full", a_rsa.ue, multi=True) == 1, "nobody got the event")
     wait_state(gg, a_rsa, "full")
     ups = gg.log_count(r"ausf: store up")
 
@@ -750,7 +750,7 @@ def case_restart(env):
         check_dataplane(gg, a_int, "full")
     with env.sub("state events still apply to restored sessions"):
         wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
-        publish_state(redis, ec.identity, "full", a_ec.ue)
+        publish_state(redis, ec.identity, "full", a_ec.ue, multi=True)
         wait_state(gg, a_ec, "full")
     with env.sub("a restored context can be detached"):
         detach(gg, redis, a_ec)
@@ -768,11 +768,18 @@ def case_state_event(env):
     b = authenticate(gg, rsa)
     wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
 
-    with env.sub("PUBLISH full: the session becomes full"):
+    with env.sub("PUBLISH full alone (the record says limited): nothing changes"):
         check(publish_state(redis, ec.identity, "full", a.ue) == 1, "no subscriber")
+        # Events are handled in order: once a later one applied, this was seen.
+        publish_state(redis, rsa.identity, "blocked", b.ue, multi=True)
+        wait_state(gg, b, "blocked")
+        check_dataplane(gg, a, "limited")
+        check_get(gg, a, "LIMITED")
+        check(ausf_counters(gg)["ausf_state_events"] == 1, "state_events")
+    with env.sub("record and event in one transaction (MULTI): full"):
+        check(publish_state(redis, ec.identity, "full", a.ue, multi=True) == 1, "no subscriber")
         wait_state(gg, a, "full")
         check_get(gg, a, "FULL")
-        check_dataplane(gg, b, "limited")
     with env.sub("record and event in one transaction (MULTI): blocked"):
         check(publish_state(redis, ec.identity, "blocked", a.ue, multi=True) == 1,
               "no subscriber")
@@ -780,7 +787,7 @@ def case_state_event(env):
         check_get(gg, a, "BLOCKED")
         check(redis.hgetall("gg:device:" + ec.identity)["state"] == "blocked", "record state")
     with env.sub("back to limited"):
-        publish_state(redis, ec.identity, "limited", a.ue)
+        publish_state(redis, ec.identity, "limited", a.ue, multi=True)
         wait_state(gg, a, "limited")
         check_get(gg, a, "LIMITED")
     with env.sub("messages that are not a state change are ignored"):
@@ -793,7 +800,7 @@ def case_state_event(env):
                     '{"state":"full"}'):
             redis.cli("PUBLISH", "gg:events", msg)
         # Events are handled in order: once this one applied, the others were seen.
-        publish_state(redis, rsa.identity, "full", b.ue)
+        publish_state(redis, rsa.identity, "full", b.ue, multi=True)
         wait_state(gg, b, "full")
         check_dataplane(gg, a, "limited")
         check(gg.session_count() == STATIC_SESSIONS + 2, "sessions %d" % gg.session_count())
