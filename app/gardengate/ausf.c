@@ -45,6 +45,8 @@ gg_app_ausf_setup(struct gg_app *app)
 	fp.timeout_ms = cfg->ausf.fetch_timeout_ms;
 	fp.cache_ttl_s = cfg->ausf.cert_cache_ttl;
 	fp.no_cache = cfg->ausf.cert_cache_ttl == 0;
+	fp.cache_put_only = true; /* the AuSF caches what verified */
+	fp.max_per_host = cfg->ausf.fetch_max_per_host;
 	app->fetch = gg_fetch_create(app->loop, &fp);
 	if (app->fetch == NULL) {
 		LOG(ERR, "certificate fetcher: %s\n", strerror(errno));

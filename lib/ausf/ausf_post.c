@@ -96,6 +96,9 @@ fetch_done(void *arg, enum gg_fetch_status st, long http_status,
 		ctx_free(a, c, true);
 		return;
 	}
+	/* Only now, verified, may it be cached: an answer that does not
+	 * verify never evicts a good certificate. */
+	(void)gg_fetch_cache_put(a->d.fetch, c->cert_url, body, len);
 	if (gg_auth_challenge(c->challenge, sizeof(c->challenge)) != 0) {
 		gg_sbi_problem(req, 500, "SYSTEM_FAILURE", "no randomness", NULL);
 		ctx_free(a, c, true);

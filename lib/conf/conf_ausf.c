@@ -111,6 +111,7 @@ static const struct conf_field conf_ausf_fields[] = {
 	CONF_FN("notify_uri_prefixes", conf_ausf_notify_prefixes),
 	CONF_U("fetch_timeout_ms", struct gg_conf_ausf, fetch_timeout_ms, 100, 60000),
 	CONF_U("cert_cache_ttl", struct gg_conf_ausf, cert_cache_ttl, 0, 86400),
+	CONF_U("fetch_max_per_host", struct gg_conf_ausf, fetch_max_per_host, 1, 1024),
 	CONF_U("challenge_ttl", struct gg_conf_ausf, challenge_ttl, 1, 3600),
 	CONF_FN("ue_pool", conf_ausf_pool, CONF_REQUIRED),
 	CONF_U("qfi", struct gg_conf_ausf, qfi, 0, CONF_QFI_MAX),

@@ -110,6 +110,7 @@ struct gg_conf_ausf {
 	unsigned int n_notify_prefixes;
 	uint32_t fetch_timeout_ms;    /**< "ausf.fetch_timeout_ms", default 3000 */
 	uint32_t cert_cache_ttl;      /**< "ausf.cert_cache_ttl" s, default 300 */
+	uint32_t fetch_max_per_host;  /**< "ausf.fetch_max_per_host", default 8 */
 	uint32_t challenge_ttl;       /**< "ausf.challenge_ttl" s, default 30 */
 	uint32_t pool_ipv4;           /**< "ausf.ue_pool" prefix, network order */
 	uint8_t pool_len;

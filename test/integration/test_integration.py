@@ -1280,6 +1280,47 @@ def case_sbi_limits(env):
         check_created(gg, create(gg, ec), ec)
 
 
+def case_fetch_fair(env):
+    """Item 4: a hanging certificate server gets fetch_max_per_host
+    transfers, the rest of its gets wait in its queue (and time out), and
+    other servers' devices authenticate meanwhile; only certificates that
+    verified are cached."""
+    slow = SlowCa(env, delay=8)
+    redis, ca, gg = setup(env, "fetch-fair", prefixes=[slow.prefix], fetch_timeout_ms=3000,
+                          fetch_max_per_host=2, device_burst=1000, per_identity=100)
+    ec = pki_device(ca, DEV_EC)
+    rsa = pki_device(ca, DEV_RSA)
+    with env.sub("10 gets to a hanging server: 2 reach it, the others queue"):
+        pending = []
+        for i in range(10):
+            p = http_start("POST", gg.url(), ec.create_body(
+                certificateUrl=slow.prefix + "d%d.pem" % i), timeout=30)
+            env.procs.append((p, "curl"))
+            pending.append(p)
+        wait_for("fetch_queued == 8", lambda: ausf_counters(gg).get("fetch_queued") == 8)
+        time.sleep(0.5)
+        check(slow.hits == 2, "the hanging server got %d requests at once" % slow.hits)
+    with env.sub("meanwhile a device of another server authenticates"):
+        authenticate(gg, rsa)
+    with env.sub("every one of the 10 ends in 504 CERT_FETCH_TIMEOUT"):
+        for p in pending:
+            check_problem(http_finish(p), 504, "CERT_FETCH_TIMEOUT")
+        check(ausf_counters(gg)["fetch_queue_timeouts"] >= 1, "no queued get timed out")
+    with env.sub("a 2xx that does not verify is not cached (asked again)"):
+        ca.add_file("garbage.pem", b"not a certificate at all\n" * 20)
+        for _ in range(2):
+            check_problem(create(gg, ec, certificateUrl=ca.url("garbage.pem")), 403,
+                          "CERTIFICATE_REJECTED")
+        check(ca.requests("/garbage.pem") == 2, "GET /garbage.pem %d times" %
+              ca.requests("/garbage.pem"))
+    with env.sub("a certificate that verified is cached"):
+        n0 = ca.requests("/dev-ec.pem")
+        for _ in range(2):
+            check_created(gg, create(gg, ec), ec)
+        check(ca.requests("/dev-ec.pem") == n0 + 1, "GET /dev-ec.pem %d times" %
+              (ca.requests("/dev-ec.pem") - n0))
+
+
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 
