@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
-# Test PKI for lib/auth and the integration tests: a manufacturer root CA,
-# an intermediate, an unrelated CA, good device certificates and one
-# certificate per defect the AuSF must detect, all with fixed validity
-# dates so tests can pass a deterministic "now".
+# Test PKI for lib/auth, lib/profile and the integration tests: a
+# manufacturer root CA, an intermediate, an unrelated CA, good device
+# certificates and one certificate per defect the AuSF must detect, plus the
+# operator's side (its CA, the profile provisioning certificate, the portal's
+# TLS certificate and a test OP), all with fixed validity dates so tests can
+# pass a deterministic "now".
 #
 # Usage: scripts/test-pki.sh OUTDIR
 #
@@ -39,10 +41,23 @@
 #     bad-nosan        no subjectAltName
 #     bad-p384         EC P-384 key
 #     bad-rsa1024      RSA 1024 key
-# Good device certificates are valid 2025-01-01 .. 2050-01-01.
+# Operator side (O=Operator Example):
+#   operator-ca.pem/.key     the operator's root CA, EC P-256
+#   provisioning.pem/.key    profile signing certificate under operator-ca,
+#                            EC P-256, keyUsage digitalSignature, no EKU (so
+#                            "openssl cms -verify" accepts it with its
+#                            default S/MIME signing purpose)
+#   portal.pem/.key          TLS server certificate under operator-ca, EC
+#                            P-256, CN portal.example, SAN DNS:portal.example,
+#                            DNS:localhost, IP:127.0.0.1, IP:203.0.113.80,
+#                            EKU serverAuth; portal-chain.pem = leaf + CA
+#   op.hex                   a random operator OP (32 hex digits + newline),
+#                            test data only, made fresh with the PKI
+# Good device and operator leaf certificates are valid 2025-01-01 ..
+# 2050-01-01.
 set -eu
 
-LAYOUT=1
+LAYOUT=2
 
 is_complete() {
 	[ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$LAYOUT" ]
@@ -104,6 +119,8 @@ rsakey() {
 		-out "$work/$1.key"
 }
 
+ORG="Maker Example"
+
 # issue NAME ISSUER START END CN EXTENSIONS...: a certificate for
 # $work/NAME.key, signed by ISSUER ("self" for a root), the extension
 # lines written to its own file.
@@ -111,7 +128,7 @@ issue() {
 	name=$1 issuer=$2 start=$3 end=$4 cn=$5
 	shift 5
 	printf '%s\n' "[ ext ]" "$@" >"$work/$name.ext"
-	ossl req -new -key "$work/$name.key" -subj "/O=Maker Example/CN=$cn" \
+	ossl req -new -key "$work/$name.key" -subj "/O=$ORG/CN=$cn" \
 		-out "$work/$name.csr"
 	if [ "$issuer" = self ]; then
 		set -- -selfsign -keyfile "$work/$name.key"
@@ -201,9 +218,32 @@ good bad-p384 ca $ID1
 rsakey bad-rsa1024 1024
 good bad-rsa1024 ca $ID1
 
+# The operator: its CA, the provisioning (CMS signing) certificate, the
+# portal's TLS certificate and OP.
+ORG="Operator Example"
+eckey operator-ca P-256
+issue operator-ca self $CA_FROM $CA_TO "Operator Example Root CA" "$CA_EXT" \
+	"authorityKeyIdentifier = keyid"
+eckey provisioning P-256
+issue provisioning operator-ca $FROM $TO "Operator Example Provisioning" \
+	"basicConstraints = critical, CA:FALSE" \
+	"keyUsage = critical, digitalSignature" \
+	"subjectKeyIdentifier = hash" \
+	"authorityKeyIdentifier = keyid:always"
+eckey portal P-256
+issue portal operator-ca $FROM $TO portal.example \
+	"basicConstraints = critical, CA:FALSE" \
+	"keyUsage = critical, digitalSignature" \
+	"extendedKeyUsage = serverAuth" \
+	"subjectKeyIdentifier = hash" \
+	"authorityKeyIdentifier = keyid:always" \
+	"subjectAltName = DNS:portal.example, DNS:localhost, IP:127.0.0.1, IP:203.0.113.80"
+cat "$work/portal.pem" "$work/operator-ca.pem" >"$work/portal-chain.pem"
+openssl rand -hex 16 >"$work/op.hex" 2>>"$log" || fail "openssl rand"
+
 rm -f "$work"/*.csr "$work"/*.ext
-chmod 600 "$work"/*.key
-for f in "$work"/*.pem "$work"/*.der "$work"/*.key; do
+chmod 600 "$work"/*.key "$work/op.hex"
+for f in "$work"/*.pem "$work"/*.der "$work"/*.key "$work/op.hex"; do
 	mv -f "$f" "$out/"
 done
 echo $LAYOUT >"$out/.complete"

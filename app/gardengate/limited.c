@@ -98,8 +98,9 @@ gg_limited_setup(struct gg_app *app)
 	struct gg_garden_params gp = {
 		.name = "gg", .max_rules = gc->max_rules, .max_names = gc->max_names,
 		.max_learned = gc->max_learned, .min_ttl = gc->min_ttl,
-		.max_ttl = gc->max_ttl, .socket_id = SOCKET_ID_ANY,
-		.qsv = app->dp.qsv,
+		.max_ttl = gc->max_ttl, .max_per_scope = gc->max_per_session,
+		.scope_capacity = app->cfg.session_capacity,
+		.socket_id = SOCKET_ID_ANY, .qsv = app->dp.qsv,
 	};
 	uint8_t secret[16];
 	unsigned int i;
@@ -121,7 +122,8 @@ gg_limited_setup(struct gg_app *app)
 		}
 	}
 	for (i = 0; i < gc->n_names; i++) {
-		ret = gg_garden_add_name(lim->garden, gc->names[i]);
+		ret = gg_garden_add_name_scoped(lim->garden, gc->names[i],
+				&gc->name_scopes[i]);
 		if (ret < 0 && ret != -EEXIST) {
 			LOG(ERR, "garden.names[%u] %s: %s\n", i, gc->names[i], strerror(-ret));
 			return -1;
@@ -133,6 +135,10 @@ gg_limited_setup(struct gg_app *app)
 	lim->icmp_unreach_rate = gc->icmp_rate;
 	lim->learn_global = gc->learn_global;
 	lim->icmp_src = app->cfg.n6.address;
+	for (i = 0; i < gc->n_resolvers && i < GG_LIMITED_RESOLVERS_MAX; i++)
+		lim->resolvers[i] = gc->resolvers[i];
+	lim->n_resolvers = i;
+	lim->query_timeout_s = gc->query_timeout;
 	if (!pc->set) {
 		LOG(WARNING, "no portal configured: LIMITED sessions get RSTs for HTTP "
 				"and their DNS is not rewritten\n");

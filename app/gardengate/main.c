@@ -295,6 +295,7 @@ setup(struct gg_app *app)
 		return -1;
 	if (gg_ports_setup(app) != 0)
 		return -1;
+	gg_dataplane_set_martians(&app->dp, app->cfg.ul_multicast);
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == app->n_workers)

@@ -5,8 +5,11 @@
  * subcommands, one file each:
  *
  *   gg-uesim auth ...     one-way authentication (auth.c)
+ *   gg-uesim receive ...  serve the profile push callback (receive.c)
+ *   gg-uesim profile ...  fetch the profile, the push's fallback (profile.c)
  *   gg-uesim status ...   read an authentication context (ctx.c)
  *   gg-uesim detach ...   detach (ctx.c)
+ *   gg-uesim tunnel ...   the gNB's user plane, TUN <-> GTP-U (tunnel.c)
  *
  * Exit status: 0 success, 1 failure (refused, no answer, malformed
  * answer), 2 usage error; the same for every subcommand.
@@ -25,8 +28,11 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "auth", uesim_cmd_auth, "one-way authentication: challenge, signature, session" },
+	{ "receive", uesim_cmd_receive, "serve the profile callback: take, check, store the profile" },
+	{ "profile", uesim_cmd_profile, "fetch the profile (GET), check and store it" },
 	{ "status", uesim_cmd_status, "show an authentication context (GET)" },
 	{ "detach", uesim_cmd_detach, "detach: remove the context and its session (DELETE)" },
+	{ "tunnel", uesim_cmd_tunnel, "the gNB user plane: a TUN device over GTP-U" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -41,7 +47,8 @@ usage(FILE *out)
 		"       %s COMMAND --help\n"
 		"\n"
 		"A device without a subscription, and its gNB, talking to\n"
-		"gardengate's AuSF (doc/ausf-api.rst) over HTTP/2 cleartext.\n"
+		"gardengate's AuSF (doc/ausf-api.rst) over HTTP/2 cleartext, and\n"
+		"taking the subscription profile it pushes (doc/uesim.rst).\n"
 		"\n"
 		"Commands:\n", UESIM_PROG, UESIM_PROG);
 	for (i = 0; i < N_COMMANDS; i++)

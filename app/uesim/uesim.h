@@ -17,8 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <jansson.h>
+
+#include "gg_profile.h"
 
 #ifndef GG_VERSION
 #define GG_VERSION "unknown"
@@ -194,9 +197,90 @@ void uesim_session_print(FILE *f, const struct uesim_session *s);
  */
 int uesim_teid_parse(const char *s, uint32_t *out);
 
+/*
+ * The profile delivery (delivery.c), shared by "receive" (the AuSF's POST
+ * to profileNotifyUri) and "profile" (the GET fallback).
+ */
+
+/** The device that takes the profile, from the command line. */
+struct uesim_device {
+	const char *identity;     /* its supiOrSuci */
+	const char *key;          /* its private key (PEM) */
+	const char *cert;         /* its certificate (PEM) */
+	const char *operator_ca;  /* the CA the operator's signature chains to */
+	const char *out;          /* where a good profile is stored */
+	bool show_secrets;        /* print K and OPc */
+};
+
+/** Why a notification was refused: a TS 29.500 ProblemDetails. */
+struct uesim_problem {
+	int status;               /* 4xx; 500 when storing failed */
+	const char *cause;        /* static */
+	const char *param;        /* the member at fault (invalidParams), or NULL */
+	char detail[512];
+};
+
+/** A profile that passed every check and was stored. */
+struct uesim_delivered {
+	char ctx_id[128];
+	char supi[32];
+	char *json;               /* the document as signed (K, OPc in clear) */
+	size_t json_len;
+	json_t *doc;              /* the same, parsed */
+	struct gg_profile p;
+};
+
+void uesim_device_init(struct uesim_device *d);
+
+/**
+ * Check that --identity and --out are given and the key, certificate and
+ * CA files can be read; reports on stderr.
+ * @return 0, or -1 (a usage error).
+ */
+int uesim_device_check(const char *cmd, const struct uesim_device *d);
+
+void uesim_problem_set(struct uesim_problem *pb, int status,
+		const char *cause, const char *param, const char *fmt, ...)
+		__attribute__((format(printf, 5, 6)));
+
+/**
+ * Decode canonical, padded standard base64 (RFC 4648 section 4; no
+ * whitespace, zero bits under the padding).
+ * @return the octets written to @p out, or -1.
+ */
+ssize_t uesim_b64_decode(const char *in, size_t len, uint8_t *out,
+		size_t room);
+
+/**
+ * Judge notification @p n: its members, the base64, the CMS (decrypted
+ * with the device key, signature verified against the operator CA), the
+ * document, its device identity (= d->identity) and SUPI (= the
+ * notification's), and @p want_ctx when not NULL; then store the document
+ * to d->out (mode 0600, atomic replace).
+ * @return 0 with @p dv filled (free with uesim_delivered_free()), or -1
+ *         with @p pb saying why; nothing is stored then.
+ */
+int uesim_delivery_accept(const struct uesim_device *d, const json_t *n,
+		const char *want_ctx, struct uesim_delivered *dv,
+		struct uesim_problem *pb);
+
+/** Cleanse and free what @p dv holds. */
+void uesim_delivered_free(struct uesim_delivered *dv);
+
+/**
+ * Print a stored profile: UESIM_FIELD lines and the document, or one JSON
+ * object when @p json. K and OPc are masked unless d->show_secrets.
+ */
+void uesim_delivered_print(const struct uesim_device *d,
+		const struct uesim_delivered *dv, bool json);
+
 /* The subcommands: argv[0] is the subcommand's name; return an exit code. */
 int uesim_cmd_auth(int argc, char **argv);
+int uesim_cmd_receive(int argc, char **argv);
+int uesim_cmd_profile(int argc, char **argv);
 int uesim_cmd_status(int argc, char **argv);
 int uesim_cmd_detach(int argc, char **argv);
+/* The gNB's user plane: TUN device <-> GTP-U (tunnel.c). */
+int uesim_cmd_tunnel(int argc, char **argv);
 
 #endif /* UESIM_H */

@@ -40,6 +40,8 @@ static const struct conf_field conf_learn_fields[] = {
 		1, GG_GARDEN_MAX_ENTRIES),
 	CONF_U("min_ttl", struct gg_conf_garden, min_ttl, 1, 86400),
 	CONF_U("max_ttl", struct gg_conf_garden, max_ttl, 1, 7 * 86400),
+	CONF_U("max_per_session", struct gg_conf_garden, max_per_session, 0,
+		GG_GARDEN_MAX_ENTRIES),
 };
 
 static int
@@ -84,18 +86,25 @@ conf_parse_garden_rules(struct conf_ctx *c, const config_setting_t *list,
 	return 0;
 }
 
+/*
+ * "garden.names": name rules, "NAME [PROTO [PORTS]]..." (gg_garden.h,
+ * gg_garden_parse_name_rule()); the name itself as gg_garden_add_name()
+ * takes it.
+ */
 static int
 conf_parse_garden_names(struct conf_ctx *c, const config_setting_t *list,
 		void *base)
 {
 	struct gg_conf_garden *gd = base;
+	char name[GG_GARDEN_NAME_MAX + 2], why[128];
 	int i, n;
 
 	if (!config_setting_is_array(list) && !config_setting_is_list(list))
-		return conf_err(c, list, "expected a list of domain names [ \"portal.example\", ... ]");
+		return conf_err(c, list, "expected a list of name rules [ \"portal.example\", \"vpn.example udp 51820\", ... ]");
 	n = config_setting_length(list);
 	gd->names = calloc(n > 0 ? n : 1, sizeof(*gd->names));
-	if (gd->names == NULL)
+	gd->name_scopes = calloc(n > 0 ? n : 1, sizeof(*gd->name_scopes));
+	if (gd->names == NULL || gd->name_scopes == NULL)
 		return conf_err(c, list, "out of memory");
 	for (i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(list, i);
@@ -104,24 +113,21 @@ conf_parse_garden_names(struct conf_ctx *c, const config_setting_t *list,
 
 		if (conf_get_string(c, s, &str) < 0)
 			return -1;
-		len = strlen(str);
-		if (len > 0 && str[len - 1] == '.')
-			len--;
-		if (len == 0 || len > GG_GARDEN_NAME_MAX || str[0] == '.' ||
-				strstr(str, "..") != NULL)
-			return conf_err(c, s, "'%s' is not a domain name", str);
+		if (gg_garden_parse_name_rule(str, name, &gd->name_scopes[i],
+				why, sizeof(why)) != 0)
+			return conf_err(c, s, "'%s': %s", str, why);
+		len = strlen(name);
+		if (len == 0 || len > GG_GARDEN_NAME_MAX || name[0] == '.' ||
+				strstr(name, "..") != NULL)
+			return conf_err(c, s, "'%s' is not a domain name", name);
 		for (k = 0; k < len; k++)
-			if (!(str[k] == '-' || str[k] == '.' || str[k] == '_' ||
-					(str[k] >= '0' && str[k] <= '9') ||
-					(str[k] >= 'a' && str[k] <= 'z') ||
-					(str[k] >= 'A' && str[k] <= 'Z')))
-				return conf_err(c, s, "'%s' is not a domain name", str);
-		gd->names[i] = strndup(str, len);
+			if (!(name[k] == '-' || name[k] == '.' || name[k] == '_' ||
+					(name[k] >= '0' && name[k] <= '9') ||
+					(name[k] >= 'a' && name[k] <= 'z')))
+				return conf_err(c, s, "'%s' is not a domain name", name);
+		gd->names[i] = strdup(name);
 		if (gd->names[i] == NULL)
 			return conf_err(c, s, "out of memory");
-		for (k = 0; k < len; k++)
-			if (gd->names[i][k] >= 'A' && gd->names[i][k] <= 'Z')
-				gd->names[i][k] += 'a' - 'A';
 		gd->n_names++;
 	}
 	return 0;
@@ -167,6 +173,31 @@ conf_dns_other_types(struct conf_ctx *c, const config_setting_t *s, void *base)
 	return 0;
 }
 
+/* "dns.resolvers": the trusted resolvers, 1 to 4 IPv4 addresses. */
+static int
+conf_dns_resolvers(struct conf_ctx *c, const config_setting_t *list,
+		void *base)
+{
+	struct gg_conf_garden *gd = base;
+	int i, n;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_err(c, list, "expected a list of IPv4 addresses [ \"203.0.113.53\", ... ]");
+	n = config_setting_length(list);
+	if (n < 1 || n > (int)RTE_DIM(gd->resolvers))
+		return conf_err(c, list, "%d resolvers: between 1 and %zu", n,
+			RTE_DIM(gd->resolvers));
+	for (i = 0; i < n; i++) {
+		uint32_t a;
+
+		if (conf_get_ipv4(c, config_setting_get_elem(list, i), &a) < 0)
+			return -1;
+		gd->resolvers[i] = a;
+	}
+	gd->n_resolvers = (unsigned int)n;
+	return 0;
+}
+
 static const char *const conf_dns_modes[] = { "rewrite", "snoop", NULL };
 
 /* "dns" and "limited" fill struct gg_conf_garden: they are policies of the garden. */
@@ -176,6 +207,8 @@ static const struct conf_field conf_dns_fields[] = {
 	CONF_U("ttl", struct gg_conf_garden, dns_ttl, 0, 86400),
 	CONF_FN("other_types", conf_dns_other_types),
 	CONF_U("edns_udp_size", struct gg_conf_garden, edns_udp_size, 512, 65535),
+	CONF_FN("resolvers", conf_dns_resolvers),
+	CONF_U("query_timeout", struct gg_conf_garden, query_timeout, 1, 60),
 };
 
 /*

@@ -76,6 +76,8 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->garden.max_names = 1024;
 	cfg->garden.max_learned = 65536;
 	cfg->garden.min_ttl = 30;
+	cfg->garden.max_per_session = 64;
+	cfg->garden.query_timeout = 5;
 	cfg->garden.max_ttl = 3600;
 	cfg->garden.dns_ttl = 10;
 	cfg->garden.dns_other_rcode = 3; /* NXDOMAIN */
@@ -113,6 +115,7 @@ gg_conf_free(struct gg_config *cfg)
 	for (i = 0; i < (int)cfg->garden.n_names; i++)
 		free(cfg->garden.names[i]);
 	free(cfg->garden.names);
+	free(cfg->garden.name_scopes);
 	for (i = 0; i < (int)cfg->ausf.n_url_prefixes; i++)
 		free(cfg->ausf.url_prefixes[i]);
 	free(cfg->ausf.url_prefixes);
@@ -225,6 +228,15 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 
 	if (c->cfg->sbi.set && !c->cfg->ausf.set)
 		return conf_err_missing(c, root, "ausf");
+	/* Garden-name queries go to the trusted resolvers, and only there. */
+	if (c->cfg->garden.n_names > 0 && c->cfg->garden.n_resolvers == 0) {
+		config_setting_t *gs = config_setting_lookup(
+			(config_setting_t *)(uintptr_t)root, "garden");
+
+		return conf_err(c, gs != NULL ? gs : root,
+			"garden names need dns.resolvers: the only servers their "
+			"queries may go to and their answers come from");
+	}
 	/* A 302 of a full MSS must still fit the tunnel: inner IPv4 + TCP (40)
 	 * and outer IPv4 + UDP + GTP-U with a PDU Session Container (44). */
 	if (c->cfg->garden.tcp_mss + 84u > c->cfg->n3.mtu) {
@@ -243,18 +255,6 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 				c->cfg->n3.mtu - 84);
 	}
 	return 0;
-}
-
-static void __rte_format_printf(3, 4)
-conf_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 int
@@ -284,25 +284,7 @@ gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 	}
 	strcpy(cfg->path, path);
 
-	config_init(&lc);
-	if (config_read_file(&lc, path) != CONFIG_TRUE) {
-		int saved_errno = errno;
-
-		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
-			conf_set_err(err, errlen, "%s: cannot read: %s", path,
-				strerror(saved_errno));
-		else if (strcmp(config_error_text(&lc), "syntax error") == 0)
-			/* Spare the user "syntax error: syntax error". */
-			conf_set_err(err, errlen, "%s:%d: syntax error",
-				config_error_file(&lc) != NULL ?
-				config_error_file(&lc) : path,
-				config_error_line(&lc));
-		else
-			conf_set_err(err, errlen, "%s:%d: syntax error: %s",
-				config_error_file(&lc) != NULL ?
-				config_error_file(&lc) : path,
-				config_error_line(&lc), config_error_text(&lc));
-		config_destroy(&lc);
+	if (conf_read_file(&lc, path, err, errlen) < 0) {
 		gg_conf_defaults(cfg);
 		return -1;
 	}

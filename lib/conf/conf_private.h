@@ -16,6 +16,7 @@
  *   conf_ausf.c     ausf
  *   conf_store.c    store
  *   conf_summary.c  gg_conf_print_summary()
+ *   conf_portal_file.c  gg-portal's own file (gg_portal_conf_load())
  *
  * Not thread-safe; nothing here is kept after gg_conf_load() returns.
  */
@@ -154,6 +155,15 @@ int conf_get_hostport(const struct conf_ctx *c, const config_setting_t *s,
 		char *host, size_t hostlen, uint16_t *port);
 int conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
 		const struct conf_field *fields, unsigned int n_fields, void *base);
+/* Format a message into @p err (NULL or size 0: nothing). */
+void __rte_format_printf(3, 4) conf_set_err(char *err, size_t errlen,
+		const char *fmt, ...);
+/*
+ * config_init() and read @p path into @p lc. On failure the message names
+ * the file and line ("FILE:LINE: syntax error: ...", "FILE: cannot read:
+ * ..."), @p lc is already destroyed, and -1 is returned.
+ */
+int conf_read_file(config_t *lc, const char *path, char *err, size_t errlen);
 
 /* The sections: read group @p g into the struct at @p base. */
 int conf_parse_ports(struct conf_ctx *c, const config_setting_t *g, void *base);

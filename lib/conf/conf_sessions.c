@@ -181,8 +181,12 @@ conf_parse_static(struct conf_ctx *c, const config_setting_t *list)
 }
 
 /* "static" is read after the walk: its check needs capacity, wherever it is. */
+static const char *const conf_ul_multicast[] = { "drop", "forward", NULL };
+
 static const struct conf_field conf_sessions_fields[] = {
 	CONF_U("capacity", struct gg_config, session_capacity, 1, CONF_CAPACITY_MAX),
+	CONF_ONE_OF("ul_multicast", struct gg_config, ul_multicast,
+		conf_ul_multicast, "drop or forward"),
 	CONF_DEFERRED("static"),
 };
 

@@ -87,14 +87,50 @@ conf_print_garden(FILE *out, const struct gg_config *cfg)
 		gd->n_rules, gd->n_names, gd->learn_global ? "global" : "session",
 		gd->max_learned, gd->min_ttl, gd->max_ttl);
 	for (i = 0; i < gd->n_rules; i++) {
-		gg_garden_format_rule(&gd->rules[i], rule, sizeof(rule));
+		const struct gg_garden_rule *r = &gd->rules[i];
+
+		gg_garden_format_rule(r, rule, sizeof(rule));
 		fprintf(out, "    prefix %s\n", rule);
+		/* What a security reviewer should look at twice. */
+		if (r->proto == GG_GARDEN_PROTO_ANY ||
+				((r->proto == GG_GARDEN_PROTO_TCP ||
+				r->proto == GG_GARDEN_PROTO_UDP) &&
+				r->port_lo == 0 && r->port_hi == UINT16_MAX))
+			fprintf(out, "      warning: opens every %s\n",
+				r->proto == GG_GARDEN_PROTO_ANY ?
+				"protocol and port" : "port of its protocol");
+		if (r->depth < 24)
+			fprintf(out, "      warning: /%u is a wide prefix (%u addresses)\n",
+				r->depth, 1u << (32 - r->depth));
 	}
-	for (i = 0; i < gd->n_names; i++)
-		fprintf(out, "    name %s\n", gd->names[i]);
-	fprintf(out, "  dns: %s, answer TTL %" PRIu32 " s, other types %s\n",
+	for (i = 0; i < gd->n_names; i++) {
+		const struct gg_garden_scope *sc = &gd->name_scopes[i];
+		unsigned int k;
+
+		fprintf(out, "    name %s:", gd->names[i]);
+		for (k = 0; k < sc->n; k++)
+			fprintf(out, " %s %u-%u", sc->r[k].proto == 6 ? "tcp" :
+				sc->r[k].proto == 17 ? "udp" : sc->r[k].proto == 0 ?
+				"any" : "proto", sc->r[k].port_lo, sc->r[k].port_hi);
+		fprintf(out, "\n");
+		if (gg_garden_scope_wide(sc))
+			fprintf(out, "      warning: addresses learned for it open every "
+				"port (or protocol); anyone who can host under the name "
+				"opens them\n");
+	}
+	fprintf(out, "    learned addresses: at most %" PRIu32 " per session "
+		"(0: no limit)\n", gd->max_per_session);
+	fprintf(out, "  dns: %s, answer TTL %" PRIu32 " s, other types %s, "
+		"answers awaited %" PRIu32 " s\n",
 		gd->dns_mode == 0 ? "rewrite" : "snoop", gd->dns_ttl,
-		gd->dns_other_rcode == 5 ? "refused" : "nxdomain");
+		gd->dns_other_rcode == 5 ? "refused" : "nxdomain",
+		gd->query_timeout);
+	for (i = 0; i < gd->n_resolvers; i++) {
+		char ra[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &gd->resolvers[i], ra, sizeof(ra));
+		fprintf(out, "    trusted resolver %s\n", ra);
+	}
 	fprintf(out, "  limited: UDP outside the garden %s, TCP MSS %u\n",
 		gd->udp_reject == 0 ? "gets ICMP prohibited" : "dropped",
 		gd->tcp_mss);

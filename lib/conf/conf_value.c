@@ -376,3 +376,40 @@ conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
 			return conf_err_missing(c, g, fields[f].name);
 	return 0;
 }
+
+void
+conf_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+conf_read_file(config_t *lc, const char *path, char *err, size_t errlen)
+{
+	const char *file;
+	int saved_errno;
+
+	config_init(lc);
+	if (config_read_file(lc, path) == CONFIG_TRUE)
+		return 0;
+	saved_errno = errno;
+	file = config_error_file(lc) != NULL ? config_error_file(lc) : path;
+	if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+		conf_set_err(err, errlen, "%s: cannot read: %s", path,
+			strerror(saved_errno));
+	else if (strcmp(config_error_text(lc), "syntax error") == 0)
+		/* Spare the user "syntax error: syntax error". */
+		conf_set_err(err, errlen, "%s:%d: syntax error", file,
+			config_error_line(lc));
+	else
+		conf_set_err(err, errlen, "%s:%d: syntax error: %s", file,
+			config_error_line(lc), config_error_text(lc));
+	config_destroy(lc);
+	return -1;
+}

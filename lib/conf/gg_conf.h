@@ -64,6 +64,7 @@ struct gg_conf_garden {
 	struct gg_garden_rule *rules;   /**< "garden.prefixes", owned */
 	unsigned int n_rules;
 	char **names;                   /**< "garden.names", owned, lowercase */
+	struct gg_garden_scope *name_scopes; /**< what each name's learned addresses open */
 	unsigned int n_names;
 	uint32_t max_rules;             /**< "garden.max_rules", default 1024 */
 	uint32_t max_names;             /**< "garden.max_names", default 1024 */
@@ -71,6 +72,10 @@ struct gg_conf_garden {
 	uint32_t min_ttl;               /**< "garden.learn.min_ttl", default 30 */
 	uint32_t max_ttl;               /**< "garden.learn.max_ttl", default 3600 */
 	bool learn_global;              /**< "garden.learn.scope" = "global" (default "session") */
+	uint32_t max_per_session;       /**< "garden.learn.max_per_session", default 64, 0: none */
+	uint32_t resolvers[4];          /**< "dns.resolvers", network order */
+	unsigned int n_resolvers;
+	uint32_t query_timeout;         /**< "dns.query_timeout" (s), default 5 */
 	uint8_t dns_mode;               /**< "dns.mode": 0 rewrite (default), 1 snoop */
 	uint32_t dns_ttl;               /**< "dns.ttl" of forged answers, default 10 */
 	uint8_t dns_other_rcode;        /**< "dns.other_types": nxdomain (3, default) or refused (5) */
@@ -153,6 +158,7 @@ struct gg_config {
 	uint32_t mbuf_cache;        /**< "mempool.cache", default 256 */
 
 	uint32_t session_capacity;  /**< "sessions.capacity", default 65536 */
+	bool ul_multicast;          /**< "sessions.ul_multicast" = "forward" (default "drop") */
 	struct gg_conf_session *sessions; /**< "sessions.static", owned */
 	unsigned int n_sessions;
 
@@ -183,5 +189,79 @@ void gg_conf_free(struct gg_config *cfg);
 
 /** Print a human-readable summary (what --check-config shows). */
 void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);
+
+/*
+ * gg-portal's own file (config/gg-portal.conf), read by
+ * gg_portal_conf_load() (conf_portal_file.c) with the same conventions and
+ * error style; doc/portal.rst lists the settings.
+ */
+#define GG_PORTAL_CONF_PLANS_MAX 16
+#define GG_PORTAL_CONF_SECRET_MAX 64  /* octets of the CSRF secret */
+
+/** A plan offered on the portal ("plans" list). */
+struct gg_conf_plan {
+	char id[33];             /**< [a-z0-9_-], 1..32 */
+	char name[65];
+	char price[65];          /**< shown as written */
+	uint32_t validity_days;  /**< 1..3660 */
+};
+
+/** The operator's subscription parameters ("operator"). */
+struct gg_conf_operator {
+	char mcc[4];             /**< 3 digits */
+	char mnc[4];             /**< 2 or 3 digits */
+	/** OP, from "op" (32 hex digits) or "op_file"; a secret: no message
+	 * or summary ever shows it. */
+	uint8_t op[16];
+	bool op_set;
+	uint8_t amf[2];          /**< "amf", 4 hex digits, default 8000 */
+	char dnn[64];            /**< default "internet" */
+	uint8_t sst;             /**< default 1 */
+	uint32_t sd;             /**< "sd", 6 hex digits, optional */
+	bool has_sd;
+	char issuer[129];        /**< operator name written in profiles */
+	char provisioning_cert[1024]; /**< signing certificate (PEM) */
+	char provisioning_key[1024];  /**< its key (PEM); a secret's path */
+	uint8_t cipher;          /**< "cipher": 0 gcm (default), 1 cbc */
+};
+
+struct gg_portal_config {
+	char path[4096];                 /**< the file loaded */
+	char http_address[64];           /**< "http.listen", default 0.0.0.0:80 */
+	uint16_t http_port;
+	bool https_set;                  /**< an "https" group was given */
+	char https_address[64];          /**< "https.listen", default 0.0.0.0:443 */
+	uint16_t https_port;
+	char https_cert[1024];           /**< "https.cert" (PEM), required with https */
+	char https_key[1024];            /**< "https.key" (PEM), required with https */
+	uint32_t max_connections;        /**< "http.max_connections" per listener, default 256 */
+	char base_url[512];              /**< "portal.base_url", canonical, required */
+	char api_path[128];              /**< "portal.api", default "/api/captive" */
+	char venue_info_url[512];        /**< "portal.venue_info_url", optional */
+	uint32_t limited_lifetime_s;     /**< "portal.limited_lifetime_s", 0: none */
+	char templates[1024];            /**< "portal.templates", default app/portal/templates */
+	char static_dir[1024];           /**< "portal.static", default app/portal/static */
+	uint32_t max_form_bytes;         /**< "portal.max_form_bytes", default 4096 */
+	uint8_t csrf_secret[GG_PORTAL_CONF_SECRET_MAX]; /**< from "csrf.secret_file" */
+	size_t csrf_secret_len;
+	uint32_t csrf_lifetime_s;        /**< "csrf.lifetime_s", default 3600 */
+	struct gg_conf_operator op;      /**< "operator", required */
+	struct gg_conf_plan plans[GG_PORTAL_CONF_PLANS_MAX]; /**< "plans", 1.. */
+	unsigned int n_plans;
+	struct gg_conf_store store;      /**< "store", as gardengate's */
+	uint8_t log_level;               /**< "log.level": 0 error, 1 warning, 2 notice, 3 info (default), 4 debug */
+};
+
+/** Defaults of gg-portal's file (no plans, no operator). */
+void gg_portal_conf_defaults(struct gg_portal_config *cfg);
+/**
+ * Load and check gg-portal's file @p path into @p cfg: 0, or -1 with
+ * "FILE:LINE: SETTING: problem" in @p err (secrets never quoted). Files
+ * named in it (certificates, keys, templates) must be readable.
+ */
+int gg_portal_conf_load(const char *path, struct gg_portal_config *cfg,
+		char *err, size_t errlen);
+/** Wipe the secrets (OP, CSRF secret) of @p cfg. */
+void gg_portal_conf_clear(struct gg_portal_config *cfg);
 
 #endif /* GG_CONF_H */

@@ -45,10 +45,12 @@
 	X(garden_forward_ul, "LIMITED uplink forwarded to a walled-garden destination") \
 	X(garden_forward_dl, "LIMITED downlink forwarded from a walled-garden source") \
 	X(dns_garden_forward, "LIMITED DNS queries for garden names forwarded") \
-	X(dns_query_forward, "LIMITED DNS queries forwarded (dns.mode snoop)") \
+	X(dns_resolver_rewrite, "LIMITED garden DNS queries sent to another server, redirected to a trusted resolver") \
+	X(dns_refused, "LIMITED DNS queries for names outside the garden refused (dns.mode snoop, or no portal)") \
 	X(dns_forged, "LIMITED DNS queries answered in place with the portal") \
 	X(dns_snooped, "DNS answers for garden names snooped on the way to a LIMITED device") \
 	X(garden_learned, "addresses learned into the garden from snooped answers") \
+	X(garden_learn_session_full, "addresses of snooped answers not learned: the session holds garden.learn.max_per_session already") \
 	X(http_synack, "LIMITED HTTP: SYN answered with a SYN-cookie SYN-ACK") \
 	X(http_redirect, "LIMITED HTTP: request answered with 302 Found to the portal") \
 	X(http_ack, "LIMITED HTTP: the device's FIN after ours acknowledged") \
@@ -87,6 +89,7 @@
 	X(ul_inner_not_ipv4, "T-PDU not an IPv4 packet") \
 	X(ul_inner_bad_header, "T-PDU IPv4 header invalid or truncated") \
 	X(ul_spoofed_source, "T-PDU source address is not the session's UE address") \
+	X(ul_martian, "T-PDU to 0/8, 127/8, multicast (unless allowed), 255.255.255.255 or the appliance's own address") \
 	X(ttl_expired, "inner TTL reached zero") \
 	X(dl_no_session, "N6 packet for an address with no session") \
 	X(dl_not_ipv4, "N6 frame carries no IPv4 packet") \
@@ -106,6 +109,12 @@
 	X(http_malformed, "LIMITED TCP segment malformed") \
 	X(dl_limited_filtered, "downlink to a LIMITED session from outside the garden") \
 	X(dl_dns_not_garden, "DNS answer to a LIMITED session for a name outside the garden") \
+	X(dns_no_resolver, "LIMITED DNS query for a garden name with no trusted resolver configured") \
+	X(dns_pending_full, "LIMITED garden DNS query not forwarded: the worker's pending-query bucket is full") \
+	X(dns_pending_session_full, "LIMITED garden DNS query not forwarded: the session waits on too many already") \
+	X(dns_untrusted_answer, "DNS answer to a LIMITED session from a server that is not a trusted resolver") \
+	X(dns_unsolicited, "DNS answer to a LIMITED session that answers no query we forwarded (session, port, ID)") \
+	X(dns_mismatch, "DNS answer to a LIMITED session for a forwarded query's port and ID, but another question or resolver") \
 	X(snoop_ring_full, "snooped DNS answer lost: control lcore's ring full") \
 	X(no_neighbor, "next hop's Ethernet address not resolved yet") \
 	X(control_ring_full, "control lcore's ring full") \

@@ -166,6 +166,27 @@ gg_dns_query_name(const uint8_t *msg, const struct gg_dns_query *q,
 	return t;
 }
 
+/* FNV-1a (32 bits) over the case-folded name, then type and class. */
+uint32_t
+gg_dns_question_hash(const uint8_t *wire, size_t wire_len, uint16_t qtype,
+		uint16_t qclass)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < wire_len; i++) {
+		uint8_t c = wire[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ c) * 16777619u;
+	}
+	h = (h ^ (qtype >> 8)) * 16777619u;
+	h = (h ^ (qtype & 0xff)) * 16777619u;
+	h = (h ^ (qclass >> 8)) * 16777619u;
+	return (h ^ (qclass & 0xff)) * 16777619u;
+}
+
 #define STATUS_NAME_(suffix, name, help) [GG_DNS_##suffix] = name,
 #define STATUS_HELP_(suffix, name, help) [GG_DNS_##suffix] = help,
 

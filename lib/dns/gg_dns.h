@@ -305,6 +305,18 @@ size_t gg_dns_forge_answer(uint8_t *msg, size_t len, size_t room,
 enum gg_dns_status gg_dns_parse_response(const uint8_t *msg, size_t len,
 		struct gg_dns_response *r);
 
+/**
+ * A 32-bit digest of a question: its name in wire form (@p wire_len
+ * octets, uncompressed, ASCII case folded as it is read), its type and its
+ * class. A query's digest (the name at msg + GG_DNS_HDR_LEN) equals the
+ * digest of the answer to it (gg_dns_response.name_wire) whatever case
+ * either spells the name in. Not keyed: it tells our own questions apart,
+ * it does not authenticate (the answer's source, ports and ID do that).
+ * Cost: one multiply per octet of the name.
+ */
+uint32_t gg_dns_question_hash(const uint8_t *wire, size_t wire_len,
+		uint16_t qtype, uint16_t qclass);
+
 /** Stable name of a status ("truncated", ...), "unknown" if out of range. */
 const char *gg_dns_status_name(enum gg_dns_status st);
 

@@ -272,6 +272,8 @@ gg_garden_create(const struct gg_garden_params *p)
 	g->min_ttl = p->min_ttl;
 	g->max_ttl = p->max_ttl;
 	g->refuse_when_full = p->refuse_when_full;
+	g->max_per_scope = p->max_per_scope;
+	g->scope_capacity = p->scope_capacity;
 	g->name_seed = rte_rand();
 
 	ret = -ENOMEM;

@@ -49,6 +49,13 @@ garden_learn_init(struct gg_garden *g, int socket_id)
 			RTE_CACHE_LINE_SIZE, socket_id);
 	if (g->meta == NULL || g->heap == NULL)
 		return -ENOMEM;
+	if (g->max_per_scope != 0 && g->scope_capacity != 0) {
+		g->scope_count = rte_zmalloc_socket("gg_garden_scope_count",
+				(size_t)g->scope_capacity * sizeof(*g->scope_count),
+				RTE_CACHE_LINE_SIZE, socket_id);
+		if (g->scope_count == NULL)
+			return -ENOMEM;
+	}
 	for (i = 0; i < g->learn_entries; i++) {
 		memset(&g->meta[i], 0, sizeof(g->meta[i]));
 		g->meta[i].hidx = GARDEN_NO_POS;
@@ -62,8 +69,10 @@ garden_learn_fini(struct gg_garden *g)
 {
 	rte_free(g->meta);
 	rte_free(g->heap);
+	rte_free(g->scope_count);
 	g->meta = NULL;
 	g->heap = NULL;
+	g->scope_count = NULL;
 }
 
 /* --- expiry heap (control) ---------------------------------------------- */
@@ -163,6 +172,8 @@ learn_remove(struct gg_garden *g, uint32_t pos)
 	rte_hash_del_key(g->learn_h, &key);
 	heap_remove(g, m->hidx);
 	__atomic_fetch_sub(scope_counter(g, m->scope), 1, __ATOMIC_RELAXED);
+	if (g->scope_count != NULL && m->scope < g->scope_capacity)
+		g->scope_count[m->scope]--;
 }
 
 static inline void
@@ -175,6 +186,15 @@ int
 gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 		uint32_t ttl_s, uint64_t now_s)
 {
+	return gg_garden_learn_name(g, scope, ipv4_be, ttl_s, now_s, -1);
+}
+
+int
+gg_garden_learn_name(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
+		uint32_t ttl_s, uint64_t now_s, int name_ref)
+{
+	/* -1 (gg_garden_learn()): every protocol and port. */
+	uint32_t ref = name_ref < 0 ? 0 : (uint32_t)name_ref + 1;
 	struct garden_learn_key key = { .scope = scope, .ipv4_be = ipv4_be };
 	struct garden_learn_meta *m;
 	uint64_t expiry;
@@ -190,19 +210,23 @@ gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 	pos = rte_hash_lookup(g->learn_h, &key);
 	if (pos >= 0) {
 		m = &g->meta[pos];
-		if (m->expiry > now_s && expiry <= m->expiry) {
+		if (m->expiry > now_s && expiry <= m->expiry &&
+				m->name_ref == ref) {
 			/* Valid and at least as long as asked: nothing to do. */
 			stat_inc(&g->learn_refreshed);
 			return GG_GARDEN_LEARN_REFRESHED;
 		}
 		result = m->expiry > now_s ? GG_GARDEN_LEARN_REFRESHED :
 			GG_GARDEN_LEARN_NEW;
+		if (expiry < m->expiry)
+			expiry = m->expiry;
 		/* Existing key: rte_hash swaps the data atomically. */
 		ret = rte_hash_add_key_data(g->learn_h, &key,
-				(void *)(uintptr_t)expiry);
+				(void *)(uintptr_t)garden_learn_data(expiry, ref));
 		if (ret < 0)
 			return ret;
 		m->expiry = expiry;
+		m->name_ref = ref;
 		heap_down(g, m->hidx);
 		if (result == GG_GARDEN_LEARN_NEW)
 			stat_inc(&g->learn_new);
@@ -211,6 +235,13 @@ gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 		return result;
 	}
 
+	if (g->max_per_scope != 0 && scope != GG_GARDEN_SCOPE_GLOBAL) {
+		if (g->scope_count == NULL || scope >= g->scope_capacity ||
+				g->scope_count[scope] >= g->max_per_scope) {
+			stat_inc(&g->learn_refused);
+			return -EDQUOT;
+		}
+	}
 	if (g->heap_n >= g->max_learned) {
 		victim = g->heap[0];
 		if (g->meta[victim].expiry <= now_s) {
@@ -226,7 +257,8 @@ gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 		}
 	}
 
-	ret = rte_hash_add_key_data(g->learn_h, &key, (void *)(uintptr_t)expiry);
+	ret = rte_hash_add_key_data(g->learn_h, &key,
+			(void *)(uintptr_t)garden_learn_data(expiry, ref));
 	if (ret < 0) {
 		stat_inc(&g->learn_refused);
 		/* Below max_learned: the spare positions all wait for RCU. */
@@ -243,8 +275,11 @@ gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 	m->expiry = expiry;
 	m->scope = scope;
 	m->ipv4_be = ipv4_be;
+	m->name_ref = ref;
 	heap_push(g, (uint32_t)pos);
 	__atomic_fetch_add(scope_counter(g, scope), 1, __ATOMIC_RELAXED);
+	if (g->scope_count != NULL && scope < g->scope_capacity)
+		g->scope_count[scope]++;
 	if (result == GG_GARDEN_LEARN_NEW)
 		stat_inc(&g->learn_new);
 	return result;
@@ -277,6 +312,22 @@ gg_garden_forget(struct gg_garden *g, uint32_t scope)
 		const struct garden_learn_meta *m = &g->meta[pos];
 
 		if (m->hidx != GARDEN_NO_POS && m->scope == scope) {
+			learn_remove(g, pos);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint32_t
+garden_learn_forget_name(struct gg_garden *g, uint32_t id)
+{
+	uint32_t pos, n = 0;
+
+	for (pos = 0; pos < g->learn_entries; pos++) {
+		const struct garden_learn_meta *m = &g->meta[pos];
+
+		if (m->hidx != GARDEN_NO_POS && m->name_ref == id + 1) {
 			learn_remove(g, pos);
 			n++;
 		}

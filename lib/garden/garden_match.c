@@ -20,16 +20,38 @@
 #include "gg_garden.h"
 #include "garden_private.h"
 
-/* Worker: a valid learned entry (scope, ip) at now_s? */
+/*
+ * Worker: does a learned entry's data (garden_learn_data()) admit
+ * (proto, port) at now_s? Its name's slot stays intact while the entry
+ * can be found: deleting a name removes its entries before the slot is
+ * retired, and both wait for the same grace period.
+ */
+static inline bool
+learned_admits(const struct gg_garden *g, uint64_t data, uint8_t proto,
+		uint16_t port, uint64_t now_s)
+{
+	uint32_t ref = (uint32_t)(data >> 32);
+	const struct garden_name *n;
+
+	if ((uint32_t)data <= now_s)
+		return false;
+	if (ref == 0)
+		return true;
+	n = &g->names[ref - 1];
+	return garden_rules_accept(n->scope, n->scope_n, proto, port);
+}
+
+/* Worker: a learned entry (scope, ip) admitting (proto, port) at now_s? */
 static inline bool
 learned_valid(const struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
-		uint64_t now_s)
+		uint8_t proto, uint16_t port, uint64_t now_s)
 {
 	struct garden_learn_key key = { .scope = scope, .ipv4_be = ipv4_be };
 	void *data;
 
 	return rte_hash_lookup_data(g->learn_h, &key, &data) >= 0 &&
-		(uint64_t)(uintptr_t)data > now_s;
+		learned_admits(g, (uint64_t)(uintptr_t)data, proto, port,
+				now_s);
 }
 
 bool
@@ -44,10 +66,11 @@ gg_garden_match_ip(const struct gg_garden *g, uint32_t scope,
 	if (scope != GG_GARDEN_SCOPE_GLOBAL &&
 			__atomic_load_n(&g->n_learned_scoped,
 				__ATOMIC_RELAXED) != 0 &&
-			learned_valid(g, scope, ipv4_be, now_s))
+			learned_valid(g, scope, ipv4_be, proto, port, now_s))
 		return true;
 	return __atomic_load_n(&g->n_learned_global, __ATOMIC_RELAXED) != 0 &&
-		learned_valid(g, GG_GARDEN_SCOPE_GLOBAL, ipv4_be, now_s);
+		learned_valid(g, GG_GARDEN_SCOPE_GLOBAL, ipv4_be, proto, port,
+				now_s);
 }
 
 /*
@@ -57,7 +80,8 @@ gg_garden_match_ip(const struct gg_garden *g, uint32_t scope,
  */
 static inline uint64_t
 learned_bulk(const struct gg_garden *g, const uint32_t *scope_of,
-		const uint32_t *ipv4_be, uint64_t todo, uint64_t now_s)
+		const uint32_t *ipv4_be, const uint8_t *proto,
+		const uint16_t *port, uint64_t todo, uint64_t now_s)
 {
 	struct garden_learn_key keys[GG_GARDEN_BULK_MAX];
 	const void *kp[GG_GARDEN_BULK_MAX];
@@ -82,7 +106,8 @@ learned_bulk(const struct gg_garden *g, const uint32_t *scope_of,
 	while (hits != 0) {
 		i = rte_bsf64(hits);
 		hits &= hits - 1;
-		if ((uint64_t)(uintptr_t)data[i] > now_s)
+		if (learned_admits(g, (uint64_t)(uintptr_t)data[i],
+				proto[idx[i]], port[idx[i]], now_s))
 			found |= UINT64_C(1) << idx[i];
 	}
 	return found;
@@ -118,11 +143,13 @@ gg_garden_match_ip_bulk(const struct gg_garden *g, const uint32_t *scope,
 		for (i = 0; i < n; i++)
 			if (scope[i] != GG_GARDEN_SCOPE_GLOBAL)
 				todo |= UINT64_C(1) << i;
-		match |= learned_bulk(g, scope, ipv4_be, todo & ~match, now_s);
+		match |= learned_bulk(g, scope, ipv4_be, proto, port,
+				todo & ~match, now_s);
 	}
 	if (match != all &&
 			__atomic_load_n(&g->n_learned_global,
 				__ATOMIC_RELAXED) != 0)
-		match |= learned_bulk(g, NULL, ipv4_be, all & ~match, now_s);
+		match |= learned_bulk(g, NULL, ipv4_be, proto, port,
+				all & ~match, now_s);
 	return match;
 }

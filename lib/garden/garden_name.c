@@ -327,6 +327,16 @@ name_lookup(const struct gg_garden *g, const char *name,
 int
 gg_garden_add_name(struct gg_garden *g, const char *name)
 {
+	return gg_garden_add_name_scoped(g, name, NULL);
+}
+
+int
+gg_garden_add_name_scoped(struct gg_garden *g, const char *name,
+		const struct gg_garden_scope *scope)
+{
+	struct gg_garden_scope def;
+	char unused[GG_GARDEN_NAME_MAX + 1];
+	unsigned int i;
 	uint8_t wire[GARDEN_WIRE_ROOM];
 	struct garden_name *slot;
 	unsigned int labels;
@@ -357,6 +367,16 @@ gg_garden_add_name(struct gg_garden *g, const char *name)
 	slot->len = (uint8_t)len;
 	slot->labels = (uint8_t)labels;
 	memcpy(slot->wire, wire, sizeof(slot->wire));
+	if (scope == NULL || scope->n == 0) {
+		gg_garden_parse_name_rule("x", unused, &def, NULL, 0);
+		scope = &def;
+	}
+	slot->scope_n = RTE_MIN(scope->n, GG_GARDEN_RULES_PER_PREFIX);
+	for (i = 0; i < slot->scope_n; i++) {
+		slot->scope[i].proto = scope->r[i].proto;
+		slot->scope[i].port_lo = scope->r[i].port_lo;
+		slot->scope[i].port_hi = scope->r[i].port_hi;
+	}
 	/* Mask and filter first: a reader may then look up before the add. */
 	label_count(g, labels, 1);
 	filter_count(g, key, 1);
@@ -392,6 +412,8 @@ gg_garden_del_name(struct gg_garden *g, const char *name)
 	rte_hash_del_key_with_hash(g->name_h, &key, key_sig(key));
 	filter_count(g, key, -1);
 	label_count(g, labels, -1);
+	/* Its learned entries go with it, before the slot may be reused. */
+	garden_learn_forget_name(g, (uint32_t)(slot - g->names));
 	garden_pool_retire(&g->name_pool, (uint32_t)(slot - g->names));
 	__atomic_fetch_sub(&g->n_names, 1, __ATOMIC_RELAXED);
 	return 0;
@@ -593,6 +615,48 @@ gg_garden_match_name(const struct gg_garden *g, const char *name, size_t len)
 	/* lo is past the last label: the root octet; len + 2 <= 255 octets. */
 	wire[lo] = 0;
 	return match_labels(g, wire, lo + 1, start, nlab, mask, most);
+}
+
+int
+gg_garden_name_ref(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len)
+{
+	char text[GG_GARDEN_NAME_MAX + 2];
+	uint8_t w[GARDEN_WIRE_ROOM];
+	struct garden_name *slot;
+	unsigned int labels;
+	uint64_t key;
+	size_t pos = 0, t = 0;
+	int len;
+
+	if (g == NULL || wire == NULL || wire_len < 2 ||
+			wire_len > WIRE_MAX)
+		return -ENOENT;
+	/* Text form, then each suffix from the longest: control only. */
+	while (pos < wire_len - 1) {
+		unsigned int c = wire[pos], i;
+
+		if (c == 0 || c > LABEL_MAX || pos + 1 + c >= wire_len ||
+				t + c + 1 > sizeof(text) - 1)
+			return -ENOENT;
+		for (i = 0; i < c; i++)
+			text[t++] = (char)lower(wire[pos + 1 + i]);
+		text[t++] = '.';
+		pos += 1 + c;
+	}
+	if (t == 0)
+		return -ENOENT;
+	text[t - 1] = '\0';
+	for (pos = 0; pos < t; ) {
+		len = name_lookup(g, text + pos, w, &labels, &key, &slot);
+		if (len > 0 && slot != NULL && slot->len == len &&
+				memcmp(slot->wire, w, len) == 0)
+			return (int)(slot - g->names);
+		while (pos < t && text[pos] != '.' && text[pos] != '\0')
+			pos++;
+		pos++;
+	}
+	return -ENOENT;
 }
 
 int

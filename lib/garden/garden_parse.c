@@ -12,6 +12,7 @@
  * "010" as octal 8), no host bits under the mask (10.1.0.0/8 is a typo
  * more often than a wish for 10.0.0.0/8), no /0.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -257,4 +258,137 @@ gg_garden_format_rule(const struct gg_garden_rule *rule, char *buf,
 	}
 	return snprintf(buf, len, "%s/%u%s%s", addr, rule->depth, proto,
 			ports);
+}
+
+/* The protocol word at tok[*next] (advancing past "proto N"), or -1. */
+static int
+parse_proto(char **tok, unsigned int n, unsigned int *next, char *err,
+		size_t err_len)
+{
+	const char *t = tok[(*next)++];
+	uint32_t proto;
+
+	if (strcasecmp(t, "any") == 0)
+		return GG_GARDEN_PROTO_ANY;
+	if (strcasecmp(t, "tcp") == 0)
+		return GG_GARDEN_PROTO_TCP;
+	if (strcasecmp(t, "udp") == 0)
+		return GG_GARDEN_PROTO_UDP;
+	if (strcasecmp(t, "icmp") == 0)
+		return GG_GARDEN_PROTO_ICMP;
+	if (strcasecmp(t, "proto") == 0) {
+		if (n <= *next || !parse_uint(tok[*next], strlen(tok[*next]),
+				255, &proto)) {
+			fail(err, err_len, "\"proto\" needs a protocol number "
+					"(0-255)");
+			return -1;
+		}
+		(*next)++;
+		return (int)proto;
+	}
+	fail(err, err_len, "unknown protocol \"%s\" (tcp, udp, icmp, any or "
+			"proto N)", t);
+	return -1;
+}
+
+/* Name rules: the name, then groups of a protocol and its port list. */
+#define NAME_TOKENS_MAX 2 * GG_GARDEN_RULES_PER_PREFIX + 2
+
+int
+gg_garden_parse_name_rule(const char *text, char *name,
+		struct gg_garden_scope *scope, char *err, size_t err_len)
+{
+	char buf[RULE_TEXT_MAX + GG_GARDEN_NAME_MAX + 1];
+	char *tok[NAME_TOKENS_MAX + 1], *save = NULL, *t, *list, *p;
+	struct gg_garden_scope sc = { .n = 0 };
+	unsigned int n = 0, next = 1, k;
+	int proto;
+
+	if (err != NULL && err_len > 0)
+		err[0] = '\0';
+	if (text == NULL || name == NULL || scope == NULL)
+		return fail(err, err_len, "no rule");
+	if (strnlen(text, sizeof(buf)) >= sizeof(buf))
+		return fail(err, err_len, "rule longer than %zu characters",
+				sizeof(buf) - 1);
+	strlcpy(buf, text, sizeof(buf));
+	for (t = strtok_r(buf, " \t\r\n", &save); t != NULL;
+			t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == NAME_TOKENS_MAX)
+			return fail(err, err_len, "unexpected \"%s\" after "
+					"the rule", t);
+		tok[n++] = t;
+	}
+	if (n == 0)
+		return fail(err, err_len, "empty rule");
+	if (strlen(tok[0]) > GG_GARDEN_NAME_MAX + 1)
+		return fail(err, err_len, "name longer than %d characters",
+				GG_GARDEN_NAME_MAX);
+	for (k = 0; tok[0][k] != '\0'; k++)
+		name[k] = (char)tolower((unsigned char)tok[0][k]);
+	name[k] = '\0';
+	if (k > 0 && name[k - 1] == '.')
+		name[k - 1] = '\0';
+	if (n == 1) {
+		/* GG_GARDEN_NAME_DEFAULT_SCOPE */
+		sc.n = 2;
+		sc.r[0].proto = GG_GARDEN_PROTO_TCP;
+		sc.r[0].port_lo = sc.r[0].port_hi = 80;
+		sc.r[1].proto = GG_GARDEN_PROTO_TCP;
+		sc.r[1].port_lo = sc.r[1].port_hi = 443;
+	}
+	while (next < n) {
+		proto = parse_proto(tok, n, &next, err, err_len);
+		if (proto < 0)
+			return -EINVAL;
+		if (next < n && isdigit((unsigned char)tok[next][0]) &&
+				proto != GG_GARDEN_PROTO_TCP &&
+				proto != GG_GARDEN_PROTO_UDP)
+			return fail(err, err_len, "unexpected \"%s\": ports "
+					"only apply to tcp and udp", tok[next]);
+		if (next == n || !(proto == GG_GARDEN_PROTO_TCP ||
+				proto == GG_GARDEN_PROTO_UDP) ||
+				isalpha((unsigned char)tok[next][0])) {
+			/* No port list: every port (or none to have). */
+			if (sc.n == GG_GARDEN_RULES_PER_PREFIX)
+				return fail(err, err_len, "more than %d "
+						"protocol and port ranges",
+						GG_GARDEN_RULES_PER_PREFIX);
+			sc.r[sc.n].proto = (uint8_t)proto;
+			sc.r[sc.n].port_lo = 0;
+			sc.r[sc.n].port_hi = UINT16_MAX;
+			sc.n++;
+			continue;
+		}
+		list = tok[next++];
+		for (p = strtok_r(list, ",", &save); p != NULL;
+				p = strtok_r(NULL, ",", &save)) {
+			if (sc.n == GG_GARDEN_RULES_PER_PREFIX)
+				return fail(err, err_len, "more than %d "
+						"protocol and port ranges",
+						GG_GARDEN_RULES_PER_PREFIX);
+			if (parse_ports(p, &sc.r[sc.n].port_lo,
+					&sc.r[sc.n].port_hi, err, err_len) != 0)
+				return -EINVAL;
+			sc.r[sc.n].proto = (uint8_t)proto;
+			sc.n++;
+		}
+	}
+	*scope = sc;
+	return 0;
+}
+
+bool
+gg_garden_scope_wide(const struct gg_garden_scope *scope)
+{
+	unsigned int i;
+
+	for (i = 0; i < scope->n; i++)
+		if (scope->r[i].proto == GG_GARDEN_PROTO_ANY ||
+				((scope->r[i].proto == GG_GARDEN_PROTO_TCP ||
+				scope->r[i].proto == GG_GARDEN_PROTO_UDP) &&
+				scope->r[i].port_lo == 0 &&
+				scope->r[i].port_hi == UINT16_MAX))
+			return true;
+	return false;
 }

@@ -82,8 +82,11 @@ struct garden_set {
 struct garden_name {
 	uint8_t len;		/* octets in wire: 3..254 */
 	uint8_t labels;		/* 1..127 */
-	uint8_t reserved[6];
+	uint8_t scope_n;	/* rules in scope */
+	uint8_t reserved[5];
 	uint8_t wire[GARDEN_WIRE_ROOM];
+	/* What the addresses learned for the name open (gg_garden_scope). */
+	struct garden_rule scope[GG_GARDEN_RULES_PER_PREFIX];
 };
 
 /*
@@ -116,8 +119,21 @@ struct garden_learn_meta {
 	uint32_t scope;
 	uint32_t ipv4_be;
 	uint32_t hidx;		/* heap index, or GARDEN_NO_POS: not in use */
-	uint32_t reserved;
+	uint32_t name_ref;	/* name slot + 1; 0: every protocol and port */
 };
+
+/*
+ * The data of a learned entry in learn_h, one 64-bit word (swapped
+ * atomically by rte_hash_add_key_data() on a refresh): the expiry second
+ * in the low 32 bits (the TSC-seconds clock stays under 2^32 for 136
+ * years of uptime), the name reference (garden_learn_meta.name_ref) in
+ * the high 32.
+ */
+static inline uint64_t
+garden_learn_data(uint64_t expiry, uint32_t name_ref)
+{
+	return (uint64_t)name_ref << 32 | (uint32_t)expiry;
+}
 
 /*
  * Fixed-size pool of slot ids whose freed slots come back only after the
@@ -183,6 +199,7 @@ struct gg_garden {
 	uint32_t *heap;			/* meta positions, min-heap by expiry */
 	uint32_t heap_n;		/* == learned entries in the table */
 	uint32_t learn_entries;		/* rte_hash capacity of learn_h */
+	uint32_t *scope_count;		/* learned entries per session scope */
 
 	/* Immutable after create. */
 	uint32_t max_rules;
@@ -190,6 +207,8 @@ struct gg_garden {
 	uint32_t max_learned;
 	uint32_t min_ttl;
 	uint32_t max_ttl;
+	uint32_t max_per_scope;
+	uint32_t scope_capacity;
 	bool refuse_when_full;
 	char name[GG_GARDEN_OBJ_NAME_MAX + 1];
 };
@@ -224,6 +243,26 @@ void garden_name_fini(struct gg_garden *g);
 int garden_name_walk(const struct gg_garden *g,
 		int (*fn)(const struct gg_garden_entry *e, void *arg),
 		void *arg);
+
+/* Worker: does any of the @p n rules at @p rules accept (proto, port)? */
+static inline bool
+garden_rules_accept(const struct garden_rule *rules, unsigned int n,
+		uint8_t proto, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct garden_rule *r = &rules[i];
+
+		if ((r->proto == GG_GARDEN_PROTO_ANY || r->proto == proto) &&
+				port >= r->port_lo && port <= r->port_hi)
+			return true;
+	}
+	return false;
+}
+
+/* Control: forget every entry learned for name slot @p id (its delete). */
+uint32_t garden_learn_forget_name(struct gg_garden *g, uint32_t id);
 
 /* Worker: does any rule of @p s accept (proto, port)? */
 static inline bool

@@ -117,9 +117,37 @@ struct gg_garden_params {
 	 * the new entry with -ENOSPC.
 	 */
 	bool refuse_when_full;
+	/**
+	 * Most learned entries one session scope may hold (0: no limit but
+	 * max_learned); gg_garden_learn_name() refuses more with -EDQUOT.
+	 * Counted for scopes below scope_capacity (the session table's
+	 * capacity); other scopes but GLOBAL are refused when it is set.
+	 */
+	uint32_t max_per_scope;
+	uint32_t scope_capacity;
 	int socket_id;		/**< NUMA socket, or SOCKET_ID_ANY */
 	struct rte_rcu_qsbr *qsv;	/**< the workers' QSBR variable */
 };
+
+/**
+ * What the addresses learned for a garden name open (the name rule's
+ * "PROTO PORTS" groups, gg_garden_parse_name_rule()): at most
+ * GG_GARDEN_RULES_PER_PREFIX (protocol, port range) pairs, with the
+ * meaning of a prefix's rules (proto 0: every protocol; ports 0-65535
+ * for protocols without ports). n == 0 reads as the default,
+ * GG_GARDEN_NAME_DEFAULT_SCOPE: TCP 80 and 443.
+ */
+struct gg_garden_scope {
+	uint8_t n;
+	struct {
+		uint8_t proto;
+		uint16_t port_lo;
+		uint16_t port_hi;
+	} r[GG_GARDEN_RULES_PER_PREFIX];
+};
+
+/** What a name rule without "PROTO PORTS" opens. */
+#define GG_GARDEN_NAME_DEFAULT_SCOPE "tcp 80,443"
 
 /** One static rule (what gg_garden_parse_rule() fills). */
 struct gg_garden_rule {
@@ -237,7 +265,16 @@ int
 gg_garden_add_name(struct gg_garden *g, const char *name);
 
 /**
- * Delete a name (any case, trailing dot ignored). Control.
+ * gg_garden_add_name() with the scope the addresses learned for it get
+ * (NULL: GG_GARDEN_NAME_DEFAULT_SCOPE). Control.
+ */
+int
+gg_garden_add_name_scoped(struct gg_garden *g, const char *name,
+		const struct gg_garden_scope *scope);
+
+/**
+ * Delete a name (any case, trailing dot ignored), and every address
+ * learned for it. Control. Cost: a scan of the learned capacity.
  * @return 0, -EINVAL, -ENOENT.
  */
 int
@@ -258,6 +295,46 @@ gg_garden_del_name(struct gg_garden *g, const char *name);
 int
 gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 		uint32_t ttl_s, uint64_t now_s);
+
+/**
+ * The garden name a name in DNS wire form (lowercase or not, as
+ * gg_garden_match_wire() takes it) falls under, for
+ * gg_garden_learn_name(): its reference (>= 0), or -ENOENT. When several
+ * garden names match, the longest. Control.
+ */
+int
+gg_garden_name_ref(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len);
+
+/**
+ * gg_garden_learn() for an answer about garden name @p name_ref
+ * (gg_garden_name_ref()): the entry opens only that name's scope. An
+ * entry learned before for another name takes this one's scope. Besides
+ * gg_garden_learn()'s results, -EDQUOT when @p scope already holds
+ * max_per_scope entries and this is not one of them. Control.
+ */
+int
+gg_garden_learn_name(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
+		uint32_t ttl_s, uint64_t now_s, int name_ref);
+
+/**
+ * Parse a name rule: "NAME [PROTO [PORT[-PORT][,PORT[-PORT]]...]]...",
+ * e.g. "portal.example", "portal.example tcp 80,443",
+ * "vpn.example udp 51820 tcp 443", "ntp.example udp 123". Without a
+ * group, GG_GARDEN_NAME_DEFAULT_SCOPE. PROTO as in gg_garden_parse_rule();
+ * ports only after tcp or udp, and without them every port. At most
+ * GG_GARDEN_RULES_PER_PREFIX (protocol, range) pairs. The name is
+ * copied, lowercase, into @p name (GG_GARDEN_NAME_MAX + 1 octets) but not
+ * checked here (gg_garden_add_name_scoped() does). Any thread.
+ * @return 0, or -EINVAL with a one-line reason in @p err.
+ */
+int
+gg_garden_parse_name_rule(const char *text, char *name,
+		struct gg_garden_scope *scope, char *err, size_t err_len);
+
+/** Whether @p scope opens every port of TCP or UDP, or every protocol. */
+bool
+gg_garden_scope_wide(const struct gg_garden_scope *scope);
 
 /** Remove one learned entry now. Control. 0 or -ENOENT. */
 int

@@ -3,18 +3,19 @@
  * Downlink stage 3, LIMITED sessions: only the walled garden may reach a
  * device that has not signed up yet.
  *
- *  - a DNS answer (UDP source port 53) whose question is a garden name,
- *    from any source (a garden resolver included) -> forward, after the
- *    control lcore learned its addresses (the packet goes through the
- *    control lcore's snoop ring, so the device can never use an address
- *    before the garden admits it);
+ *  - UDP from source port 53 is a DNS answer, whatever its source, and
+ *    nothing else decides for it (a garden rule for the resolver
+ *    included): it must come from a trusted resolver (dns.resolvers) and
+ *    answer a query this appliance forwarded for the session (device's
+ *    port, ID, question, resolver; dns_pending.c) within dns.query_timeout.
+ *    Then its source becomes the address the device asked, so that its
+ *    stub resolver takes it, and it is forwarded after the control lcore
+ *    learned its addresses (through the snoop ring, so the device can
+ *    never use an address before the garden admits it). Any other answer
+ *    is dropped and counted: unsolicited, mismatched, untrusted;
  *  - from a garden source (static rule, learned address, the portal) ->
  *    forward;
  *  - anything else -> drop, counted.
- *
- * A device may send its garden queries to the resolver the network gave it
- * or to one of its own: answers are recognised by their question, not by
- * their source.
  */
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -28,46 +29,84 @@
 
 #define DNS_PORT 53
 
+/* A UDP datagram from port 53 to session meta->sess: see the file comment. */
+static enum gg_drop
+dns_answer(struct gg_worker *w, struct gg_meta *meta, struct rte_ipv4_hdr *ip,
+		struct rte_udp_hdr *udp, uint16_t l4_len, uint64_t *now_s)
+{
+	const struct gg_limited *lim = &w->dp->limited;
+	const uint8_t *msg = (const uint8_t *)(udp + 1);
+	struct gg_dns_response r;
+	struct gg_dns_pend_key k;
+	uint32_t asked = 0;
+	unsigned int i;
+	int found;
+
+	for (i = 0; i < lim->n_resolvers; i++)
+		if (lim->resolvers[i] == ip->src_addr)
+			break;
+	if (i == lim->n_resolvers)
+		return GG_DROP_dns_untrusted_answer;
+	if (rte_be_to_cpu_16(udp->dgram_len) != l4_len ||
+			gg_dns_parse_response(msg, l4_len - sizeof(*udp), &r) !=
+			GG_DNS_OK)
+		return GG_DROP_dns_malformed;
+	if (*now_s == 0)
+		*now_s = gg_garden_clock_s();
+	k.sess_id = meta->sess->id;
+	k.resolver = ip->src_addr;
+	k.port = udp->dst_port;
+	memcpy(&k.id, msg, sizeof(k.id));
+	k.qhash = gg_dns_question_hash(r.name_wire, r.name_wire_len, r.qtype,
+			r.qclass);
+	found = gg_dns_pending_match(lim->pending, lim->n_pending,
+			w->dns_pending, &k, *now_s, &asked);
+	if (found == 0)
+		return GG_DROP_dns_unsolicited;
+	if (found < 0)
+		return GG_DROP_dns_mismatch;
+	/* A name taken out of the garden since the query was forwarded. */
+	if (!gg_garden_match_wire(lim->garden, r.name_wire, r.name_wire_len))
+		return GG_DROP_dl_dns_not_garden;
+	if (asked != ip->src_addr)
+		gg_ipv4_udp_addr_rewrite(ip, &ip->src_addr, asked, udp);
+	w->ctr.ev[GG_EV_dns_snooped]++;
+	meta->action = GG_ACT_SNOOP;
+	return GG_DROP_NONE;
+}
+
 enum gg_drop
 gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s)
 {
 	const struct gg_limited *lim = &w->dp->limited;
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
-			const struct rte_ipv4_hdr *, meta->l3_off);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			struct rte_ipv4_hdr *, meta->l3_off);
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	uint16_t l4_len = meta->inner_len - ihl;
-	const struct rte_udp_hdr *udp = NULL;
 	uint16_t sport = 0;
 	int first_fragment = !(ip->fragment_offset &
 			rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK));
-	struct gg_dns_response r;
-	int dns_ok = 0;
 
 	if (first_fragment && ip->next_proto_id == IPPROTO_UDP &&
-			l4_len >= sizeof(*udp)) {
-		udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+			l4_len >= sizeof(struct rte_udp_hdr)) {
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)
+				((uint8_t *)ip + ihl);
+
 		sport = rte_be_to_cpu_16(udp->src_port);
+		if (sport == DNS_PORT) {
+			/* An answer in fragments cannot be checked whole. */
+			if (ip->fragment_offset &
+					rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG))
+				return GG_DROP_dl_limited_filtered;
+			return dns_answer(w, meta, ip, udp, l4_len, now_s);
+		}
 	} else if (first_fragment && ip->next_proto_id == IPPROTO_TCP &&
 			l4_len >= sizeof(struct rte_tcp_hdr)) {
 		sport = rte_be_to_cpu_16(((const struct rte_tcp_hdr *)
 				((const uint8_t *)ip + ihl))->src_port);
 	}
 
-	/* Answers for garden names are learned from whoever sends them, a
-	 * garden resolver included, so they are looked at first. */
-	if (udp != NULL && sport == DNS_PORT &&
-			!(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG))) {
-		dns_ok = rte_be_to_cpu_16(udp->dgram_len) == l4_len &&
-				gg_dns_parse_response((const uint8_t *)(udp + 1),
-					l4_len - sizeof(*udp), &r) == GG_DNS_OK;
-		if (dns_ok && gg_garden_match_wire(lim->garden, r.name_wire,
-				r.name_wire_len)) {
-			w->ctr.ev[GG_EV_dns_snooped]++;
-			meta->action = GG_ACT_SNOOP;
-			return GG_DROP_NONE;
-		}
-	}
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
 	if (gg_garden_match_ip(lim->garden, meta->sess->id, ip->src_addr,
@@ -76,8 +115,5 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		meta->action = GG_ACT_SESSION;
 		return GG_DROP_NONE;
 	}
-	if (udp == NULL || sport != DNS_PORT ||
-			(ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG)))
-		return GG_DROP_dl_limited_filtered;
-	return dns_ok ? GG_DROP_dl_dns_not_garden : GG_DROP_dns_malformed;
+	return GG_DROP_dl_limited_filtered;
 }

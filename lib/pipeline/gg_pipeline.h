@@ -59,6 +59,13 @@ enum gg_dns_mode {
 	GG_DNS_MODE_SNOOP,       /**< never forge: forward, snoop garden answers */
 };
 
+/** Most trusted resolvers (dns.resolvers). */
+#define GG_LIMITED_RESOLVERS_MAX 4
+/** Most workers whose pending DNS queries a worker looks up. */
+#define GG_PIPELINE_WORKERS_MAX RTE_MAX_LCORE
+
+struct gg_dns_pending;
+
 /** What LIMITED sessions' UDP outside the garden gets (limited.udp_reject). */
 enum gg_udp_reject {
 	GG_UDP_REJECT_ICMP = 0,  /**< ICMP administratively prohibited, rate-limited */
@@ -80,6 +87,21 @@ struct gg_limited {
 	uint8_t learn_global;           /**< learned addresses serve every session */
 	uint8_t has_portal;             /**< no portal: no DNS rewriting, RST for HTTP */
 	uint32_t icmp_src;              /**< source of our ICMP unreachables (N6 address) */
+	/**
+	 * The trusted resolvers (dns.resolvers, network order): the only
+	 * servers LIMITED devices' garden-name queries go to, whatever
+	 * address they were sent to, and the only sources of the answers
+	 * the garden learns from.
+	 */
+	uint32_t resolvers[GG_LIMITED_RESOLVERS_MAX];
+	uint32_t n_resolvers;
+	uint32_t query_timeout_s;       /**< dns.query_timeout: answers wait this long */
+	/**
+	 * Every worker's pending queries, by worker index; set by
+	 * gg_worker_create() before the workers start.
+	 */
+	struct gg_dns_pending *pending[GG_PIPELINE_WORKERS_MAX];
+	unsigned int n_pending;
 };
 
 /** Everything the workers share. Read-only while they run, except as noted. */
@@ -91,7 +113,24 @@ struct gg_dataplane {
 	struct rte_rcu_qsbr *qsv;            /**< readers: the workers */
 	uint32_t error_indication_rate;      /**< per second per worker */
 	volatile bool stop;                  /**< set by the control lcore */
+	/**
+	 * Uplink martians (gg_dataplane_set_martians()), by the first octet
+	 * of the destination: it may be one when (dst & mask) == val (network
+	 * order; mask 0, val 1 for octets holding none). Exact but when the
+	 * N3 and N6 addresses share their first octet (then a superset).
+	 * The fast path pays one load, an AND and a compare per packet.
+	 */
+	struct gg_martian { uint32_t mask, val; } martian[256];
+	bool martian_multicast;              /**< 224.0.0.0/4 is a martian */
 };
+
+/**
+ * Uplink destinations no session may send to (dropped as ul_martian):
+ * 0.0.0.0/8, 127.0.0.0/8, 224.0.0.0/4 unless @p multicast_ok,
+ * 255.255.255.255, and the N3 and N6 addresses (set dp->n3.addr and
+ * dp->n6.addr first). Control lcore, before the workers start.
+ */
+void gg_dataplane_set_martians(struct gg_dataplane *dp, bool multicast_ok);
 
 /** Mark a port's next hop as resolved to @p mac. Control lcore. */
 void gg_port_set_next_hop_mac(struct gg_port *p, const struct rte_ether_addr *mac);

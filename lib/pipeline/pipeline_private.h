@@ -16,7 +16,10 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <rte_udp.h>
+
 #include "gg_counters.h"
+#include "gg_csum.h"
 #include "gg_pipeline.h"
 #include "gg_session.h"
 
@@ -45,7 +48,10 @@ struct gg_meta {
 	uint32_t key;        /* uplink: TEID (host order); downlink: dst IPv4 (network) */
 	uint16_t l3_off;     /* downlink: offset of the IPv4 header */
 	uint16_t inner_off;  /* uplink: offset of the T-PDU; downlink: = l3_off */
-	uint16_t inner_len;  /* T-PDU / IPv4 total length */
+	/* Uplink: T-PDU length, at least 20 for GG_ACT_SESSION (the parse
+	 * drops shorter ones), so the forward stage may read the T-PDU's
+	 * IPv4 header before checking it. Downlink: IPv4 total length. */
+	uint16_t inner_len;
 	uint16_t udp_sport;  /* uplink: outer UDP source port, host order */
 	uint16_t seq;        /* uplink: GTP-U sequence number (echo, notification) */
 	uint8_t action;      /* enum gg_action */
@@ -104,6 +110,7 @@ struct gg_worker {
 	struct gg_ratelimit err_ind_rl;
 	struct gg_ratelimit icmp_rl;         /* LIMITED UDP unreachables */
 	struct rte_ring *snoop;              /* garden DNS answers to learn from */
+	struct gg_dns_pending *dns_pending;  /* queries it forwarded (dns_pending.c) */
 	struct gg_encap_tmpl encap;
 	struct gg_txbuf tx_n3;
 	struct gg_txbuf tx_n6;
@@ -161,6 +168,41 @@ enum gg_drop gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		const struct gg_encap_tmpl *n3_dst);
 enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s);
+
+/*
+ * Pending DNS queries of LIMITED devices (dns_pending.c): one table per
+ * worker, written by it, read by every worker. A session holds at most
+ * GG_DNS_PEND_PER_SESSION entries of a worker's table at once.
+ */
+#define GG_DNS_PEND_BUCKET_BITS 8
+#define GG_DNS_PEND_BUCKETS (1u << GG_DNS_PEND_BUCKET_BITS)
+#define GG_DNS_PEND_WAYS 16
+#define GG_DNS_PEND_PER_SESSION 12
+
+/* What identifies the answer to a query we forwarded. */
+struct gg_dns_pend_key {
+	uint32_t sess_id;
+	uint32_t resolver;   /* the trusted resolver, network order */
+	uint16_t port;       /* the device's port, network order */
+	uint16_t id;         /* DNS ID, network order */
+	uint32_t qhash;      /* gg_dns_question_hash() */
+};
+
+struct gg_dns_pending *gg_dns_pending_create(int socket);
+void gg_dns_pending_free(struct gg_dns_pending *t);
+/* Owner: record a query sent to k->resolver that the device sent to
+ * @p asked, answerable until now_s + timeout_s (+ up to 1 s). Returns
+ * GG_DROP_NONE, dns_pending_session_full or dns_pending_full. */
+enum gg_drop gg_dns_pending_add(struct gg_dns_pending *t,
+		const struct gg_dns_pend_key *k, uint32_t asked, uint64_t now_s,
+		uint32_t timeout_s);
+/* Any worker: 1 and *asked when the @p n tables hold the query @p k
+ * answers (removed when it is in @p own); -1 when they hold one for the
+ * session, port and ID but from another resolver or for another
+ * question; 0 when none. */
+int gg_dns_pending_match(struct gg_dns_pending *const *tables, unsigned int n,
+		struct gg_dns_pending *own, const struct gg_dns_pend_key *k,
+		uint64_t now_s, uint32_t *asked);
 
 /* GTP-U messages built in place of the packet that asked for them. */
 int gg_reply_echo(struct gg_worker *w, struct rte_mbuf *m,
@@ -255,6 +297,36 @@ gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 		return -1;
 	gg_ipv4_ttl_dec_unchecked(ip);
 	return 0;
+}
+
+/*
+ * Replace the address at @p field (&ip->src_addr or &ip->dst_addr) by
+ * @p to (network order), patching the IPv4 header checksum and, when
+ * @p udp is not NULL, the UDP one (which covers the address through the
+ * pseudo header) incrementally: RFC 1624 eqn. 3 on 16-bit words as they
+ * lie in memory. A UDP checksum of 0 ("none") stays 0; a result of 0 is
+ * sent as 0xffff (RFC 768).
+ */
+static inline void
+gg_ipv4_udp_addr_rewrite(struct rte_ipv4_hdr *ip, void *field, uint32_t to,
+		struct rte_udp_hdr *udp)
+{
+	uint32_t from;
+	uint16_t ck;
+	uint64_t d;
+
+	memcpy(&from, field, sizeof(from));
+	d = (uint64_t)(uint16_t)~(from & 0xffff) + (uint16_t)~(from >> 16) +
+		(to & 0xffff) + (to >> 16);
+	memcpy(field, &to, sizeof(to));
+	ck = ip->hdr_checksum;
+	ip->hdr_checksum = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(d +
+			(uint16_t)~ck));
+	if (udp != NULL && udp->dgram_cksum != 0) {
+		ck = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(d +
+				(uint16_t)~udp->dgram_cksum));
+		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
+	}
 }
 
 /* True when the header checksum of a header of ihl*4 octets is right. */

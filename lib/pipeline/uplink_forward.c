@@ -3,7 +3,7 @@
  * Uplink stage 3: act on each packet's session.
  *
  * Every session: the T-PDU must be an IPv4 packet from the session's UE
- * address (anti-spoofing). BLOCKED sessions lose everything; LIMITED ones
+ * address (anti-spoofing), to no martian destination. BLOCKED sessions lose everything; LIMITED ones
  * go through the walled garden first (uplink_limited.c), which forwards,
  * answers in place or drops. What is forwarded has its TTL decremented,
  * the outer headers stripped in place (the mbuf is adjusted, nothing is
@@ -19,6 +19,78 @@
 #include <rte_mbuf.h>
 
 #include "pipeline_private.h"
+
+/*
+ * Martians (RFC 1812 5.3.7, RFC 6890): "this network" 0.0.0.0/8, loopback
+ * 127.0.0.0/8, multicast 224.0.0.0/4 unless allowed, the limited
+ * broadcast 255.255.255.255, and the appliance's own N3 and N6 addresses
+ * (the UE has no business with them, and N6 would send a packet to our
+ * own address back to us or to the next hop). The fast path tests the
+ * destination against the mask and value its first octet selects in
+ * dp->martian (martian_suspect()); is_martian() decides for what it
+ * flags.
+ */
+static void
+martian_set(struct gg_dataplane *dp, uint32_t prefix_be, uint32_t mask_be)
+{
+	struct gg_martian *e = &dp->martian[((const uint8_t *)&prefix_be)[0]];
+
+	if (e->mask != 0) {
+		/* Two of them under one octet (N3 and N6): their common
+		 * prefix, a superset is_martian() narrows down. */
+		uint32_t diff = rte_be_to_cpu_32((e->val ^ prefix_be) |
+				(e->mask ^ mask_be));
+		uint32_t keep = diff == 0 ? UINT32_MAX :
+			~(UINT32_MAX >> __builtin_clz(diff));
+
+		mask_be = e->mask & mask_be & rte_cpu_to_be_32(keep);
+	}
+	e->mask = mask_be;
+	e->val = prefix_be & mask_be;
+}
+
+void
+gg_dataplane_set_martians(struct gg_dataplane *dp, bool multicast_ok)
+{
+	unsigned int o;
+
+	for (o = 0; o < RTE_DIM(dp->martian); o++) {
+		dp->martian[o].mask = 0;
+		dp->martian[o].val = 1;
+	}
+	martian_set(dp, RTE_IPV4(0, 0, 0, 0), rte_cpu_to_be_32(0xff000000));
+	martian_set(dp, rte_cpu_to_be_32(RTE_IPV4(127, 0, 0, 0)),
+			rte_cpu_to_be_32(0xff000000));
+	martian_set(dp, UINT32_MAX, UINT32_MAX);
+	dp->martian_multicast = !multicast_ok;
+	if (!multicast_ok)
+		for (o = 224; o <= 239; o++)
+			martian_set(dp, rte_cpu_to_be_32(o << 24),
+					rte_cpu_to_be_32(0xff000000));
+	martian_set(dp, dp->n3.addr, UINT32_MAX);
+	martian_set(dp, dp->n6.addr, UINT32_MAX);
+}
+
+/* The exact test, for a destination martian_suspect() flagged. */
+static int
+is_martian(const struct gg_dataplane *dp, uint32_t dst_be)
+{
+	uint8_t first = ((const uint8_t *)&dst_be)[0];
+
+	return first == 0 || first == 127 ||
+		(dp->martian_multicast && first >= 224 && first <= 239) ||
+		dst_be == UINT32_MAX || dst_be == dp->n3.addr ||
+		dst_be == dp->n6.addr;
+}
+
+static __rte_always_inline int
+martian_suspect(const struct gg_martian *martian, const struct rte_ipv4_hdr *ip)
+{
+	const struct gg_martian *e =
+		&martian[((const uint8_t *)&ip->dst_addr)[0]];
+
+	return (ip->dst_addr & e->mask) == e->val;
+}
 
 /* What decap_one() checks, again, for a packet its fast path refused:
  * the drop reason, or GG_DROP_NONE to go on. */
@@ -53,15 +125,20 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	state = gg_session_state(s);
 	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->inner_off);
 	tlen = rte_be_to_cpu_16(ip->total_length);
-	/* Fast path: FULL session, IPv4 without options, from the UE. */
+	/* Fast path: FULL session, IPv4 without options, from the UE, to
+	 * no suspect destination. */
 	if (unlikely(state != GG_SESSION_FULL || ip->version_ihl != 0x45 ||
 			tlen < sizeof(*ip) || tlen > meta->inner_len ||
-			ip->src_addr != s->ue_ipv4)) {
+			ip->src_addr != s->ue_ipv4 ||
+			martian_suspect(w->dp->martian, ip))) {
 		if (unlikely(state == GG_SESSION_BLOCKED))
 			return GG_DROP_session_blocked;
 		d = inner_check(ip, meta, s, &tlen);
 		if (d != GG_DROP_NONE)
 			return d;
+		if (martian_suspect(w->dp->martian, ip) &&
+				is_martian(w->dp, ip->dst_addr))
+			return GG_DROP_ul_martian;
 		if (state == GG_SESSION_LIMITED) {
 			d = gg_uplink_limited(w, m, meta, ip, now_s, n3_dst);
 			if (d != GG_DROP_NONE || meta->action != GG_ACT_SESSION)
@@ -214,6 +291,7 @@ uint16_t
 gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
+	const struct gg_martian *martian = w->dp->martian;
 	struct gg_meta *meta = w->meta;
 	const struct gg_encap_tmpl *n3_dst = NULL;
 	const uint8_t *l2 = NULL;
@@ -254,7 +332,8 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 			if (likely(ip->version_ihl == 0x45 &&
 					tlen >= sizeof(*ip) && tlen <= mt->inner_len &&
-					ip->src_addr == s->ue_ipv4)) {
+					ip->src_addr == s->ue_ipv4 &&
+					!martian_suspect(martian, ip))) {
 				state = gg_session_state(s);
 				if (likely(state == GG_SESSION_FULL)) {
 					if (likely(ip->time_to_live > 1))

@@ -5,10 +5,12 @@
  * portal in place.
  *
  * In order (the first that applies decides):
- *  1. DNS query (UDP 53): for a garden name, forward it (its answer is
- *     snooped on the way back); in dns.mode "rewrite", any other name is
+ *  1. DNS query (UDP 53, to any address): for a garden name, forward it
+ *     to a trusted resolver (dns.resolvers), rewriting its destination,
+ *     and record it (dns_pending.c) so that only its answer comes back
+ *     and is learned from; in dns.mode "rewrite", any other name is
  *     answered here with the portal's address (lib/dns); in "snoop" mode
- *     every query is forwarded.
+ *     (or without a portal) it is refused as other UDP (5.).
  *  2. Destination in the garden (static rule or learned address) ->
  *     forward, as for a FULL session.
  *  3. TCP to port 80 -> the stateless HTTP redirect (lib/http): SYN-cookie
@@ -38,6 +40,8 @@
 #include "pipeline_private.h"
 
 #define DNS_PORT 53
+/* dns_query(): refuse the query as other UDP outside the garden is. */
+#define DNS_REFUSE GG_DROP_MAX
 #define HTTP_PORT 80
 /* ICMP errors quote the offending header and 8 octets of its payload. */
 #define ICMP_QUOTE_DATA 8
@@ -175,11 +179,57 @@ checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 			0xffff;
 }
 
+/*
+ * A query for a garden name goes to a trusted resolver, whatever address
+ * the device sent it to (the one it asked, when that is a trusted
+ * resolver; otherwise one picked by session), and is recorded so that the
+ * answer is recognised on the way back (dns_pending.c), where its source
+ * is turned back into the address the device asked.
+ */
+static enum gg_drop
+dns_to_resolver(struct gg_worker *w, struct gg_meta *meta,
+		struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
+		const struct gg_dns_query *q, uint64_t *now_s)
+{
+	const struct gg_limited *lim = &w->dp->limited;
+	const uint8_t *msg = (const uint8_t *)(udp + 1);
+	uint32_t asked = ip->dst_addr, resolver;
+	struct gg_dns_pend_key k;
+	enum gg_drop d;
+	unsigned int i;
+
+	if (unlikely(lim->n_resolvers == 0))
+		return GG_DROP_dns_no_resolver;
+	resolver = lim->resolvers[meta->sess->id % lim->n_resolvers];
+	for (i = 0; i < lim->n_resolvers; i++)
+		if (lim->resolvers[i] == asked)
+			resolver = asked;
+	if (*now_s == 0)
+		*now_s = gg_garden_clock_s();
+	k.sess_id = meta->sess->id;
+	k.resolver = resolver;
+	k.port = udp->src_port;
+	memcpy(&k.id, msg, sizeof(k.id));
+	k.qhash = gg_dns_question_hash(msg + GG_DNS_HDR_LEN, q->name_wire_len,
+			q->qtype, q->qclass);
+	d = gg_dns_pending_add(w->dns_pending, &k, asked, *now_s,
+			lim->query_timeout_s);
+	if (d != GG_DROP_NONE)
+		return d;
+	if (resolver != asked) {
+		gg_ipv4_udp_addr_rewrite(ip, &ip->dst_addr, resolver, udp);
+		w->ctr.ev[GG_EV_dns_resolver_rewrite]++;
+	}
+	w->ctr.ev[GG_EV_dns_garden_forward]++;
+	meta->action = GG_ACT_SESSION;
+	return GG_DROP_NONE;
+}
+
 /* Returns GG_DROP_NONE with meta->action set, or a drop reason. */
 static enum gg_drop
 dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp, uint16_t udp_len,
-		const struct gg_encap_tmpl *n3_dst)
+		const struct gg_encap_tmpl *n3_dst, uint64_t *now_s)
 {
 	const struct gg_limited *lim = &w->dp->limited;
 	uint8_t *msg = (uint8_t *)(udp + 1);
@@ -187,19 +237,16 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	struct gg_dns_query q;
 	size_t len;
 
-	if (lim->dns_mode == GG_DNS_MODE_SNOOP || !lim->has_portal) {
-		w->ctr.ev[GG_EV_dns_query_forward]++;
-		meta->action = GG_ACT_SESSION;
-		return GG_DROP_NONE;
-	}
 	if (gg_dns_parse_query(msg, udp_len - sizeof(*udp), &q) != GG_DNS_OK)
 		return GG_DROP_dns_malformed;
 	/* The question lies uncompressed at offset 12 (gg_dns.h). */
 	if (gg_garden_match_wire(lim->garden, msg + GG_DNS_HDR_LEN,
-			q.name_wire_len)) {
-		w->ctr.ev[GG_EV_dns_garden_forward]++;
-		meta->action = GG_ACT_SESSION;
-		return GG_DROP_NONE;
+			q.name_wire_len))
+		return dns_to_resolver(w, meta, ip, udp, &q, now_s);
+	if (lim->dns_mode == GG_DNS_MODE_SNOOP || !lim->has_portal) {
+		/* RFC 8952: no forged answer, and no other server either. */
+		w->ctr.ev[GG_EV_dns_refused]++;
+		return DNS_REFUSE;
 	}
 
 	if (!checksums_ok(ip, udp))
@@ -267,6 +314,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	uint16_t dport = 0, l4_len = tlen - ihl;
 	struct rte_udp_hdr *udp = NULL;
 	enum gg_http_verdict v;
+	enum gg_drop d;
 	uint16_t len;
 
 	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
@@ -278,8 +326,13 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 				rte_be_to_cpu_16(udp->dgram_len) != l4_len)
 			return GG_DROP_limited_l4_truncated;
 		dport = rte_be_to_cpu_16(udp->dst_port);
-		if (dport == DNS_PORT)
-			return dns_query(w, m, meta, ip, udp, l4_len, n3_dst);
+		if (dport == DNS_PORT) {
+			d = dns_query(w, m, meta, ip, udp, l4_len, n3_dst, now_s);
+			if (d != DNS_REFUSE)
+				return d;
+			/* Refused as any UDP outside the garden is. */
+			goto udp_refused;
+		}
 	} else if (proto == IPPROTO_TCP) {
 		if (l4_len < sizeof(struct rte_tcp_hdr))
 			return GG_DROP_limited_l4_truncated;
@@ -314,6 +367,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		}
 		return send_back(w, m, meta, len, n3_dst);
 	case IPPROTO_UDP:
+udp_refused:
 		if (lim->udp_reject != GG_UDP_REJECT_ICMP)
 			return GG_DROP_limited_udp_refused;
 		if (!checksums_ok(ip, udp))

@@ -61,6 +61,12 @@ parse_gtpu(struct gg_worker *w, struct gg_meta *meta, const uint8_t *gtp,
 			gg_meta_drop(meta, GG_DROP_gtpu_empty_gpdu);
 			return;
 		}
+		/* The later stages read the T-PDU's IPv4 header before they
+		 * check it: it must be there (see gg_meta.inner_len). */
+		if (unlikely(info.payload_len < sizeof(struct rte_ipv4_hdr))) {
+			gg_meta_drop(meta, GG_DROP_ul_inner_bad_header);
+			return;
+		}
 		meta->action = GG_ACT_SESSION;
 		meta->key = info.teid;
 		meta->inner_off = gtp_off + info.hdr_len;
@@ -163,14 +169,18 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 #define OFF_UDP 34
 #define OFF_UDP_DPORT 36
 #define OFF_GTP 42
-/* Shortest G-PDU gg_gtpu_gpdu_fast() takes: 17 octets of GTP-U. */
-#define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_OPT_LEN + 4 + 1)
+/* Shortest G-PDU the fast path takes: 16 octets of GTP-U header (its
+ * longer shape) and a T-PDU that holds an IPv4 header (what parse_gtpu()
+ * requires too), so that one length compare covers both shapes; a bare
+ * header with a 20-27 octet T-PDU takes parse_one(). */
+#define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_OPT_LEN + 4 + 20)
 
 /*
  * The common case decided in one pass over wide loads: a single-segment
  * untagged IPv4 frame without options, header checksum right, to our N3
  * address, not a fragment, UDP to 2152 with a length that agrees with the
- * IPv4 one, carrying a G-PDU of one of gg_gtpu_gpdu_fast()'s two shapes.
+ * IPv4 one, carrying a G-PDU of one of gg_gtpu_gpdu_fast()'s two shapes
+ * whose T-PDU holds at least an IPv4 header.
  * Every condition is one parse_one() checks too, so a packet accepted here
  * gets the metadata parse_one() would give it (except the fields nothing
  * reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
@@ -184,7 +194,7 @@ gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 	uint16_t len = rte_pktmbuf_data_len(m);
 	uint32_t w32, teid;
 	uint64_t w64;
-	uint16_t tlen, v16;
+	uint16_t tlen, v16, tpdu;
 	unsigned int hlen;
 
 	if (unlikely(len < OFF_IP + FAST_MIN_IP_LEN || m->nb_segs != 1))
@@ -215,6 +225,7 @@ gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 	hlen = gg_gtpu_gpdu_fast(p + OFF_GTP, tlen - (OFF_GTP - OFF_IP));
 	if (unlikely(hlen == 0))
 		return 0;
+	tpdu = tlen - (OFF_GTP - OFF_IP) - hlen;
 	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
 			unlikely(!gg_ipv4_cksum20_ok((const struct rte_ipv4_hdr *)
 					(p + OFF_IP))))
@@ -226,7 +237,7 @@ gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 	meta->key = rte_be_to_cpu_32(teid);
 	meta->udp_sport = rte_be_to_cpu_16(v16);
 	meta->inner_off = OFF_GTP + hlen;
-	meta->inner_len = tlen - (OFF_GTP - OFF_IP) - hlen;
+	meta->inner_len = tpdu;
 	return 1;
 }
 

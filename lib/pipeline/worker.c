@@ -57,12 +57,17 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	snprintf(name, sizeof(name), "gg_snoop_%u", index);
 	w->snoop = rte_ring_create(name, RING_SIZE, socket,
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (ret != 0 || w->to_control == NULL ||
-			w->from_control == NULL || w->snoop == NULL) {
+	w->dns_pending = gg_dns_pending_create(socket);
+	if (ret != 0 || w->to_control == NULL || w->from_control == NULL ||
+			w->snoop == NULL || w->dns_pending == NULL ||
+			index >= GG_PIPELINE_WORKERS_MAX) {
 		gg_worker_free(w);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	dp->limited.pending[index] = w->dns_pending;
+	if (dp->limited.n_pending <= index)
+		dp->limited.n_pending = index + 1;
 	return w;
 }
 
@@ -82,6 +87,10 @@ gg_worker_free(struct gg_worker *w)
 	rte_ring_free(w->to_control);
 	rte_ring_free(w->from_control);
 	rte_ring_free(w->snoop);
+	if (w->dns_pending != NULL && w->index < GG_PIPELINE_WORKERS_MAX &&
+			w->dp->limited.pending[w->index] == w->dns_pending)
+		w->dp->limited.pending[w->index] = NULL;
+	gg_dns_pending_free(w->dns_pending);
 	rte_free(w);
 }
 

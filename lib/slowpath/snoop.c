@@ -3,11 +3,15 @@
  * Garden learning, on the control lcore: a downlink DNS answer for a garden
  * name, already tunnelled towards a LIMITED device by a worker, is parsed
  * once more here (outer IPv4/UDP/GTP-U, inner IPv4/UDP, DNS), each address
- * it gives for the question (CNAME chains followed by lib/dns) is learned
- * into the garden with the record's TTL, and only then does the caller
+ * it gives for the question (CNAME chains followed by lib/dns, inside the
+ * answer, at most 8 hops) is learned into the garden with the record's
+ * TTL and the scope of the name rule the question falls under (its
+ * protocols and ports), within the session's cap, and only then does the caller
  * send the packet on. The device therefore never sees an address the
  * garden does not admit yet.
  */
+#include <errno.h>
+
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -54,7 +58,7 @@ gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
 	struct gg_dns_response r;
 	const uint8_t *dns;
 	uint16_t len;
-	int learned = 0;
+	int learned = 0, ref, ret;
 	unsigned int i;
 
 	dns = inner_udp_payload(m, &len);
@@ -62,10 +66,18 @@ gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
 		ctr->drop[GG_DROP_control_unhandled]++;
 		return -1;
 	}
-	for (i = 0; i < r.naddrs; i++)
-		if (gg_garden_learn(g, scope, r.addrs[i].ipv4, r.addrs[i].ttl,
-				now_s) >= 0)
+	/* The name rule the question falls under gives the scope. */
+	ref = gg_garden_name_ref(g, r.name_wire, r.name_wire_len);
+	if (ref < 0)
+		return 0;
+	for (i = 0; i < r.naddrs; i++) {
+		ret = gg_garden_learn_name(g, scope, r.addrs[i].ipv4,
+				r.addrs[i].ttl, now_s, ref);
+		if (ret >= 0)
 			learned++;
+		else if (ret == -EDQUOT)
+			ctr->ev[GG_EV_garden_learn_session_full]++;
+	}
 	ctr->ev[GG_EV_garden_learned] += learned;
 	return learned;
 }

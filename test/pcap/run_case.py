@@ -532,6 +532,23 @@ def case_malformed(c):
        "T-PDU IPv4 total length past its end", "ul_inner_bad_header")
     n3(gtpu_frame(gt.gpdu(A.ul_teid, ul_inner(A, 40, 6)[:12])), "T-PDU of 12 octets (0x45...)",
        "ul_inner_bad_header")
+    # Shorter than an IPv4 header: dropped by the parse, whatever the TEID
+    # (before, the forward stage read the header past the frame).
+    n3(gtpu_frame(gt.gpdu(A.ul_teid, b"\x45")), "T-PDU of 1 octet (0x45)", "ul_inner_bad_header")
+    n3(gtpu_frame(gt.gpdu(A.ul_teid, ul_inner(A, 40, 6)[:19])), "T-PDU of 19 octets (0x45...)",
+       "ul_inner_bad_header")
+    n3(gtpu_frame(gt.gpdu(0xdead, ul_inner(A, 40, 6)[:16])),
+       "T-PDU of 16 octets to an unknown TEID", "ul_inner_bad_header")
+    # Martians (uplink_forward.c): dropped for FULL sessions too, never sent
+    # out N6 (a FULL device's SYN to 127.0.0.1 used to leave on N6).
+    for i, (dst_ip, what) in enumerate((
+            ("127.0.0.1", "loopback"), ("0.1.2.3", "0.0.0.0/8"),
+            ("224.0.0.251", "multicast (mDNS)"), ("239.255.255.250", "multicast (SSDP)"),
+            ("255.255.255.255", "limited broadcast"), (e.n3, "our N3 address"),
+            (e.n6, "our N6 address"))):
+        n3(gtpu_frame(gt.gpdu(A.ul_teid, gt.ipv4_tcp(A.ue, dst_ip, 41000 + i, 80, b"",
+                                                      seq=1, flags=0x02))),
+           "TCP SYN to %s (%s)" % (dst_ip, what), "ul_martian")
     c.uplink(B, ul_inner(B, 64, 7, ident=7), "valid G-PDU after the malformed ones")
 
 

@@ -146,7 +146,8 @@ class Policy:
             self.url_template = p["url"]
             g = raw["garden"]
             self.prefixes = list(g["prefixes"])
-            self.names = list(g["names"])
+            # Name rules: the name, then the protocols and ports it opens.
+            self.names = [n.split()[0].lower().rstrip(".") for n in g["names"]]
             learn = g.get("learn", {})
             self.learn_global = learn.get("scope", "session") == "global"
             self.min_ttl = learn.get("min_ttl", 30)
@@ -482,6 +483,20 @@ class LimitedCase:
         exp.malformed_ok = malformed_ok
         return self.add("n3", self.up_frame(s, inner, **gtp_kw), "uplink " + what,
                         out=[("n6", exp)], count=count)
+
+    def ul_garden_query(self, s, q, dst, sport, what, **ipkw):
+        """A query @q for a garden name from @s to @dst: forwarded to the
+        trusted resolver (dns.resolvers), its destination rewritten when
+        @dst is another address (checksums patched: the packet equals one
+        built for the resolver)."""
+        sent = self.dns_inner(s, q, dst, sport, ident=q.qid, **ipkw)
+        want = self.dns_inner(s, q, RESOLVER, sport, ident=q.qid, **ipkw)
+        count = {"ul_decap": 1, "ul_decap_bytes": len(sent), "dns_garden_forward": 1}
+        if dst != RESOLVER:
+            count["dns_resolver_rewrite"] = 1
+        return self.add("n3", self.up_frame(s, sent), "uplink DNS query " + what,
+                        out=[("n6", self.decap_expect(want, "forwarded to the resolver: " + what))],
+                        count=count)
 
     def ul_drop(self, s, inner, what, reason, extra=None, **gtp_kw):
         count = {reason: 1}
@@ -1293,20 +1308,31 @@ def case_dns(c):
                  ipkw={"udp_checksum": False})
     c.dns_forged(L2, Q(0x1036, "example.org"), "from the LIMITED session without QFI", sport=5353)
 
-    c.note("garden names: forwarded untouched (decapsulated)")
+    c.note("garden names: forwarded to the trusted resolver, whatever address the device "
+           "asked (destination rewritten, checksums patched)")
     for i, (name, qtype, dst, edns) in enumerate((
             ("portal.example", A_, RESOLVER, None),
             ("WWW.Portal.Example", A_, PUBLIC_DNS, None),
             ("sub.ca.example", AAAA_, RESOLVER, None),
             ("ca.example", MX_, RESOLVER, {"udp_size": 1232, "do": True}),
-            ("a.b.c.portal.example", HTTPS_, PUBLIC_DNS, None))):
+            ("a.b.c.portal.example", HTTPS_, PUBLIC_DNS, None),
+            ("vpn.portal.example", A_, "1.2.3.4", None))):
         q = Q(0x1040 + i, name, qtype, edns=edns)
-        c.ul_forward(L, c.dns_inner(L, q, dst, 33100 + i, ident=q.qid),
-                     "DNS query %s type %d to %s (garden name)" % (name, qtype, dst),
-                     event="dns_garden_forward")
-    c.ul_forward(L2, c.dns_inner(L2, Q(0x1050, "portal.example"), RESOLVER, 33200, ident=0x1050),
-                 "DNS query portal.example from the session without QFI",
-                 event="dns_garden_forward")
+        c.ul_garden_query(L, q, dst, 33100 + i,
+                          "%s type %d to %s (garden name)" % (name, qtype, dst))
+    c.ul_garden_query(L, Q(0x1049, "portal.example"), "1.2.3.4", 33109,
+                      "portal.example to 1.2.3.4 with UDP checksum 0", udp_checksum=False)
+    c.ul_garden_query(L2, Q(0x1050, "portal.example"), RESOLVER, 33200,
+                      "portal.example from the session without QFI")
+    c.note("a session waits on at most 12 queries per worker (7 so far): 5 more are "
+           "forwarded, the next is dropped; the other session is not held back")
+    for i in range(5):
+        c.ul_garden_query(L, Q(0x1060 + i, "n%d.ca.example" % i), RESOLVER, 33400 + i,
+                          "n%d.ca.example (pending %d of 12)" % (i, 8 + i))
+    c.ul_drop(L, c.dns_inner(L, Q(0x1066, "n6.ca.example"), RESOLVER, 33406, ident=0x1066),
+              "DNS query n6.ca.example, the 13th pending", "dns_pending_session_full")
+    c.ul_garden_query(L2, Q(0x1067, "n7.ca.example"), RESOLVER, 33407,
+                      "n7.ca.example from the other session")
 
     c.note("hostile queries: dropped, none answered or forwarded")
     for i, (what, payload) in enumerate(hostile_queries()):
@@ -1349,25 +1375,32 @@ def case_dns_alt(c):
 
 
 def case_dns_snoop(c):
-    """dns.mode snoop: every query forwarded, none forged"""
+    """dns.mode snoop: garden names to the trusted resolver, other names refused, none forged"""
     e = c.env
     L, L2 = e.L, e.L2
+    c.note("RFC 8952: no forged answer, and no other server either: queries for other "
+           "names are refused as other UDP (ICMP prohibited), garden names go to the "
+           "trusted resolver whatever address was asked")
     for i, (q, dst) in enumerate((
             (Q(0x4001, "example.com"), RESOLVER),
             (Q(0x4002, "example.com"), PUBLIC_DNS),
-            (Q(0x4003, "portal.example"), RESOLVER),
             (Q(0x4004, "www.example.com", AAAA_), PUBLIC_DNS),
             (Q(0x4005, "example.com", MX_, edns={"udp_size": 4096, "do": True}), RESOLVER),
             (Q(0x4006, "badportal.example", HTTPS_), RESOLVER))):
-        c.ul_forward(L, c.dns_inner(L, q, dst, 35000 + i, ident=q.qid),
-                     "DNS query %s type %d to %s" % (q.name, q.qtype, dst),
-                     event="dns_query_forward")
-    c.ul_forward(L2, c.dns_inner(L2, Q(0x4010, "example.com"), PUBLIC_DNS, 35100, ident=0x4010),
-                 "DNS query example.com from the session without QFI", event="dns_query_forward")
-    c.note("not parsed in snoop mode: what the device sends to port 53 goes as it is")
+        inner = c.dns_inner(L, q, dst, 35000 + i, ident=q.qid)
+        c.ul_reply(L, inner, "DNS query %s type %d to %s" % (q.name, q.qtype, dst),
+                   c.icmp_unreach_expect(L, inner, "ICMP prohibited for " + q.name),
+                   "icmp_unreach_sent", extra={"dns_refused": 1})
+    c.ul_garden_query(L, Q(0x4003, "portal.example"), RESOLVER, 35003,
+                      "portal.example to the resolver")
+    c.ul_garden_query(L, Q(0x4007, "vpn.portal.example"), "1.2.3.4", 35007,
+                      "vpn.portal.example to 1.2.3.4 (the attack: redirected)")
+    c.ul_garden_query(L2, Q(0x4010, "ca.example"), PUBLIC_DNS, 35100,
+                      "ca.example from the session without QFI")
+    c.note("parsed in snoop mode too: what is not one standard query is dropped")
     for i, (what, payload) in enumerate(hostile_queries()[:7]):
         inner = gt.ipv4_udp(L.ue, PUBLIC_DNS, 35200 + i, gt.DNS_PORT, payload, ident=0x4100 + i)
-        c.ul_forward(L, inner, "DNS query: " + what, event="dns_query_forward", malformed_ok=True)
+        c.ul_drop(L, inner, "DNS query: " + what, "dns_malformed")
     c.note("the rest of the LIMITED policy is unchanged")
     bad_len = gt.ipv4(L.ue, RESOLVER, gt.IPPROTO_UDP,
                       gt.udp(L.ue, RESOLVER, 35300, 53, Q(0x4200, "example.com").wire(),
@@ -1378,7 +1411,6 @@ def case_dns_snoop(c):
     c.tcp_refused(L, "TCP SYN to 8.8.8.8 port 53", PUBLIC_DNS, 53, sport=35302)
     inner = gt.ipv4_udp(L.ue, PUBLIC_DNS, 35303, 5353, Q(0x4201, "example.com").wire())
     c.udp_refused(L, inner, "UDP to 8.8.8.8 port 5353 (not 53)")
-
 
 
 def gre(src, dst, **ipkw):
@@ -1643,60 +1675,47 @@ def case_downlink(c):
              "UDP from 8.8.8.8 port 5353 (not 53)")):
         c.dl_drop(inner, what, "dl_limited_filtered")
 
-    c.note("DNS answers (source port 53) for garden names: learned, then released "
-           "(dns_snooped, garden_learned per address); others dropped")
-
-    def snooped(s, inner, what, learned):
-        c.add("n6", c.dn_frame(inner), "downlink " + what,
-              out=[("n3", c.encap_expect(s, inner, "snooped " + what), "snoop")],
-              count={"dns_snooped": 1, "garden_learned": learned, "dl_encap": 1,
-                     "dl_encap_bytes": len(inner)})
-
-    snooped(L, gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41020,
-                           dns_answer_a(0x7010, "portal.example", [pol.portal])),
-            "DNS answer portal.example A (the portal) from 8.8.8.8", 1)
-    snooped(L, gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41021, dns_answer_a(
-        0x7011, "ca.example", [CDN_A, CDN_B], cname=["cdn.other.net"],
-        extra=[gt.dns_rr(gt.dns_name("evil.example"), A_, 300, gt.ip_bytes(NOT_LEARNED))])),
-        "DNS answer ca.example CNAME cdn.other.net, 2 A, and an A for another name", 2)
-    snooped(L2, gt.ipv4_udp(FAR, L2.ue, 53, 41022, dns_answer_a(
-        0x7012, "WWW.CA.Example", ["198.19.0.12"], cname=["a.example.net", "b.example.net"])),
-        "DNS answer WWW.CA.Example, two CNAMEs, one A, from %s to the session without QFI" % FAR,
-        1)
-    snooped(L, gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41025, dns_answer_a(
-        0x7015, "ca.example", ["198.19.1.%d" % i for i in range(1, 18)])),
-        "DNS answer ca.example with 17 A records (gg_dns.h: the first 16 are reported)", 16)
-    snooped(L, gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41023, gt.dns_response(
-        0x7013, "portal.example", AAAA_, [gt.dns_rr(b"\xc0\x0c", AAAA_, 300, bytes(15) + b"\x01")])),
-        "DNS answer portal.example AAAA (nothing to learn)", 0)
-    snooped(L, gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41024, gt.dns_response(
-        0x7014, "nope.ca.example", A_, [], rcode=gt.DNS_RCODE_NXDOMAIN)),
-        "DNS answer NXDOMAIN for nope.ca.example", 0)
-    for inner, what in (
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41030, dns_answer_a(0x7020, "example.com", [FAR])),
-             "DNS answer example.com A"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41031,
-                         dns_answer_a(0x7021, "badportal.example", [FAR])),
-             "DNS answer badportal.example A"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41032,
-                         dns_answer_a(0x7022, "example.com", [CDN_A], cname=["portal.example"])),
-             "DNS answer example.com CNAME portal.example (the question decides)")):
-        c.dl_drop(inner, what, "dl_dns_not_garden")
+    c.note("DNS answers (UDP from port 53) are only taken from a trusted resolver, for a "
+           "query forwarded for the session (live cases check those): from anywhere else "
+           "dns_untrusted_answer, before any parsing; unasked ones dns_unsolicited")
     good = dns_answer_a(0x7030, "portal.example", [pol.portal])
     for inner, what in (
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41040, good[:20]), "DNS answer cut in the question"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41041, good[:-2]), "DNS answer cut in the A record"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41042, Q(0x7031, "portal.example").wire()),
-             "a query (QR=0) from port 53"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41043, pattern(40, 12)), "40 octets of noise"),
+            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41020,
+                         dns_answer_a(0x7010, "portal.example", [pol.portal])),
+             "DNS answer portal.example A from 8.8.8.8"),
+            (gt.ipv4_udp("1.2.3.4", L.ue, 53, 41021,
+                         dns_answer_a(0x7011, "vpn.portal.example", ["1.2.3.4"], ttl=86400)),
+             "the attack: vpn.portal.example A 1.2.3.4 TTL 86400 from 1.2.3.4"),
+            (gt.ipv4_udp(FAR, L2.ue, 53, 41022, dns_answer_a(0x7012, "ca.example", [FAR])),
+             "ca.example A from %s to the session without QFI" % FAR),
+            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41030, dns_answer_a(0x7020, "example.com", [FAR])),
+             "DNS answer example.com A from 8.8.8.8"),
+            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41040, good[:20]),
+             "DNS answer cut in the question, from 8.8.8.8"),
             (gt.ipv4_udp(ICMP_HOST, L.ue, 53, 41046, b"x"),
-             "one octet from %s:53 (any UDP from port 53 is read as an answer)" % ICMP_HOST),
-            (gt.ipv4(PUBLIC_DNS, L.ue, gt.IPPROTO_UDP,
-                     gt.udp(PUBLIC_DNS, L.ue, 53, 41044, good, length=8 + len(good) - 4)),
+             "one octet from %s:53 (a garden host, but not a resolver)" % ICMP_HOST)):
+        c.dl_drop(inner, what, "dns_untrusted_answer")
+    for inner, what in (
+            (gt.ipv4_udp(RESOLVER, L.ue, 53, 41050,
+                         dns_answer_a(0x7050, "portal.example", [pol.portal])),
+             "DNS answer portal.example from the trusted resolver, never asked"),
+            (gt.ipv4_udp(RESOLVER, L2.ue, 53, 41051,
+                         dns_answer_a(0x7051, "example.com", [FAR])),
+             "DNS answer example.com from the trusted resolver, never asked")):
+        c.dl_drop(inner, what, "dns_unsolicited")
+    for inner, what in (
+            (gt.ipv4_udp(RESOLVER, L.ue, 53, 41041, good[:-2]),
+             "DNS answer from the resolver cut in the A record"),
+            (gt.ipv4_udp(RESOLVER, L.ue, 53, 41042, Q(0x7031, "portal.example").wire()),
+             "a query (QR=0) from the resolver's port 53"),
+            (gt.ipv4_udp(RESOLVER, L.ue, 53, 41043, pattern(40, 12)),
+             "40 octets of noise from the resolver"),
+            (gt.ipv4(RESOLVER, L.ue, gt.IPPROTO_UDP,
+                     gt.udp(RESOLVER, L.ue, 53, 41044, good, length=8 + len(good) - 4)),
              "DNS answer whose UDP length is 4 short"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41045, dns_answer_a(
+            (gt.ipv4_udp(RESOLVER, L.ue, 53, 41045, dns_answer_a(
                 0x7032, "ca.example", [CDN_A], cname=["ca.example"])), "CNAME loop"),
-            (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41047, dns_answer_a(
+            (gt.ipv4_udp(RESOLVER, L.ue, 53, 41047, dns_answer_a(
                 0x7033, "ca.example", [CDN_A], cname=["c%d.example.net" % i for i in range(9)])),
              "9 CNAMEs to follow (gg_dns.h: at most 8)")):
         c.dl_drop(inner, what, "dns_malformed")
@@ -2000,11 +2019,18 @@ def syn_forwarded(c, s, dst, sport, what, event="garden_forward_ul"):
     c.ul_forward(s, inner, what, event=event)
 
 
-def snooped_answer(c, s, src, qid, name, addrs, learned, what, cname=None, extra=(), ttl=300):
-    inner = gt.ipv4_udp(src, s.ue, 53, 40053, dns_answer_a(qid, name, addrs, ttl=ttl, cname=cname,
-                                                           extra=extra))
+def snooped_answer(c, s, asked, qid, name, addrs, learned, what, cname=None, extra=(), ttl=300,
+                   port=40053):
+    """The device of @s asks @asked for @name (forwarded to the trusted
+    resolver), then the resolver's answer comes back: learned, and
+    released with the source the device asked."""
+    q = Q(qid, name)
+    c.ul_garden_query(s, q, asked, port, "%s to %s" % (name, asked))
+    msg = dns_answer_a(qid, name, addrs, ttl=ttl, cname=cname, extra=extra)
+    inner = gt.ipv4_udp(RESOLVER, s.ue, 53, port, msg)
+    seen = gt.ipv4_udp(asked, s.ue, 53, port, msg)
     return c.add("n6", c.dn_frame(inner), "downlink " + what,
-                 out=[("n3", c.encap_expect(s, inner, "snooped " + what))],
+                 out=[("n3", c.encap_expect(s, seen, "snooped " + what))],
                  count={"dns_snooped": 1, "garden_learned": learned, "dl_encap": 1,
                         "dl_encap_bytes": len(inner)})
 
@@ -2043,7 +2069,7 @@ def case_learn(c):
     c.note("an answer outside the garden teaches nothing")
     c.dl_drop(gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 40054,
                           dns_answer_a(0x8002, "example.com", ["198.19.0.77"])),
-              "DNS answer example.com A 198.19.0.77", "dl_dns_not_garden")
+              "DNS answer example.com A 198.19.0.77 from 8.8.8.8", "dns_untrusted_answer")
     syn_refused(c, L, "198.19.0.77", 52005, "TCP SYN to 198.19.0.77:443 after that answer")
     c.note("TTL 0 in an answer: kept for garden.learn.min_ttl")
     snooped_answer(c, L2, FAR, 0x8003, "sub.portal.example", ["198.19.0.20"], 1,
@@ -2063,6 +2089,55 @@ def case_snoop_resolver(c):
     snooped_answer(c, L, RESOLVER, 0x9001, "ca.example", [CDN_A], 1,
                    "DNS answer ca.example A %s from the garden resolver" % CDN_A)
     syn_forwarded(c, L, CDN_A, 53001, "TCP SYN to %s:443 after the answer" % CDN_A)
+
+
+def case_attack(c):
+    """issue 11: a LIMITED device's own server cannot open the garden (live)"""
+    e = c.env
+    L = e.L
+    EVIL, OTHER, CDN = "1.2.3.4", "5.6.7.8", "198.19.0.30"
+    c.note("1. the query for a garden name sent to the device's own server goes to the "
+           "trusted resolver instead")
+    c.ul_garden_query(L, Q(0xb001, "vpn.portal.example"), EVIL, 47000,
+                      "vpn.portal.example to %s:53" % EVIL)
+    c.note("2. answers from that server, or unasked, are not learned")
+    c.dl_drop(gt.ipv4_udp(EVIL, L.ue, 53, 47000, dns_answer_a(
+        0xb001, "vpn.portal.example", [EVIL], ttl=86400)),
+        "%s answers A %s TTL 86400" % (EVIL, EVIL), "dns_untrusted_answer")
+    c.dl_drop(gt.ipv4_udp(OTHER, L.ue, 53, 47001, dns_answer_a(
+        0xb002, "vpn.portal.example", [EVIL], ttl=86400)),
+        "unsolicited answer from %s" % OTHER, "dns_untrusted_answer")
+    c.dl_drop(gt.ipv4_udp(RESOLVER, L.ue, 53, 47000, dns_answer_a(
+        0xb0ff, "vpn.portal.example", [EVIL])),
+        "the resolver, another ID", "dns_unsolicited")
+    c.dl_drop(gt.ipv4_udp(RESOLVER, L.ue, 53, 47999, dns_answer_a(
+        0xb001, "vpn.portal.example", [EVIL])),
+        "the resolver, another port", "dns_unsolicited")
+    c.dl_drop(gt.ipv4_udp(RESOLVER, L.ue, 53, 47000, dns_answer_a(
+        0xb001, "ca.example", [EVIL])),
+        "the resolver, the right port and ID, another question", "dns_mismatch")
+    c.note("3. nothing to that server is opened: TCP 443, WireGuard, SSH")
+    syn_refused(c, L, EVIL, 47010, "TCP SYN to %s:443" % EVIL)
+    c.tcp_refused(L, "TCP SYN to %s:22 (SSH)" % EVIL, EVIL, 22, sport=47011)
+    wg = gt.ipv4_udp(L.ue, EVIL, 47012, 51820, pattern(148, 5))
+    c.udp_refused(L, wg, "UDP to %s:51820 (WireGuard)" % EVIL)
+    c.note("the trusted resolver's own answer is learned, with the name rule's scope only "
+           "(portal.example: tcp 80,443), and reaches the device from the address it asked")
+    msg = dns_answer_a(0xb001, "vpn.portal.example", [CDN], ttl=86400)
+    inner = gt.ipv4_udp(RESOLVER, L.ue, 53, 47000, msg)
+    c.add("n6", c.dn_frame(inner), "downlink the resolver's answer A %s" % CDN,
+          out=[("n3", c.encap_expect(L, gt.ipv4_udp(EVIL, L.ue, 53, 47000, msg),
+                                     "answer from %s" % EVIL))],
+          count={"dns_snooped": 1, "garden_learned": 1, "dl_encap": 1,
+                 "dl_encap_bytes": len(inner)})
+    c.dl_drop(inner, "the same answer again (the query was answered)", "dns_unsolicited")
+    syn_forwarded(c, L, CDN, 47020, "TCP SYN to %s:443" % CDN)
+    c.tcp_refused(L, "TCP SYN to %s:22 (outside the name's scope)" % CDN, CDN, 22, sport=47021)
+    c.udp_refused(L, gt.ipv4_udp(L.ue, CDN, 47022, 51820, pattern(148, 6)),
+                  "UDP to %s:51820 (outside the name's scope)" % CDN)
+    c.note("martians from a LIMITED session")
+    inner, _ = c.tcp_inner(L, "127.0.0.1", 47030, 443)
+    c.ul_drop(L, inner, "TCP SYN to 127.0.0.1:443", "ul_martian")
 
 
 def case_learn_global(c):
@@ -2320,6 +2395,7 @@ CASES = {
     "learn-global": ("live", "learn-global-ttl2", case_learn_global),
     "snoop-resolver": ("live", "base", case_snoop_resolver),
     "runtime": ("live", "base", case_runtime),
+    "attack": ("live", "base", case_attack),
 }
 
 

@@ -182,9 +182,16 @@ test_default_file(void)
 	CU_ASSERT_TRUE(cfg.portal.set);
 	CU_ASSERT_EQUAL(cfg.portal.ipv4, ip("203.0.113.80"));
 	CU_ASSERT_STRING_EQUAL(cfg.portal.url, "http://portal.example/signup?orig={url}");
-	CU_ASSERT_EQUAL(cfg.garden.n_rules, 2);
+	CU_ASSERT_EQUAL(cfg.garden.n_rules, 0);
 	CU_ASSERT_EQUAL_FATAL(cfg.garden.n_names, 2);
 	CU_ASSERT_STRING_EQUAL(cfg.garden.names[0], "portal.example");
+	CU_ASSERT_EQUAL(cfg.garden.name_scopes[0].n, 2);
+	CU_ASSERT_EQUAL(cfg.garden.name_scopes[1].n, 1);
+	CU_ASSERT_EQUAL(cfg.garden.name_scopes[1].r[0].port_lo, 80);
+	CU_ASSERT_EQUAL_FATAL(cfg.garden.n_resolvers, 1);
+	CU_ASSERT_EQUAL(cfg.garden.resolvers[0], ip("203.0.113.53"));
+	CU_ASSERT_EQUAL(cfg.garden.query_timeout, 5);
+	CU_ASSERT_EQUAL(cfg.garden.max_per_session, 64);
 	CU_ASSERT_EQUAL(cfg.garden.dns_mode, 0);
 	CU_ASSERT_EQUAL(cfg.garden.dns_ttl, 10);
 	CU_ASSERT_FALSE(cfg.garden.learn_global);
@@ -334,7 +341,8 @@ test_sections_values(void)
 		"garden = { prefixes = [ \"203.0.113.0/24\" ]; names = [ \"Portal.Example.\" ];\n"
 		"  max_rules = 2; max_names = 1;\n"
 		"  learn = { scope = \"global\"; max_entries = 7; min_ttl = 5; max_ttl = 6; }; };\n"
-		"dns = { mode = \"snoop\"; ttl = 0; other_types = \"refused\"; edns_udp_size = 65535; };\n"
+		"dns = { mode = \"snoop\"; ttl = 0; other_types = \"refused\"; edns_udp_size = 65535;\n"
+		"  resolvers = [ \"192.0.2.53\", \"192.0.2.54\" ]; query_timeout = 60; };\n"
 		"limited = { udp_reject = \"drop\"; icmp_rate = 1000000; tcp_mss = 536; };\n"
 		"sbi = { listen = \"[::1]:7777\"; max_connections = 65536; request_timeout_ms = 100; };\n"
 		"ausf = { ca_bundle = \"/etc/ca.pem\";\n"
@@ -685,6 +693,18 @@ static const struct bad_case bad_cases[] = {
 		5, "sessions.dynamic", "unknown setting" },
 	{ "portal unknown", PORTS "portal = { ipv4 = \"203.0.113.80\"; uri = \"x\"; };\n",
 		5, "portal.uri", "unknown setting" },
+	{ "garden names without resolvers", PORTS
+		"garden = {\n  names = [ \"portal.example\" ];\n};\n",
+		5, "garden", "garden names need dns.resolvers" },
+	{ "garden name rule bad ports", PORTS
+		"garden = { names = [ \"portal.example icmp 80\" ]; };\n",
+		5, "garden.names.[0]", "unexpected" },
+	{ "dns.resolvers empty", PORTS "dns = { resolvers = [ ]; };\n",
+		5, "dns.resolvers", "between 1 and 4" },
+	{ "dns.resolvers bad", PORTS "dns = { resolvers = [ \"1.2.3\" ]; };\n",
+		5, "dns.resolvers.[0]", "" },
+	{ "dns.query_timeout", PORTS "dns = { query_timeout = 61; };\n",
+		5, "dns.query_timeout", "out of range" },
 	{ "garden unknown", PORTS "garden = { rules = 1; };\n",
 		5, "garden.rules", "unknown setting" },
 	{ "garden.learn unknown", PORTS "garden = { learn = { ttl = 1; }; };\n",

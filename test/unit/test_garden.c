@@ -1478,6 +1478,97 @@ test_forget(void)
 	gg_garden_free(g);
 }
 
+/*
+ * Name rules carry a scope: addresses learned for a name open only its
+ * protocols and ports (default TCP 80 and 443), a session holds at most
+ * max_per_scope of them, and deleting the name takes them out.
+ */
+static void
+test_learn_name_scope(void)
+{
+	struct gg_garden_params p = {
+		.name = "lscope", .max_rules = 8, .max_names = 8,
+		.max_learned = 64, .min_ttl = 1, .max_ttl = 3600,
+		.max_per_scope = 3, .scope_capacity = 16,
+		.socket_id = SOCKET_ID_ANY, .qsv = qsv,
+	};
+	static const uint8_t www_portal[] = "\3www\6portal\7example";
+	static const uint8_t ca[] = "\2CA\7example";
+	static const uint8_t other[] = "\5other\7example";
+	struct gg_garden_scope sc;
+	char name[GG_GARDEN_NAME_MAX + 1], err[128];
+	struct gg_garden *g = gg_garden_create(&p);
+	int portal, cadef;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gg_garden_parse_name_rule("Portal.Example. tcp 443 udp 51820-51821",
+			name, &sc, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "portal.example");
+	CU_ASSERT_EQUAL(sc.n, 2);
+	CU_ASSERT_FALSE(gg_garden_scope_wide(&sc));
+	CU_ASSERT_EQUAL(gg_garden_add_name_scoped(g, name, &sc), 0);
+	CU_ASSERT_EQUAL(gg_garden_parse_name_rule("ca.example", name, &sc,
+			err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(sc.n, 2);   /* tcp 80, tcp 443 */
+	CU_ASSERT_EQUAL(gg_garden_add_name_scoped(g, name, &sc), 0);
+	CU_ASSERT_NOT_EQUAL(gg_garden_parse_name_rule("x.example tcp 80 bogus",
+			name, &sc, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(gg_garden_parse_name_rule("x.example icmp 80",
+			name, &sc, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(gg_garden_parse_name_rule("x.example tcp", name, &sc,
+			err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(gg_garden_scope_wide(&sc));
+	CU_ASSERT_EQUAL(gg_garden_parse_name_rule("x.example any", name, &sc,
+			err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(gg_garden_scope_wide(&sc));
+
+	portal = gg_garden_name_ref(g, www_portal, sizeof(www_portal));
+	cadef = gg_garden_name_ref(g, ca, sizeof(ca));
+	CU_ASSERT_TRUE(portal >= 0 && cadef >= 0 && portal != cadef);
+	CU_ASSERT_EQUAL(gg_garden_name_ref(g, other, sizeof(other)), -ENOENT);
+
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 1), 300,
+			NOW, portal), GG_GARDEN_LEARN_NEW);
+	CU_ASSERT_TRUE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), TCP, 443, NOW));
+	CU_ASSERT_TRUE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), UDP, 51821, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), TCP, 80, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), TCP, 22, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), UDP, 51820 - 1, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), 1, 0, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 2, ip4(198, 19, 0, 1), TCP, 443, NOW));
+	/* Learned again for the default-scoped name: its scope now. */
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 1), 300,
+			NOW, cadef), GG_GARDEN_LEARN_REFRESHED);
+	CU_ASSERT_TRUE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), TCP, 80, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), UDP, 51821, NOW));
+	/* Per-session cap: 3; other sessions and global are not held back. */
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 2), 300,
+			NOW, portal), GG_GARDEN_LEARN_NEW);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 3), 300,
+			NOW, portal), GG_GARDEN_LEARN_NEW);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 4), 300,
+			NOW, portal), -EDQUOT);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 3), 600,
+			NOW, portal), GG_GARDEN_LEARN_REFRESHED);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 2, ip4(198, 19, 0, 4), 300,
+			NOW, portal), GG_GARDEN_LEARN_NEW);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, GLOBAL, ip4(198, 19, 0, 5), 300,
+			NOW, portal), GG_GARDEN_LEARN_NEW);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 99, ip4(198, 19, 0, 5), 300,
+			NOW, portal), -EDQUOT);   /* past scope_capacity */
+	/* Expiry frees a place under the cap. */
+	CU_ASSERT_EQUAL(gg_garden_unlearn(g, 1, ip4(198, 19, 0, 2)), 0);
+	CU_ASSERT_EQUAL(gg_garden_learn_name(g, 1, ip4(198, 19, 0, 4), 300,
+			NOW, portal), GG_GARDEN_LEARN_NEW);
+	/* Deleting portal.example takes its four entries out. */
+	CU_ASSERT_EQUAL(gg_garden_del_name(g, "portal.example"), 0);
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 3), TCP, 443, NOW));
+	CU_ASSERT_FALSE(gg_garden_match_ip(g, GLOBAL, ip4(198, 19, 0, 5), TCP, 443, NOW));
+	CU_ASSERT_TRUE(gg_garden_match_ip(g, 1, ip4(198, 19, 0, 1), TCP, 443, NOW));
+	CU_ASSERT_EQUAL(counts(g).learned, 1);
+	gg_garden_free(g);
+}
+
 /* --- parser --------------------------------------------------------------- */
 
 static bool
@@ -2457,6 +2548,8 @@ main(void)
 		{ "learned: full table, evict or refuse", test_learn_full },
 		{ "learned: incremental expire", test_expire_incremental },
 		{ "learned: forget a scope", test_forget },
+		{ "learned: name scopes, per-session cap, name delete",
+			test_learn_name_scope },
 		{ "rule parser and formatter", test_parse },
 		{ "walk", test_walk },
 		{ "bulk == single", test_bulk },

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the worker's stages (lib/pipeline) on real mbufs, without
+ * ports: a frame is built here, run through gg_uplink_parse(),
+ * gg_uplink_lookup() and gg_uplink_forward() as worker.c does, and the
+ * verdict is read from the worker's metadata and TX buffers (nothing is
+ * ever flushed to a port).
+ *
+ * Frames that must not be read past their end are placed so that they end
+ * exactly on a page that is mapped PROT_NONE: a stage that reads one octet
+ * past the frame kills the test with SIGSEGV instead of reading whatever
+ * follows in the mbuf's data room (which is what it did before the
+ * regression test below was written: a G-PDU whose T-PDU held 1 to 19
+ * octets had its "IPv4 header" read past the frame, found by fuzzing).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* sched_getaffinity */
+#endif
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "gg_garden.h"
+#include "gg_gtpu.h"
+#include "gg_session.h"
+#include "pipeline_private.h"
+#include "test_cunit.h"
+#include "test_eal.h"
+
+#define IP4(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
+#define N3_ADDR IP4(192, 0, 2, 1)
+#define N6_ADDR IP4(198, 51, 100, 1)
+#define GNB_ADDR IP4(192, 0, 2, 10)
+#define UE_FULL IP4(10, 45, 0, 2)
+#define UE_LIMITED IP4(10, 45, 0, 4)
+#define TEID_FULL 0x101
+#define TEID_LIMITED 0x103
+/* Octets of data room a guarded mbuf gets, ending on the guard page. */
+#define GUARD_ROOM 2048
+
+static struct rte_rcu_qsbr *qsv;
+static struct gg_dataplane dp;
+static struct gg_worker *w;
+static struct rte_mempool *mp;
+static uint8_t *guard_region;  /* one page read-write, then one PROT_NONE */
+static size_t page;
+
+static int
+suite_init(void)
+{
+	struct gg_session_table_params sp = {
+		.name = "tp", .capacity = 64, .n_workers = 1,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct gg_garden_params gp = {
+		.name = "tp", .max_rules = 16, .max_names = 16,
+		.max_learned = 64, .min_ttl = 1, .max_ttl = 3600,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct rte_ether_addr mac = { { 2, 0, 0, 0, 0, 0xfe } };
+	struct gg_session s = {
+		.gnb_ipv4 = GNB_ADDR, .dl_teid = 0xa01,
+	};
+
+	qsv = test_eal_init("pipeline");
+	if (qsv == NULL)
+		return -1;
+	sp.qsv = qsv;
+	gp.qsv = qsv;
+	dp.sessions = gg_session_table_create(&sp);
+	dp.limited.garden = gg_garden_create(&gp);
+	mp = rte_pktmbuf_pool_create("tp", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+			SOCKET_ID_ANY);
+	if (dp.sessions == NULL || dp.limited.garden == NULL || mp == NULL)
+		return -1;
+	dp.qsv = qsv;
+	dp.n3.addr = N3_ADDR;
+	dp.n3.mtu = 1500;
+	dp.n6.port_id = 1;
+	dp.n6.addr = N6_ADDR;
+	dp.n6.mtu = 1500;
+	gg_port_set_next_hop_mac(&dp.n3, &mac);
+	gg_port_set_next_hop_mac(&dp.n6, &mac);
+	gg_dataplane_set_martians(&dp, false);
+	s.ul_teid = TEID_FULL;
+	s.ue_ipv4 = UE_FULL;
+	s.state = GG_SESSION_FULL;
+	if (gg_session_add(dp.sessions, &s) < 0)
+		return -1;
+	s.ul_teid = TEID_LIMITED;
+	s.ue_ipv4 = UE_LIMITED;
+	s.state = GG_SESSION_LIMITED;
+	if (gg_session_add(dp.sessions, &s) < 0)
+		return -1;
+	w = gg_worker_create(&dp, 0, rte_lcore_id(), 0);
+	if (w == NULL)
+		return -1;
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	guard_region = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guard_region == MAP_FAILED ||
+			mprotect(guard_region + page, page, PROT_NONE) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+suite_fini(void)
+{
+	gg_worker_free(w);
+	gg_garden_free(dp.limited.garden);
+	gg_session_table_free(dp.sessions);
+	rte_mempool_free(mp);
+	munmap(guard_region, 2 * page);
+	return 0;
+}
+
+/*
+ * An N3 frame (Ethernet, IPv4, UDP 2152, bare G-PDU header) carrying the
+ * @p tpdu_len octets at @p tpdu for TEID @p teid, written into @p buf.
+ * Returns its length.
+ */
+static uint16_t
+gpdu_frame(uint8_t *buf, uint32_t teid, const uint8_t *tpdu, uint16_t tpdu_len)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint8_t *gtp = (uint8_t *)(udp + 1);
+	uint16_t ulen = sizeof(*udp) + GG_GTPU_HDR_LEN + tpdu_len;
+
+	memset(buf, 0, sizeof(*eth) + sizeof(*ip) + ulen);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + ulen);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = GNB_ADDR;
+	ip->dst_addr = N3_ADDR;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(GG_GTPU_UDP_PORT);
+	udp->dst_port = rte_cpu_to_be_16(GG_GTPU_UDP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16(ulen);
+	gtp[0] = 0x30;         /* version 1, PT 1, no optional field */
+	gtp[1] = GG_GTPU_GPDU;
+	gtp[2] = (uint8_t)(tpdu_len >> 8);
+	gtp[3] = (uint8_t)tpdu_len;
+	gtp[4] = (uint8_t)(teid >> 24);
+	gtp[5] = (uint8_t)(teid >> 16);
+	gtp[6] = (uint8_t)(teid >> 8);
+	gtp[7] = (uint8_t)teid;
+	memcpy(gtp + GG_GTPU_HDR_LEN, tpdu, tpdu_len);
+	return sizeof(*eth) + sizeof(*ip) + ulen;
+}
+
+/* A 20-octet IPv4 header + @p plen octets of UDP from @p src to @p dst. */
+static uint16_t
+inner_udp(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t plen)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t tlen = sizeof(*ip) + sizeof(*udp) + plen;
+
+	memset(buf, 0, tlen);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(tlen);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(40000);
+	udp->dst_port = rte_cpu_to_be_16(9);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + plen);
+	return tlen;
+}
+
+/* Saved data room of a guarded mbuf, put back before it is freed. */
+struct guarded {
+	struct rte_mbuf *m;
+	void *buf_addr;
+	rte_iova_t buf_iova;
+	uint16_t buf_len;
+};
+
+/* An mbuf whose data room ends where the guard page starts, holding the
+ * @p len octets of @p frame at its very end. */
+static struct rte_mbuf *
+guarded_mbuf(struct guarded *g, const uint8_t *frame, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	if (m == NULL)
+		return NULL;
+	g->m = m;
+	g->buf_addr = m->buf_addr;
+	g->buf_iova = m->buf_iova;
+	g->buf_len = m->buf_len;
+	m->buf_addr = guard_region + page - GUARD_ROOM;
+	m->buf_len = GUARD_ROOM;
+	m->data_off = GUARD_ROOM - len;
+	m->data_len = len;
+	m->pkt_len = len;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);
+	return m;
+}
+
+static void
+guarded_free(struct guarded *g)
+{
+	g->m->buf_addr = g->buf_addr;
+	g->m->buf_iova = g->buf_iova;
+	g->m->buf_len = g->buf_len;
+	rte_pktmbuf_reset(g->m);
+	rte_pktmbuf_free(g->m);
+}
+
+/*
+ * The uplink stages on one packet, as worker.c runs them. Returns what
+ * became of it: GG_ACT_TX_N6 (in the N6 TX buffer, taken out again),
+ * GG_ACT_TX_N3, or the action left in the metadata, with *drop the
+ * reason of a drop. The mbuf stays the caller's.
+ */
+static int
+uplink_one(struct rte_mbuf *m, enum gg_drop *drop)
+{
+	struct rte_mbuf *pkts[1] = { m };
+	uint16_t kept;
+
+	*drop = GG_DROP_NONE;
+	gg_uplink_parse(w, pkts, 1);
+	gg_uplink_lookup(w, pkts, 1);
+	kept = gg_uplink_forward(w, pkts, 1);
+	rte_rcu_qsbr_quiescent(qsv, rte_lcore_id());
+	if (kept == 0) {
+		if (w->tx_n6.n == 1 && w->tx_n6.pkts[0] == m) {
+			w->tx_n6.n = 0;
+			return GG_ACT_TX_N6;
+		}
+		if (w->tx_n3.n == 1 && w->tx_n3.pkts[0] == m) {
+			w->tx_n3.n = 0;
+			return GG_ACT_TX_N3;
+		}
+		return -1;
+	}
+	if (w->meta[0].action == GG_ACT_DROP)
+		*drop = (enum gg_drop)w->meta[0].drop;
+	return w->meta[0].action;
+}
+
+/*
+ * Regression: a G-PDU of a FULL or a LIMITED session whose T-PDU holds
+ * 1 to 19 octets (too short for an IPv4 header) is dropped as
+ * ul_inner_bad_header without a read past the frame, the frame ending
+ * on the guard page. Control: a whole packet placed the same way is
+ * forwarded.
+ */
+static void
+test_short_tpdu(void)
+{
+	static const uint32_t teids[] = { TEID_FULL, TEID_LIMITED };
+	uint8_t frame[256], tpdu[64];
+	struct guarded g;
+	enum gg_drop drop;
+	unsigned int t;
+	uint16_t n, len;
+	int act;
+
+	for (t = 0; t < RTE_DIM(teids); t++) {
+		inner_udp(tpdu, t == 0 ? UE_FULL : UE_LIMITED,
+				IP4(203, 0, 113, 80), 8);
+		for (n = 1; n < sizeof(struct rte_ipv4_hdr); n++) {
+			len = gpdu_frame(frame, teids[t], tpdu, n);
+			if (guarded_mbuf(&g, frame, len) == NULL) {
+				CU_FAIL_FATAL("mbuf");
+				return;
+			}
+			act = uplink_one(g.m, &drop);
+			CU_ASSERT_EQUAL(act, GG_ACT_DROP);
+			CU_ASSERT_EQUAL(drop, GG_DROP_ul_inner_bad_header);
+			guarded_free(&g);
+		}
+	}
+	/* The whole packet, to the portal (in the LIMITED garden? not
+	 * configured here: the FULL session only). */
+	n = inner_udp(tpdu, UE_FULL, IP4(203, 0, 113, 80), 8);
+	len = gpdu_frame(frame, TEID_FULL, tpdu, n);
+	if (guarded_mbuf(&g, frame, len) == NULL) {
+		CU_FAIL_FATAL("mbuf");
+		return;
+	}
+	act = uplink_one(g.m, &drop);
+	CU_ASSERT_EQUAL(act, GG_ACT_TX_N6);
+	guarded_free(&g);
+}
+
+/* The verdict for a 28-octet UDP packet from session @p teid to @p dst. */
+static int
+uplink_to(uint32_t teid, uint32_t dst, enum gg_drop *drop)
+{
+	uint8_t frame[256], tpdu[64];
+	struct guarded g;
+	uint16_t n, len;
+	int act;
+
+	n = inner_udp(tpdu, teid == TEID_FULL ? UE_FULL : UE_LIMITED, dst, 8);
+	len = gpdu_frame(frame, teid, tpdu, n);
+	if (guarded_mbuf(&g, frame, len) == NULL)
+		return -1;
+	act = uplink_one(g.m, drop);
+	guarded_free(&g);
+	return act;
+}
+
+/*
+ * Martians: 0/8, 127/8, 224/4 (unless allowed), 255.255.255.255 and the
+ * N3 and N6 addresses are dropped as ul_martian for FULL and LIMITED
+ * sessions; their neighbours are not (FULL: forwarded), including
+ * addresses under the same first octet as N3 and N6, and 240/4 but the
+ * broadcast.
+ */
+static void
+test_martians(void)
+{
+	const uint32_t martians[] = {
+		IP4(0, 0, 0, 0), IP4(0, 1, 2, 3), IP4(127, 0, 0, 1),
+		IP4(127, 255, 255, 255), IP4(224, 0, 0, 251),
+		IP4(239, 255, 255, 250), IP4(255, 255, 255, 255), N3_ADDR,
+		N6_ADDR,
+	};
+	const uint32_t fine[] = {
+		IP4(1, 0, 0, 0), IP4(126, 255, 255, 255), IP4(128, 0, 0, 1),
+		IP4(223, 255, 255, 255), IP4(240, 0, 0, 1),
+		IP4(255, 255, 255, 254), IP4(192, 0, 2, 2), IP4(192, 0, 3, 1),
+		IP4(198, 51, 100, 2), IP4(198, 18, 0, 1),
+	};
+	enum gg_drop drop;
+	unsigned int i;
+
+	gg_dataplane_set_martians(&dp, false);
+	for (i = 0; i < RTE_DIM(martians); i++) {
+		CU_ASSERT_EQUAL(uplink_to(TEID_FULL, martians[i], &drop),
+				GG_ACT_DROP);
+		CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+		CU_ASSERT_EQUAL(uplink_to(TEID_LIMITED, martians[i], &drop),
+				GG_ACT_DROP);
+		CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+	}
+	for (i = 0; i < RTE_DIM(fine); i++)
+		CU_ASSERT_EQUAL(uplink_to(TEID_FULL, fine[i], &drop),
+				GG_ACT_TX_N6);
+	/* sessions.ul_multicast = "forward" */
+	gg_dataplane_set_martians(&dp, true);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(224, 0, 0, 251), &drop),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(127, 0, 0, 1), &drop),
+			GG_ACT_DROP);
+	/* N3 and N6 under one first octet: both still martians, their
+	 * neighbours not. */
+	dp.n6.addr = IP4(192, 0, 2, 77);
+	gg_dataplane_set_martians(&dp, false);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(192, 0, 2, 77), &drop),
+			GG_ACT_DROP);
+	CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, N3_ADDR, &drop), GG_ACT_DROP);
+	CU_ASSERT_EQUAL(drop, GG_DROP_ul_martian);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(192, 0, 2, 76), &drop),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(uplink_to(TEID_FULL, IP4(192, 0, 200, 1), &drop),
+			GG_ACT_TX_N6);
+	dp.n6.addr = N6_ADDR;
+	gg_dataplane_set_martians(&dp, false);
+}
+
+int
+main(void)
+{
+	static const struct test_case tests[] = {
+		{ "uplink: T-PDU of 1-19 octets, no read past the frame",
+			test_short_tpdu },
+		{ "uplink: martians dropped, neighbours forwarded",
+			test_martians },
+	};
+
+	return test_cunit_main("pipeline", suite_init, suite_fini,
+			TEST_CASES(tests));
+}
