@@ -28,6 +28,7 @@ gg_app_ausf_setup(struct gg_app *app)
 	struct gg_ausf_deps ad;
 	struct gg_store_params sp;
 	struct gg_sbi_params bp;
+	struct gg_sbi_tls tls;
 	char err[256];
 	unsigned int i;
 
@@ -114,14 +115,33 @@ gg_app_ausf_setup(struct gg_app *app)
 	bp.request_timeout_ms = cfg->sbi.request_timeout_ms;
 	bp.max_conns_per_client = cfg->sbi.max_conns_per_client;
 	bp.first_request_timeout_ms = cfg->sbi.first_request_timeout_ms;
+	if (cfg->sbi.tls) {
+		memset(&tls, 0, sizeof(tls));
+		tls.cert_file = cfg->sbi.tls_cert;
+		tls.key_file = cfg->sbi.tls_key;
+		tls.client_ca_file = cfg->sbi.tls_client_ca[0] != '\0' ?
+				cfg->sbi.tls_client_ca : NULL;
+		tls.allow_tls12 = cfg->sbi.tls_min_version == 1;
+		if (gg_sbi_tls_check(&tls, err, sizeof(err)) != 0) {
+			LOG(ERR, "sbi.tls: %s\n", err);
+			return -1;
+		}
+		bp.tls = &tls;
+	} else if (!gg_conf_sbi_loopback(&cfg->sbi)) {
+		LOG(WARNING, "sbi: cleartext HTTP/2 on %s, beyond loopback: "
+				"unauthenticated and unencrypted; configure sbi.tls\n",
+				cfg->sbi.address);
+	}
 	app->sbi = gg_sbi_server_create(app->loop, &bp, gg_ausf_handle, app->ausf);
 	if (app->sbi == NULL) {
 		LOG(ERR, "sbi.listen %s:%u: %s\n", cfg->sbi.address, cfg->sbi.port,
 				strerror(errno));
 		return -1;
 	}
-	LOG(INFO, "AuSF listening on %s:%u (HTTP/2 cleartext)\n", cfg->sbi.address,
-			gg_sbi_server_port(app->sbi));
+	LOG(INFO, "AuSF listening on %s:%u (%s)\n", cfg->sbi.address,
+			gg_sbi_server_port(app->sbi), !cfg->sbi.tls ? "HTTP/2 cleartext" :
+			tls.client_ca_file != NULL ? "HTTP/2 over TLS, mutual" :
+			"HTTP/2 over TLS");
 	return 0;
 }
 

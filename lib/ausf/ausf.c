@@ -98,6 +98,15 @@ gg_ausf_handle(struct gg_sbi_request *req, void *arg)
 		id[CTX_ID_LEN] = '\0';
 		c = ctx_by_id(&a->ctx, id);
 	}
+	/* A context belongs to the client that created it (its certificate
+	 * with mutual TLS, else its address): anyone else is told it does
+	 * not exist, so ids cannot be probed. Restored contexts have no
+	 * known creator (the record does not keep it) and stay open. */
+	if (c != NULL && c->client[0] != '\0' &&
+			strcmp(c->client, gg_sbi_request_client(req)) != 0) {
+		a->st.rejected_owner++;
+		c = NULL;
+	}
 	if (c == NULL || (slash != NULL && strcmp(slash, "/one-way-confirmation") != 0 &&
 			strcmp(slash, "/profile") != 0)) {
 		a->st.rejected_request++;

@@ -105,6 +105,7 @@ struct gg_ausf_deps {
 	X(push_given_up, "profile pushes abandoned (24 h, or the callback no longer allowed)") \
 	X(push_fallback_fetch, "profiles delivered by GET .../profile") \
 	X(push_queue_full, "profile pushes not taken: push_max_pending reached") \
+	X(rejected_owner, "requests for a context from another client than its creator (404)") \
 	X(refused_capacity, "challenges refused: max_pending reached (503)") \
 	X(refused_quota, "challenges refused: a client's or an identity's pending quota (429)") \
 	X(contexts_live, "gauge: contexts in the table (pending, expired, sessions)") \

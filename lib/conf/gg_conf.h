@@ -103,6 +103,11 @@ struct gg_conf_sbi {
 	uint32_t request_timeout_ms;  /**< "sbi.request_timeout_ms", default 10000 */
 	uint32_t max_conns_per_client; /**< "sbi.max_connections_per_client", default 32 */
 	uint32_t first_request_timeout_ms; /**< "sbi.first_request_timeout_ms", default 5000 */
+	bool tls;                     /**< "sbi.tls" present: HTTP/2 over TLS; else h2c */
+	char tls_cert[1024];          /**< "sbi.tls.cert": PEM certificate (chain) */
+	char tls_key[1024];           /**< "sbi.tls.key": PEM private key */
+	char tls_client_ca[1024];     /**< "sbi.tls.client_ca": NF CA; "": no client authentication */
+	uint8_t tls_min_version;      /**< "sbi.tls.min_version": 0 "1.3" (default), 1 "1.2" */
 };
 
 /** One-way authentication ("ausf"); required with "sbi". */
@@ -189,6 +194,10 @@ void gg_conf_free(struct gg_config *cfg);
 
 /** Print a human-readable summary (what --check-config shows). */
 void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);
+
+/** True when sbi.listen is a loopback address (127.0.0.0/8 or ::1): the
+ * only place cleartext HTTP/2 goes without a warning. */
+bool gg_conf_sbi_loopback(const struct gg_conf_sbi *sb);
 
 /*
  * gg-portal's own file (config/gg-portal.conf), read by

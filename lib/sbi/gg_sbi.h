@@ -6,11 +6,12 @@
  * ProblemDetails errors, served from the control lcore's event loop
  * (gg_evloop.h) next to its other work.
  *
- * Protocol: h2c with prior knowledge only. There is no TLS and no
- * HTTP/1.1 "Upgrade: h2c". A connection whose first octets look like an
- * HTTP/1.x request line gets one plain "HTTP/1.1 505" answer and is
- * closed; any other bad preface, and any connection-level protocol error,
- * gets a GOAWAY and a close. Server push is never used. Request trailers
+ * Protocol: HTTP/2 over TLS (struct gg_sbi_tls: ALPN h2, optionally
+ * mutual), or h2c with prior knowledge when no TLS is configured (meant
+ * for loopback tests). No HTTP/1.1 "Upgrade: h2c". On h2c, a connection
+ * whose first octets look like an HTTP/1.x request line gets one plain
+ * "HTTP/1.1 505" answer and is closed; any other bad preface, and any
+ * connection-level protocol error, gets a GOAWAY and a close. Server push is never used. Request trailers
  * are accepted and dropped.
  *
  * Threading: everything belongs to the thread that runs the loop; no
@@ -70,6 +71,7 @@
 #ifndef GG_SBI_H
 #define GG_SBI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +93,27 @@ struct gg_sbi_request;
 #define GG_SBI_DEFAULT_FIRST_REQUEST_TIMEOUT_MS 5000
 /* max_discard defaults to 4 x max_body. */
 
+/**
+ * TLS for the SBI (TS 33.501 13.1: TLS between NFs, mutually authenticated).
+ * TLS 1.3 (1.2 too with allow_tls12: then ECDHE with AES-GCM or ChaCha20
+ * only, RFC 9113 9.2.2), ALPN "h2" required, no renegotiation. With
+ * client_ca_file every client must present a certificate under it (for
+ * TLS clients: extendedKeyUsage clientAuth when the extension is there);
+ * gg_sbi_request_client() then names the client by its certificate.
+ */
+struct gg_sbi_tls {
+	const char *cert_file;       /**< PEM server certificate, chain after it */
+	const char *key_file;        /**< its PEM private key */
+	const char *client_ca_file;  /**< PEM CA(s) of the NF clients; NULL: no client authentication */
+	bool allow_tls12;
+};
+
+/**
+ * Load @p t as gg_sbi_server_create() would (files, key match), to report
+ * a configuration error early: 0, or -1 and a one-line reason in @p err.
+ */
+int gg_sbi_tls_check(const struct gg_sbi_tls *t, char *err, size_t errlen);
+
 /** Where to listen and the limits; a field left at 0 takes its default. */
 struct gg_sbi_params {
 	const char *address;         /**< IPv4 or IPv6 literal; NULL: 127.0.0.1 */
@@ -105,6 +128,7 @@ struct gg_sbi_params {
 	unsigned int max_conns_per_client; /**< open connections of one client address */
 	unsigned int first_request_timeout_ms; /**< accept to first complete request */
 	size_t max_discard;          /**< unread body octets per connection, see above */
+	const struct gg_sbi_tls *tls; /**< NULL: h2c (cleartext, prior knowledge) */
 };
 
 /**
@@ -133,7 +157,9 @@ struct gg_sbi_params {
 	X(timeouts_idle, "connections closed after idle_timeout without a stream") \
 	X(timeouts_write, "connections closed: output stalled for idle_timeout") \
 	X(too_large, "requests answered 413 or 431") \
-	X(wbuf_peak, "largest output backlog of a connection, octets")
+	X(wbuf_peak, "largest output backlog of a connection, octets") \
+	X(tls_handshakes, "TLS handshakes completed (ALPN h2)") \
+	X(tls_failed, "TLS handshakes failed (no h2, no or a bad client certificate, ...)")
 
 struct gg_sbi_stats {
 #define GG_SBI_STAT_FIELD(name, help) uint64_t name;

@@ -96,6 +96,8 @@ struct sbi_conn {
 	unsigned int head_len;
 	char peer[SBI_PEER_LEN];
 	char client[GG_SBI_CLIENT_MAX + 1]; /* gg_sbi_request_client() */
+	struct ssl_st *ssl;           /* TLS (sbi_tls.c); NULL: h2c */
+	unsigned int tls_ready : 1;   /* handshake done, ALPN h2 */
 };
 
 struct gg_sbi_server {
@@ -114,6 +116,7 @@ struct gg_sbi_server {
 	unsigned int n_reqs;          /* request objects alive */
 	struct sbi_req_list held;     /* requests the application holds */
 	struct sbi_req_list cancelq;  /* cancel callbacks to run */
+	void *tls;                    /* SSL_CTX; NULL: h2c */
 	nghttp2_session_callbacks *cbs;
 	nghttp2_option *opt;
 	struct gg_sbi_stats st;
@@ -123,6 +126,19 @@ struct gg_sbi_server {
 void sbi_enter(struct gg_sbi_server *srv);
 void sbi_leave(struct gg_sbi_server *srv);
 void sbi_conn_kick(struct sbi_conn *c);
+
+int sbi_out_append(struct sbi_conn *c, const uint8_t *data, size_t n);
+int sbi_conn_recv_plain(struct sbi_conn *c, const uint8_t *buf, size_t n);
+
+/* sbi_tls.c */
+void *sbi_tls_ctx_new(const struct gg_sbi_tls *t, char *err, size_t errlen);
+void sbi_tls_ctx_free(void *ctx);
+int sbi_tls_conn_new(struct sbi_conn *c);
+void sbi_tls_conn_free(struct sbi_conn *c);
+/* Ciphertext in: handshake, then plaintext to nghttp2. -1: close. */
+int sbi_tls_input(struct sbi_conn *c, const uint8_t *buf, size_t n);
+/* Plaintext out, its ciphertext into the backlog. -1: close. */
+int sbi_tls_write(struct sbi_conn *c, const uint8_t *data, size_t n);
 
 /* sbi_stream.c */
 int sbi_h2_setup(struct gg_sbi_server *srv);

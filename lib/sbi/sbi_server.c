@@ -74,8 +74,8 @@ conn_pending(const struct sbi_conn *c)
 	return c->out_len - c->out_off;
 }
 
-static int
-out_append(struct sbi_conn *c, const uint8_t *data, size_t n)
+int
+sbi_out_append(struct sbi_conn *c, const uint8_t *data, size_t n)
 {
 	size_t pending = conn_pending(c);
 
@@ -117,7 +117,9 @@ conn_flush(struct sbi_conn *c)
 		size_t pending = conn_pending(c);
 		ssize_t w;
 
-		while (pending < srv->p.wbuf_limit) {
+		/* Nothing of HTTP/2 before the TLS handshake is done. */
+		while (pending < srv->p.wbuf_limit &&
+				(c->ssl == NULL || c->tls_ready)) {
 			const uint8_t *data;
 			ssize_t n;
 
@@ -128,9 +130,10 @@ conn_flush(struct sbi_conn *c)
 				return -1;
 			if (n == 0)
 				break;
-			if (out_append(c, data, n) != 0)
+			if (c->ssl != NULL ? sbi_tls_write(c, data, n) != 0 :
+					sbi_out_append(c, data, n) != 0)
 				return -1;
-			pending += n;
+			pending = conn_pending(c);
 		}
 		if (pending > srv->st.wbuf_peak)
 			srv->st.wbuf_peak = pending;
@@ -191,6 +194,7 @@ conn_close(struct sbi_conn *c)
 
 	gg_evloop_unwatch(srv->loop, c->fd);
 	close(c->fd);
+	sbi_tls_conn_free(c);
 	/* No nghttp2 callback runs from here on: delete the session first,
 	 * then the requests it pointed to. */
 	nghttp2_session_del(c->h2);
@@ -225,9 +229,10 @@ looks_http1(const struct sbi_conn *c)
 	return i > 0 && i < c->head_len && c->head[i] == ' ';
 }
 
-/* Feed octets to nghttp2. Returns -1 when the connection must close. */
-static int
-conn_recv(struct sbi_conn *c, const uint8_t *buf, size_t n)
+/* Feed plaintext octets to nghttp2. Returns -1 when the connection must
+ * close. */
+int
+sbi_conn_recv_plain(struct sbi_conn *c, const uint8_t *buf, size_t n)
 {
 	ssize_t rv;
 
@@ -244,7 +249,7 @@ conn_recv(struct sbi_conn *c, const uint8_t *buf, size_t n)
 	if (rv >= 0)
 		return 0;
 	count_protocol_error(c);
-	if (rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && looks_http1(c)) {
+	if (rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && c->ssl == NULL && looks_http1(c)) {
 		/* Best effort, one small write on a fresh socket. */
 		c->srv->st.http1_refused++;
 		(void)send(c->fd, http1_refusal, sizeof(http1_refusal) - 1,
@@ -286,7 +291,9 @@ conn_io(struct gg_evloop *loop, int fd, unsigned int events, void *arg)
 					break;
 				goto dead;
 			}
-			if (conn_recv(c, buf, n) != 0 || conn_flush(c) != 0)
+			if ((c->ssl != NULL ? sbi_tls_input(c, buf, n) :
+					sbi_conn_recv_plain(c, buf, n)) != 0 ||
+					conn_flush(c) != 0)
 				goto dead;
 			if ((size_t)n < sizeof(buf))
 				break;
@@ -354,6 +361,12 @@ conn_new(struct gg_sbi_server *srv, int fd, const struct sockaddr_storage *ss)
 	/* Frames are small and already batched by conn_flush(). */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (sbi_session_new(c) != 0) {
+		close(fd);
+		free(c);
+		return;
+	}
+	if (srv->tls != NULL && sbi_tls_conn_new(c) != 0) {
+		nghttp2_session_del(c->h2);
 		close(fd);
 		free(c);
 		return;
@@ -466,7 +479,8 @@ on_tick(struct gg_evloop *loop, void *arg)
 		}
 		/* Nothing goes to a client that has not spoken yet (see
 		 * conn_new()). */
-		if (c->head_len > 0 && (conn_flush(c) != 0 || conn_watch(c) != 0))
+		if ((c->head_len > 0 || c->ssl != NULL) &&
+				(conn_flush(c) != 0 || conn_watch(c) != 0))
 			conn_close(c);
 	}
 	/* Re-armed by hand, not by returning the delay: the loop may give a
@@ -588,6 +602,15 @@ gg_sbi_server_create(struct gg_evloop *loop, const struct gg_sbi_params *p,
 		goto fail;
 	}
 	srv->tick_ms = tick < 10 ? 10 : tick > 1000 ? 1000 : tick;
+	if (p != NULL && p->tls != NULL) {
+		char terr[256];
+
+		srv->tls = sbi_tls_ctx_new(p->tls, terr, sizeof(terr));
+		if (srv->tls == NULL) {
+			err = EINVAL;
+			goto fail;
+		}
+	}
 	if (sbi_h2_setup(srv) != 0 || listen_on(srv) != 0) {
 		err = errno != 0 ? errno : ENOMEM;
 		goto fail;
@@ -606,6 +629,7 @@ gg_sbi_server_create(struct gg_evloop *loop, const struct gg_sbi_params *p,
 fail:
 	if (srv->lfd >= 0)
 		close(srv->lfd);
+	sbi_tls_ctx_free(srv->tls);
 	nghttp2_session_callbacks_del(srv->cbs);
 	nghttp2_option_del(srv->opt);
 	free(srv);
@@ -641,6 +665,7 @@ gg_sbi_server_free(struct gg_sbi_server *srv)
 	}
 	nghttp2_session_callbacks_del(srv->cbs);
 	nghttp2_option_del(srv->opt);
+	sbi_tls_ctx_free(srv->tls);
 	free(srv);
 }
 

@@ -370,6 +370,11 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
     sub(r'^\s*cert_url_prefixes = \[[^\]]*\];.*$',
         "  cert_url_prefixes = [ %s ];" % ", ".join('"%s"' % p for p in prefixes))
     sub(r'^\s*unix = "[^"]*";.*$', '  unix = "%s";' % redis_sock)
+    # The SBI's TLS files from the same PKI as the CA bundle.
+    pki = os.path.dirname(ca_bundle)
+    text, n = re.subn(r'"build/demo/pki/((?:sbi|nf-ca)\.(?:pem|key))"',
+                      lambda m: '"%s"' % os.path.join(pki, m.group(1)), text)
+    check(n == 3, "config/gardengate.conf: %d sbi.tls file names, expected 3" % n)
     if ue_pool is not None:
         sub(r'^\s*ue_pool = "[^"]*";.*$', '  ue_pool = "%s";' % ue_pool)
     if sbi:
@@ -392,8 +397,9 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
 class Gardengate:
     """gardengate on null ports with an ephemeral SBI port."""
 
-    def __init__(self, env, binary, conf, prefix, run_env=None):
+    def __init__(self, env, binary, conf, prefix, run_env=None, tls=False):
         self.env = env
+        self.tls = tls           # False: --sbi-h2c (cleartext on loopback)
         self.binary = binary
         self.conf = conf
         self.prefix = prefix
@@ -411,7 +417,8 @@ class Gardengate:
         self.stats = self.env.path("%s-%d.json" % (self.prefix, self.starts))
         cmd = [self.binary] + EAL + ["--file-prefix", self.prefix, "--",
                                      "-f", self.conf] + NULL_PORTS + \
-            ["--sbi-listen", "127.0.0.1:0", "--stats-file", self.stats]
+            ["--sbi-listen", "127.0.0.1:0", "--stats-file", self.stats] + \
+            ([] if self.tls else ["--sbi-h2c"])
         self.proc = self.env.spawn("gardengate", cmd, log=self.log, env=self.run_env)
         m = wait_for("'AuSF listening on' in the log",
                      lambda: self._alive() and re.search(
@@ -482,7 +489,7 @@ class Gardengate:
         return self.telemetry("/gardengate/info")["sessions"]
 
     def url(self, path=ROOT):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % ("https" if self.tls else "http", self.port, path)
 
     def log_count(self, pattern):
         return len(re.findall(pattern, self.text()))
@@ -508,9 +515,10 @@ class Resp:
         return "%s %s %s" % (self.status, self.ctype, self.body[:300])
 
 
-def _curl(method, url, body, ctype, timeout, interface=None):
-    cmd = ["curl", "--http2-prior-knowledge", "-sS", "-i", "--max-time", str(timeout),
-           "-X", method]
+def _curl(method, url, body, ctype, timeout, interface=None, curl_args=()):
+    # https: HTTP/2 by ALPN; http: h2c with prior knowledge.
+    cmd = ["curl", "--http2" if url.startswith("https:") else "--http2-prior-knowledge",
+           "-sS", "-i", "--max-time", str(timeout), "-X", method] + list(curl_args)
     if interface is not None:
         cmd += ["--interface", interface]
     data = b""
@@ -535,12 +543,13 @@ def _parse(method, url, rc, out, err):
     return Resp(int(m.group(1)), headers, rest.decode(errors="replace"))
 
 
-def http(method, url, body=None, ctype="application/json", timeout=20, interface=None):
+def http(method, url, body=None, ctype="application/json", timeout=20, interface=None,
+         curl_args=()):
     """One request with curl --http2-prior-knowledge (one URL per curl: 7.88
     cannot reuse a prior-knowledge connection). body: dict or list (sent as
     JSON), str or bytes; ctype None sends no content-type at all; interface:
     the source address (another loopback address is another client)."""
-    cmd, data = _curl(method, url, body, ctype, timeout, interface)
+    cmd, data = _curl(method, url, body, ctype, timeout, interface, curl_args)
     p = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout + 10)
     return _parse(method, url, p.returncode, p.stdout, p.stderr)
 

@@ -43,7 +43,7 @@ MISSING = "MANDATORY_IE_MISSING"
 
 
 def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefixes=None,
-          wait_restored=True, sbi=None, **ausf):
+          wait_restored=True, sbi=None, tls=False, **ausf):
     a = env.args
     if redis is None:
         redis = Redis(env)
@@ -53,7 +53,8 @@ def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefix
                         [ca.prefix] + (prefixes or []), redis.sock, ue_pool=ue_pool,
                         sbi=sbi, **ausf)
     gg = Gardengate(env, binary or a.gardengate, conf,
-                    "gg-int-%s-%d" % (name, os.getpid()), run_env=run_env).start(wait_restored)
+                    "gg-int-%s-%d" % (name, os.getpid()), run_env=run_env,
+                    tls=tls).start(wait_restored)
     check(gg.session_count() == STATIC_SESSIONS, "sessions at start: %d" % gg.session_count())
     return redis, ca, gg
 
@@ -1319,6 +1320,73 @@ def case_fetch_fair(env):
             check_created(gg, create(gg, ec), ec)
         check(ca.requests("/dev-ec.pem") == n0 + 1, "GET /dev-ec.pem %d times" %
               (ca.requests("/dev-ec.pem") - n0))
+
+
+def case_tls(env):
+    """Item 6: HTTP/2 over TLS 1.3 with ALPN h2 and client certificates
+    under the NF CA (the default configuration); a context belongs to the
+    NF that created it; --check-config warns about h2c beyond loopback."""
+    redis, ca, gg = setup(env, "tls", tls=True)
+    pki = env.args.pki
+    ec = pki_device(ca, DEV_EC)
+
+    def nf(name):
+        return ["--cacert", os.path.join(pki, "nf-ca.pem"), "--cert",
+                os.path.join(pki, name + ".pem"), "--key", os.path.join(pki, name + ".key")]
+
+    def refused(what, args, url=None):
+        p = subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "/dev/null"] + args +
+                           [url or gg.url()], capture_output=True, text=True, timeout=30)
+        check(p.returncode != 0, "%s: curl succeeded" % what)
+
+    with env.sub("an NF with its certificate authenticates a device over TLS"):
+        r = http("POST", gg.url(), ec.create_body(), curl_args=nf("nf-amf"))
+        check(r.headers.get("_status_line", "HTTP/2").startswith("HTTP/2"), "not HTTP/2")
+        ctx_id, chal = check_created(gg, r, ec)
+        sig = b64url(sign(ec.key, tbs(chal, ec.snn, ec.identity)))
+        r = http("PUT", gg.url("%s/%s/one-way-confirmation" % (ROOT, ctx_id)),
+                 {"signature": sig}, curl_args=nf("nf-amf"))
+        check_success(r, ec, WIDE_POOL)
+    with env.sub("openssl s_client: TLS 1.3, ALPN h2, our certificate verifies"):
+        p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % gg.port,
+                            "-alpn", "h2", "-CAfile", os.path.join(pki, "nf-ca.pem"),
+                            "-cert", os.path.join(pki, "nf-amf.pem"),
+                            "-key", os.path.join(pki, "nf-amf.key"), "-verify_return_error"],
+                           input="", capture_output=True, text=True, timeout=30)
+        out = p.stdout + p.stderr
+        check("New, TLSv1.3" in out and "ALPN protocol: h2" in out and
+              "Verify return code: 0 (ok)" in out, "s_client:\n%s" % out[-1500:])
+    with env.sub("another NF cannot read or delete the context: 404"):
+        r = http("GET", gg.url("%s/%s" % (ROOT, ctx_id)), curl_args=nf("nf-amf2"))
+        check_problem(r, 404, "CONTEXT_NOT_FOUND")
+        r = http("DELETE", gg.url("%s/%s" % (ROOT, ctx_id)), curl_args=nf("nf-amf2"))
+        check_problem(r, 404, "CONTEXT_NOT_FOUND")
+        check(ausf_counters(gg)["ausf_rejected_owner"] == 2, "rejected_owner")
+        r = http("GET", gg.url("%s/%s" % (ROOT, ctx_id)), curl_args=nf("nf-amf"))
+        check(r.status == 200 and r.json["state"] == "AUTHENTICATED", "owner GET: %r" % r)
+    with env.sub("refused: no client certificate, one of another CA, TLS 1.2, no h2, h2c"):
+        ca_only = ["--cacert", os.path.join(pki, "nf-ca.pem")]
+        refused("no client certificate", ["--http2"] + ca_only)
+        refused("nf-rogue (other CA)", ["--http2"] + nf("nf-rogue")[2:] + ca_only)
+        refused("TLS 1.2", ["--http2", "--tls-max", "1.2"] + nf("nf-amf"))
+        refused("HTTP/1.1 only (no ALPN h2)", ["--http1.1"] + nf("nf-amf"))
+        refused("h2c on the TLS port", ["--http2-prior-knowledge"],
+                url=gg.url().replace("https:", "http:"))
+        c = ausf_counters(gg)
+        check(c["sbi_tls_failed"] >= 4, "tls_failed %r" % c["sbi_tls_failed"])
+        check(c["ausf_created"] == 1, "created %r" % c["ausf_created"])
+    with env.sub("--check-config warns about h2c beyond loopback, not about TLS"):
+        def check_config(*extra):
+            p = subprocess.run([env.args.gardengate, "-f", gg.conf, "--check-config"] +
+                               list(extra), capture_output=True, text=True, timeout=30)
+            check(p.returncode == 0, "--check-config %s: %d %s" % (extra, p.returncode, p.stderr))
+            return p.stdout + p.stderr
+        out = check_config("--sbi-listen", "0.0.0.0:7777", "--sbi-h2c")
+        check("warning: sbi: cleartext HTTP/2 on 0.0.0.0" in out, "no warning:\n%s" % out)
+        out = check_config("--sbi-listen", "0.0.0.0:7777")
+        check("warning: sbi" not in out and "TLS 1.3+" in out, "TLS listen:\n%s" % out)
+        out = check_config("--sbi-listen", "127.0.0.1:7777", "--sbi-h2c")
+        check("warning: sbi" not in out, "h2c on loopback:\n%s" % out)
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
