@@ -62,6 +62,7 @@ gg_app_ausf_setup(struct gg_app *app)
 	ap.has_qfi = cfg->ausf.has_qfi;
 	ap.portal_api = cfg->portal.api[0] != '\0' ? cfg->portal.api : NULL;
 	ap.challenge_ttl_ms = cfg->ausf.challenge_ttl * 1000;
+	ap.cert_cache_ttl_s = cfg->ausf.cert_cache_ttl;
 	ap.max_contexts = cfg->session_capacity;
 	ap.device_burst = cfg->ausf.device_burst;
 	ap.device_refill_ms = cfg->ausf.device_refill_ms;

@@ -210,6 +210,13 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 		errno = ENOMEM;
 		return NULL;
 	}
+	a->vcache = vcache_create(a->p.cert_cache_ttl_s != 0 ? 1024 : 0,
+			a->p.cert_cache_ttl_s);
+	if (a->vcache == NULL) {
+		gg_ausf_free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (push_init(a) != 0) {
 		int e = errno;
 
@@ -236,6 +243,7 @@ gg_ausf_free(struct gg_ausf *a)
 		ctx_free(a, c, true);
 	}
 	push_fini(a);
+	vcache_free(a->vcache);
 	ctx_table_fini(&a->ctx);
 	quota_fini(&a->q_client);
 	quota_fini(&a->q_identity);

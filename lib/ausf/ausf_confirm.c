@@ -61,7 +61,8 @@ store_put_done(struct gg_store *s, enum gg_store_status st, void *arg)
 		ctx_free(a, c->replaces, true);
 		c->replaces = NULL;
 	}
-	gg_auth_cert_free(c->cert);
+	vcert_put(c->vc);
+	c->vc = NULL;
 	c->cert = NULL;
 	c->state = CTX_AUTHENTICATED;
 	ctx_table_index_identity(&a->ctx, c);

@@ -266,7 +266,8 @@ ctx_expire(struct gg_ausf *a, struct ctx *c, uint64_t keep_until_ms)
 	a->st.expired++;
 	c->state = CTX_EXPIRED;
 	c->expires_ms = keep_until_ms;
-	gg_auth_cert_free(c->cert);
+	vcert_put(c->vc);
+	c->vc = NULL;
 	c->cert = NULL;
 	c->fifo = FIFO_EXPIRED;
 	TAILQ_INSERT_TAIL(&a->ctx.expired, c, fifo_link);
@@ -311,7 +312,7 @@ ctx_free(struct gg_ausf *a, struct ctx *c, bool in_table)
 	if (in_table)
 		ctx_table_remove(&a->ctx, c);
 	push_cancel(a, c);
-	gg_auth_cert_free(c->cert);
+	vcert_put(c->vc);
 	free(c);
 }
 

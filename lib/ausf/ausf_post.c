@@ -66,6 +66,7 @@ fetch_done(void *arg, enum gg_fetch_status st, long http_status,
 	struct gg_ausf *a = c->a;
 	struct gg_sbi_request *req = c->req;
 	enum gg_auth_status vst;
+	struct gg_auth_cert *cert = NULL;
 	char detail[160], loc[256], chal[64];
 	json_t *res;
 
@@ -86,8 +87,23 @@ fetch_done(void *arg, enum gg_fetch_status st, long http_status,
 		ctx_free(a, c, true);
 		return;
 	}
-	vst = gg_auth_cert_verify(a->d.trust, body, len, c->identity, time(NULL),
-			&c->cert);
+	/* The same octets from the same URL verified for this identity
+	 * before: no chain verification (ausf_vcache.c). */
+	c->vc = vcache_get(a->vcache, c->cert_url, body, len, c->identity,
+			time(NULL));
+	vst = GG_AUTH_OK;
+	if (c->vc != NULL) {
+		a->st.cert_reused++;
+	} else {
+		vst = gg_auth_cert_verify(a->d.trust, body, len, c->identity,
+				time(NULL), &cert);
+		if (vst == GG_AUTH_OK &&
+				(c->vc = vcache_add(a->vcache, c->cert_url, body, len,
+					c->identity, cert, time(NULL))) == NULL)
+			vst = GG_AUTH_INTERNAL;
+	}
+	if (c->vc != NULL)
+		c->cert = vcert_cert(c->vc);
 	if (vst != GG_AUTH_OK) {
 		a->st.rejected_cert++;
 		snprintf(detail, sizeof(detail), "certificate rejected: %s",

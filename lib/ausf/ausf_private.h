@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <sys/queue.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -21,6 +22,7 @@
 struct gg_sbi_request;
 struct gg_fetch_allow;
 struct push;
+struct vcert;
 
 #define CTX_ID_LEN 32   /* hex characters of a context id (16 random octets) */
 
@@ -44,7 +46,8 @@ struct ctx {
 	uint32_t dl_teid;
 	uint8_t challenge[GG_AUTH_CHALLENGE_LEN];
 	uint64_t expires_ms;        /* CTX_CHALLENGED: monotonic deadline */
-	struct gg_auth_cert *cert;  /* verified certificate, until stored */
+	struct gg_auth_cert *cert;  /* verified certificate, until stored (vc's) */
+	struct vcert *vc;           /* the verification it comes from: a reference */
 	struct gg_sbi_request *req; /* the request waiting on this context */
 	/* Once a session exists: */
 	uint32_t ue_ipv4;           /* network order */
@@ -111,6 +114,7 @@ struct gg_ausf {
 	struct quota q_client;       /* pending challenges per client address */
 	struct quota q_identity;     /* ... per device identity */
 	uint32_t n_pending;          /* FETCHING + CHALLENGED contexts */
+	struct vcache *vcache;       /* certificates that verified (ausf_vcache.c) */
 	struct gg_ausf_stats st;
 	long sweep_timer;
 	int store_state;             /* -1 not known yet, 0 down, 1 up */
@@ -124,6 +128,24 @@ struct gg_ausf {
 	long push_kick_timer;            /* 0: not armed */
 	unsigned int push_seed;          /* rand_r state for the jitter */
 };
+
+/* ausf_vcache.c: certificates that verified, by URL, SHA-256 of the
+ * body and identity, for cert_cache_ttl_s (never past their notAfter);
+ * a hit spares the chain verification. */
+struct vcache;
+struct vcache *vcache_create(uint32_t entries, uint32_t ttl_s);
+void vcache_free(struct vcache *vc);
+/* A reference to the verification of (url, body, identity) at @p now, or
+ * NULL (not cached, expired: verify, then vcache_add()). */
+struct vcert *vcache_get(struct vcache *vc, const char *url,
+		const uint8_t *body, size_t len, const char *identity, time_t now);
+/* Keep @p cert (taken) as verified; returns a reference for the caller,
+ * or NULL with the certificate freed (no memory). */
+struct vcert *vcache_add(struct vcache *vc, const char *url,
+		const uint8_t *body, size_t len, const char *identity,
+		struct gg_auth_cert *cert, time_t now);
+struct gg_auth_cert *vcert_cert(const struct vcert *v);
+void vcert_put(struct vcert *v);
 
 /* ausf_push.c */
 int push_init(struct gg_ausf *a);

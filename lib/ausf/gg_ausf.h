@@ -47,6 +47,9 @@ struct gg_ausf_params {
 	bool has_qfi;
 	const char *portal_api;      /**< RFC 8908 API URI returned to devices, or NULL */
 	uint32_t challenge_ttl_ms;   /**< a challenge's lifetime, default 30000 */
+	uint32_t cert_cache_ttl_s;   /**< reuse a certificate's verification this
+	                                  long (same URL, octets, identity); 0: verify
+	                                  every time */
 	uint32_t max_contexts;       /**< sessions (authenticated contexts), default 65536 */
 	uint32_t max_pending;        /**< challenges pending at once (fetching or
 	                                  issued, not confirmed), apart from
@@ -87,6 +90,7 @@ struct gg_ausf_deps {
 	X(rejected_request, "requests refused as malformed (400/404/405/413/415)") \
 	X(rejected_url, "certificate URLs outside the allowed prefixes (403)") \
 	X(rejected_cert, "certificates that failed verification (403)") \
+	X(cert_reused, "challenges whose certificate verified before (no chain check)") \
 	X(fetch_failed, "certificate fetches that failed or timed out (502/504)") \
 	X(rate_limited, "attempts refused by the rate limits (429)") \
 	X(store_unavailable, "requests refused while the store was down (503)") \

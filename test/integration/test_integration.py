@@ -1314,12 +1314,17 @@ def case_fetch_fair(env):
                           "CERTIFICATE_REJECTED")
         check(ca.requests("/garbage.pem") == 2, "GET /garbage.pem %d times" %
               ca.requests("/garbage.pem"))
-    with env.sub("a certificate that verified is cached"):
+    with env.sub("a certificate that verified is cached, and so is its verification"):
         n0 = ca.requests("/dev-ec.pem")
-        for _ in range(2):
+        r0 = ausf_counters(gg)["ausf_cert_reused"]
+        for _ in range(3):
             check_created(gg, create(gg, ec), ec)
         check(ca.requests("/dev-ec.pem") == n0 + 1, "GET /dev-ec.pem %d times" %
               (ca.requests("/dev-ec.pem") - n0))
+        check(ausf_counters(gg)["ausf_cert_reused"] == r0 + 2, "cert_reused %d" %
+              (ausf_counters(gg)["ausf_cert_reused"] - r0))
+    with env.sub("the same octets for another identity are verified (and refused)"):
+        check_problem(create(gg, ec, supiOrSuci=rsa.identity), 403, "CERTIFICATE_REJECTED")
 
 
 def case_tls(env):
