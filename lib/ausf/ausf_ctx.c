@@ -313,6 +313,8 @@ ctx_free(struct gg_ausf *a, struct ctx *c, bool in_table)
 		ctx_table_remove(&a->ctx, c);
 	push_cancel(a, c);
 	vcert_put(c->vc);
+	free(c->cert_url);
+	free(c->notify_uri);
 	free(c);
 }
 
@@ -377,7 +379,8 @@ record_of(const struct gg_ausf *a, const struct ctx *c, const char *cert_pem,
 	r->state = st;
 	if (cert_pem != NULL)
 		snprintf(r->cert_pem, sizeof(r->cert_pem), "%s", cert_pem);
-	snprintf(r->cert_url, sizeof(r->cert_url), "%s", c->cert_url);
+	snprintf(r->cert_url, sizeof(r->cert_url), "%s",
+			c->cert_url != NULL ? c->cert_url : "");
 	r->ue_ipv4 = c->ue_ipv4;
 	r->ul_teid = c->ul_teid;
 	r->dl_teid = c->dl_teid;
@@ -385,7 +388,8 @@ record_of(const struct gg_ausf *a, const struct ctx *c, const char *cert_pem,
 	r->qfi = a->p.qfi;
 	r->has_qfi = a->p.has_qfi;
 	snprintf(r->auth_ctx_id, sizeof(r->auth_ctx_id), "%s", c->id);
-	snprintf(r->notify_uri, sizeof(r->notify_uri), "%s", c->notify_uri);
+	snprintf(r->notify_uri, sizeof(r->notify_uri), "%s",
+			c->notify_uri != NULL ? c->notify_uri : "");
 	snprintf(r->supi, sizeof(r->supi), "%s", c->supi);
 	r->created_ms = c->created_ms;
 }

@@ -258,9 +258,15 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 		return;
 	}
 	snprintf(c->snn, sizeof(c->snn), "%s", snn);
-	snprintf(c->cert_url, sizeof(c->cert_url), "%s", url);
-	if (notify != NULL)
-		snprintf(c->notify_uri, sizeof(c->notify_uri), "%s", notify_canon);
+	c->cert_url = strdup(url);
+	c->notify_uri = notify != NULL ? strdup(notify_canon) : NULL;
+	if (c->cert_url == NULL || (notify != NULL && c->notify_uri == NULL)) {
+		gg_sbi_problem(req, 503, "INSUFFICIENT_RESOURCES", "out of memory",
+				NULL);
+		ctx_free(a, c, false);
+		json_decref(body);
+		return;
+	}
 	c->gnb_ipv4 = gnb.s_addr;
 	c->dl_teid = dl_teid;
 	c->state = CTX_FETCHING;

@@ -40,7 +40,9 @@ struct ctx {
 	char id[CTX_ID_LEN + 1];
 	char identity[GG_STORE_IDENTITY_MAX + 1];
 	char snn[129];
-	char cert_url[GG_STORE_URL_MAX + 1];
+	/* Allocated (URLs are short, their limit is not): a context stays
+	 * a few hundred octets, which the challenge rate feels. */
+	char *cert_url;
 	enum ctx_state state;
 	uint32_t gnb_ipv4;          /* network order */
 	uint32_t dl_teid;
@@ -53,7 +55,7 @@ struct ctx {
 	uint32_t ue_ipv4;           /* network order */
 	uint32_t ul_teid;
 	uint64_t created_ms;        /* wall clock */
-	char notify_uri[GG_STORE_URL_MAX + 1]; /* canonical profileNotifyUri, or "" */
+	char *notify_uri;           /* canonical profileNotifyUri, or NULL */
 	enum gg_device_state dev_state; /* as last known from the store */
 	char supi[GG_STORE_SUPI_MAX + 1]; /* kept across a re-authentication */
 	struct push *push;          /* the profile push under way, or NULL */

@@ -47,11 +47,12 @@ restore_one(struct gg_store *s, enum gg_store_status st,
 	c->a = a;
 	memcpy(c->id, r->auth_ctx_id, CTX_ID_LEN);
 	snprintf(c->identity, sizeof(c->identity), "%s", r->identity);
-	snprintf(c->cert_url, sizeof(c->cert_url), "%s", r->cert_url);
+	/* NULL on no memory: the record is written back without it. */
+	c->cert_url = strdup(r->cert_url);
 	c->gnb_ipv4 = r->gnb_ipv4;
 	c->dl_teid = r->dl_teid;
 	c->created_ms = r->created_ms;
-	snprintf(c->notify_uri, sizeof(c->notify_uri), "%s", r->notify_uri);
+	c->notify_uri = r->notify_uri[0] != '\0' ? strdup(r->notify_uri) : NULL;
 	snprintf(c->supi, sizeof(c->supi), "%s", r->supi);
 	c->dev_state = r->state;
 	memset(&sess, 0, sizeof(sess));
@@ -83,6 +84,8 @@ restore_one(struct gg_store *s, enum gg_store_status st,
 	a->st.restore_failed++;
 	LOG(WARNING, "cannot restore %s (TEID 0x%08x): %s\n", r->identity,
 			r->ul_teid, strerror(ret < 0 ? -ret : EIO));
+	free(c->cert_url);
+	free(c->notify_uri);
 	free(c);
 }
 

@@ -77,6 +77,8 @@ struct sbi_conn {
 	int fd;
 	nghttp2_session *h2;
 	TAILQ_ENTRY(sbi_conn) next;
+	TAILQ_ENTRY(sbi_conn) kick_next; /* srv->kickq, while kick_queued */
+	unsigned int kick_queued : 1;
 	struct sbi_req_list reqs;     /* every request of this connection */
 	unsigned int n_reqs;          /* ... including those whose stream closed */
 	unsigned int n_streams;       /* streams with a request, still open */
@@ -112,6 +114,8 @@ struct gg_sbi_server {
 	unsigned int tick_ms;
 	unsigned int busy;            /* nesting depth of our entry points */
 	TAILQ_HEAD(, sbi_conn) conns;
+	TAILQ_HEAD(, sbi_conn) kickq; /* answered asynchronously, to flush */
+	long kick_timer;              /* 0: not armed */
 	unsigned int n_conns;
 	unsigned int n_reqs;          /* request objects alive */
 	struct sbi_req_list held;     /* requests the application holds */

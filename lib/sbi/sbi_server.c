@@ -201,6 +201,8 @@ conn_close(struct sbi_conn *c)
 	c->h2 = NULL;
 	sbi_conn_detach(c);
 	TAILQ_REMOVE(&srv->conns, c, next);
+	if (c->kick_queued)
+		TAILQ_REMOVE(&srv->kickq, c, kick_next);
 	srv->n_conns--;
 	srv->st.conns_closed++;
 	free(c->out);
@@ -311,14 +313,53 @@ dead:
 	sbi_leave(srv);
 }
 
-/* Push what an asynchronous answer queued on @p c. */
+static uint64_t
+on_kick(struct gg_evloop *loop, void *arg)
+{
+	struct gg_sbi_server *srv = arg;
+	struct sbi_conn *c;
+
+	(void)loop;
+	sbi_enter(srv);
+	srv->kick_timer = 0;
+	while ((c = TAILQ_FIRST(&srv->kickq)) != NULL) {
+		TAILQ_REMOVE(&srv->kickq, c, kick_next);
+		c->kick_queued = 0;
+		if (conn_flush(c) != 0 || conn_watch(c) != 0)
+			conn_close(c);
+	}
+	sbi_leave(srv);
+	return 0;
+}
+
+/*
+ * Push what an asynchronous answer queued on @p c. Not at once: answers
+ * completed together (a batch of cache hits, store replies read in one
+ * go) leave in one write per connection from a 0 ms timer, later in the
+ * same loop round or at the start of the next; a send() per answer was a
+ * tenth of the control lcore's time under load (each wakes the peer).
+ */
 void
 sbi_conn_kick(struct sbi_conn *c)
 {
+	struct gg_sbi_server *srv = c->srv;
+
 	if (c->in_h2)
 		return; /* the caller up the stack flushes after nghttp2 returns */
-	if (conn_flush(c) != 0 || conn_watch(c) != 0)
-		conn_close(c);
+	if (!c->kick_queued) {
+		TAILQ_INSERT_TAIL(&srv->kickq, c, kick_next);
+		c->kick_queued = 1;
+	}
+	if (srv->kick_timer == 0) {
+		srv->kick_timer = gg_evloop_timer(srv->loop, 0, on_kick, srv);
+		if (srv->kick_timer < 0) {
+			srv->kick_timer = 0;
+			TAILQ_REMOVE(&srv->kickq, c, kick_next);
+			c->kick_queued = 0;
+			if (conn_flush(c) != 0 || conn_watch(c) != 0)
+				conn_close(c);
+		}
+	}
 }
 
 static void
@@ -594,6 +635,7 @@ gg_sbi_server_create(struct gg_evloop *loop, const struct gg_sbi_params *p,
 	srv->arg = arg;
 	srv->lfd = -1;
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->kickq);
 	TAILQ_INIT(&srv->held);
 	TAILQ_INIT(&srv->cancelq);
 	tick = resolve_params(&srv->p, p);
@@ -647,6 +689,8 @@ gg_sbi_server_free(struct gg_sbi_server *srv)
 		return;
 	sbi_enter(srv);
 	gg_evloop_timer_cancel(srv->loop, srv->timer);
+	if (srv->kick_timer != 0)
+		gg_evloop_timer_cancel(srv->loop, srv->kick_timer);
 	if (!srv->accept_paused)
 		gg_evloop_unwatch(srv->loop, srv->lfd);
 	close(srv->lfd);
