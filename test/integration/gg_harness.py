@@ -353,7 +353,7 @@ class DeadPort:
 # ---- configuration -----------------------------------------------------------
 
 def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_pool=None,
-                 sbi=None, **ausf):
+                 sbi=None, store_auth=None, **ausf):
     """config/gardengate.conf with the AuSF's CA bundle, certificate URL
     prefixes and Redis socket rewritten, and any ausf setting (challenge_ttl,
     fetch_timeout_ms, cert_cache_ttl, device_burst, ...) overridden. Each
@@ -369,7 +369,8 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
     sub(r'^(\s*)ca_bundle = "[^"]*";.*$', '  ca_bundle = "%s";' % ca_bundle)
     sub(r'^\s*cert_url_prefixes = \[[^\]]*\];.*$',
         "  cert_url_prefixes = [ %s ];" % ", ".join('"%s"' % p for p in prefixes))
-    sub(r'^\s*unix = "[^"]*";.*$', '  unix = "%s";' % redis_sock)
+    sub(r'^\s*unix = "[^"]*";.*$', '  unix = "%s";' % redis_sock + (
+        '\n  user = "%s";\n  password = "%s";' % store_auth if store_auth else ""))
     # The SBI's TLS files from the same PKI as the CA bundle.
     pki = os.path.dirname(ca_bundle)
     text, n = re.subn(r'"build/demo/pki/((?:sbi|nf-ca)\.(?:pem|key))"',

@@ -43,7 +43,7 @@ MISSING = "MANDATORY_IE_MISSING"
 
 
 def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefixes=None,
-          wait_restored=True, sbi=None, tls=False, **ausf):
+          wait_restored=True, sbi=None, tls=False, store_auth=None, **ausf):
     a = env.args
     if redis is None:
         redis = Redis(env)
@@ -51,7 +51,7 @@ def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefix
     ca = CaServer(env, a.pki).start()
     conf = write_config(env, a.srcdir, os.path.join(a.pki, "ca.pem"),
                         [ca.prefix] + (prefixes or []), redis.sock, ue_pool=ue_pool,
-                        sbi=sbi, **ausf)
+                        sbi=sbi, store_auth=store_auth, **ausf)
     gg = Gardengate(env, binary or a.gardengate, conf,
                     "gg-int-%s-%d" % (name, os.getpid()), run_env=run_env,
                     tls=tls).start(wait_restored)
@@ -1392,6 +1392,62 @@ def case_tls(env):
         check("warning: sbi" not in out and "TLS 1.3+" in out, "TLS listen:\n%s" % out)
         out = check_config("--sbi-listen", "127.0.0.1:7777", "--sbi-h2c")
         check("warning: sbi" not in out, "h2c on loopback:\n%s" % out)
+
+
+# The Redis ACLs of doc/store.rst ("Access control"), as redis-cli arguments.
+ACL_APPLIANCE = ["ACL", "SETUSER", "gg-appliance", "on", ">app-secret", "resetkeys",
+                 "~gg:device:*", "~gg:ueip:*", "~gg:devices", "%R~gg:profile:*",
+                 "resetchannels", "&gg:events", "-@all", "+auth", "+hello", "+ping",
+                 "+select", "+get", "+hget", "+hmget", "+hgetall", "+smembers", "+eval",
+                 "+subscribe", "+publish", "+hset", "+del", "+exists", "+sadd", "+srem",
+                 "+set"]
+ACL_PORTAL = ["ACL", "SETUSER", "gg-portal", "on", ">portal-secret", "resetkeys",
+              "%R~gg:ueip:*", "~gg:device:*", "~gg:subscription:*", "~gg:profile:*",
+              "~gg:seq:*", "resetchannels", "&gg:events", "-@all", "+auth", "+hello",
+              "+ping", "+select", "+get", "+hget", "+hmget", "+hgetall", "+eval",
+              "+publish", "+hset", "+incr", "+exists", "+set"]
+
+
+def case_store_acl(env):
+    """Item 5: with the ACLs of doc/store.rst the appliance does all its
+    work (authenticate, restore, events, profile delivery) as its own
+    user, and cannot read the subscriptions (K, OPc) the portal writes;
+    the portal cannot touch the appliance's index or device set."""
+    redis = Redis(env)
+    redis.start()
+    redis.cli(*ACL_APPLIANCE)
+    redis.cli(*ACL_PORTAL)
+    redis_, ca, gg = setup(env, "store-acl", redis=redis,
+                           store_auth=("gg-appliance", "app-secret"))
+    ec = pki_device(ca, DEV_EC)
+
+    def as_user(user, pw, *args):
+        p = subprocess.run(["redis-cli", "--no-auth-warning", "-s", redis.sock, "--user", user,
+                            "--pass", pw] + list(args), capture_output=True, text=True,
+                           timeout=10)
+        return p.stdout.strip()
+
+    with env.sub("the appliance authenticates a device as gg-appliance"):
+        a = authenticate(gg, ec)
+        check_record(redis, a)
+    with env.sub("signed up (as the portal would), the profile fetch makes it FULL"):
+        rc, out = provision(env, redis, ec.identity, "imsi-001010000000077", b"\x30\x03abc")
+        check(rc == 0, "provision: %s" % out)
+        r = http("GET", gg.url("%s/%s/profile" % (ROOT, a.ctx_id)))
+        check(r.status == 200, "GET profile: %r" % r)
+        wait_state(gg, a, "full")
+    with env.sub("gg-appliance cannot read subscriptions or sequences"):
+        for args in (["HGETALL", "gg:subscription:imsi-001010000000077"],
+                     ["INCR", "gg:seq:msin:00101"], ["KEYS", "*"]):
+            out = as_user("gg-appliance", "app-secret", *args)
+            check(out.startswith("NOPERM"), "%s as gg-appliance: %r" % (args, out))
+    with env.sub("gg-portal cannot write the address index or read the device set"):
+        for args in (["SET", "gg:ueip:10.45.0.99", ec.identity], ["SMEMBERS", "gg:devices"],
+                     ["SUBSCRIBE", "gg:events"]):
+            out = as_user("gg-portal", "portal-secret", *args)
+            check(out.startswith("NOPERM"), "%s as gg-portal: %r" % (args, out))
+        out = as_user("gg-portal", "portal-secret", "INCR", "gg:seq:msin:00101")
+        check(out == "1", "INCR as gg-portal: %r" % out)
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
