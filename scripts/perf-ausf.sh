@@ -96,8 +96,14 @@ wait_for 10 redis-cli -s "$sock" PING
 mkdir -p "$work/ca"
 cp "$pki/ca.pem" "$work/ca/"
 caport=$(free_port)
-on1 python3 -m http.server --bind 127.0.0.1 "$caport" --directory "$work/ca" \
-	>"$work/ca.log" 2>&1 &
+# http.server with a listen backlog of 128 (its 5 drops SYNs of the
+# AuSF's parallel fetches).
+on1 python3 -c '
+import functools, http.server, sys
+http.server.ThreadingHTTPServer.request_queue_size = 128
+http.server.test(HandlerClass=functools.partial(http.server.SimpleHTTPRequestHandler,
+	directory=sys.argv[2]), ServerClass=http.server.ThreadingHTTPServer,
+	port=int(sys.argv[1]), bind="127.0.0.1")' "$caport" "$work/ca" >"$work/ca.log" 2>&1 &
 pids="$pids $!"
 wait_for 10 curl -sf "http://127.0.0.1:$caport/ca.pem"
 

@@ -246,6 +246,19 @@ class Subscriber:
 
 # ---- CA servers -------------------------------------------------------------
 
+# python3 -m http.server with a listen backlog of 128 instead of 5: the
+# AuSF opens up to ausf.fetch_max_per_host (8) connections at once, and
+# SYNs over a backlog of 5 wait a second for their retransmission.
+CA_SERVER = """
+import functools, http.server, sys
+http.server.ThreadingHTTPServer.request_queue_size = 128
+http.server.test(HandlerClass=functools.partial(http.server.SimpleHTTPRequestHandler,
+                                                directory=sys.argv[2]),
+                 ServerClass=http.server.ThreadingHTTPServer, port=int(sys.argv[1]),
+                 bind="127.0.0.1")
+"""
+
+
 class CaServer:
     """`python3 -m http.server` on a free port over a copy of the PKI (the
     case adds files of its own to it); counts the requests per path from
@@ -262,9 +275,8 @@ class CaServer:
     def start(self):
         for _ in range(5):
             self.port = free_port()
-            self.proc = self.env.spawn("ca", ["/usr/bin/python3", "-u", "-m", "http.server",
-                                              "--bind", "127.0.0.1", str(self.port),
-                                              "--directory", self.dir], log=self.log)
+            self.proc = self.env.spawn("ca", ["/usr/bin/python3", "-u", "-c", CA_SERVER,
+                                              str(self.port), self.dir], log=self.log)
             try:
                 wait_for("the CA server", self._up, timeout=5)
                 return self

@@ -1450,6 +1450,61 @@ def case_store_acl(env):
         check(out == "1", "INCR as gg-portal: %r" % out)
 
 
+def run_load(env, gg, ca, *extra):
+    """gg-uesim load against gg; returns its JSON report."""
+    pki = env.args.pki
+    scheme = "https" if gg.tls else "http"
+    cmd = [env.args.uesim, "load", "--json", "--sbi", "%s://127.0.0.1:%d" % (scheme, gg.port),
+           "--ca-cert", os.path.join(ca.dir, "ca.pem"), "--ca-key", os.path.join(ca.dir, "ca.key"),
+           "--cert-dir", os.path.join(ca.dir, "load"), "--cert-url", ca.prefix + "load/"]
+    if gg.tls:
+        cmd += ["--tls-ca", os.path.join(pki, "nf-ca.pem"), "--tls-cert",
+                os.path.join(pki, "nf-amf.pem"), "--tls-key", os.path.join(pki, "nf-amf.key")]
+    p = subprocess.run(cmd + list(extra), capture_output=True, text=True, timeout=120)
+    try:
+        j = json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise Fail("gg-uesim load: exit %d, no JSON: %s %s" % (p.returncode, p.stdout[-300:],
+                                                            p.stderr[-500:]))
+    return p.returncode, j
+
+
+def case_load(env):
+    """Item 8: gg-uesim load authenticates many devices, full flow or
+    challenge only, over h2c and over mutual TLS, and reports the rate and
+    the latency percentiles (speed itself is scripts/perf-ausf.sh's)."""
+    rates = dict(device_burst=1000000, device_refill_ms=1, client_burst=1000000,
+                 client_refill_ms=1, per_identity=1000000, per_client=1000000,
+                 pending=1000000, challenge_ttl=2)
+    redis, ca, gg = setup(env, "load", **rates)
+    with env.sub("h2c, full: 300 authentications of 30 devices, all succeed"):
+        rc, j = run_load(env, gg, ca, "--devices", "30", "--count", "300",
+                         "--connections", "3", "--streams", "4")
+        check(rc == 0 and j["ok"] == 300 and j["failed"] == 0, "report %r\n%r" % (
+            j, {k: v for k, v in ausf_counters(gg).items() if v and "fetch" in k}))
+        check(j["per_second"] > 0 and 0 < j["p50_ms"] <= j["p99_ms"] <= j["p999_ms"],
+              "report %r" % j)
+        c = ausf_counters(gg)
+        check(c["ausf_authenticated"] == 300, "authenticated %r" % c["ausf_authenticated"])
+    with env.sub("h2c, challenge only, bounded by time"):
+        rc, j = run_load(env, gg, ca, "--devices", "30", "--mode", "challenge", "--count", "0",
+                         "--duration", "1", "--streams", "2")
+        check(rc == 0 and j["ok"] > 0 and j["mode"] == "challenge", "report %r" % j)
+    gg.stop()
+    redis2 = Redis(env, name="redis2")
+    redis2.start()
+    ca2 = CaServer(env, env.args.pki, name="ca2").start()
+    conf = write_config(env, env.args.srcdir, os.path.join(env.args.pki, "ca.pem"),
+                        [ca2.prefix], redis2.sock, name="tls.conf", **rates)
+    gg2 = Gardengate(env, env.args.gardengate, conf, "gg-int-load-tls-%d" % os.getpid(),
+                     tls=True).start()
+    with env.sub("mutual TLS, full: 200 authentications, all succeed"):
+        rc, j = run_load(env, gg2, ca2, "--devices", "20", "--count", "200")
+        check(rc == 0 and j["ok"] == 200, "report %r" % j)
+        check(ausf_counters(gg2)["sbi_tls_handshakes"] == 4, "handshakes %r" %
+              ausf_counters(gg2)["sbi_tls_handshakes"])
+
+
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 
