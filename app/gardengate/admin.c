@@ -4,7 +4,9 @@
  * control lcore (the only writer of the garden and the session tables):
  *
  *   /gardengate/garden                     the garden: prefix rules and names
- *   /gardengate/garden_add,<rule or name>  e.g. "203.0.113.0/24 tcp 443" or "cdn.example"
+ *   /gardengate/garden_add,<rule or name>  e.g. "203.0.113.0/24 tcp 443" or
+ *                                          "cdn.example" (tcp 80,443) or
+ *                                          "vpn.example udp 51820 tcp 443"
  *   /gardengate/garden_del,<rule or name>
  *   /gardengate/session_state,<teid>,<full|limited|blocked>
  *
@@ -75,12 +77,15 @@ gg_admin_free(void)
 
 /*
  * A rule when the text starts like an address (so a mistyped rule is an
- * error, not a new name), else a name.
+ * error, not a new name), else a name rule with the protocols and ports
+ * its learned addresses open (default GG_GARDEN_NAME_DEFAULT_SCOPE).
  */
 static int
 garden_change(struct gg_app *app, struct admin_req *r)
 {
 	struct gg_garden *g = app->dp.limited.garden;
+	char name[GG_GARDEN_NAME_MAX + 2];
+	struct gg_garden_scope scope;
 	struct gg_garden_rule rule;
 	int add = r->op == OP_ADD;
 	size_t digits = strspn(r->arg, "0123456789");
@@ -95,7 +100,14 @@ garden_change(struct gg_app *app, struct admin_req *r)
 		return gg_garden_del_prefix(g, rule.ipv4_be, rule.depth,
 				rule.proto, rule.port_lo, rule.port_hi);
 	}
-	return add ? gg_garden_add_name(g, r->arg) : gg_garden_del_name(g, r->arg);
+	/* A name rule, read as garden.names reads it: "NAME [PROTO [PORTS]]...". */
+	if (gg_garden_parse_name_rule(r->arg, name, &scope, r->out,
+			sizeof(r->out)) != 0)
+		return -EINVAL;
+	if (add)
+		return gg_garden_add_name_scoped(g, name, &scope);
+	/* A name goes with its rule, whatever protocols the text names. */
+	return gg_garden_del_name(g, name);
 }
 
 struct list_ctx {
@@ -114,7 +126,9 @@ list_entry(const struct gg_garden_entry *e, void *arg)
 		text[0] = 'R';
 		gg_garden_format_rule(&e->rule, text + 1, sizeof(text) - 1);
 	} else if (e->type == GG_GARDEN_ENTRY_NAME && c->names++ < ADMIN_LIST_MAX) {
-		snprintf(text, sizeof(text), "N%s", e->name);
+		text[0] = 'N';
+		gg_garden_format_name_rule(e->name, &e->name_scope, text + 1,
+				sizeof(text) - 1);
 	} else {
 		return 0;
 	}
@@ -279,7 +293,7 @@ gg_admin_register(void)
 	rte_telemetry_register_cmd("/gardengate/garden", cmd_list,
 			"Walled-garden prefix rules and names");
 	rte_telemetry_register_cmd("/gardengate/garden_add", cmd_change,
-			"Add a garden rule (\"a.b.c.d/len [tcp|udp|icmp [port[-port]]]\") or name");
+			"Add a garden rule (\"a.b.c.d/len [proto [ports]]\") or name rule (\"name [proto [ports]]...\")");
 	rte_telemetry_register_cmd("/gardengate/garden_del", cmd_change,
 			"Remove a garden rule or name");
 	rte_telemetry_register_cmd("/gardengate/session_state", cmd_change,

@@ -90,16 +90,7 @@ gg_app_ausf_setup(struct gg_app *app)
 	for (i = 0; i < cfg->n_sessions; i++)
 		gg_ausf_reserve_address(app->ausf, cfg->sessions[i].ue_ipv4);
 
-	memset(&sp, 0, sizeof(sp));
-	sp.backend = cfg->store.backend;
-	sp.prefix = cfg->store.prefix;
-	sp.unix_path = cfg->store.unix_path[0] != '\0' ? cfg->store.unix_path : NULL;
-	sp.host = cfg->store.host;
-	sp.port = cfg->store.port;
-	sp.user = cfg->store.user[0] != '\0' ? cfg->store.user : NULL;
-	sp.password = cfg->store.password[0] != '\0' ? cfg->store.password : NULL;
-	sp.connect_timeout_ms = cfg->store.connect_timeout_ms;
-	sp.command_timeout_ms = cfg->store.command_timeout_ms;
+	gg_store_params_from_conf(&sp, &cfg->store);
 	sp.state_cb = gg_ausf_store_state;
 	sp.state_arg = app->ausf;
 	app->store = gg_store_open(&sp, app->loop);

@@ -16,14 +16,8 @@ page_landing(struct portal_req *r)
 	char sub[512], iss[512], na[64];
 	const struct gg_device_record *rec = r->rec;
 
-	if (r->rec_status == GG_STORE_NOT_FOUND) {
-		portal_reply_unknown(r);
+	if (portal_reply_no_record(r))
 		return;
-	}
-	if (r->rec_status != GG_STORE_OK) {
-		portal_reply_store_down(r);
-		return;
-	}
 	portal_cert_vars(rec, sub, sizeof(sub), iss, sizeof(iss), na, sizeof(na));
 	{
 		const struct gg_portal_var v[] = {

@@ -180,16 +180,7 @@ portal_start(struct portal *p)
 		portal_log(PLOG_ERR, "event loop: %s\n", strerror(errno));
 		return -1;
 	}
-	memset(&sp, 0, sizeof(sp));
-	sp.backend = cfg->store.backend;
-	sp.prefix = cfg->store.prefix;
-	sp.unix_path = cfg->store.unix_path[0] != '\0' ? cfg->store.unix_path : NULL;
-	sp.host = cfg->store.host;
-	sp.port = cfg->store.port;
-	sp.user = cfg->store.user[0] != '\0' ? cfg->store.user : NULL;
-	sp.password = cfg->store.password[0] != '\0' ? cfg->store.password : NULL;
-	sp.connect_timeout_ms = cfg->store.connect_timeout_ms;
-	sp.command_timeout_ms = cfg->store.command_timeout_ms;
+	gg_store_params_from_conf(&sp, &cfg->store);
 	sp.state_cb = store_state_cb;
 	p->store = gg_store_open(&sp, p->loop);
 	if (p->store == NULL) {

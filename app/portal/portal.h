@@ -131,6 +131,10 @@ void portal_reply_problem(struct portal_req *r, unsigned int status,
 		const char *title, const char *detail);
 void portal_reply_store_down(struct portal_req *r);
 void portal_reply_unknown(struct portal_req *r);
+/* The pages of a device: when the lookup found none, answer "not
+ * recognised" (403), when the store failed, "unavailable" (503), and return
+ * true; false (nothing answered) when r->rec is there. */
+bool portal_reply_no_record(struct portal_req *r);
 int portal_templates_load(struct portal *p, char *err, size_t errlen);
 void portal_templates_free(struct portal *p);
 /* A certificate's subject and issuer for a page ("" when none). */
@@ -147,6 +151,13 @@ void page_result(struct portal_req *r);
 void page_captive_api(struct portal_req *r);
 void page_static(struct portal_req *r);
 void page_foreign(struct portal_req *r);
+/*
+ * plans.c: template @p t once per configured plan into @p out, with id,
+ * name, price, days, checked (it is plan @p chosen, which may be NULL) and
+ * invalid (@p invalid: the form's plan field has an error).
+ */
+void plans_render(struct portal_req *r, enum portal_tmpl_id t,
+		const char *chosen, bool invalid, struct gg_portal_buf *out);
 /* result.c: the answer to a sign-up for a device signed up already (409). */
 void result_already(struct portal_req *r);
 /* signup.c: the form, with the errors of a failed submission if any. */

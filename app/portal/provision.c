@@ -21,22 +21,10 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "gg_hex.h"
 #include "gg_milenage.h"
 #include "gg_profile.h"
 #include "portal.h"
-
-static void
-hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 static void
 provision_failed(struct portal_req *r, const char *why)
@@ -145,9 +133,9 @@ seq_cb(struct gg_store *s, enum gg_store_status st, uint64_t value, void *arg)
 	snprintf(sub.identity, sizeof(sub.identity), "%s", r->rec->identity);
 	memcpy(sub.supi, prof.supi, sizeof(sub.supi));
 	snprintf(sub.plan, sizeof(sub.plan), "%s", r->signup.plan->id);
-	hex(prof.k, sizeof(prof.k), sub.k_hex);
-	hex(prof.opc, sizeof(prof.opc), sub.opc_hex);
-	hex(prof.amf, sizeof(prof.amf), sub.amf_hex);
+	gg_hex_encode(prof.k, sizeof(prof.k), sub.k_hex);
+	gg_hex_encode(prof.opc, sizeof(prof.opc), sub.opc_hex);
+	gg_hex_encode(prof.amf, sizeof(prof.amf), sub.amf_hex);
 	ret = gg_store_provision(r->p->store, &sub, der, der_len, provisioned_cb, r);
 	if (ret < 0) {
 		provision_failed(r, "store refused the request");

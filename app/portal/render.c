@@ -97,14 +97,29 @@ reply_oom(struct portal_req *r)
 			"text/plain; charset=utf-8");
 }
 
+/* Answer @p status with the HTML page in @p b (taken); false when there is
+ * no response to add headers to. */
+static bool
+reply_html(struct portal_req *r, unsigned int status, struct gg_portal_buf *b)
+{
+	char *body;
+	size_t len;
+
+	body = gg_portal_buf_take(b, &len);
+	if (body == NULL) {
+		reply_oom(r);
+		return false;
+	}
+	portal_reply(r, status, "text/html; charset=utf-8", body, len);
+	return r->resp != NULL;
+}
+
 void
 portal_reply_page(struct portal_req *r, unsigned int status, const char *title,
 		enum portal_tmpl_id t, const struct gg_portal_var *vars, unsigned int n)
 {
 	struct gg_portal_buf content = { 0 }, page = { 0 };
 	struct gg_portal_var lv[4];
-	char *body;
-	size_t len;
 
 	gg_portal_tmpl_render(r->p->tmpl[t], vars, n, &content);
 	if (content.failed) {
@@ -119,13 +134,7 @@ portal_reply_page(struct portal_req *r, unsigned int status, const char *title,
 	lv[3] = (struct gg_portal_var){ "client", r->client };
 	gg_portal_tmpl_render(r->p->tmpl[T_LAYOUT], lv, 4, &page);
 	gg_portal_buf_free(&content);
-	body = gg_portal_buf_take(&page, &len);
-	if (body == NULL) {
-		reply_oom(r);
-		return;
-	}
-	portal_reply(r, status, "text/html; charset=utf-8", body, len);
-	if (r->resp == NULL)
+	if (!reply_html(r, status, &page))
 		return;
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r->resp, "Content-Security-Policy",
@@ -157,20 +166,12 @@ portal_reply_redirect(struct portal_req *r, unsigned int status,
 		const char *location)
 {
 	struct gg_portal_buf b = { 0 };
-	char *body;
-	size_t len;
 
 	/* A tiny body for clients that show it (HTTP/1.0 habit). */
 	gg_portal_buf_adds(&b, "<!DOCTYPE html><title>Sign in</title><p><a href=\"");
 	gg_portal_buf_add_html(&b, location);
 	gg_portal_buf_adds(&b, "\">Sign in to the network</a></p>\n");
-	body = gg_portal_buf_take(&b, &len);
-	if (body == NULL) {
-		reply_oom(r);
-		return;
-	}
-	portal_reply(r, status, "text/html; charset=utf-8", body, len);
-	if (r->resp == NULL)
+	if (!reply_html(r, status, &b))
 		return;
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_LOCATION, location);
 	/* A probe's answer depends on the device's state: never cached. */
@@ -215,6 +216,20 @@ portal_reply_unknown(struct portal_req *r)
 
 	portal_reply_page(r, MHD_HTTP_FORBIDDEN, "Device not recognised",
 		T_UNKNOWN, v, PORTAL_DIM(v));
+}
+
+bool
+portal_reply_no_record(struct portal_req *r)
+{
+	if (r->rec_status == GG_STORE_NOT_FOUND) {
+		portal_reply_unknown(r);
+		return true;
+	}
+	if (r->rec_status != GG_STORE_OK) {
+		portal_reply_store_down(r);
+		return true;
+	}
+	return false;
 }
 
 void

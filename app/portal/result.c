@@ -36,14 +36,8 @@ result_render(struct portal_req *r, unsigned int status, bool again)
 void
 page_result(struct portal_req *r)
 {
-	if (r->rec_status == GG_STORE_NOT_FOUND) {
-		portal_reply_unknown(r);
+	if (portal_reply_no_record(r))
 		return;
-	}
-	if (r->rec_status != GG_STORE_OK) {
-		portal_reply_store_down(r);
-		return;
-	}
 	result_render(r, MHD_HTTP_OK, false);
 }
 

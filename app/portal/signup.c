@@ -49,22 +49,8 @@ signup_render_form(struct portal_req *r, unsigned int status,
 		portal_reply_store_down(r);
 		return;
 	}
-	for (i = 0; i < r->p->n_plans; i++) {
-		const struct gg_portal_plan *pl = &r->p->plans[i];
-		char days[16];
-		const struct gg_portal_var v[] = {
-			{ "id", pl->id },
-			{ "name", pl->name },
-			{ "price", pl->price },
-			{ "days", days },
-			{ "checked", plan != NULL && strcmp(plan, pl->id) == 0 ? "1" : "" },
-			{ "invalid", errs->msg[GG_PORTAL_F_PLAN] != NULL ? "1" : "" },
-		};
-
-		snprintf(days, sizeof(days), "%u", pl->validity_days);
-		gg_portal_tmpl_render(r->p->tmpl[T_PLAN_OPTION], v, PORTAL_DIM(v),
-			&options);
-	}
+	plans_render(r, T_PLAN_OPTION, plan, errs->msg[GG_PORTAL_F_PLAN] != NULL,
+		&options);
 	/* The error summary links each message to its field (WCAG 3.3.1). */
 	for (i = 0; i < GG_PORTAL_F_MAX; i++) {
 		if (errs->msg[i] == NULL)
@@ -102,14 +88,8 @@ signup_render_form(struct portal_req *r, unsigned int status,
 static int
 signup_check_state(struct portal_req *r)
 {
-	if (r->rec_status == GG_STORE_NOT_FOUND) {
-		portal_reply_unknown(r);
+	if (portal_reply_no_record(r))
 		return -1;
-	}
-	if (r->rec_status != GG_STORE_OK) {
-		portal_reply_store_down(r);
-		return -1;
-	}
 	switch (r->rec->state) {
 	case GG_DEVICE_LIMITED:
 		return 0;

@@ -221,11 +221,8 @@ parse_options(int argc, char **argv, struct auth_opts *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s %s: unexpected argument '%s'\n", UESIM_PROG, CMD,
-				argv[optind]);
+	if (uesim_no_operands(CMD, argc, argv) != 0)
 		return -1;
-	}
 #define REQUIRE(cond, name) do { \
 		if (!(cond)) { \
 			fprintf(stderr, "%s %s: %s is required (see --help)\n", \

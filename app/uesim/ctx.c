@@ -2,8 +2,13 @@
 /*
  * "gg-uesim status" and "gg-uesim detach": GET and DELETE of one
  * authentication context (doc/ausf-api.rst, "Read and detach"), named by
- * the authCtxId that "gg-uesim auth" printed.
+ * the authCtxId that "gg-uesim auth" printed; and the --ctx check and the
+ * request to a context's URL that "gg-uesim profile" shares with them
+ * (uesim_ctx_required(), uesim_ctx_request()).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,17 +80,50 @@ parse_options(const char *cmd, int argc, char **argv, struct ctx_opts *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s %s: unexpected argument '%s'\n", UESIM_PROG, cmd,
-				argv[optind]);
+	if (uesim_no_operands(cmd, argc, argv) != 0)
 		return -1;
-	}
-	if (o->c.sbi == NULL || o->ctx == NULL || *o->ctx == '\0') {
+	return uesim_ctx_required(cmd, &o->c, o->ctx);
+}
+
+int
+uesim_ctx_required(const char *cmd, const struct uesim_common *c,
+		const char *ctx_id)
+{
+	if (c->sbi == NULL || ctx_id == NULL || *ctx_id == '\0') {
 		fprintf(stderr, "%s %s: --sbi and --ctx are required (see --help)\n",
 				UESIM_PROG, cmd);
 		return -1;
 	}
 	return 0;
+}
+
+int
+uesim_ctx_request(const char *cmd, const struct uesim_common *c,
+		const char *ctx_id, const char *method, const char *suffix,
+		struct uesim_resp *r)
+{
+	struct uesim_sbi sbi;
+	char err[256], *ctx_url, *url;
+
+	memset(r, 0, sizeof(*r));
+	if (uesim_sbi_init(&sbi, c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s %s: %s\n", UESIM_PROG, cmd, err);
+		return UESIM_EXIT_USAGE;
+	}
+	ctx_url = uesim_ctx_url(&sbi, ctx_id);
+	url = ctx_url;
+	if (ctx_url != NULL && suffix != NULL &&
+			asprintf(&url, "%s%s", ctx_url, suffix) < 0)
+		url = NULL;
+	if (url != ctx_url)
+		free(ctx_url);
+	if (url == NULL) {
+		fprintf(stderr, "%s %s: out of memory\n", UESIM_PROG, cmd);
+		return UESIM_EXIT_FAIL;
+	}
+	uesim_sbi_request(&sbi, method, url, NULL, r);
+	free(url);
+	return -1;
 }
 
 /*
@@ -97,26 +135,13 @@ static int
 request(const char *cmd, const char *method, int argc, char **argv,
 		struct ctx_opts *o, struct uesim_resp *r)
 {
-	struct uesim_sbi sbi;
-	char err[256], *url;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	ret = parse_options(cmd, argc, argv, o);
 	if (ret != 0)
 		return ret > 0 ? UESIM_EXIT_OK : UESIM_EXIT_USAGE;
-	if (uesim_sbi_init(&sbi, &o->c, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s %s: %s\n", UESIM_PROG, cmd, err);
-		return UESIM_EXIT_USAGE;
-	}
-	url = uesim_ctx_url(&sbi, o->ctx);
-	if (url == NULL) {
-		fprintf(stderr, "%s %s: out of memory\n", UESIM_PROG, cmd);
-		return UESIM_EXIT_FAIL;
-	}
-	uesim_sbi_request(&sbi, method, url, NULL, r);
-	free(url);
-	return -1;
+	return uesim_ctx_request(cmd, &o->c, o->ctx, method, NULL, r);
 }
 
 /* A top-level member of a status answer, as one text line. */

@@ -45,6 +45,33 @@ uesim_device_init(struct uesim_device *d)
 }
 
 int
+uesim_device_option(int opt, const char *arg, struct uesim_device *d)
+{
+	switch (opt) {
+	case UESIM_OPT_IDENTITY:
+		d->identity = arg;
+		return 0;
+	case UESIM_OPT_KEY:
+		d->key = arg;
+		return 0;
+	case UESIM_OPT_CERT:
+		d->cert = arg;
+		return 0;
+	case UESIM_OPT_OPERATOR_CA:
+		d->operator_ca = arg;
+		return 0;
+	case UESIM_OPT_OUT:
+		d->out = arg;
+		return 0;
+	case UESIM_OPT_SHOW_SECRETS:
+		d->show_secrets = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int
 uesim_device_check(const char *cmd, const struct uesim_device *d)
 {
 	const struct {

@@ -10,9 +10,6 @@
  * The answer is judged as a pushed one is (delivery.c), and must name the
  * context asked for.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* asprintf */
-#endif
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +27,7 @@ struct profile_opts {
 	const char *ctx;
 };
 
-enum {
-	OPT_CTX = UESIM_OPT_CMD_FIRST,
-	OPT_IDENTITY,
-	OPT_KEY,
-	OPT_CERT,
-	OPT_OPERATOR_CA,
-	OPT_OUT,
-	OPT_SHOW_SECRETS,
-};
+enum { OPT_CTX = UESIM_OPT_CMD_FIRST };
 
 static void
 usage(FILE *out)
@@ -75,13 +64,8 @@ parse_options(int argc, char **argv, struct profile_opts *o)
 {
 	static const struct option longopts[] = {
 		UESIM_COMMON_LONGOPTS,
+		UESIM_DEVICE_LONGOPTS,
 		{ "ctx", required_argument, NULL, OPT_CTX },
-		{ "identity", required_argument, NULL, OPT_IDENTITY },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "operator-ca", required_argument, NULL, OPT_OPERATOR_CA },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
@@ -94,29 +78,11 @@ parse_options(int argc, char **argv, struct profile_opts *o)
 		r = uesim_common_option(CMD, c, optarg, &o->c);
 		if (r < 0)
 			return -1;
-		if (r == 0)
+		if (r == 0 || uesim_device_option(c, optarg, &o->dev) == 0)
 			continue;
 		switch (c) {
 		case OPT_CTX:
 			o->ctx = optarg;
-			break;
-		case OPT_IDENTITY:
-			o->dev.identity = optarg;
-			break;
-		case OPT_KEY:
-			o->dev.key = optarg;
-			break;
-		case OPT_CERT:
-			o->dev.cert = optarg;
-			break;
-		case OPT_OPERATOR_CA:
-			o->dev.operator_ca = optarg;
-			break;
-		case OPT_OUT:
-			o->dev.out = optarg;
-			break;
-		case OPT_SHOW_SECRETS:
-			o->dev.show_secrets = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -126,16 +92,9 @@ parse_options(int argc, char **argv, struct profile_opts *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s %s: unexpected argument '%s'\n", UESIM_PROG, CMD,
-				argv[optind]);
+	if (uesim_no_operands(CMD, argc, argv) != 0 ||
+			uesim_ctx_required(CMD, &o->c, o->ctx) != 0)
 		return -1;
-	}
-	if (o->c.sbi == NULL || o->ctx == NULL || *o->ctx == '\0') {
-		fprintf(stderr, "%s %s: --sbi and --ctx are required (see --help)\n",
-				UESIM_PROG, CMD);
-		return -1;
-	}
 	return uesim_device_check(CMD, &o->dev);
 }
 
@@ -145,28 +104,17 @@ uesim_cmd_profile(int argc, char **argv)
 	struct uesim_delivered dv;
 	struct uesim_problem pb;
 	struct profile_opts o;
-	struct uesim_sbi sbi;
 	struct uesim_resp r;
 	const char *cause;
-	char err[sizeof(pb.detail) + 32], *ctx_url, *url = NULL;
+	char err[sizeof(pb.detail) + 32];
 	int ret;
 
 	ret = parse_options(argc, argv, &o);
 	if (ret != 0)
 		return ret > 0 ? UESIM_EXIT_OK : UESIM_EXIT_USAGE;
-	if (uesim_sbi_init(&sbi, &o.c, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s %s: %s\n", UESIM_PROG, CMD, err);
-		return UESIM_EXIT_USAGE;
-	}
-	ctx_url = uesim_ctx_url(&sbi, o.ctx);
-	if (ctx_url == NULL || asprintf(&url, "%s/profile", ctx_url) < 0) {
-		free(ctx_url);
-		fprintf(stderr, "%s %s: out of memory\n", UESIM_PROG, CMD);
-		return UESIM_EXIT_FAIL;
-	}
-	free(ctx_url);
-	uesim_sbi_request(&sbi, "GET", url, NULL, &r);
-	free(url);
+	ret = uesim_ctx_request(CMD, &o.c, o.ctx, "GET", "/profile", &r);
+	if (ret >= 0)
+		return ret;
 	ret = UESIM_EXIT_FAIL;
 	cause = r.json != NULL ?
 			json_string_value(json_object_get(r.json, "cause")) : NULL;

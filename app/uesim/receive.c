@@ -72,14 +72,8 @@ struct request {
 
 enum {
 	OPT_LISTEN = UESIM_OPT_CMD_FIRST,
-	OPT_IDENTITY,
-	OPT_KEY,
-	OPT_CERT,
-	OPT_OPERATOR_CA,
-	OPT_OUT,
 	OPT_COUNT,
 	OPT_TIMEOUT_S,
-	OPT_SHOW_SECRETS,
 	OPT_JSON,
 };
 
@@ -146,15 +140,10 @@ static int
 parse_options(int argc, char **argv, struct receive_opts *o)
 {
 	static const struct option longopts[] = {
+		UESIM_DEVICE_LONGOPTS,
 		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "identity", required_argument, NULL, OPT_IDENTITY },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "operator-ca", required_argument, NULL, OPT_OPERATOR_CA },
-		{ "out", required_argument, NULL, OPT_OUT },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "timeout-s", required_argument, NULL, OPT_TIMEOUT_S },
-		{ "show-secrets", no_argument, NULL, OPT_SHOW_SECRETS },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -167,24 +156,11 @@ parse_options(int argc, char **argv, struct receive_opts *o)
 	o->count = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		if (uesim_device_option(c, optarg, &o->dev) == 0)
+			continue;
 		switch (c) {
 		case OPT_LISTEN:
 			o->listen = optarg;
-			break;
-		case OPT_IDENTITY:
-			o->dev.identity = optarg;
-			break;
-		case OPT_KEY:
-			o->dev.key = optarg;
-			break;
-		case OPT_CERT:
-			o->dev.cert = optarg;
-			break;
-		case OPT_OPERATOR_CA:
-			o->dev.operator_ca = optarg;
-			break;
-		case OPT_OUT:
-			o->dev.out = optarg;
 			break;
 		case OPT_COUNT:
 			if (parse_ulong("--count", optarg, 1, MAX_COUNT, &o->count) != 0)
@@ -194,9 +170,6 @@ parse_options(int argc, char **argv, struct receive_opts *o)
 			if (parse_ulong("--timeout-s", optarg, 1, MAX_TIMEOUT_S,
 					&o->timeout_s) != 0)
 				return -1;
-			break;
-		case OPT_SHOW_SECRETS:
-			o->dev.show_secrets = true;
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -212,11 +185,8 @@ parse_options(int argc, char **argv, struct receive_opts *o)
 			return -1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s %s: unexpected argument '%s'\n", UESIM_PROG, CMD,
-				argv[optind]);
+	if (uesim_no_operands(CMD, argc, argv) != 0)
 		return -1;
-	}
 	if (o->listen == NULL) {
 		fprintf(stderr, "%s %s: --listen is required (see --help)\n",
 				UESIM_PROG, CMD);

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE	/* asprintf */
 #endif
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,17 @@ uesim_common_init(struct uesim_common *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->timeout_ms = UESIM_DEFAULT_TIMEOUT_MS;
+}
+
+int
+uesim_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc) {
+		fprintf(stderr, "%s %s: unexpected argument '%s'\n", UESIM_PROG, cmd,
+				argv[optind]);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -45,6 +45,14 @@ enum {
 	UESIM_OPT_SBI = 256,
 	UESIM_OPT_TIMEOUT,
 	UESIM_OPT_JSON,
+	/* The device's options (UESIM_DEVICE_LONGOPTS), for the subcommands
+	 * that take a profile. */
+	UESIM_OPT_IDENTITY = 280,
+	UESIM_OPT_KEY,
+	UESIM_OPT_CERT,
+	UESIM_OPT_OPERATOR_CA,
+	UESIM_OPT_OUT,
+	UESIM_OPT_SHOW_SECRETS,
 	UESIM_OPT_CMD_FIRST = 300, /* a subcommand's own options from here */
 };
 
@@ -73,6 +81,13 @@ struct uesim_common {
 
 /* Defaults of the common options. */
 void uesim_common_init(struct uesim_common *c);
+
+/**
+ * Refuse operands after the options (argv[optind] onwards), reporting the
+ * first on stderr with @p cmd.
+ * @return 0 when there are none, -1 (a usage error).
+ */
+int uesim_no_operands(const char *cmd, int argc, char **argv);
 
 /**
  * Handle option @p opt if it is a common one.
@@ -145,6 +160,26 @@ char *uesim_url_last_segment(const char *url);
  * NULL when out of memory. The caller frees it.
  */
 char *uesim_ctx_url(const struct uesim_sbi *sbi, const char *ctx_id);
+
+/**
+ * For the subcommands that name a context with --ctx: check that --sbi and
+ * a non-empty --ctx were given; reports on stderr with @p cmd.
+ * @return 0, or -1 (a usage error).
+ */
+int uesim_ctx_required(const char *cmd, const struct uesim_common *c,
+		const char *ctx_id);
+
+/**
+ * Send @p method to the URL of context @p ctx_id with @p suffix (NULL:
+ * none; "/profile") appended; failures before the request are reported on
+ * stderr with @p cmd.
+ * @return -1 when the exchange happened (@p r holds the answer or why there
+ *         was none; free it with uesim_resp_free()), else the exit code
+ *         (@p r is then empty).
+ */
+int uesim_ctx_request(const char *cmd, const struct uesim_common *c,
+		const char *ctx_id, const char *method, const char *suffix,
+		struct uesim_resp *r);
 
 /** RFC 9110 reason phrase of the statuses the AuSF uses, else "". */
 const char *uesim_reason(long status);
@@ -231,6 +266,22 @@ struct uesim_delivered {
 };
 
 void uesim_device_init(struct uesim_device *d);
+
+/* The long options of struct uesim_device (their help lines differ with
+ * the subcommand, so each writes its own). */
+#define UESIM_DEVICE_LONGOPTS \
+	{ "identity", required_argument, NULL, UESIM_OPT_IDENTITY }, \
+	{ "key", required_argument, NULL, UESIM_OPT_KEY }, \
+	{ "cert", required_argument, NULL, UESIM_OPT_CERT }, \
+	{ "operator-ca", required_argument, NULL, UESIM_OPT_OPERATOR_CA }, \
+	{ "out", required_argument, NULL, UESIM_OPT_OUT }, \
+	{ "show-secrets", no_argument, NULL, UESIM_OPT_SHOW_SECRETS }
+
+/**
+ * Handle option @p opt if it is one of UESIM_DEVICE_LONGOPTS.
+ * @return 0 when handled, 1 when it is not a device option.
+ */
+int uesim_device_option(int opt, const char *arg, struct uesim_device *d);
 
 /**
  * Check that --identity and --out are given and the key, certificate and

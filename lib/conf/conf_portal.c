@@ -48,11 +48,25 @@ conf_portal_url(struct conf_ctx *c, const config_setting_t *s, void *base)
 	return 0;
 }
 
+/* RFC 8908 section 2: the API is reached over TLS only. */
+static int
+conf_portal_api(struct conf_ctx *c, const config_setting_t *s, void *base)
+{
+	struct gg_conf_portal *p = base;
+
+	if (conf_get_text(c, s, p->api, sizeof(p->api)) < 0)
+		return -1;
+	if (strncmp(p->api, "https://", 8) != 0 || p->api[8] == '\0')
+		return conf_err(c, s, "'%s': the Captive Portal API is an https:// URI "
+			"(RFC 8908 section 2)", p->api);
+	return 0;
+}
+
 static const struct conf_field conf_portal_fields[] = {
 	CONF_IP("ipv4", struct gg_conf_portal, ipv4, CONF_REQUIRED),
 	CONF_FN("ipv6", conf_portal_ipv6),
 	CONF_FN("url", conf_portal_url, CONF_REQUIRED),
-	CONF_STR("api", struct gg_conf_portal, api),
+	CONF_FN("api", conf_portal_api),
 };
 
 int

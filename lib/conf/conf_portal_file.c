@@ -44,12 +44,7 @@ gg_portal_conf_defaults(struct gg_portal_config *cfg)
 	strcpy(cfg->op.dnn, "internet");
 	cfg->op.sst = 1;
 	cfg->log_level = 3;
-	strcpy(cfg->store.backend, "redis");
-	strcpy(cfg->store.host, "127.0.0.1");
-	cfg->store.port = 6379;
-	strcpy(cfg->store.prefix, "gg:");
-	cfg->store.connect_timeout_ms = 1000;
-	cfg->store.command_timeout_ms = 1000;
+	conf_store_defaults(&cfg->store);
 }
 
 void
@@ -553,13 +548,8 @@ gg_portal_conf_load(const char *path, struct gg_portal_config *cfg,
 		return -1;
 	}
 	gg_portal_conf_defaults(cfg);
-	if (strlen(path) >= sizeof(cfg->path)) {
-		conf_set_err(err, errlen, "%s: file name too long", path);
-		return -1;
-	}
-	strcpy(cfg->path, path);
-
-	if (conf_read_file(&lc, path, err, errlen) < 0) {
+	if (conf_read_file(&lc, path, cfg->path, sizeof(cfg->path), err,
+			errlen) < 0) {
 		gg_portal_conf_defaults(cfg);
 		return -1;
 	}

@@ -159,11 +159,14 @@ int conf_parse_fields(struct conf_ctx *c, const config_setting_t *g,
 void __rte_format_printf(3, 4) conf_set_err(char *err, size_t errlen,
 		const char *fmt, ...);
 /*
- * config_init() and read @p path into @p lc. On failure the message names
- * the file and line ("FILE:LINE: syntax error: ...", "FILE: cannot read:
- * ..."), @p lc is already destroyed, and -1 is returned.
+ * Copy @p path into @p copy (@p copy_size octets: the configuration's
+ * path member), then config_init() and read the file into @p lc. On
+ * failure the message names the file and line ("FILE: file name too
+ * long", "FILE:LINE: syntax error: ...", "FILE: cannot read: ..."), @p lc
+ * is not initialised or already destroyed, and -1 is returned.
  */
-int conf_read_file(config_t *lc, const char *path, char *err, size_t errlen);
+int conf_read_file(config_t *lc, const char *path, char *copy,
+		size_t copy_size, char *err, size_t errlen);
 
 /* The sections: read group @p g into the struct at @p base. */
 int conf_parse_ports(struct conf_ctx *c, const config_setting_t *g, void *base);
@@ -174,6 +177,8 @@ int conf_parse_dns(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_limited(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g, void *base);
+/* The defaults of a "store" section (gardengate's and the portal's). */
+void conf_store_defaults(struct gg_conf_store *st);
 int conf_parse_store(struct conf_ctx *c, const config_setting_t *g, void *base);
 
 /* conf_load.c, for the summary. */

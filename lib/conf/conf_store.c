@@ -21,6 +21,17 @@
 #include "gg_conf.h"
 #include "conf_private.h"
 
+void
+conf_store_defaults(struct gg_conf_store *st)
+{
+	strcpy(st->backend, "redis");
+	strcpy(st->host, "127.0.0.1");
+	st->port = 6379;
+	strcpy(st->prefix, "gg:");
+	st->connect_timeout_ms = 1000;
+	st->command_timeout_ms = 1000;
+}
+
 static int
 conf_store_backend(struct conf_ctx *c, const config_setting_t *s, void *base)
 {

@@ -67,7 +67,7 @@ static void
 conf_print_garden(FILE *out, const struct gg_config *cfg)
 {
 	const struct gg_conf_garden *gd = &cfg->garden;
-	char a[INET6_ADDRSTRLEN], rule[64];
+	char a[INET6_ADDRSTRLEN], rule[GG_GARDEN_NAME_MAX + 128];
 	unsigned int i;
 
 	if (cfg->portal.set) {
@@ -102,17 +102,21 @@ conf_print_garden(FILE *out, const struct gg_config *cfg)
 		if (r->depth < 24)
 			fprintf(out, "      warning: /%u is a wide prefix (%u addresses)\n",
 				r->depth, 1u << (32 - r->depth));
+		/* Port 53 is decided by dns.resolvers, never by a rule. */
+		if ((r->proto == GG_GARDEN_PROTO_ANY ||
+				r->proto == GG_GARDEN_PROTO_TCP ||
+				r->proto == GG_GARDEN_PROTO_UDP) &&
+				r->port_lo <= 53 && r->port_hi >= 53)
+			fprintf(out, "      note: not for port 53: LIMITED devices' "
+				"DNS (UDP and TCP) goes to the trusted resolvers, "
+				"garden names only\n");
 	}
 	for (i = 0; i < gd->n_names; i++) {
 		const struct gg_garden_scope *sc = &gd->name_scopes[i];
-		unsigned int k;
 
-		fprintf(out, "    name %s:", gd->names[i]);
-		for (k = 0; k < sc->n; k++)
-			fprintf(out, " %s %u-%u", sc->r[k].proto == 6 ? "tcp" :
-				sc->r[k].proto == 17 ? "udp" : sc->r[k].proto == 0 ?
-				"any" : "proto", sc->r[k].port_lo, sc->r[k].port_hi);
-		fprintf(out, "\n");
+		/* As garden.names and /gardengate/garden write it. */
+		gg_garden_format_name_rule(gd->names[i], sc, rule, sizeof(rule));
+		fprintf(out, "    name %s\n", rule);
 		if (gg_garden_scope_wide(sc))
 			fprintf(out, "      warning: addresses learned for it open every "
 				"port (or protocol); anyone who can host under the name "

@@ -59,6 +59,7 @@ conf_err(const struct conf_ctx *c, const config_setting_t *s,
 	char path[CONF_PATH_MAX];
 	char msg[GG_CONF_ERR_MAX];
 	va_list ap;
+	char *p;
 
 	if (c->err == NULL || c->errlen == 0)
 		return -1;
@@ -66,6 +67,12 @@ conf_err(const struct conf_ctx *c, const config_setting_t *s,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Values are quoted as the file has them, and a string may hold
+	 * "\n" or any control octet: the message stays one printable line
+	 * (found by test/fuzz/fuzz_conf). */
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 
 	conf_setting_path(s, path, sizeof(path));
 	if (path[0] == '\0')
@@ -390,11 +397,17 @@ conf_set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int
-conf_read_file(config_t *lc, const char *path, char *err, size_t errlen)
+conf_read_file(config_t *lc, const char *path, char *copy, size_t copy_size,
+		char *err, size_t errlen)
 {
 	const char *file;
 	int saved_errno;
 
+	if (strlen(path) >= copy_size) {
+		conf_set_err(err, errlen, "%s: file name too long", path);
+		return -1;
+	}
+	strcpy(copy, path);
 	config_init(lc);
 	if (config_read_file(lc, path) == CONFIG_TRUE)
 		return 0;

@@ -49,6 +49,11 @@
 	X(dns_refused, "LIMITED DNS queries for names outside the garden refused (dns.mode snoop, or no portal)") \
 	X(dns_forged, "LIMITED DNS queries answered in place with the portal") \
 	X(dns_snooped, "DNS answers for garden names snooped on the way to a LIMITED device") \
+	X(dns_tcp_forward, "LIMITED DNS-over-TCP segments forwarded to a trusted resolver (SYN, ACK, FIN, whole garden queries)") \
+	X(dns_tcp_answer, "DNS-over-TCP segments from a trusted resolver forwarded to a LIMITED device without learning from them") \
+	X(dns_tcp_no_flow, "LIMITED DNS-over-TCP segment of no connection this worker saw open, refused with RST") \
+	X(dns_tcp_out_of_order, "LIMITED DNS-over-TCP data not at the connection's next sequence number, refused with RST") \
+	X(dns_tcp_unframed, "LIMITED DNS-over-TCP data that is not whole well-formed queries (or a SYN with data or other flags), refused with RST") \
 	X(garden_learned, "addresses learned into the garden from snooped answers") \
 	X(garden_learn_session_full, "addresses of snooped answers not learned: the session holds garden.learn.max_per_session already") \
 	X(http_synack, "LIMITED HTTP: SYN answered with a SYN-cookie SYN-ACK") \

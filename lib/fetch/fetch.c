@@ -461,6 +461,8 @@ xfer_done(struct gg_fetch *f, struct xfer *x, CURLcode rc)
 	st = classify(x, rc, code);
 	xfer_unlink(f, x);
 	f->stats.body_octets += x->len;
+	/* A POST's answer is not a certificate: it never enters the cache;
+	 * with cache_put_only nothing does before the caller vouches. */
 	if (st == GG_FETCH_OK && f->cache != NULL && !f->cache_put_only &&
 			!x->is_post)
 		(void)fetch_cache_insert(f->cache, x->url, x->buf, x->len, code,

@@ -666,6 +666,7 @@ garden_name_walk(const struct gg_garden *g,
 {
 	char text[GG_GARDEN_NAME_MAX + 1];
 	struct gg_garden_entry e;
+	unsigned int i;
 	uint32_t id;
 	int ret;
 
@@ -676,6 +677,12 @@ garden_name_walk(const struct gg_garden *g,
 		if (!g->name_pool.live[id])
 			continue;
 		wire_to_text(&g->names[id], text);
+		e.name_scope.n = g->names[id].scope_n;
+		for (i = 0; i < e.name_scope.n; i++) {
+			e.name_scope.r[i].proto = g->names[id].scope[i].proto;
+			e.name_scope.r[i].port_lo = g->names[id].scope[i].port_lo;
+			e.name_scope.r[i].port_hi = g->names[id].scope[i].port_hi;
+		}
 		ret = fn(&e, arg);
 		if (ret != 0)
 			return ret;

@@ -392,3 +392,40 @@ gg_garden_scope_wide(const struct gg_garden_scope *scope)
 			return true;
 	return false;
 }
+
+int
+gg_garden_format_name_rule(const char *name,
+		const struct gg_garden_scope *scope, char *buf, size_t len)
+{
+	char rule[32], *p;
+	size_t used;
+	int n, total;
+	unsigned int i;
+
+	if (scope->n == 0)
+		return snprintf(buf, len, "%s %s", name,
+				GG_GARDEN_NAME_DEFAULT_SCOPE);
+	total = snprintf(buf, len, "%s", name);
+	for (i = 0; i < scope->n && i < GG_GARDEN_RULES_PER_PREFIX; i++) {
+		struct gg_garden_rule r = {
+			.depth = 32, .proto = scope->r[i].proto,
+			.port_lo = scope->r[i].port_lo,
+			.port_hi = scope->r[i].port_hi,
+		};
+
+		/* "0.0.0.0/32 tcp 443" -> " tcp 443", or ",443" after tcp. */
+		gg_garden_format_rule(&r, rule, sizeof(rule));
+		p = strchr(rule, ' ');
+		if (p == NULL) {
+			p = (char *)" any";
+		} else if (i > 0 && scope->r[i - 1].proto == r.proto &&
+				strchr(p + 1, ' ') != NULL) {
+			p = strchr(p + 1, ' ');
+			*p = ',';
+		}
+		used = (size_t)total < len ? (size_t)total : len;
+		n = snprintf(buf + used, len - used, "%s", p);
+		total += n;
+	}
+	return total;
+}

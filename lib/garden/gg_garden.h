@@ -202,6 +202,8 @@ struct gg_garden_entry {
 			uint64_t expiry_s;	/**< valid while now < this */
 		} learned;			/**< GG_GARDEN_ENTRY_LEARNED */
 	};
+	/** GG_GARDEN_ENTRY_NAME: what its learned addresses open. */
+	struct gg_garden_scope name_scope;
 };
 
 /**
@@ -460,5 +462,15 @@ gg_garden_parse_rule(const char *text, struct gg_garden_rule *rule,
 int
 gg_garden_format_rule(const struct gg_garden_rule *rule, char *buf,
 		size_t len);
+
+/**
+ * Format a name rule the way gg_garden_parse_name_rule() reads it
+ * ("vpn.example tcp 443 udp 51820", "portal.example tcp 80,443": ranges
+ * of one protocol in a row joined by commas; n == 0 as the default
+ * scope). Any thread. Returns the length snprintf would have written.
+ */
+int
+gg_garden_format_name_rule(const char *name,
+		const struct gg_garden_scope *scope, char *buf, size_t len);
 
 #endif /* GG_GARDEN_H */

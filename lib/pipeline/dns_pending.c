@@ -17,6 +17,11 @@
  * it times out, so a second answer to the same question, from the same
  * trusted resolver to the same port and ID, is let through as well.
  *
+ * DNS over TCP (dns_tcp.c) keeps two kinds of entries here: one per
+ * connection (GG_DNS_PEND_FLOW, opened by the device's SYN), and one per
+ * query sent in it (GG_DNS_PEND_TCP), which only learning needs. They
+ * count toward the same per-session cap as the UDP queries.
+ *
  * Layout: GG_DNS_PEND_BUCKETS (256) buckets of GG_DNS_PEND_WAYS (16)
  * entries of 32 octets (8 cache lines a bucket, 128 KiB a worker), a session's queries
  * all in the bucket its id hashes to: a session holds at most
@@ -45,8 +50,15 @@ struct dns_pend {
 	uint16_t id;         /* DNS ID, network order */
 	uint32_t qhash;      /* gg_dns_question_hash() */
 	uint32_t expiry_s;   /* valid while now < expiry (garden clock) */
-	uint32_t reserved;
+	uint8_t kind;        /* enum gg_dns_pend_kind */
+	uint8_t reserved[3];
 };
+
+/*
+ * A GG_DNS_PEND_FLOW entry (a TCP connection to port 53) keeps its stream
+ * position in the fields a query uses for its question: id is the length
+ * of the last segment let through, qhash the next sequence number.
+ */
 
 struct gg_dns_pending {
 	struct dns_pend e[GG_DNS_PEND_BUCKETS][GG_DNS_PEND_WAYS];
@@ -100,6 +112,7 @@ pend_write(struct dns_pend *e, const struct dns_pend *v)
 	__atomic_store_n(&e->id, v->id, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->qhash, v->qhash, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->expiry_s, v->expiry_s, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->kind, v->kind, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
@@ -118,6 +131,7 @@ pend_read(const struct dns_pend *e, struct dns_pend *v)
 	v->id = rd16(&e->id);
 	v->qhash = rd32(&e->qhash);
 	v->expiry_s = rd32(&e->expiry_s);
+	v->kind = __atomic_load_n(&e->kind, __ATOMIC_RELAXED);
 	rte_smp_rmb();
 	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == seq;
 }
@@ -130,7 +144,7 @@ gg_dns_pending_add(struct gg_dns_pending *t, const struct gg_dns_pend_key *k,
 	struct dns_pend v = {
 		.sess = k->sess_id + 1, .asked = asked, .resolver = k->resolver,
 		.port = k->port, .id = k->id, .qhash = k->qhash,
-		.expiry_s = (uint32_t)(now_s + timeout_s + 1),
+		.expiry_s = (uint32_t)(now_s + timeout_s + 1), .kind = k->kind,
 	};
 	struct dns_pend *free_way = NULL;
 	unsigned int i, mine = 0;
@@ -146,7 +160,7 @@ gg_dns_pending_add(struct gg_dns_pending *t, const struct gg_dns_pend_key *k,
 		if (e->sess != v.sess)
 			continue;
 		if (e->port == v.port && e->id == v.id && e->qhash == v.qhash &&
-				e->resolver == v.resolver) {
+				e->resolver == v.resolver && e->kind == v.kind) {
 			/* A retransmission: the same query, waited on longer. */
 			pend_write(e, &v);
 			return GG_DROP_NONE;
@@ -181,7 +195,7 @@ gg_dns_pending_match(struct gg_dns_pending *const *tables, unsigned int n,
 
 			if (!pend_read(&b[i], &v) || v.sess != k->sess_id + 1 ||
 					v.expiry_s <= now_s || v.port != k->port ||
-					v.id != k->id)
+					v.id != k->id || v.kind != k->kind)
 				continue;
 			if (v.resolver != k->resolver || v.qhash != k->qhash) {
 				found = -1;
@@ -197,4 +211,113 @@ gg_dns_pending_match(struct gg_dns_pending *const *tables, unsigned int n,
 		}
 	}
 	return found;
+}
+
+/*
+ * Owner: the entry of a new connection. A SYN from a port the session
+ * already has a flow on (its retransmission, or the port reused) starts
+ * that flow again; otherwise it takes a way as a query does, under the same
+ * caps.
+ */
+enum gg_drop
+gg_dns_flow_open(struct gg_dns_pending *t, uint32_t sess_id, uint16_t port,
+		uint32_t resolver, uint32_t asked, uint32_t next_seq,
+		uint64_t now_s, uint32_t timeout_s)
+{
+	struct dns_pend *b = t->e[bucket_of(sess_id)];
+	struct dns_pend v = {
+		.sess = sess_id + 1, .asked = asked, .resolver = resolver,
+		.port = port, .id = 0, .qhash = next_seq,
+		.expiry_s = (uint32_t)(now_s + timeout_s + 1),
+		.kind = GG_DNS_PEND_FLOW,
+	};
+	struct dns_pend *free_way = NULL;
+	unsigned int i, mine = 0;
+
+	for (i = 0; i < GG_DNS_PEND_WAYS; i++) {
+		struct dns_pend *e = &b[i];
+
+		if (e->sess == 0 || e->expiry_s <= now_s) {
+			if (free_way == NULL)
+				free_way = e;
+			continue;
+		}
+		if (e->sess != v.sess)
+			continue;
+		if (e->kind == GG_DNS_PEND_FLOW && e->port == port) {
+			pend_write(e, &v);
+			return GG_DROP_NONE;
+		}
+		mine++;
+	}
+	if (mine >= GG_DNS_PEND_PER_SESSION)
+		return GG_DROP_dns_pending_session_full;
+	if (free_way == NULL)
+		return GG_DROP_dns_pending_full;
+	pend_write(free_way, &v);
+	return GG_DROP_NONE;
+}
+
+int
+gg_dns_flow_find(struct gg_dns_pending *t, uint32_t sess_id, uint16_t port,
+		uint64_t now_s, struct gg_dns_flow *f)
+{
+	const struct dns_pend *b = t->e[bucket_of(sess_id)];
+	unsigned int i;
+
+	for (i = 0; i < GG_DNS_PEND_WAYS; i++) {
+		const struct dns_pend *e = &b[i];
+
+		if (e->sess != sess_id + 1 || e->kind != GG_DNS_PEND_FLOW ||
+				e->port != port || e->expiry_s <= now_s)
+			continue;
+		f->resolver = e->resolver;
+		f->asked = e->asked;
+		f->next_seq = e->qhash;
+		f->last_len = e->id;
+		f->way = (uint16_t)i;
+		return 1;
+	}
+	return 0;
+}
+
+void
+gg_dns_flow_update(struct gg_dns_pending *t, uint32_t sess_id,
+		const struct gg_dns_flow *f, uint64_t now_s, uint32_t timeout_s)
+{
+	struct dns_pend *e = &t->e[bucket_of(sess_id)][f->way];
+	struct dns_pend v = *e;
+
+	v.qhash = f->next_seq;
+	v.id = f->last_len;
+	v.expiry_s = (uint32_t)(now_s + timeout_s + 1);
+	pend_write(e, &v);
+}
+
+int
+gg_dns_flow_match(struct gg_dns_pending *const *tables, unsigned int n,
+		uint32_t sess_id, uint16_t port, uint32_t resolver, uint64_t now_s,
+		uint32_t *asked)
+{
+	unsigned int bi = bucket_of(sess_id), i, j;
+
+	for (j = 0; j < n; j++) {
+		const struct dns_pend *b;
+
+		if (tables[j] == NULL)
+			continue;
+		b = tables[j]->e[bi];
+		for (i = 0; i < GG_DNS_PEND_WAYS; i++) {
+			struct dns_pend v;
+
+			if (!pend_read(&b[i], &v) || v.sess != sess_id + 1 ||
+					v.kind != GG_DNS_PEND_FLOW ||
+					v.port != port || v.resolver != resolver ||
+					v.expiry_s <= now_s)
+				continue;
+			*asked = v.asked;
+			return 1;
+		}
+	}
+	return 0;
 }

@@ -13,6 +13,9 @@
  *    learned its addresses (through the snoop ring, so the device can
  *    never use an address before the garden admits it). Any other answer
  *    is dropped and counted: unsolicited, mismatched, untrusted;
+ *  - TCP from source port 53 likewise goes to dns_tcp.c: from a trusted
+ *    resolver, for a connection the device opened through us, its source
+ *    turned back, learned from when one segment holds a whole answer;
  *  - from a garden source (static rule, learned address, the portal) ->
  *    forward;
  *  - anything else -> drop, counted.
@@ -56,6 +59,7 @@ dns_answer(struct gg_worker *w, struct gg_meta *meta, struct rte_ipv4_hdr *ip,
 	k.sess_id = meta->sess->id;
 	k.resolver = ip->src_addr;
 	k.port = udp->dst_port;
+	k.kind = GG_DNS_PEND_UDP;
 	memcpy(&k.id, msg, sizeof(k.id));
 	k.qhash = gg_dns_question_hash(r.name_wire, r.name_wire_len, r.qtype,
 			r.qclass);
@@ -105,6 +109,13 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 			l4_len >= sizeof(struct rte_tcp_hdr)) {
 		sport = rte_be_to_cpu_16(((const struct rte_tcp_hdr *)
 				((const uint8_t *)ip + ihl))->src_port);
+		if (sport == DNS_PORT) {
+			/* DNS over TCP (dns_tcp.c); whole segments only. */
+			if (ip->fragment_offset &
+					rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG))
+				return GG_DROP_dl_limited_filtered;
+			return gg_dns_tcp_downlink(w, meta, ip, l4_len, now_s);
+		}
 	}
 
 	if (*now_s == 0)

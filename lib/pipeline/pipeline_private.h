@@ -16,6 +16,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "gg_counters.h"
@@ -179,6 +180,13 @@ enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 #define GG_DNS_PEND_WAYS 16
 #define GG_DNS_PEND_PER_SESSION 12
 
+/* What a pending entry stands for. */
+enum gg_dns_pend_kind {
+	GG_DNS_PEND_UDP = 0, /* a query over UDP */
+	GG_DNS_PEND_TCP,     /* a query over TCP, inside a flow below */
+	GG_DNS_PEND_FLOW,    /* a TCP connection to port 53 (dns_tcp.c) */
+};
+
 /* What identifies the answer to a query we forwarded. */
 struct gg_dns_pend_key {
 	uint32_t sess_id;
@@ -186,6 +194,20 @@ struct gg_dns_pend_key {
 	uint16_t port;       /* the device's port, network order */
 	uint16_t id;         /* DNS ID, network order */
 	uint32_t qhash;      /* gg_dns_question_hash() */
+	uint8_t kind;        /* GG_DNS_PEND_UDP or GG_DNS_PEND_TCP */
+};
+
+/*
+ * A device's TCP connection to port 53 as its owner worker sees it: the
+ * stream it let through so far is whole DNS queries for garden names,
+ * up to next_seq (the last segment of last_len octets ending there).
+ */
+struct gg_dns_flow {
+	uint32_t resolver;   /* network order */
+	uint32_t asked;      /* network order */
+	uint32_t next_seq;   /* host order */
+	uint16_t last_len;
+	uint16_t way;        /* where it lies in the owner's table */
 };
 
 struct gg_dns_pending *gg_dns_pending_create(int socket);
@@ -203,6 +225,43 @@ enum gg_drop gg_dns_pending_add(struct gg_dns_pending *t,
 int gg_dns_pending_match(struct gg_dns_pending *const *tables, unsigned int n,
 		struct gg_dns_pending *own, const struct gg_dns_pend_key *k,
 		uint64_t now_s, uint32_t *asked);
+
+/*
+ * TCP connections to port 53, in the same table and under the same caps.
+ * Owner: open one for the device's SYN (expiry refreshed by each segment
+ * let through); find the flow of a segment from @p port (1, or 0 when
+ * none); record what a segment added. Any worker: 1 and *asked when some
+ * table holds the flow an answer from @p resolver to @p port belongs to.
+ */
+enum gg_drop gg_dns_flow_open(struct gg_dns_pending *t, uint32_t sess_id,
+		uint16_t port, uint32_t resolver, uint32_t asked, uint32_t next_seq,
+		uint64_t now_s, uint32_t timeout_s);
+int gg_dns_flow_find(struct gg_dns_pending *t, uint32_t sess_id,
+		uint16_t port, uint64_t now_s, struct gg_dns_flow *f);
+void gg_dns_flow_update(struct gg_dns_pending *t, uint32_t sess_id,
+		const struct gg_dns_flow *f, uint64_t now_s, uint32_t timeout_s);
+int gg_dns_flow_match(struct gg_dns_pending *const *tables, unsigned int n,
+		uint32_t sess_id, uint16_t port, uint32_t resolver, uint64_t now_s,
+		uint32_t *asked);
+
+/*
+ * DNS over TCP of LIMITED sessions (dns_tcp.c): a segment to port 53 from
+ * the device, and one from port 53 to it. Same returns as
+ * gg_uplink_limited() and gg_downlink_limited(); the uplink may also
+ * return GG_DNS_REFUSE, its reason counted: the caller answers with a RST.
+ * A segment with data holds at most GG_DNS_TCP_MSGS_MAX queries (glibc
+ * sends its A and AAAA queries in one).
+ */
+#define GG_DNS_REFUSE GG_DROP_MAX
+#define GG_DNS_TCP_MSGS_MAX 4
+enum gg_drop gg_dns_tcp_uplink(struct gg_worker *w, struct gg_meta *meta,
+		struct rte_ipv4_hdr *ip, uint16_t l4_len, uint64_t *now_s);
+/* The trusted resolver a query sent to @p asked goes to (uplink_limited.c):
+ * @p asked itself when it is one, else one picked by session. */
+uint32_t gg_dns_resolver_for(const struct gg_limited *lim, uint32_t sess_id,
+		uint32_t asked);
+enum gg_drop gg_dns_tcp_downlink(struct gg_worker *w, struct gg_meta *meta,
+		struct rte_ipv4_hdr *ip, uint16_t l4_len, uint64_t *now_s);
 
 /* GTP-U messages built in place of the packet that asked for them. */
 int gg_reply_echo(struct gg_worker *w, struct rte_mbuf *m,
@@ -327,6 +386,27 @@ gg_ipv4_udp_addr_rewrite(struct rte_ipv4_hdr *ip, void *field, uint32_t to,
 				(uint16_t)~udp->dgram_cksum));
 		udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 	}
+}
+
+/*
+ * gg_ipv4_udp_addr_rewrite() for a TCP segment: the TCP checksum, which
+ * has no "none" value, is patched the same way.
+ */
+static inline void
+gg_ipv4_tcp_addr_rewrite(struct rte_ipv4_hdr *ip, void *field, uint32_t to,
+		struct rte_tcp_hdr *tcp)
+{
+	uint32_t from;
+	uint64_t d;
+
+	memcpy(&from, field, sizeof(from));
+	d = (uint64_t)(uint16_t)~(from & 0xffff) + (uint16_t)~(from >> 16) +
+		(to & 0xffff) + (to >> 16);
+	memcpy(field, &to, sizeof(to));
+	ip->hdr_checksum = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(d +
+			(uint16_t)~ip->hdr_checksum));
+	tcp->cksum = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(d +
+			(uint16_t)~tcp->cksum));
 }
 
 /* True when the header checksum of a header of ihl*4 octets is right. */

@@ -11,6 +11,9 @@
  *     and is learned from; in dns.mode "rewrite", any other name is
  *     answered here with the portal's address (lib/dns); in "snoop" mode
  *     (or without a portal) it is refused as other UDP (5.).
+ *     DNS over TCP (TCP 53, to any address): dns_tcp.c, which forwards
+ *     whole garden-name queries to a trusted resolver and refuses the
+ *     rest with a RST (4.).
  *  2. Destination in the garden (static rule or learned address) ->
  *     forward, as for a FULL session.
  *  3. TCP to port 80 -> the stateless HTTP redirect (lib/http): SYN-cookie
@@ -41,7 +44,7 @@
 
 #define DNS_PORT 53
 /* dns_query(): refuse the query as other UDP outside the garden is. */
-#define DNS_REFUSE GG_DROP_MAX
+#define DNS_REFUSE GG_DNS_REFUSE
 #define HTTP_PORT 80
 /* ICMP errors quote the offending header and 8 octets of its payload. */
 #define ICMP_QUOTE_DATA 8
@@ -179,6 +182,19 @@ checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 			0xffff;
 }
 
+uint32_t
+gg_dns_resolver_for(const struct gg_limited *lim, uint32_t sess_id,
+		uint32_t asked)
+{
+	uint32_t resolver = lim->resolvers[sess_id % lim->n_resolvers];
+	unsigned int i;
+
+	for (i = 0; i < lim->n_resolvers; i++)
+		if (lim->resolvers[i] == asked)
+			resolver = asked;
+	return resolver;
+}
+
 /*
  * A query for a garden name goes to a trusted resolver, whatever address
  * the device sent it to (the one it asked, when that is a trusted
@@ -196,19 +212,16 @@ dns_to_resolver(struct gg_worker *w, struct gg_meta *meta,
 	uint32_t asked = ip->dst_addr, resolver;
 	struct gg_dns_pend_key k;
 	enum gg_drop d;
-	unsigned int i;
 
 	if (unlikely(lim->n_resolvers == 0))
 		return GG_DROP_dns_no_resolver;
-	resolver = lim->resolvers[meta->sess->id % lim->n_resolvers];
-	for (i = 0; i < lim->n_resolvers; i++)
-		if (lim->resolvers[i] == asked)
-			resolver = asked;
+	resolver = gg_dns_resolver_for(lim, meta->sess->id, asked);
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
 	k.sess_id = meta->sess->id;
 	k.resolver = resolver;
 	k.port = udp->src_port;
+	k.kind = GG_DNS_PEND_UDP;
 	memcpy(&k.id, msg, sizeof(k.id));
 	k.qhash = gg_dns_question_hash(msg + GG_DNS_HDR_LEN, q->name_wire_len,
 			q->qtype, q->qclass);
@@ -338,6 +351,13 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 			return GG_DROP_limited_l4_truncated;
 		dport = rte_be_to_cpu_16(((struct rte_tcp_hdr *)
 				((uint8_t *)ip + ihl))->dst_port);
+		if (dport == DNS_PORT) {
+			/* DNS over TCP, whatever the garden's rules say. */
+			d = gg_dns_tcp_uplink(w, meta, ip, l4_len, now_s);
+			if (d != GG_DNS_REFUSE)
+				return d;
+			goto tcp_refused;
+		}
 	}
 
 	if (*now_s == 0)
@@ -351,6 +371,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 
 	switch (proto) {
 	case IPPROTO_TCP:
+tcp_refused:
 		len = tlen;
 		if (dport == HTTP_PORT && lim->has_portal)
 			v = gg_http_handle(&lim->http, (uint8_t *)ip, &len,

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "gg_hex.h"
 #include "gg_portal.h"
 
 #define CSRF_LABEL "gg-portal csrf v1"
@@ -60,7 +61,6 @@ gg_portal_csrf_make(const uint8_t *secret, size_t secret_len,
 {
 	uint8_t mac[32];
 	size_t n;
-	int i;
 
 	if (secret == NULL || secret_len < GG_PORTAL_CSRF_SECRET_MIN ||
 			client == NULL || client[0] == '\0')
@@ -70,12 +70,13 @@ gg_portal_csrf_make(const uint8_t *secret, size_t secret_len,
 	if (csrf_mac(secret, secret_len, client, context, now_s, mac) < 0)
 		return -EINVAL;
 	n = (size_t)snprintf(out, 17, "%016" PRIx64, now_s);
-	for (i = 0; i < 32; i++)
-		n += (size_t)snprintf(out + n, 3, "%02x", mac[i]);
+	gg_hex_encode(mac, sizeof(mac), out + n);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return 0;
 }
 
+/* Lower case only (not gg_hex_digit()): a token has the one spelling
+ * gg_portal_csrf_make() writes. */
 static int
 hexval(char c)
 {

@@ -6,36 +6,13 @@
  * written to be read next to the field by a person or a screen reader.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gg_hex.h"
 #include "gg_portal.h"
-
-static void __attribute__((format(printf, 3, 4)))
-form_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "portal_private.h"
 
 /* Decode [s, e) into out (NUL-terminated); its length or -1. */
 static long
@@ -51,8 +28,8 @@ decode(const char *s, const char *e, char *out)
 
 			if (e - s < 3)
 				return -1;
-			hi = hexv(s[1]);
-			lo = hexv(s[2]);
+			hi = gg_hex_digit((unsigned char)s[1]);
+			lo = gg_hex_digit((unsigned char)s[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			out[n++] = (char)(hi << 4 | lo);
@@ -77,13 +54,13 @@ gg_portal_form_parse(const char *body, size_t len, size_t max_len,
 
 	memset(form, 0, sizeof(*form));
 	if (len > max_len) {
-		form_err(err, errlen, "The form is larger than %zu bytes.", max_len);
+		portal_err(err, errlen, "The form is larger than %zu bytes.", max_len);
 		return -E2BIG;
 	}
 	/* Decoding never lengthens: the body's size (+ NULs) is enough. */
 	form->buf = malloc(2 * len + 2);
 	if (form->buf == NULL) {
-		form_err(err, errlen, "Out of memory.");
+		portal_err(err, errlen, "Out of memory.");
 		return -ENOMEM;
 	}
 	form->buf_size = 2 * len + 2;
@@ -100,7 +77,7 @@ gg_portal_form_parse(const char *body, size_t len, size_t max_len,
 			continue;
 		}
 		if (form->n == GG_PORTAL_FORM_FIELDS_MAX) {
-			form_err(err, errlen, "The form has more than %d fields.",
+			portal_err(err, errlen, "The form has more than %d fields.",
 				GG_PORTAL_FORM_FIELDS_MAX);
 			goto fail;
 		}
@@ -108,7 +85,7 @@ gg_portal_form_parse(const char *body, size_t len, size_t max_len,
 		f->name = p;
 		n = decode(s, eq != NULL ? eq : e, p);
 		if (n <= 0) {
-			form_err(err, errlen, n == 0 ? "A form field has no name." :
+			portal_err(err, errlen, n == 0 ? "A form field has no name." :
 				"A form field name is not properly encoded.");
 			goto fail;
 		}
@@ -116,19 +93,19 @@ gg_portal_form_parse(const char *body, size_t len, size_t max_len,
 		f->value = p;
 		n = eq != NULL ? decode(eq + 1, e, p) : (*p = '\0', 0);
 		if (n < 0) {
-			form_err(err, errlen, "The value of '%.32s' is not properly encoded.",
+			portal_err(err, errlen, "The value of '%.32s' is not properly encoded.",
 				f->name);
 			goto fail;
 		}
 		if (n > GG_PORTAL_FORM_VALUE_MAX) {
-			form_err(err, errlen, "The value of '%.32s' is longer than %d bytes.",
+			portal_err(err, errlen, "The value of '%.32s' is longer than %d bytes.",
 				f->name, GG_PORTAL_FORM_VALUE_MAX);
 			goto fail;
 		}
 		p += n + 1;
 		for (i = 0; i < form->n; i++)
 			if (strcmp(form->f[i].name, f->name) == 0) {
-				form_err(err, errlen, "The field '%.32s' is given twice.",
+				portal_err(err, errlen, "The field '%.32s' is given twice.",
 					f->name);
 				goto fail;
 			}

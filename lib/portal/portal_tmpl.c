@@ -8,12 +8,12 @@
  * variable among those given (pages have about twenty).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gg_portal.h"
+#include "portal_private.h"
 
 #define TMPL_NAME_MAX 32
 #define TMPL_DEPTH_MAX 8
@@ -40,18 +40,6 @@ struct gg_portal_tmpl {
 	struct piece *p;
 	unsigned int n, cap;
 };
-
-static void __attribute__((format(printf, 3, 4)))
-tmpl_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static struct piece *
 add_piece(struct gg_portal_tmpl *t, enum piece_kind k)
@@ -93,13 +81,13 @@ gg_portal_tmpl_parse(const char *text, size_t len, const char *name,
 	const char *s, *end;
 
 	if (memchr(text, '\0', len) != NULL) {
-		tmpl_err(err, errlen, "%s: contains a NUL byte", name);
+		portal_err(err, errlen, "%s: contains a NUL byte", name);
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL || (t->text = malloc(len + 1)) == NULL) {
 		free(t);
-		tmpl_err(err, errlen, "%s: out of memory", name);
+		portal_err(err, errlen, "%s: out of memory", name);
 		return NULL;
 	}
 	memcpy(t->text, text, len);
@@ -125,7 +113,7 @@ gg_portal_tmpl_parse(const char *text, size_t len, const char *name,
 			break;
 		close = strstr(open + 2, "}}");
 		if (close == NULL) {
-			tmpl_err(err, errlen, "%s:%u: '{{' without '}}'", name,
+			portal_err(err, errlen, "%s:%u: '{{' without '}}'", name,
 				line_of(t->text, open));
 			goto fail;
 		}
@@ -138,14 +126,14 @@ gg_portal_tmpl_parse(const char *text, size_t len, const char *name,
 		}
 		n = (size_t)(close - nm);
 		if (n == 0 || n > TMPL_NAME_MAX) {
-			tmpl_err(err, errlen, "%s:%u: a tag needs a name of 1..%d characters",
+			portal_err(err, errlen, "%s:%u: a tag needs a name of 1..%d characters",
 				name, line_of(t->text, open), TMPL_NAME_MAX);
 			goto fail;
 		}
 		for (i = 0; i < n; i++)
 			if (!((nm[i] >= 'a' && nm[i] <= 'z') ||
 					(nm[i] >= '0' && nm[i] <= '9') || nm[i] == '_')) {
-				tmpl_err(err, errlen, "%s:%u: bad tag name '%.*s' "
+				portal_err(err, errlen, "%s:%u: bad tag name '%.*s' "
 					"(lowercase letters, digits, '_')", name,
 					line_of(t->text, open), (int)n, nm);
 				goto fail;
@@ -157,7 +145,7 @@ gg_portal_tmpl_parse(const char *text, size_t len, const char *name,
 		p->name[n] = '\0';
 		if (k == P_IF || k == P_UNLESS) {
 			if (depth == TMPL_DEPTH_MAX) {
-				tmpl_err(err, errlen, "%s:%u: sections nested deeper than %d",
+				portal_err(err, errlen, "%s:%u: sections nested deeper than %d",
 					name, line_of(t->text, open), TMPL_DEPTH_MAX);
 				goto fail;
 			}
@@ -165,7 +153,7 @@ gg_portal_tmpl_parse(const char *text, size_t len, const char *name,
 		} else if (k == P_END) {
 			if (depth == 0 ||
 					strcmp(t->p[stack[depth - 1]].name, p->name) != 0) {
-				tmpl_err(err, errlen, "%s:%u: '{{/%s}}' closes no open section%s%s",
+				portal_err(err, errlen, "%s:%u: '{{/%s}}' closes no open section%s%s",
 					name, line_of(t->text, open), p->name,
 					depth > 0 ? "; open: " : "",
 					depth > 0 ? t->p[stack[depth - 1]].name : "");
@@ -176,13 +164,13 @@ gg_portal_tmpl_parse(const char *text, size_t len, const char *name,
 		s = close + 2;
 	}
 	if (depth != 0) {
-		tmpl_err(err, errlen, "%s: section '%s' is not closed", name,
+		portal_err(err, errlen, "%s: section '%s' is not closed", name,
 			t->p[stack[depth - 1]].name);
 		goto fail;
 	}
 	return t;
 nomem:
-	tmpl_err(err, errlen, "%s: out of memory", name);
+	portal_err(err, errlen, "%s: out of memory", name);
 fail:
 	gg_portal_tmpl_free(t);
 	return NULL;
@@ -198,18 +186,18 @@ gg_portal_tmpl_load(const char *path, char *err, size_t errlen)
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		tmpl_err(err, errlen, "%s: %s", path, strerror(errno));
+		portal_err(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	text = malloc(TMPL_FILE_MAX + 1);
 	if (text == NULL) {
 		fclose(f);
-		tmpl_err(err, errlen, "%s: out of memory", path);
+		portal_err(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	n = fread(text, 1, TMPL_FILE_MAX + 1, f);
 	if (ferror(f) || n > TMPL_FILE_MAX) {
-		tmpl_err(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) :
+		portal_err(err, errlen, "%s: %s", path, ferror(f) ? strerror(errno) :
 			"larger than 256 KiB");
 		fclose(f);
 		free(text);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Small helpers of the portal: the growing text buffer every page is built
- * in, HTML escaping, absolute URL parsing and Host matching,
- * and the names of a certificate.
+ * Small helpers of the portal: the error message of the form and template
+ * parsers (portal_private.h), the growing text buffer every page is built
+ * in, HTML escaping, absolute URL parsing and Host matching, and the names
+ * of a certificate.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +17,19 @@
 #include <openssl/x509.h>
 
 #include "gg_portal.h"
+#include "portal_private.h"
+
+void
+portal_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
 
 static bool
 buf_reserve(struct gg_portal_buf *b, size_t more)

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "gg_hex.h"
 #include "gg_profile.h"
 #include "profile_private.h"
 
@@ -270,49 +271,6 @@ gg_profile_validate(const struct gg_profile *p, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-hex_encode(const uint8_t *in, size_t n, char *out)
-{
-	static const char xd[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = xd[in[i] >> 4];
-		out[2 * i + 1] = xd[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Exactly 2n hex digits into n octets. */
-static int
-hex_decode(const char *s, size_t slen, uint8_t *out, size_t n)
-{
-	size_t i;
-
-	if (slen != 2 * n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 static int64_t
 days_from_civil(int64_t y, unsigned int m, unsigned int d)
@@ -405,9 +363,9 @@ gg_profile_to_json(const struct gg_profile *p, char *err, size_t errlen)
 		profile_err(err, errlen, "validity: cannot format");
 		return NULL;
 	}
-	hex_encode(p->k, 16, k);
-	hex_encode(p->opc, 16, opc);
-	hex_encode(p->amf, 2, amf);
+	gg_hex_encode(p->k, 16, k);
+	gg_hex_encode(p->opc, 16, opc);
+	gg_hex_encode(p->amf, 2, amf);
 	snprintf(sd, sizeof(sd), "%06" PRIx32, p->sd);
 
 	root = json_object();
@@ -550,7 +508,7 @@ get_hex(json_t *obj, const char *name, uint8_t *out, size_t n, char *err,
 {
 	json_t *v = json_object_get(obj, name);
 
-	if (!json_is_string(v) || hex_decode(json_string_value(v),
+	if (!json_is_string(v) || gg_hex_decode(json_string_value(v),
 				json_string_length(v), out, n) != 0) {
 		profile_err(err, errlen, "%s: want %zu hex digits", name,
 				2 * n);
@@ -650,7 +608,7 @@ decode(json_t *root, struct gg_profile *p, char *err, size_t errlen)
 	p->sst = (uint8_t)json_integer_value(v);
 	v = json_object_get(snssai, "sd");
 	if (v != NULL) {
-		if (!json_is_string(v) || hex_decode(json_string_value(v),
+		if (!json_is_string(v) || gg_hex_decode(json_string_value(v),
 					json_string_length(v), sd, 3) != 0) {
 			profile_err(err, errlen, "sNssai.sd: want 6 hex digits");
 			return -1;

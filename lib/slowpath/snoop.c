@@ -2,7 +2,8 @@
 /*
  * Garden learning, on the control lcore: a downlink DNS answer for a garden
  * name, already tunnelled towards a LIMITED device by a worker, is parsed
- * once more here (outer IPv4/UDP/GTP-U, inner IPv4/UDP, DNS), each address
+ * once more here (outer IPv4/UDP/GTP-U, inner IPv4/UDP or TCP, DNS: over
+ * TCP the worker sends only a segment holding one whole answer), each address
  * it gives for the question (CNAME chains followed by lib/dns, inside the
  * answer, at most 8 hops) is learned into the garden with the record's
  * TTL and the scope of the name rule the question falls under (its
@@ -15,6 +16,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "gg_dns.h"
@@ -22,16 +24,22 @@
 #include "gg_gtpu.h"
 #include "slowpath_private.h"
 
-/* The inner UDP payload of a G-PDU frame, or NULL. */
+/*
+ * The DNS message in the inner packet of a G-PDU frame, or NULL: the UDP
+ * payload, or over TCP (lib/pipeline/dns_tcp.c) the segment's data after
+ * its 2-octet length, which must cover the rest of the segment.
+ */
 static const uint8_t *
-inner_udp_payload(const struct rte_mbuf *m, uint16_t *len)
+inner_dns_message(const struct rte_mbuf *m, uint16_t *len)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t n = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr);
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_udp_hdr *udp;
+	const struct rte_tcp_hdr *tcp;
+	const uint8_t *data;
 	struct gg_gtpu_info g;
-	uint16_t ihl;
+	uint16_t ihl, tlen, thl;
 
 	off += sizeof(*ip) + sizeof(*udp);
 	if (n < off || gg_gtpu_parse(p + off, n - off, &g) != GG_GTPU_OK ||
@@ -39,9 +47,26 @@ inner_udp_payload(const struct rte_mbuf *m, uint16_t *len)
 		return NULL;
 	off += g.hdr_len;
 	ip = (const struct rte_ipv4_hdr *)(p + off);
-	if (n < off + sizeof(*ip) || ip->next_proto_id != IPPROTO_UDP)
+	if (n < off + sizeof(*ip))
 		return NULL;
 	ihl = (ip->version_ihl & 0xf) * 4;
+	if (ip->next_proto_id == IPPROTO_TCP) {
+		tlen = rte_be_to_cpu_16(ip->total_length);
+		tcp = (const struct rte_tcp_hdr *)((const uint8_t *)ip + ihl);
+		if (ihl < sizeof(*ip) || n < off + tlen ||
+				tlen < ihl + sizeof(*tcp))
+			return NULL;
+		thl = (tcp->data_off >> 4) * 4;
+		if (thl < sizeof(*tcp) || tlen < ihl + thl + 2)
+			return NULL;
+		data = (const uint8_t *)tcp + thl;
+		*len = tlen - ihl - thl - 2;
+		if ((uint16_t)(data[0] << 8 | data[1]) != *len)
+			return NULL;
+		return data + 2;
+	}
+	if (ip->next_proto_id != IPPROTO_UDP)
+		return NULL;
 	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
 	if (n < off + ihl + sizeof(*udp) ||
 			n < off + ihl + rte_be_to_cpu_16(udp->dgram_len) ||
@@ -61,7 +86,7 @@ gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
 	int learned = 0, ref, ret;
 	unsigned int i;
 
-	dns = inner_udp_payload(m, &len);
+	dns = inner_dns_message(m, &len);
 	if (dns == NULL || gg_dns_parse_response(dns, len, &r) != GG_DNS_OK) {
 		ctr->drop[GG_DROP_control_unhandled]++;
 		return -1;

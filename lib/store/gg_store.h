@@ -226,6 +226,17 @@ struct gg_store_stats {
 struct gg_store *gg_store_open(const struct gg_store_params *p,
 		struct gg_evloop *loop);
 
+struct gg_conf_store;
+
+/**
+ * Fill @p p from the "store" section of a configuration (lib/conf): the
+ * backend, prefix, address or socket, credentials and timeouts, empty
+ * strings as NULL. Everything else is zeroed (defaults, no callback): the
+ * caller sets state_cb and state_arg.
+ */
+void gg_store_params_from_conf(struct gg_store_params *p,
+		const struct gg_conf_store *c);
+
 /**
  * Close the store. Pending requests are answered with GG_STORE_CANCELLED
  * from within this call. May be called from a store callback; the memory

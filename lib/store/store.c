@@ -18,6 +18,7 @@
 
 #include <rte_errno.h>
 
+#include "gg_conf.h"
 #include "gg_evloop.h"
 #include "gg_store.h"
 #include "store_driver.h"
@@ -516,6 +517,22 @@ dup_or_null(const char *str, bool *failed)
 	if (d == NULL)
 		*failed = true;
 	return d;
+}
+
+void
+gg_store_params_from_conf(struct gg_store_params *p,
+		const struct gg_conf_store *c)
+{
+	memset(p, 0, sizeof(*p));
+	p->backend = c->backend;
+	p->prefix = c->prefix;
+	p->unix_path = c->unix_path[0] != '\0' ? c->unix_path : NULL;
+	p->host = c->host;
+	p->port = c->port;
+	p->user = c->user[0] != '\0' ? c->user : NULL;
+	p->password = c->password[0] != '\0' ? c->password : NULL;
+	p->connect_timeout_ms = c->connect_timeout_ms;
+	p->command_timeout_ms = c->command_timeout_ms;
 }
 
 struct gg_store *

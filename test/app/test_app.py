@@ -66,6 +66,42 @@ def case_check_config(gg, tmp):
     check(rc == 1 and want in err and "EAL:" not in out + err, "bad config reached EAL: %s" % err)
     rc, out, err = run([gg, "-f", os.path.join(tmp, "missing.conf"), "--check-config"])
     check(rc == 1 and "missing.conf" in err, "missing file: %d %s" % (rc, err))
+    # What a security reviewer reads: every rule and name as written, and a
+    # warning under each one that opens too much (doc/garden.rst).
+    wide = os.path.join(tmp, "wide.conf")
+    text = open("config/gardengate.conf").read()
+    old = 'names = [ "portal.example tcp 80,443", "ca.example tcp 80" ];'
+    check(old in text, "config/gardengate.conf has no garden names line")
+    text = text.replace(old, 'names = [ "portal.example tcp 80,443", "ca.example tcp 80", '
+                        '"cdn.example any", "vpn.example udp 51820 tcp 443", "x.example tcp" ]; '
+                        'prefixes = [ "10.0.0.0/8 tcp 443", "198.51.100.0/24", '
+                        '"203.0.113.53/32 tcp 53", "192.0.2.7/32 udp 123" ];')
+    open(wide, "w").write(text)
+    rc, out, err = run([gg, "-f", wide, "--check-config"])
+    check(rc == 0 and "configuration OK" in out, "wide rules: %d %s" % (rc, err))
+    want = [
+        "    prefix 10.0.0.0/8 tcp 443\n"
+        "      warning: /8 is a wide prefix (16777216 addresses)\n",
+        "    prefix 198.51.100.0/24\n"
+        "      warning: opens every protocol and port\n"
+        "      note: not for port 53: LIMITED devices' DNS (UDP and TCP) goes to the "
+        "trusted resolvers, garden names only\n",
+        "    prefix 203.0.113.53/32 tcp 53\n"
+        "      note: not for port 53: LIMITED devices' DNS (UDP and TCP) goes to the "
+        "trusted resolvers, garden names only\n",
+        "    prefix 192.0.2.7/32 udp 123\n    name",
+        "    name portal.example tcp 80,443\n    name ca.example tcp 80\n",
+        "    name cdn.example any\n"
+        "      warning: addresses learned for it open every port (or protocol); anyone "
+        "who can host under the name opens them\n",
+        "    name vpn.example udp 51820 tcp 443\n    name x.example tcp\n"
+        "      warning: addresses learned for it open every port",
+    ]
+    for w in want:
+        check(w in out, "--check-config lacks %r in:\n%s" % (w, out))
+    check(out.count("warning:") == 4 and out.count("note:") == 2,
+          "--check-config: %d warnings, %d notes (want 4, 2):\n%s"
+          % (out.count("warning:"), out.count("note:"), out))
 
 
 def eal_line(out):
@@ -153,6 +189,57 @@ def case_telemetry(gg, tmp):
         check(au["ausf_created"] == 0 and au["sbi_requests"] == 0 and
               au["fetch_requests"] == 0 and au["store_up"] == 0 and
               "store_reconnect_attempts" in au, "ausf: %s" % au)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "exit %d after SIGTERM: %s" % (p.returncode, err))
+
+
+def case_garden_admin(gg, tmp):
+    """/gardengate/garden_add takes a name rule as garden.names does: the
+    name and the protocols and ports its learned addresses open."""
+    prefix = "gg-app-garden-%d" % os.getpid()
+    p, stats = start(gg, tmp, prefix, ["--duration", "30"])
+
+    def cmd(c):
+        r = telemetry(prefix, c)
+        check(r is not None, "%s: no answer (command not registered?)" % c)
+        return r[c.split(",")[0]]
+
+    def names():
+        return cmd("/gardengate/garden")["names"]
+
+    try:
+        wait_running(p, prefix)
+        check(names() == ["portal.example tcp 80,443", "ca.example tcp 80"],
+              "names at start: %s" % names())
+        for rule in ("vpn.example udp 51820 tcp 443", "Plain.Example.",
+                     "ntp.example udp 123", "ca2.example tcp 443 udp 4433 icmp"):
+            r = cmd("/gardengate/garden_add," + rule)
+            check(r["result"] == "ok", "garden_add %s: %s" % (rule, r))
+        got = names()
+        for want in ("vpn.example udp 51820 tcp 443", "plain.example tcp 80,443",
+                     "ntp.example udp 123", "ca2.example tcp 443 udp 4433 icmp"):
+            check(want in got, "after garden_add, %r not in %s" % (want, got))
+        for rule, why in (("bad.example tcp 70000", "70000"),
+                          ("bad.example sctp 5", "sctp"),
+                          ("bad.example icmp 80", "ports only apply"),
+                          ("bad.example tcp 80 bogus", "bogus")):
+            r = cmd("/gardengate/garden_add," + rule)
+            check(r["result"] == "Invalid argument" and why in r.get("detail", ""),
+                  "garden_add %s: %s" % (rule, r))
+        r = cmd("/gardengate/garden_add,bad!name.example")
+        check(r["result"] == "Invalid argument", "garden_add of a bad name: %s" % r)
+        r = cmd("/gardengate/garden_add,vpn.example tcp 22")
+        check(r["result"] == "File exists", "garden_add of a present name: %s" % r)
+        check("vpn.example udp 51820 tcp 443" in names() and
+              not any("bad" in n for n in names()), "after the refusals: %s" % names())
+        # A name goes with its rule, whatever protocols are written after it.
+        r = cmd("/gardengate/garden_del,VPN.example udp 51820")
+        check(r["result"] == "ok", "garden_del: %s" % r)
+        r = cmd("/gardengate/garden_del,vpn.example")
+        check(r["result"] == "No such file or directory", "garden_del again: %s" % r)
+        check(not any(n.startswith("vpn.") for n in names()), "after garden_del: %s" % names())
     finally:
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=30)

@@ -34,7 +34,7 @@ GNB = "192.0.2.10"
 N3_ADDR = "192.0.2.1"           # config/gardengate.conf ports.n3.address
 STATIC_UES = {"10.45.0.2", "10.45.0.3", "10.45.0.4"}
 STATIC_SESSIONS = 3
-PORTAL_API = "http://portal.example/api/captive-portal"
+PORTAL_API = "https://portal.example/api/captive"
 QFI = 9
 # The device hash fields of doc/store.rst (qfi present: ausf.qfi is set).
 RECORD_FIELDS = {"identity", "state", "cert_pem", "cert_url", "ue_ipv4", "ul_teid",

@@ -74,7 +74,7 @@ BASE_CONF = os.path.join(HERE, "limited-test.conf")
 Fail = rc.Fail
 
 # Hosts outside the garden, and the garden's own (see limited-test.conf).
-RESOLVER = "203.0.113.53"          # garden resolver: udp 53 and tcp 53 rules
+RESOLVER = "203.0.113.53"          # the trusted resolver (dns.resolvers; a udp 53 rule)
 PUBLIC_DNS = "8.8.8.8"             # a resolver of the device's own choosing
 WEB = "203.0.113.10"               # some web server, not in the garden
 FAR = "93.184.216.34"
@@ -148,6 +148,7 @@ class Policy:
             self.prefixes = list(g["prefixes"])
             # Name rules: the name, then the protocols and ports it opens.
             self.names = [n.split()[0].lower().rstrip(".") for n in g["names"]]
+            self.name_rules = list(g["names"])
             learn = g.get("learn", {})
             self.learn_global = learn.get("scope", "session") == "global"
             self.min_ttl = learn.get("min_ttl", 30)
@@ -609,9 +610,43 @@ class LimitedCase:
         return inner, seg
 
     def tcp_refused(self, s, what, dst, dport, sport=40000, seq=1000, ack=0, flags=0x02,
-                    payload=b"", event="tcp_rst_refused", **ipkw):
+                    payload=b"", event="tcp_rst_refused", extra=None, **ipkw):
         inner, seg = self.tcp_inner(s, dst, sport, dport, seq, ack, flags, payload, **ipkw)
-        return self.ul_reply(s, inner, what, self.rst_expect(s, seg, "RST to " + what), event)
+        return self.ul_reply(s, inner, what, self.rst_expect(s, seg, "RST to " + what), event,
+                             extra=extra)
+
+    # -- DNS over TCP (dns_tcp.c) ---------------------------------------
+
+    def ul_tcp_dns(self, s, dst, sport, what, seq=1000, ack=0, flags=0x02, payload=b"",
+                   queries=0, options=b"", expert_ok=()):
+        """A segment from @s to @dst port 53: forwarded to the trusted
+        resolver, its destination rewritten (checksums patched: it
+        equals the segment built for the resolver)."""
+        sent, _ = self.tcp_inner(s, dst, sport, 53, seq, ack, flags, payload, options)
+        want, _ = self.tcp_inner(s, RESOLVER, sport, 53, seq, ack, flags, payload, options)
+        count = {"ul_decap": 1, "ul_decap_bytes": len(sent), "dns_tcp_forward": 1}
+        if queries:
+            count["dns_garden_forward"] = queries
+        exp = self.decap_expect(want, "to the resolver: " + what)
+        exp.expert_ok = expert_ok
+        return self.add("n3", self.up_frame(s, sent), "uplink DNS/TCP " + what,
+                        out=[("n6", exp)], count=count)
+
+    def dl_tcp_dns(self, s, asked, dport, what, seq=5000, ack=1001, flags=0x18, payload=b"",
+                   learned=None):
+        """A segment from the trusted resolver's port 53 to @s: reaches
+        the device from @asked; @learned: addresses the garden learns
+        from it (None: not learned from, dns_tcp_answer)."""
+        inner = gt.ipv4_tcp(RESOLVER, s.ue, 53, dport, payload, seq=seq, ack=ack, flags=flags)
+        seen = gt.ipv4_tcp(asked, s.ue, 53, dport, payload, seq=seq, ack=ack, flags=flags)
+        count = {"dl_encap": 1, "dl_encap_bytes": len(inner)}
+        if learned is None:
+            count["dns_tcp_answer"] = 1
+        else:
+            count.update({"dns_snooped": 1, "garden_learned": learned})
+        return self.add("n6", self.dn_frame(inner), "downlink DNS/TCP " + what,
+                        out=[("n3", self.encap_expect(s, seen, "from %s: %s" % (asked, what)))],
+                        count=count)
 
     # -- ICMP unreachable ------------------------------------------------
 
@@ -1157,7 +1192,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.list:
         for n, (mode, variant, fn) in CASES.items():
-            print("%-16s %-5s %-18s %s" % (n, mode, variant, (fn.__doc__ or "").split("\n")[0]))
+            doc = fn.__doc__ if fn else "real dig and dnsmasq around gardengate (real_clients.py)"
+            print("%-16s %-5s %-18s %s" % (n, mode, variant, (doc or "").split("\n")[0]))
         return 0
     if args.case not in CASES or not args.builddir or (not args.gardengate and not args.generate_only):
         ap.print_usage(sys.stderr)
@@ -1190,7 +1226,12 @@ def main(argv=None):
         if mode == "live" and args.generate_only:
             raise Fail("--generate-only: %s is a live case (its inputs depend on the answers)"
                        % args.case)
-        runner = run_pcap if mode == "pcap" else run_live
+        if mode == "clients":
+            # Real dig and dnsmasq (real_clients.py).
+            import real_clients
+            runner = real_clients.run_clients
+        else:
+            runner = run_pcap if mode == "pcap" else run_live
         problems, case, elapsed = runner(args, args.case, fn, env, conf, workdir)
         if problems is None:
             print("%s: inputs written to %s (plan.txt describes them)" % (label, workdir))
@@ -1217,6 +1258,16 @@ def main(argv=None):
 Q = gt.DnsQuery
 A_, AAAA_, MX_, TXT_ = gt.DNS_TYPE_A, gt.DNS_TYPE_AAAA, gt.DNS_TYPE_MX, gt.DNS_TYPE_TXT
 HTTPS_, SVCB_ = gt.DNS_TYPE_HTTPS, gt.DNS_TYPE_SVCB
+
+
+def tcp_dns(*msgs):
+    """DNS messages as a TCP stream carries them (RFC 7766 8): each after
+    its 2-octet length. Takes DnsQuery objects or wire octets."""
+    out = b""
+    for m in msgs:
+        w = m if isinstance(m, (bytes, bytearray)) else m.wire()
+        out += struct.pack("!H", len(w)) + w
+    return out
 
 
 def hostile_queries():
@@ -1406,9 +1457,16 @@ def case_dns_snoop(c):
                       gt.udp(L.ue, RESOLVER, 35300, 53, Q(0x4200, "example.com").wire(),
                              length=8 + len(Q(0x4200, "example.com").wire()) - 2))
     c.ul_drop(L, bad_len, "DNS query whose UDP length is 2 short", "limited_l4_truncated")
-    inner, _ = c.tcp_inner(L, RESOLVER, 35301, 53)
-    c.ul_forward(L, inner, "TCP SYN to the garden resolver port 53", event="garden_forward_ul")
-    c.tcp_refused(L, "TCP SYN to 8.8.8.8 port 53", PUBLIC_DNS, 53, sport=35302)
+    c.note("DNS over TCP: the SYN goes to the trusted resolver whatever address was asked; "
+           "a query for another name is refused with a RST (no forwarding to 8.8.8.8)")
+    c.ul_tcp_dns(L, RESOLVER, 35301, "SYN to the trusted resolver")
+    c.ul_tcp_dns(L, PUBLIC_DNS, 35302, "SYN to 8.8.8.8 (redirected)")
+    c.tcp_refused(L, "DNS/TCP query example.com to 8.8.8.8", PUBLIC_DNS, 53, sport=35302,
+                  seq=1001, ack=77, flags=0x18, payload=tcp_dns(Q(0x4202, "example.com")),
+                  extra={"dns_refused": 1})
+    c.ul_tcp_dns(L, PUBLIC_DNS, 35302, "query portal.example in the same connection",
+                 seq=1001, ack=77, flags=0x18, payload=tcp_dns(Q(0x4203, "portal.example")),
+                 queries=1)
     inner = gt.ipv4_udp(L.ue, PUBLIC_DNS, 35303, 5353, Q(0x4201, "example.com").wire())
     c.udp_refused(L, inner, "UDP to 8.8.8.8 port 5353 (not 53)")
 
@@ -1429,11 +1487,20 @@ def case_garden(c):
         c.ul_forward(s, inner, what, event="garden_forward_ul")
 
     c.note("garden destinations: forwarded as for a FULL session (garden_forward_ul)")
-    inner, _ = c.tcp_inner(L, RESOLVER, 41000, 53, options=gt.tcp_opt_mss(1460))
-    fwd(L, inner, "TCP SYN to the resolver port 53 (rule tcp 53)")
-    inner, _ = c.tcp_inner(L, RESOLVER, 41000, 53, seq=1001, ack=5001, flags=0x18,
-                           payload=struct.pack("!H", 29) + Q(0x5000, "example.com").wire())
-    fwd(L, inner, "DNS over TCP to the resolver (not rewritten)")
+    c.note("TCP 53 is DNS over TCP whatever the rules say (dns_tcp.c): only whole "
+           "garden-name queries reach the resolver")
+    c.ul_tcp_dns(L, RESOLVER, 41000, "SYN to the resolver port 53", options=gt.tcp_opt_mss(1460))
+    c.tcp_refused(L, "DNS over TCP to the resolver, example.com", RESOLVER, 53, sport=41000,
+                  seq=1001, ack=5001, flags=0x18, payload=tcp_dns(Q(0x5000, "example.com")),
+                  extra={"dns_refused": 1})
+    c.note("DNS over TLS (853) and DNS over HTTPS endpoints: refused like any other TCP")
+    for dst, port, what in ((RESOLVER, 853, "DoT to the trusted resolver"),
+                            ("1.1.1.1", 853, "DoT to 1.1.1.1"),
+                            ("8.8.8.8", 443, "DoH dns.google"),
+                            ("1.1.1.1", 443, "DoH cloudflare-dns.com"),
+                            ("9.9.9.9", 443, "DoH dns.quad9.net")):
+        c.tcp_refused(L, "TCP SYN to %s:%d (%s)" % (dst, port, what), dst, port,
+                      sport=41100 + port % 100)
     c.ul_forward(L, c.dns_inner(L, Q(0x5001, "ca.example"), RESOLVER, 41001, ident=0x5001),
                  "UDP 53 to the resolver, garden name: the DNS rule decides first",
                  event="dns_garden_forward")
@@ -1648,8 +1715,13 @@ def case_downlink(c):
         "UDP from %s:5000" % SHADOW_HOST)
     fwd(L, gt.ipv4_icmp_echo(ICMP_HOST, L.ue, 0x11, 1, b"", reply=True),
         "ICMP echo reply from %s" % ICMP_HOST)
-    fwd(L, gt.ipv4_tcp(RESOLVER, L.ue, 53, 41006, b"", seq=1, ack=2, flags=0x12),
-        "TCP from the resolver port 53")
+    c.dl_drop(gt.ipv4_tcp(RESOLVER, L.ue, 53, 41006, b"", seq=1, ack=2, flags=0x12),
+              "TCP from the resolver port 53 for no connection the device opened",
+              "dns_unsolicited")
+    for src, sport in ((FAR, 41006), (PUBLIC_DNS, 41015)):
+        c.dl_drop(gt.ipv4_tcp(src, L.ue, 53, sport, b"", seq=1, ack=2, flags=0x12),
+                  "TCP from %s port 53 (not a trusted resolver)" % src,
+                  "dns_untrusted_answer")
     c.dl_drop(gt.ipv4_udp(pol.portal, L.ue, 3478, 41007, pattern(30, 8), ttl=1),
               "UDP from the portal with TTL 1 (classified, then out of TTL)", "ttl_expired",
               {"garden_forward_dl": 1})
@@ -1664,8 +1736,6 @@ def case_downlink(c):
             (gt.ipv4_udp(FAR, L.ue, 123, 41014, pattern(48, 10)), "UDP from %s:123" % FAR),
             (gt.ipv4_icmp_echo(FAR, L.ue, 0x12, 1, b""), "ICMP echo request from %s" % FAR),
             (gre(FAR, L.ue), "GRE from %s" % FAR),
-            (gt.ipv4_tcp(PUBLIC_DNS, L.ue, 53, 41015, b"", flags=0x12),
-             "TCP from 8.8.8.8 port 53"),
             (gt.ipv4_udp(PUBLIC_DNS, L.ue, 53, 41016,
                          dns_answer_a(0x7001, "portal.example", [pol.portal]), mf=True),
              "DNS answer for portal.example in a first fragment"),
@@ -2140,6 +2210,99 @@ def case_attack(c):
     c.ul_drop(L, inner, "TCP SYN to 127.0.0.1:443", "ul_martian")
 
 
+def case_dns_tcp(c):
+    """DNS over TCP: garden queries to the trusted resolver both ways, the rest RST, whole answers learned (live)"""
+    e = c.env
+    L = e.L
+    EVIL = "1.2.3.4"
+    P = 48000
+    c.note("a connection to any address's port 53 goes to the trusted resolver, and its "
+           "segments come back from the address the device asked")
+    c.ul_tcp_dns(L, PUBLIC_DNS, P, "SYN to 8.8.8.8:53", options=gt.tcp_opts_linux_syn())
+    c.dl_tcp_dns(L, PUBLIC_DNS, P, "SYN-ACK", seq=5000, ack=1001, flags=0x12)
+    c.ul_tcp_dns(L, PUBLIC_DNS, P, "ACK", seq=1001, ack=5001, flags=0x10)
+    q1 = tcp_dns(Q(0xc001, "ca.example"))
+    c.ul_tcp_dns(L, PUBLIC_DNS, P, "query ca.example A", seq=1001, ack=5001, flags=0x18,
+                 payload=q1, queries=1)
+    c.ul_tcp_dns(L, PUBLIC_DNS, P, "the same segment again (a retransmission)", seq=1001,
+                 ack=5001, flags=0x18, payload=q1, queries=1,
+                 expert_ok=("DNS query retransmission",))
+    nxt = 1001 + len(q1)
+
+    c.note("the stream the resolver gets is whole garden queries and nothing else: "
+           "everything else is refused with a RST")
+    c.tcp_refused(L, "DNS/TCP query 10 octets past the next sequence number", PUBLIC_DNS, 53,
+                  sport=P, seq=nxt + 10, ack=5001, flags=0x18,
+                  payload=tcp_dns(Q(0xc003, "ca.example")), extra={"dns_tcp_out_of_order": 1})
+    c.tcp_refused(L, "DNS/TCP segment overlapping the last query (seq + 2)", PUBLIC_DNS, 53,
+                  sport=P, seq=1003, ack=5001, flags=0x18,
+                  payload=tcp_dns(Q(0xc004, "x.portal.example")),
+                  extra={"dns_tcp_out_of_order": 1})
+    whole = tcp_dns(Q(0xc005, "ca.example"))
+    c.tcp_refused(L, "the first half of a query (split across segments)", PUBLIC_DNS, 53,
+                  sport=P, seq=nxt, ack=5001, flags=0x18, payload=whole[:15],
+                  extra={"dns_tcp_unframed": 1})
+    c.tcp_refused(L, "a garden query followed by 3 stray octets", PUBLIC_DNS, 53, sport=P,
+                  seq=nxt, ack=5001, flags=0x18, payload=whole + b"\x00\x05\x00",
+                  extra={"dns_tcp_unframed": 1})
+    c.tcp_refused(L, "five garden queries in one segment (at most 4)", PUBLIC_DNS, 53, sport=P,
+                  seq=nxt, ack=5001, flags=0x18,
+                  payload=tcp_dns(*[Q(0xc010 + i, "ca.example") for i in range(5)]),
+                  extra={"dns_tcp_unframed": 1})
+    c.tcp_refused(L, "a query for example.com (any other name: refused, not forwarded)",
+                  PUBLIC_DNS, 53, sport=P, seq=nxt, ack=5001, flags=0x18,
+                  payload=tcp_dns(Q(0xc006, "example.com")), extra={"dns_refused": 1})
+    c.tcp_refused(L, "a garden query then a tunnel query in the same segment", PUBLIC_DNS, 53,
+                  sport=P, seq=nxt, ack=5001, flags=0x18,
+                  payload=tcp_dns(Q(0xc007, "ca.example"), Q(0xc008, "data.tunnel.example.net",
+                                                            TXT_)),
+                  extra={"dns_refused": 1})
+    c.tcp_refused(L, "the connection's port to another address (9.9.9.9)", "9.9.9.9", 53,
+                  sport=P, seq=nxt, ack=5001, flags=0x18, payload=whole,
+                  extra={"dns_tcp_no_flow": 1})
+    c.tcp_refused(L, "an ACK of a connection never opened", RESOLVER, 53, sport=P + 1,
+                  seq=77, ack=88, flags=0x10, extra={"dns_tcp_no_flow": 1})
+    c.tcp_refused(L, "a SYN carrying a query (TCP Fast Open)", RESOLVER, 53, sport=P + 2,
+                  payload=whole, extra={"dns_tcp_unframed": 1})
+    pair = tcp_dns(Q(0xc020, "cdn.ca.example"), Q(0xc021, "cdn.ca.example", AAAA_))
+    c.ul_tcp_dns(L, PUBLIC_DNS, P, "A and AAAA queries in one segment (glibc)", seq=nxt,
+                 ack=5001, flags=0x18, payload=pair, queries=2)
+    nxt += len(pair)
+
+    c.note("answers: learned from when one segment holds one whole answer to a query sent "
+           "in this connection; forwarded (not learned) otherwise")
+    syn_refused(c, L, CDN_A, 48100, "TCP SYN to %s:443 before the answer" % CDN_A)
+    a1 = tcp_dns(dns_answer_a(0xc001, "ca.example", [CDN_A]))
+    c.dl_tcp_dns(L, PUBLIC_DNS, P, "answer ca.example A %s in one segment" % CDN_A,
+                 seq=5001, ack=nxt, payload=a1, learned=1)
+    syn_forwarded(c, L, CDN_A, 48101, "TCP SYN to %s:443 after it" % CDN_A)
+    a2 = tcp_dns(dns_answer_a(0xc020, "cdn.ca.example", [CDN_B]))
+    c.dl_tcp_dns(L, PUBLIC_DNS, P, "answer cdn.ca.example A %s, first part" % CDN_B,
+                 seq=5001 + len(a1), ack=nxt, payload=a2[:20])
+    c.dl_tcp_dns(L, PUBLIC_DNS, P, "the rest of it", seq=5001 + len(a1) + 20, ack=nxt,
+                 payload=a2[20:])
+    syn_refused(c, L, CDN_B, 48102, "TCP SYN to %s:443 (its answer was in two segments)" % CDN_B)
+    a3 = tcp_dns(dns_answer_a(0xc0ff, "ca.example", [NOT_LEARNED]))
+    c.dl_tcp_dns(L, PUBLIC_DNS, P, "an answer with an ID nobody asked",
+                 seq=5001 + len(a1) + len(a2), ack=nxt, payload=a3)
+    syn_refused(c, L, NOT_LEARNED, 48103, "TCP SYN to %s:443 after it" % NOT_LEARNED)
+    evil = tcp_dns(dns_answer_a(0xc021, "cdn.ca.example", [EVIL], ttl=86400))
+    c.dl_drop(gt.ipv4_tcp(EVIL, L.ue, 53, P, evil, seq=5001, ack=nxt, flags=0x18),
+              "DNS/TCP answer A %s from %s:53 (not a trusted resolver)" % (EVIL, EVIL),
+              "dns_untrusted_answer")
+    c.dl_drop(gt.ipv4_tcp(RESOLVER, L.ue, 53, P + 5, a1, seq=5001, ack=nxt, flags=0x18),
+              "DNS/TCP answer from the resolver to a port with no connection",
+              "dns_unsolicited")
+    syn_refused(c, L, EVIL, 48104, "TCP SYN to %s:443" % EVIL)
+    c.ul_tcp_dns(L, PUBLIC_DNS, P, "FIN", seq=nxt, ack=5001, flags=0x11)
+    c.dl_tcp_dns(L, PUBLIC_DNS, P, "FIN-ACK", seq=5001 + len(a1) + len(a2) + len(a3),
+                 ack=nxt + 1, flags=0x11)
+
+    c.note("DNS over TLS and DoH: refused like any other TCP")
+    c.tcp_refused(L, "TCP SYN to %s:853 (DNS over TLS)" % PUBLIC_DNS, PUBLIC_DNS, 853, sport=48200)
+    c.tcp_refused(L, "TCP SYN to %s:443 (DoH)" % PUBLIC_DNS, PUBLIC_DNS, 443, sport=48201)
+
+
 def case_learn_global(c):
     """learn scope global; learned addresses expire (min_ttl = max_ttl = 2 s) (live)"""
     e = c.env
@@ -2314,9 +2477,10 @@ def case_runtime(c):
     rig = c.rig
     prefixes, names = garden_list(c)
     want_prefixes = sorted(pol.prefixes + ["%s/32" % pol.portal])
-    if sorted(prefixes) != want_prefixes or sorted(names) != sorted(pol.names):
+    # Names are listed with what they open, as garden.names writes them.
+    if sorted(prefixes) != want_prefixes or sorted(names) != sorted(pol.name_rules):
         c.problems.append("/gardengate/garden lists %s and %s, expected %s and %s"
-                          % (prefixes, names, want_prefixes, sorted(pol.names)))
+                          % (prefixes, names, want_prefixes, sorted(pol.name_rules)))
 
     c.note("before: 198.18.5.0/24 tcp 8443 and newsite.example are not in the garden")
     c.tcp_refused(L, "TCP SYN to 198.18.5.9:8443 before garden_add", "198.18.5.9", 8443,
@@ -2330,7 +2494,7 @@ def case_runtime(c):
     if not isinstance(dup, dict) or dup.get("result") == "ok":
         c.problems.append("adding an existing rule again: telemetry answered %r" % dup)
     prefixes, names = garden_list(c)
-    if "198.18.5.0/24 tcp 8443" not in prefixes or "newsite.example" not in names:
+    if "198.18.5.0/24 tcp 8443" not in prefixes or "newsite.example tcp 80,443" not in names:
         c.problems.append("after garden_add, /gardengate/garden lists %s and %s" % (prefixes, names))
     c.note("after garden_add")
     inner, _ = c.tcp_inner(L, "198.18.5.9", 55001, 8443)
@@ -2346,7 +2510,7 @@ def case_runtime(c):
     if not isinstance(gone, dict) or gone.get("result") == "ok":
         c.problems.append("deleting a name twice: telemetry answered %r" % gone)
     prefixes, names = garden_list(c)
-    if "198.18.5.0/24 tcp 8443" in prefixes or "newsite.example" in names:
+    if "198.18.5.0/24 tcp 8443" in prefixes or any(n.startswith("newsite.") for n in names):
         c.problems.append("after garden_del, /gardengate/garden lists %s and %s" % (prefixes, names))
     c.note("after garden_del")
     c.tcp_refused(L, "TCP SYN to 198.18.5.9:8443 after garden_del", "198.18.5.9", 8443,
@@ -2396,6 +2560,8 @@ CASES = {
     "snoop-resolver": ("live", "base", case_snoop_resolver),
     "runtime": ("live", "base", case_runtime),
     "attack": ("live", "base", case_attack),
+    "dns-tcp": ("live", "base", case_dns_tcp),
+    "clients": ("clients", "base", None),
 }
 
 

@@ -811,6 +811,8 @@ static const struct bad_case bad_cases[] = {
 		5, "store.user", "expected 1..63 characters" },
 	{ "portal.api empty", PORTS "portal = { api = \"\"; };\n",
 		5, "portal.api", "expected 1..511 characters" },
+	{ "portal.api not https", PORTS "portal = { api = \"http://portal.example/api\"; };\n",
+		5, "portal.api", "the Captive Portal API is an https:// URI" },
 };
 
 static void

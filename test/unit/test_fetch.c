@@ -884,6 +884,10 @@ test_post(void)
 	CU_ASSERT_STRING_EQUAL(last_post.expect, "");
 	CU_ASSERT(last_post.len == sizeof(json) &&
 			memcmp(last_post.body, json, sizeof(json)) == 0);
+	/* A POST's answer is never cached: a GET of that URL goes out. */
+	counted = atomic_load(&mhd_hits);
+	fetch_one(loop, f, url('m', "/post/ok"), &r);
+	CU_ASSERT_EQUAL(atomic_load(&mhd_hits), counted + 1);
 	post_one(loop, f, al, url('m', "/post/200"), "{}", 2, &r);
 	CU_ASSERT_EQUAL(r.st, GG_FETCH_OK);
 	CU_ASSERT_EQUAL(r.http, 200);
@@ -930,7 +934,7 @@ test_post(void)
 	CU_ASSERT_EQUAL(r.calls, 0);
 	gg_fetch_get_stats(f, &s);
 	CU_ASSERT_EQUAL(s.posts, 5);
-	CU_ASSERT_EQUAL(s.transfers, 5);
+	CU_ASSERT_EQUAL(s.transfers, 6); /* the 5 POSTs and the GET after the first */
 	CU_ASSERT_EQUAL(s.res_ok, 2);
 	CU_ASSERT_EQUAL(s.rejected_prefix, 2);
 	CU_ASSERT_EQUAL(s.rejected_url, 2);

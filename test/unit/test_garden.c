@@ -1522,6 +1522,41 @@ test_learn_name_scope(void)
 			err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(gg_garden_scope_wide(&sc));
 
+	/* Formatting gives what the parser reads (telemetry lists it). */
+	{
+		static const char *const fmt[][2] = {
+			{ "Portal.Example", "portal.example tcp 80,443" },
+			{ "vpn.example udp 51820 tcp 443",
+				"vpn.example udp 51820 tcp 443" },
+			{ "ca.example tcp 443 udp 4433 icmp",
+				"ca.example tcp 443 udp 4433 icmp" },
+			{ "x.example tcp 1000-2000,443", "x.example tcp 1000-2000,443" },
+			{ "x.example tcp", "x.example tcp" },
+			{ "x.example any", "x.example any" },
+		};
+		struct gg_garden_scope sc2;
+		char text[300], name2[GG_GARDEN_NAME_MAX + 1];
+		unsigned int i, k;
+
+		for (i = 0; i < RTE_DIM(fmt); i++) {
+			CU_ASSERT_EQUAL_FATAL(gg_garden_parse_name_rule(fmt[i][0],
+					name, &sc, err, sizeof(err)), 0);
+			CU_ASSERT_EQUAL(gg_garden_format_name_rule(name, &sc,
+					text, sizeof(text)), (int)strlen(fmt[i][1]));
+			CU_ASSERT_STRING_EQUAL(text, fmt[i][1]);
+			CU_ASSERT_EQUAL(gg_garden_parse_name_rule(text, name2,
+					&sc2, err, sizeof(err)), 0);
+			CU_ASSERT_EQUAL_FATAL(sc2.n, sc.n);
+			for (k = 0; k < sc.n; k++)
+				CU_ASSERT_TRUE(sc2.r[k].proto == sc.r[k].proto &&
+						sc2.r[k].port_lo == sc.r[k].port_lo &&
+						sc2.r[k].port_hi == sc.r[k].port_hi);
+		}
+		/* Cut short, it still says how long it would be. */
+		CU_ASSERT_EQUAL(gg_garden_format_name_rule("portal.example",
+				&sc, text, 10), (int)strlen("x.example any") + 5);
+	}
+
 	portal = gg_garden_name_ref(g, www_portal, sizeof(www_portal));
 	cadef = gg_garden_name_ref(g, ca, sizeof(ca));
 	CU_ASSERT_TRUE(portal >= 0 && cadef >= 0 && portal != cadef);

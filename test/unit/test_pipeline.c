@@ -36,7 +36,9 @@
 #include "test_cunit.h"
 #include "test_eal.h"
 
-#define IP4(a, b, c, d) rte_cpu_to_be_32(RTE_IPV4(a, b, c, d))
+/* RTE_IPV4() shifts an int: undefined for a first octet of 128 and above. */
+#define IP4(a, b, c, d) rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+	(uint32_t)(c) << 8 | (uint32_t)(d))
 #define N3_ADDR IP4(192, 0, 2, 1)
 #define N6_ADDR IP4(198, 51, 100, 1)
 #define GNB_ADDR IP4(192, 0, 2, 10)

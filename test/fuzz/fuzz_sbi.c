@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer harness for lib/sbi, the SBI server: the input is the raw
+ * octets a client writes on one TCP connection (HTTP/2 with prior
+ * knowledge, or anything else), fed to a real server over loopback
+ * (fuzz_h2.h) with the client's side closed after them.
+ *
+ * The handler uses every accessor and answers in the ways the AuSF does,
+ * chosen by the path: /json parses the body (gg_sbi_parse_json_body())
+ * and echoes it, /later holds the request and answers after the
+ * exchange (by then maybe cancelled), /405 answers with Allow, anything
+ * else gets a ProblemDetails 404.
+ *
+ * Invariants: the server closes every connection it accepted and frees
+ * every request (ASan's leak check), whatever the octets were.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_h2.h"
+
+#define HELD_MAX 64
+
+static struct h2_peer peer;
+static struct gg_sbi_request *held[HELD_MAX];
+static unsigned int n_held;
+
+static void
+handler(struct gg_sbi_request *req, void *arg)
+{
+	const char *path = gg_sbi_request_path(req);
+	const uint8_t *body;
+	size_t len;
+	char err[128];
+	json_t *j;
+	int status;
+
+	(void)arg;
+	FUZZ_CHECK(gg_sbi_request_method(req) != NULL && path != NULL);
+	(void)gg_sbi_request_query(req);
+	(void)gg_sbi_request_header(req, "content-type");
+	(void)gg_sbi_request_peer(req);
+	body = gg_sbi_request_body(req, &len);
+	FUZZ_CHECK(body != NULL && body[len] == '\0');
+
+	if (strcmp(path, "/json") == 0) {
+		j = gg_sbi_parse_json_body(req, &status, err, sizeof(err));
+		if (j == NULL)
+			gg_sbi_problem(req, status, "INVALID_MSG_FORMAT", err, NULL);
+		else
+			gg_sbi_respond_json(req, 200, j, "/json/1");
+	} else if (strcmp(path, "/later") == 0 && n_held < HELD_MAX) {
+		held[n_held++] = req;
+	} else if (strcmp(path, "/405") == 0) {
+		gg_sbi_method_not_allowed(req, "GET, DELETE");
+	} else {
+		gg_sbi_problem(req, 404, "RESOURCE_URI_STRUCTURE_NOT_FOUND",
+				"no such resource", NULL);
+	}
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	h2_start(&peer, handler, NULL);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned int i;
+
+	FUZZ_CHECK(h2_exchange(&peer, data, size, 1, NULL, NULL) == 0);
+	/* Answers to requests whose connection is gone: a no-op each. */
+	for (i = 0; i < n_held; i++)
+		gg_sbi_respond(held[i], 204, NULL, NULL, NULL, 0);
+	n_held = 0;
+	return 0;
+}
