@@ -147,7 +147,7 @@ load() { # SCHEME ARGS...: gg-uesim load, JSON line out
 	tls=""
 	[ "$scheme" = https ] && tls="--tls-ca $pki/nf-ca.pem --tls-cert $pki/nf-amf.pem --tls-key $pki/nf-amf.key"
 	# shellcheck disable=SC2086
-	on1 "$uesim" load --json --sbi "$scheme://127.0.0.1:$sbi_port" \
+	on1 ${NICE:-} "$uesim" load --json --sbi "$scheme://127.0.0.1:$sbi_port" \
 		--ca-cert "$pki/ca.pem" --ca-key "$pki/ca.key" --cert-dir "$work/ca/dev" \
 		--cert-url "http://127.0.0.1:$caport/dev/" $tls "$@" | tail -1
 }
@@ -198,12 +198,17 @@ load http --mode full --identity-prefix nai-legit --devices 20 --count 20 \
 	--bind 127.0.0.2 >/dev/null || true
 sleep 3
 flood_out=$work/flood.json
-load http --mode challenge --identity-prefix nai-flood --devices 200 \
+# The attacker at nice 10: on the shared CPU 1 it must not starve the
+# measuring device (a machine of its own in reality) or Redis; it still
+# takes every cycle they leave.
+NICE="nice -n 10" load http --mode challenge --identity-prefix nai-flood --devices 200 \
 	--connections 8 --streams 32 --count 0 --duration $((secs + 2)) >"$flood_out" &
 flood_pid=$!
 sleep 1
+# One connection: at 20 flows/s more would sit idle and be closed by
+# sbi.first_request_timeout_ms, as a silent socket should be.
 legit=$(load http --mode full --identity-prefix nai-legit --devices 20 --rate 20 \
-	--count 0 --duration "$secs" --bind 127.0.0.2)
+	--connections 1 --count 0 --duration "$secs" --bind 127.0.0.2)
 wait $flood_pid || true
 flood=$(cat "$flood_out")
 gg_stop
@@ -260,5 +265,6 @@ Layout: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed
          clients), nghttpd for its reference, openssl speed.
   CPU 1: gardengate's worker lcore (SCHED_IDLE), redis-server (AOF
          everysec), the certificate server (python3 http.server), h2load,
-         gg-uesim load (the devices' signatures are made there too).
+         gg-uesim load (the devices' signatures are made there too; the
+         flooding client at nice 10).
 EOF
