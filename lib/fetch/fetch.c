@@ -1263,6 +1263,14 @@ destroy(struct gg_fetch *f)
 		if (f->owned[fd])
 			gg_evloop_unwatch(f->loop, fd);
 	fetch_cache_free(f->cache);
+	/* Every transfer and queued get was answered: hosts left (none
+	 * expected) have no work. */
+	while (f->hosts != NULL) {
+		struct fetch_host *h = f->hosts;
+
+		f->hosts = h->next;
+		free(h);
+	}
 	for (i = 0; i < f->n_prefixes; i++)
 		free(f->prefixes[i]);
 	free(f->prefixes);
