@@ -51,6 +51,8 @@ struct gg_app {
 	struct gg_opts opts;
 	struct gg_dataplane dp;
 	struct rte_mempool *pool;
+	struct rte_mempool *frag_direct;   /* fragments' headers (mtu.fragment) */
+	struct rte_mempool *frag_indirect; /* fragments' data, attached to the packet */
 	struct gg_worker *workers[GG_MAX_WORKERS];
 	unsigned int n_workers;
 	struct gg_counters control_ctr;   /* the control lcore's own counters */

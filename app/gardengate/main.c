@@ -250,6 +250,45 @@ install_static_sessions(struct gg_app *app)
 	return 0;
 }
 
+/*
+ * Section "mtu": the data plane's policy, and the two pools the fragments
+ * are made from (rte_ipv4_fragment_packet(): a small direct mbuf per
+ * fragment for its headers, an indirect one attached to the packet's
+ * buffer for its data). FRAG_MBUFS of each, shared by the workers, hold
+ * a few bursts of fragments in flight; an empty pool drops what would be
+ * fragmented as frag_failed.
+ */
+#define FRAG_MBUFS 4095
+#define FRAG_CACHE 64
+/* Headroom for the Ethernet header, room for an IPv4 header with options. */
+#define FRAG_DIRECT_ROOM (RTE_PKTMBUF_HEADROOM + 64)
+
+static int
+mtu_setup(struct gg_app *app)
+{
+	struct gg_mtu_policy *p = &app->dp.mtu;
+
+	p->tcp_mss = app->cfg.mtu.tcp_mss_clamp ? app->cfg.mtu.tcp_mss : 0;
+	p->icmp_rate = app->cfg.mtu.icmp_rate;
+	p->reasm_flows = app->cfg.mtu.reasm_flows;
+	p->reasm_timeout_ms = app->cfg.mtu.reasm_timeout_ms;
+	if (app->cfg.mtu.fragment_off)
+		return 0;
+	app->frag_direct = rte_pktmbuf_pool_create("gg_frag_direct",
+			FRAG_MBUFS, FRAG_CACHE, 0, FRAG_DIRECT_ROOM,
+			rte_socket_id());
+	app->frag_indirect = rte_pktmbuf_pool_create("gg_frag_indirect",
+			FRAG_MBUFS, FRAG_CACHE, 0, 0, rte_socket_id());
+	if (app->frag_direct == NULL || app->frag_indirect == NULL) {
+		LOG(ERR, "fragment pools of %u mbufs: %s\n", FRAG_MBUFS,
+				rte_strerror(rte_errno));
+		return -1;
+	}
+	p->frag_direct = app->frag_direct;
+	p->frag_indirect = app->frag_indirect;
+	return 0;
+}
+
 static int
 setup(struct gg_app *app)
 {
@@ -272,6 +311,9 @@ setup(struct gg_app *app)
 		LOG(ERR, "mbuf pool of %u: %s\n", app->cfg.mbufs, rte_strerror(rte_errno));
 		return -1;
 	}
+
+	if (mtu_setup(app) != 0)
+		return -1;
 
 	qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 	app->dp.qsv = rte_zmalloc("gg_qsbr", qsz, RTE_CACHE_LINE_SIZE);
@@ -332,6 +374,8 @@ teardown(struct gg_app *app)
 	gg_session_table_free(app->dp.sessions);
 	rte_free(app->dp.qsv);
 	rte_mempool_free(app->pool);
+	rte_mempool_free(app->frag_direct);
+	rte_mempool_free(app->frag_indirect);
 	gg_evloop_free(app->loop);
 }
 

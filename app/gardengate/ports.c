@@ -61,6 +61,8 @@ port_setup(struct gg_app *app, const char *what, const struct gg_conf_port *pc,
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
 				info.flow_type_rss_offloads;
 	}
+	/* Fragments (mtu.fragment) are chains of a header and a data mbuf. */
+	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS & info.tx_offload_capa;
 	ret = rte_eth_dev_configure(p->port_id, nw, nw, &conf);
 	if (ret != 0) {
 		LOG(ERR, "%s: configure port '%s': %s\n", what, name, rte_strerror(-ret));

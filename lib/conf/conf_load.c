@@ -84,6 +84,10 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->garden.edns_udp_size = 1232;
 	cfg->garden.icmp_rate = 100;
 	cfg->garden.tcp_mss = 1400;
+	cfg->mtu.tcp_mss_clamp = true;
+	cfg->mtu.icmp_rate = 100;
+	cfg->mtu.reasm_flows = 256;
+	cfg->mtu.reasm_timeout_ms = 2000;
 	cfg->sbi.max_connections = 256;
 	cfg->sbi.request_timeout_ms = 10000;
 	cfg->ausf.fetch_timeout_ms = 3000;
@@ -204,6 +208,7 @@ static const struct conf_field conf_root_fields[] = {
 	CONF_SUB("mempool", 0, conf_mempool_fields),
 	CONF_SUB("gtpu", 0, conf_gtpu_fields),
 	CONF_FN("sessions", conf_parse_sessions),
+	CONF_FN_AT("mtu", conf_parse_mtu, offsetof(struct gg_config, mtu)),
 	CONF_SUB("log", 0, conf_log_fields),
 	CONF_FN("portal", conf_parse_portal),
 	CONF_FN("garden", conf_parse_garden),
@@ -232,6 +237,8 @@ conf_parse_root(struct conf_ctx *c, const config_setting_t *root)
 			"garden names need dns.resolvers: the only servers their "
 			"queries may go to and their answers come from");
 	}
+	if (conf_check_mtu(c, root) < 0)
+		return -1;
 	/* A 302 of a full MSS must still fit the tunnel: inner IPv4 + TCP (40)
 	 * and outer IPv4 + UDP + GTP-U with a PDU Session Container (44). */
 	if (c->cfg->garden.tcp_mss + 84u > c->cfg->n3.mtu) {

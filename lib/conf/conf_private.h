@@ -12,6 +12,7 @@
  *   conf_sessions.c sessions (capacity, static list)
  *   conf_portal.c   portal
  *   conf_garden.c   garden, dns, limited (the walled garden's policies)
+ *   conf_mtu.c      mtu (MSS clamping, fragmentation, reassembly)
  *   conf_sbi.c      sbi
  *   conf_ausf.c     ausf
  *   conf_store.c    store
@@ -175,6 +176,9 @@ int conf_parse_portal(struct conf_ctx *c, const config_setting_t *g, void *base)
 int conf_parse_garden(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_dns(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_limited(struct conf_ctx *c, const config_setting_t *g, void *base);
+int conf_parse_mtu(struct conf_ctx *c, const config_setting_t *g, void *base);
+/* After the whole file: mtu.tcp_mss against the MTUs (or its default). */
+int conf_check_mtu(struct conf_ctx *c, const config_setting_t *root);
 int conf_parse_sbi(struct conf_ctx *c, const config_setting_t *g, void *base);
 int conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g, void *base);
 /* The defaults of a "store" section (gardengate's and the portal's). */

@@ -174,6 +174,13 @@ gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 		cfg->mbufs, cfg->mbuf_cache);
 	fprintf(out, "  GTP-U error indications: at most %" PRIu32
 		" per second per worker\n", cfg->error_indication_rate);
+	fprintf(out, "  mtu: TCP MSS clamp %s (%u), too big without DF: %s, "
+		"Fragmentation Needed at most %" PRIu32 " per second per worker, "
+		"reassembly %" PRIu32 " flows per worker, %" PRIu32 " ms\n",
+		cfg->mtu.tcp_mss_clamp ? "on" : "off", cfg->mtu.tcp_mss,
+		cfg->mtu.fragment_off ? "dropped" : "fragmented",
+		cfg->mtu.icmp_rate, cfg->mtu.reasm_flows,
+		cfg->mtu.reasm_timeout_ms);
 	fprintf(out, "  sessions: capacity %" PRIu32 ", %u static\n",
 		cfg->session_capacity, cfg->n_sessions);
 	if (cfg->n_sessions <= CONF_SUMMARY_SESSIONS_MAX)

@@ -148,6 +148,16 @@ struct gg_conf_store {
 	uint32_t command_timeout_ms;  /**< default 1000 */
 };
 
+/** Section "mtu": packets that do not fit a link (doc/configuration.rst). */
+struct gg_conf_mtu {
+	bool tcp_mss_clamp;       /**< "mtu.tcp_mss_clamp" = "on" (default) */
+	uint16_t tcp_mss;         /**< "mtu.tcp_mss"; default min(N3 MTU - 84, N6 MTU - 40) */
+	bool fragment_off;        /**< "mtu.fragment" = "off" (default "on") */
+	uint32_t icmp_rate;       /**< "mtu.icmp_rate" per s per worker, default 100 */
+	uint32_t reasm_flows;     /**< "mtu.reassembly.flows" per worker, default 256; 0 = off */
+	uint32_t reasm_timeout_ms;/**< "mtu.reassembly.timeout_ms", default 2000 */
+};
+
 struct gg_config {
 	char path[4096];                       /**< the file loaded */
 	int eal_argc;                          /**< EAL options from "eal" */
@@ -169,6 +179,7 @@ struct gg_config {
 
 	uint32_t error_indication_rate; /**< "gtpu.error_indication_rate" per s per worker, default 1000 */
 
+	struct gg_conf_mtu mtu;                /**< "mtu" */
 	struct gg_conf_portal portal;
 	struct gg_conf_garden garden;
 	struct gg_conf_sbi sbi;

@@ -66,7 +66,15 @@
 	X(http_rst_too_big, "LIMITED HTTP: RST because the 302 would not fit") \
 	X(http_rst_unexpected, "LIMITED HTTP: RST for an unexpected segment") \
 	X(tcp_rst_refused, "LIMITED TCP outside the garden (not port 80) refused with RST") \
-	X(icmp_unreach_sent, "LIMITED UDP outside the garden refused with ICMP unreachable")
+	X(icmp_unreach_sent, "LIMITED UDP outside the garden refused with ICMP unreachable") \
+	X(tcp_mss_clamped, "TCP SYNs whose MSS option was lowered to fit the tunnel (mtu.tcp_mss)") \
+	X(dl_frag_needed_sent, "ICMP Fragmentation Needed sent to an N6 sender: downlink too big for the N3 MTU with DF") \
+	X(ul_frag_needed_sent, "ICMP Fragmentation Needed tunnelled to a UE: uplink too big for the N6 MTU with DF") \
+	X(dl_fragmented, "downlink packets sent in outer IPv4 fragments (too big for the N3 MTU, no DF)") \
+	X(ul_fragmented, "uplink T-PDUs sent in IPv4 fragments (too big for the N6 MTU, no DF)") \
+	X(frag_sent, "IPv4 fragments sent (both directions)") \
+	X(ul_fragment_rx, "outer IPv4 fragments received on N3 and given to the reassembly") \
+	X(ul_reassembled, "outer IPv4 packets reassembled from fragments on N3")
 
 /** Drop reasons: X(name, help). Every dropped packet counts under one. */
 #define GG_DROP_LIST(X) \
@@ -76,7 +84,12 @@
 	X(ipv4_truncated, "IPv4 header or total length past the end of the frame") \
 	X(ipv4_bad_header, "IPv4 version, IHL or total length invalid") \
 	X(ipv4_bad_checksum, "outer IPv4 header checksum wrong") \
-	X(ipv4_fragment, "outer IPv4 fragment (reassembly not supported)") \
+	X(ipv4_fragment, "outer IPv4 fragment while reassembly is off (mtu.reassembly.flows = 0)") \
+	X(reasm_timeout, "outer fragment dropped: its packet was not complete within mtu.reassembly.timeout_ms") \
+	X(reasm_overlap, "outer fragment dropped: its packet's fragments overlap, repeat a first or last fragment or are too many") \
+	X(reasm_table_full, "outer fragment dropped: the worker's reassembly table is full (mtu.reassembly.flows)") \
+	X(reasm_bad_fragment, "outer fragment without payload, or ending past 65535 octets") \
+	X(reasm_too_big, "reassembled outer packet larger than one mbuf") \
 	X(ipv4_options, "outer IPv4 header carries options") \
 	X(not_for_us, "N3 packet not addressed to the appliance's N3 address") \
 	X(not_gtpu, "N3 packet neither GTP-U (UDP 2152) nor for the control lcore") \
@@ -99,7 +112,9 @@
 	X(dl_no_session, "N6 packet for an address with no session") \
 	X(dl_not_ipv4, "N6 frame carries no IPv4 packet") \
 	X(dl_bad_header, "N6 IPv4 header invalid or truncated") \
-	X(dl_too_big, "encapsulated packet would exceed the N3 MTU") \
+	X(dl_too_big, "encapsulated packet would exceed the N3 MTU: DF set (Fragmentation Needed sent unless rate-limited) or fragmentation off") \
+	X(ul_too_big, "uplink T-PDU larger than the N6 MTU: DF set (Fragmentation Needed sent unless rate-limited) or fragmentation off") \
+	X(frag_failed, "packet too big not sent: its fragments could not be made (fragment pools empty)") \
 	X(no_room, "mbuf has no room for the headers to add") \
 	X(session_blocked, "session is BLOCKED") \
 	X(limited_fragment, "LIMITED uplink IPv4 fragment (no ports to classify)") \

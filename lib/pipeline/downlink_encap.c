@@ -9,7 +9,9 @@
  * the N3 next hop is written in front. The inner TTL is decremented.
  *
  * The outer UDP checksum is 0 (none), as RFC 768 allows over IPv4; the
- * outer IPv4 header checksum is computed in software (20 octets); DF is set. The outer
+ * outer IPv4 header checksum is computed in software (20 octets); DF is set.
+ * What would not fit the N3 MTU goes to downlink_fragment.c; SYNs have
+ * their MSS clamped (tcp_mss.c) on the way. The outer
  * DSCP/TOS copies the inner one so transport QoS follows the flow.
  */
 #include <assert.h>
@@ -204,6 +206,22 @@ gg_encap_to_gnb(struct gg_worker *w, struct rte_mbuf *m,
 	return encap_fast(w, m, s, l3_off, tlen, t, GG_ENCAP_HDR_LEN);
 }
 
+enum gg_drop
+gg_encap_oversize(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_session *s, uint16_t l3_off, uint16_t tlen,
+		const struct gg_encap_tmpl *t)
+{
+	struct gg_session_counters *sc = gg_session_ctr(&w->sess_ctr, s);
+	unsigned int hlen = encap_hdr_len(s);
+
+	if (unlikely((unsigned int)rte_pktmbuf_headroom(m) + l3_off < hlen))
+		return GG_DROP_no_room;
+	encap_write(m, s, l3_off, tlen, hlen, t, w->ip_id++);
+	sc->dl_pkts++;
+	sc->dl_bytes += tlen;
+	return GG_DROP_NONE;
+}
+
 static enum gg_drop
 encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		const struct gg_encap_tmpl *t, uint64_t *now_s)
@@ -226,10 +244,22 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		snoop = meta->action == GG_ACT_SNOOP;
 	}
 	inner = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, meta->l3_off);
-	if (unlikely(gg_ipv4_ttl_dec(inner) != 0))
+	if (unlikely(inner->time_to_live <= 1))
 		return GG_DROP_ttl_expired;
 	if (unlikely(t == NULL))
 		return GG_DROP_no_neighbor;
+	/* Too big: before the TTL changes, so that an ICMP quotes the
+	 * packet as it came (downlink_fragment.c). A snooped DNS answer
+	 * must reach the control lcore whole: never fragmented. */
+	if (unlikely(encap_hdr_len(s) - RTE_ETHER_HDR_LEN + meta->inner_len >
+			t->mtu)) {
+		if (snoop)
+			return GG_DROP_dl_too_big;
+		return gg_downlink_too_big(w, m, meta, t);
+	}
+	gg_ipv4_ttl_dec_unchecked(inner);
+	if (unlikely(gg_tcp_is_syn(inner)))
+		gg_tcp_mss_clamp(w, inner, meta->inner_len);
 	d = gg_encap_to_gnb(w, m, s, meta->l3_off, meta->inner_len, t);
 	if (d != GG_DROP_NONE)
 		return d;
@@ -266,6 +296,9 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 			encap_check(m, DL_L3_OFF, tlen, hlen, t) != GG_DROP_NONE))
 		return 0;
 	gg_ipv4_ttl_dec_unchecked(inner);
+	/* MSS clamping costs the others this test (tcp_mss.c). */
+	if (unlikely(gg_tcp_is_syn(inner)))
+		gg_tcp_mss_clamp(w, inner, tlen);
 	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
 	sc = gg_session_ctr(sess_ctr, s);
 	gg_ctr_add(&sc->dl_pkts, 1);

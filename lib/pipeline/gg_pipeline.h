@@ -6,12 +6,18 @@
  * A worker polls its RX queue on N3 (uplink, GTP-U from the gNBs) and on N6
  * (downlink, plain IPv4 from the data network), runs each burst through the
  * stages below to completion, and transmits on its own TX queues. No
- * allocation, lock, syscall or log happens on this path.
+ * allocation, lock, syscall or log happens on this path, but for the
+ * mbufs of IPv4 fragments, taken from pools made for them at start-up
+ * (how DPDK fragments: rte_ipv4_fragment_packet()).
  *
  *   uplink   (N3 RX): uplink_parse -> uplink_lookup -> uplink_forward
  *                     (gtpu_reply builds Echo Responses, Error Indications
- *                     and Supported Extension Headers Notifications in place)
+ *                     and Supported Extension Headers Notifications in place;
+ *                     outer fragments: uplink_reassemble, within the parse;
+ *                     T-PDUs above the N6 MTU: uplink_fragment)
  *   downlink (N6 RX): downlink_parse -> downlink_lookup -> downlink_encap
+ *                     (above the N3 MTU: downlink_fragment)
+ *   both:             SYNs' MSS clamped on the way (tcp_mss)
  *   both:             tx (buffers per port, flushes once per poll round)
  *
  * Packets for the appliance itself (ARP, ICMP to our addresses) go to the
@@ -32,6 +38,7 @@
 #include "gg_http.h"
 
 struct rte_mbuf;
+struct rte_mempool;
 struct rte_ring;
 struct rte_rcu_qsbr;
 struct gg_session_table;
@@ -104,10 +111,26 @@ struct gg_limited {
 	unsigned int n_pending;
 };
 
+/**
+ * Packets that do not fit a link (section "mtu" of the configuration;
+ * doc/gtpu.rst). Set before the workers start, read-only afterwards.
+ */
+struct gg_mtu_policy {
+	uint16_t tcp_mss;                    /**< SYNs' MSS at most this; 0: no clamping */
+	uint32_t icmp_rate;                  /**< Fragmentation Needed per s per worker */
+	/** Pools of the fragments' header and data mbufs (rte_ip_frag);
+	 * NULL: too big without DF is dropped (mtu.fragment = "off"). */
+	struct rte_mempool *frag_direct;
+	struct rte_mempool *frag_indirect;
+	uint32_t reasm_flows;                /**< per worker; 0: outer fragments dropped */
+	uint32_t reasm_timeout_ms;
+};
+
 /** Everything the workers share. Read-only while they run, except as noted. */
 struct gg_dataplane {
 	struct gg_port n3;
 	struct gg_port n6;
+	struct gg_mtu_policy mtu;
 	struct gg_limited limited;
 	struct gg_session_table *sessions;
 	struct rte_rcu_qsbr *qsv;            /**< readers: the workers */

@@ -39,6 +39,7 @@ enum gg_action {
 	GG_ACT_TX_N3,        /* rewritten, send on N3 */
 	GG_ACT_TX_N6,        /* rewritten, send on N6 */
 	GG_ACT_SNOOP,        /* tunnelled garden DNS answer: control learns, then sends */
+	GG_ACT_HELD,         /* an outer fragment the reassembly table keeps (or freed) */
 };
 
 /* Per-packet metadata, one array per burst in the worker (not in the mbuf). */
@@ -112,6 +113,8 @@ struct gg_worker {
 	struct gg_ratelimit icmp_rl;         /* LIMITED UDP unreachables */
 	struct rte_ring *snoop;              /* garden DNS answers to learn from */
 	struct gg_dns_pending *dns_pending;  /* queries it forwarded (dns_pending.c) */
+	struct gg_ratelimit frag_needed_rl;  /* ICMP Fragmentation Needed, both ways */
+	struct gg_reasm *reasm;              /* outer reassembly on N3; NULL: off */
 	struct gg_encap_tmpl encap;
 	struct gg_txbuf tx_n3;
 	struct gg_txbuf tx_n6;
@@ -262,6 +265,72 @@ uint32_t gg_dns_resolver_for(const struct gg_limited *lim, uint32_t sess_id,
 		uint32_t asked);
 enum gg_drop gg_dns_tcp_downlink(struct gg_worker *w, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, uint16_t l4_len, uint64_t *now_s);
+
+/*
+ * Packets too big for the next link (too_big.c, downlink_fragment.c,
+ * tcp_mss.c, uplink_reassemble.c; doc/gtpu.rst "MTU").
+ */
+/* MSS clamping: a TCP SYN? Two loads and tests, the cost every forwarded
+ * packet pays; gg_tcp_mss_clamp() does the rest off the fast path. */
+static __rte_always_inline int
+gg_tcp_is_syn(const struct rte_ipv4_hdr *ip)
+{
+	return ip->next_proto_id == IPPROTO_TCP &&
+		(((const uint8_t *)ip)[(ip->version_ihl & 0xf) * 4 + 13] & 0x02);
+}
+/* Lower the MSS of the SYN at @p ip (@p tlen octets) to the mtu policy's,
+ * counted; nothing when clamping is off or the segment is not one. */
+void gg_tcp_mss_clamp(struct gg_worker *w, struct rte_ipv4_hdr *ip,
+		uint16_t tlen);
+/* The pure part (unit-tested): 1 when the MSS option of the SYN in the
+ * IPv4 packet @p ip of @p tlen octets was lowered to @p mss (TCP checksum
+ * patched), 0 when nothing was to be done, -1 when the segment is
+ * malformed (left alone). */
+int gg_mss_clamp_packet(uint8_t *ip, uint16_t tlen, uint16_t mss);
+
+/* Make the IPv4 packet at @p ip (@p tlen octets, @p room writable from
+ * @p ip) an ICMP Fragmentation Needed (RFC 792, RFC 1191) to its source,
+ * from @p src, with next-hop MTU @p mtu. Returns its length, or 0 when
+ * that packet must get no ICMP error (RFC 1812 4.3.2.7: an ICMP error, a
+ * later fragment, a source that is not one host). */
+uint16_t gg_icmp_frag_needed(struct rte_ipv4_hdr *ip, uint16_t tlen,
+		uint16_t room, uint32_t src, uint16_t mtu);
+/* Send the one-segment frame @p m (Ethernet, then IPv4) in IPv4 fragments
+ * of at most @p mtu octets, each behind the 14-octet Ethernet header
+ * @p l2, on @p port_id; DF is cleared first. Allocates the fragments from
+ * the mtu policy's pools. Returns the number sent, counted, and frees
+ * @p m; or a negative errno with @p m untouched but for the DF bit. */
+int gg_fragment_send(struct gg_worker *w, struct rte_mbuf *m, uint16_t mtu,
+		const uint8_t *l2, uint16_t port_id);
+/* Downlink packet of session meta->sess too big for the N3 MTU with the
+ * outer headers of @p t (downlink_fragment.c): Fragmentation Needed to
+ * its sender, or outer fragments. GG_DROP_NONE with meta->action set, or
+ * the drop. */
+enum gg_drop gg_downlink_too_big(struct gg_worker *w, struct rte_mbuf *m,
+		struct gg_meta *meta, const struct gg_encap_tmpl *t);
+/* Write the outer headers as gg_encap_to_gnb() does, whatever the MTU
+ * (downlink_encap.c; for the fragmentation, which cuts it to size). */
+enum gg_drop gg_encap_oversize(struct gg_worker *w, struct rte_mbuf *m,
+		const struct gg_session *s, uint16_t l3_off, uint16_t tlen,
+		const struct gg_encap_tmpl *t);
+/* Uplink T-PDU at @p ip, @p tlen octets, too big for the N6 MTU
+ * (too_big.c): Fragmentation Needed tunnelled back to the UE, or
+ * fragments to N6 behind @p l2. As gg_downlink_too_big(). */
+enum gg_drop gg_uplink_too_big(struct gg_worker *w, struct rte_mbuf *m,
+		struct gg_meta *meta, struct rte_ipv4_hdr *ip, uint16_t tlen,
+		const uint8_t *l2, const struct gg_encap_tmpl *n3_dst);
+
+/* Outer reassembly on N3 (uplink_reassemble.c). */
+struct gg_reasm;
+struct gg_reasm *gg_reasm_create(uint32_t flows, uint32_t timeout_ms,
+		int socket);
+void gg_reasm_free(struct gg_reasm *r);
+/* The outer fragment @p m to us, its IPv4 header checked: the whole
+ * packet, one segment, once its last fragment came; NULL otherwise, the
+ * fragment kept or dropped (counted) and meta->action GG_ACT_HELD, or a
+ * drop in meta. */
+struct rte_mbuf *gg_uplink_reassemble(struct gg_worker *w, struct rte_mbuf *m,
+		struct gg_meta *meta);
 
 /* GTP-U messages built in place of the packet that asked for them. */
 int gg_reply_echo(struct gg_worker *w, struct rte_mbuf *m,

@@ -110,6 +110,8 @@ gg_dispatch(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		case GG_ACT_SNOOP:
 			to_snoop[nsnoop++] = pkts[i];
 			break;
+		case GG_ACT_HELD: /* the reassembly table or fragments own it */
+			break;
 		case GG_ACT_DROP:
 			w->ctr.drop[meta->drop]++;
 			to_free[nfree++] = pkts[i];

@@ -8,6 +8,8 @@
  * answers in place or drops. What is forwarded has its TTL decremented,
  * the outer headers stripped in place (the mbuf is adjusted, nothing is
  * copied) and a new Ethernet header addressed to the N6 next hop.
+ * A T-PDU bigger than the N6 MTU goes to uplink_fragment.c; SYNs have
+ * their MSS clamped (tcp_mss.c) on the way.
  * No session: an Error Indication goes back to the sender (rate-limited).
  * Echo Requests and unknown required extension headers get their replies
  * here too, so that every decision of the uplink is made in this file.
@@ -145,10 +147,14 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 				return d;
 		}
 	}
+	if (unlikely(tlen > w->dp->n6.mtu))
+		return gg_uplink_too_big(w, m, meta, ip, tlen, l2, n3_dst);
 	if (unlikely(gg_ipv4_ttl_dec(ip) != 0))
 		return GG_DROP_ttl_expired;
 	if (unlikely(l2 == NULL))
 		return GG_DROP_no_neighbor;
+	if (unlikely(gg_tcp_is_syn(ip)))
+		gg_tcp_mss_clamp(w, ip, tlen);
 
 	/* Outer headers out, Ethernet in: the frame now starts 14 octets
 	 * before the T-PDU; padding after the T-PDU is cut. The frame is one
@@ -292,6 +298,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
 	const struct gg_martian *martian = w->dp->martian;
+	const uint16_t n6_mtu = w->dp->n6.mtu;
 	struct gg_meta *meta = w->meta;
 	const struct gg_encap_tmpl *n3_dst = NULL;
 	const uint8_t *l2 = NULL;
@@ -332,6 +339,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 			if (likely(ip->version_ihl == 0x45 &&
 					tlen >= sizeof(*ip) && tlen <= mt->inner_len &&
+					tlen <= n6_mtu &&
 					ip->src_addr == s->ue_ipv4 &&
 					!martian_suspect(martian, ip))) {
 				state = gg_session_state(s);
@@ -350,6 +358,9 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			}
 			if (likely(route == ROUTE_N6)) {
 				gg_ipv4_ttl_dec_unchecked(ip);
+				/* MSS clamping costs the others this test. */
+				if (unlikely(gg_tcp_is_syn(ip)))
+					gg_tcp_mss_clamp(w, ip, tlen);
 				m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
 				m->data_len = RTE_ETHER_HDR_LEN + tlen;
 				m->pkt_len = RTE_ETHER_HDR_LEN + tlen;

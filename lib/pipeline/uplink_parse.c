@@ -9,9 +9,11 @@
  * ICMP to our address, go to the control lcore; anything else is dropped
  * under the reason that names the first problem found.
  *
+ * Outer fragments go to the reassembly (uplink_reassemble.c) and the
+ * packet they make is parsed when it is whole.
+ *
  * Limits: single-segment frames, untagged Ethernet, outer IPv4 without
- * options or fragments (GTP-U peers do not send those in practice; they are
- * counted, not reassembled).
+ * options (GTP-U peers do not send those in practice; they are counted).
  */
 #include <string.h>
 
@@ -34,6 +36,9 @@ static const uint8_t gtpu_status_drop[] = {
 	[GG_GTPU_BAD_PDU_SESSION] = GG_DROP_gtpu_bad_pdu_session,
 	[GG_GTPU_UNKNOWN_REQUIRED_EXT] = GG_DROP_gtpu_unknown_required_ext,
 };
+
+/* parse_one(): an outer fragment for the reassembly. */
+#define PARSE_REASSEMBLE GG_DROP_MAX
 
 static void
 parse_gtpu(struct gg_worker *w, struct gg_meta *meta, const uint8_t *gtp,
@@ -136,7 +141,7 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 		return GG_DROP_not_for_us;
 	if (unlikely(ip->fragment_offset &
 			rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
-		return GG_DROP_ipv4_fragment;
+		return w->reasm != NULL ? PARSE_REASSEMBLE : GG_DROP_ipv4_fragment;
 	if (unlikely(ip->next_proto_id != IPPROTO_UDP)) {
 		if (ip->next_proto_id == IPPROTO_ICMP) {
 			meta->action = GG_ACT_CONTROL;
@@ -241,6 +246,27 @@ gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 	return 1;
 }
 
+/*
+ * The fragment at *@p pm to the reassembly; once its packet is whole, the
+ * packet takes its place in the burst and is parsed as if it had arrived
+ * so (it is no fragment any more, so never comes back here).
+ */
+static enum gg_drop
+reassemble(struct gg_worker *w, struct rte_mbuf **pm, struct gg_meta *meta,
+		uint32_t n3_addr)
+{
+	struct rte_mbuf *whole = gg_uplink_reassemble(w, *pm, meta);
+
+	if (whole == NULL)
+		return GG_DROP_NONE;  /* kept, or dropped and counted */
+	*pm = whole;
+	if (meta->action == GG_ACT_DROP)
+		return meta->drop;
+	if (gpdu_fast(whole, meta, n3_addr))
+		return GG_DROP_NONE;
+	return parse_one(w, whole, meta);
+}
+
 void
 gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -257,6 +283,8 @@ gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		if (likely(gpdu_fast(pkts[i], &meta[i], n3_addr)))
 			continue;
 		d = parse_one(w, pkts[i], &meta[i]);
+		if (unlikely(d == PARSE_REASSEMBLE))
+			d = reassemble(w, &pkts[i], &meta[i], n3_addr);
 		if (d != GG_DROP_NONE)
 			gg_meta_drop(&meta[i], d);
 	}

@@ -8,6 +8,7 @@
  * a quiescent state (it holds no session pointer between rounds). When the
  * stop flag is set the worker flushes and goes offline.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include <rte_errno.h>
@@ -47,6 +48,13 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	ret = gg_session_worker_counters(dp->sessions, index, &w->sess_ctr);
 	gg_ratelimit_init(&w->err_ind_rl, dp->error_indication_rate);
 	gg_ratelimit_init(&w->icmp_rl, dp->limited.icmp_unreach_rate);
+	gg_ratelimit_init(&w->frag_needed_rl, dp->mtu.icmp_rate);
+	if (dp->mtu.reasm_flows != 0) {
+		w->reasm = gg_reasm_create(dp->mtu.reasm_flows,
+				dp->mtu.reasm_timeout_ms, socket);
+		if (w->reasm == NULL)
+			ret = -ENOMEM;
+	}
 
 	snprintf(name, sizeof(name), "gg_to_ctl_%u", index);
 	w->to_control = rte_ring_create(name, RING_SIZE, socket,
@@ -91,6 +99,7 @@ gg_worker_free(struct gg_worker *w)
 			w->dp->limited.pending[w->index] == w->dns_pending)
 		w->dp->limited.pending[w->index] = NULL;
 	gg_dns_pending_free(w->dns_pending);
+	gg_reasm_free(w->reasm);
 	rte_free(w);
 }
 
@@ -153,6 +162,7 @@ poll_round(struct gg_worker *w)
 	n = rte_eth_rx_burst(w->dp->n3.port_id, w->queue, pkts, GG_BURST);
 	if (n != 0) {
 		w->ctr.ev[GG_EV_rx_n3] += n;
+		/* Outer fragments are reassembled within the parse. */
 		gg_uplink_parse(w, pkts, n);
 		gg_uplink_lookup(w, pkts, n);
 		n = gg_uplink_forward(w, pkts, n);

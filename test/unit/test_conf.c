@@ -259,6 +259,13 @@ test_minimal_defaults(void)
 	CU_ASSERT_EQUAL(cfg.error_indication_rate, 1000);
 	CU_ASSERT_EQUAL(cfg.log_level, RTE_LOG_INFO);
 	CU_ASSERT_EQUAL(cfg.stats_interval, 0);
+	/* mtu: clamping on at 1500 - 84, fragments, reassembly */
+	CU_ASSERT_TRUE(cfg.mtu.tcp_mss_clamp);
+	CU_ASSERT_EQUAL(cfg.mtu.tcp_mss, 1416);
+	CU_ASSERT_FALSE(cfg.mtu.fragment_off);
+	CU_ASSERT_EQUAL(cfg.mtu.icmp_rate, 100);
+	CU_ASSERT_EQUAL(cfg.mtu.reasm_flows, 256);
+	CU_ASSERT_EQUAL(cfg.mtu.reasm_timeout_ms, 2000);
 	gg_conf_free(&cfg);
 }
 
@@ -643,6 +650,26 @@ static const struct bad_case bad_cases[] = {
 	{ "tcp_mss above the N3 MTU", PORTS
 		"limited = { tcp_mss = 1460; };\n",
 		5, "limited.tcp_mss", "does not fit ports.n3.mtu 1500" },
+	{ "mtu.tcp_mss above the N3 MTU", PORTS
+		"mtu = { tcp_mss = 1417; };\n",
+		5, "mtu.tcp_mss", "1417 does not fit ports.n3.mtu 1500 (at most MTU - 84 = 1416)" },
+	{ "mtu.tcp_mss above the N6 MTU",
+		"ports = {\n" N3_OK
+		"  n6 = { device = \"net_null1\"; address = \"198.51.100.1/24\"; mtu = 1400; };\n"
+		"};\nmtu = { tcp_mss = 1361; };\n",
+		5, "mtu.tcp_mss", "1361 does not fit ports.n6.mtu 1400 (at most MTU - 40 = 1360)" },
+	{ "mtu.tcp_mss_clamp", PORTS "mtu = { tcp_mss_clamp = true; };\n",
+		5, "mtu.tcp_mss_clamp", "" },
+	{ "mtu.fragment", PORTS "mtu = { fragment = \"maybe\"; };\n",
+		5, "mtu.fragment", "unknown value 'maybe' (on or off)" },
+	{ "mtu.reassembly.timeout_ms", PORTS
+		"mtu = {\n  reassembly = { timeout_ms = 0; }; };\n",
+		6, "mtu.reassembly.timeout_ms", "0 is out of range 1..60000" },
+	{ "mtu.reassembly.flows", PORTS
+		"mtu = { reassembly = { flows = 65537; }; };\n",
+		5, "mtu.reassembly.flows", "65537 is out of range 0..65536" },
+	{ "mtu unknown setting", PORTS "mtu = { mss = 1400; };\n",
+		5, "mtu.mss", "" },
 	{ "cookie_secret not a string", PORTS
 		"limited = { cookie_secret = 0x0123456789; };\n",
 		5, "limited.cookie_secret", "expected a string" },

@@ -26,7 +26,9 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_icmp.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "gg_garden.h"
@@ -383,6 +385,161 @@ test_martians(void)
 	gg_dataplane_set_martians(&dp, false);
 }
 
+/*
+ * An IPv4/TCP segment from UE_FULL with @p flags and the @p olen option
+ * octets at @p opts (a multiple of 4), checksums right; its length.
+ */
+static uint16_t
+tcp_segment(uint8_t *buf, uint8_t flags, const uint8_t *opts, uint16_t olen)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	uint16_t len = sizeof(*ip) + sizeof(*tcp) + olen;
+
+	memset(buf, 0, len);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = UE_FULL;
+	ip->dst_addr = IP4(203, 0, 113, 10);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = rte_cpu_to_be_16(41000);
+	tcp->dst_port = rte_cpu_to_be_16(80);
+	tcp->sent_seq = rte_cpu_to_be_32(12345);
+	tcp->data_off = (uint8_t)((sizeof(*tcp) + olen) / 4) << 4;
+	tcp->tcp_flags = flags;
+	tcp->rx_win = rte_cpu_to_be_16(64240);
+	memcpy(tcp + 1, opts, olen);
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	return len;
+}
+
+static uint16_t
+mss_of(const uint8_t *seg, unsigned int opt_off)
+{
+	const uint8_t *o = seg + 40 + opt_off;
+
+	return (uint16_t)(o[2] << 8 | o[3]);
+}
+
+/*
+ * MSS clamping (tcp_mss.c): lowered to the limit, never raised; the TCP
+ * checksum stays right (checked from scratch), with the option at an
+ * even and at an odd offset; non-SYNs, SYNs without the option and
+ * malformed options are left alone.
+ */
+static void
+test_mss_clamp(void)
+{
+	static const uint8_t linux_syn[] = {     /* MSS first: even offset */
+		2, 4, 0x05, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0,
+		1, 3, 3, 7,
+	};
+	static const uint8_t nop_first[] = {     /* MSS after one NOP: odd */
+		1, 2, 4, 0x05, 0xb4, 1, 1, 0,
+	};
+	static const uint8_t no_mss[] = { 1, 1, 4, 2 };
+	static const uint8_t bad_len[] = { 2, 3, 0x05, 0xb4 };
+	static const uint8_t runs_past[] = { 1, 1, 8, 10 };
+	uint8_t seg[128];
+	uint16_t len;
+
+	len = tcp_segment(seg, 0x02, linux_syn, sizeof(linux_syn));
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1416), 1);
+	CU_ASSERT_EQUAL(mss_of(seg, 0), 1416);
+	CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify((struct rte_ipv4_hdr *)seg,
+			seg + 20), 0);
+	/* Already below: untouched, and so on a second pass. */
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1416), 0);
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1460), 0);
+	CU_ASSERT_EQUAL(mss_of(seg, 0), 1416);
+
+	len = tcp_segment(seg, 0x12, nop_first, sizeof(nop_first)); /* SYN-ACK */
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1200), 1);
+	CU_ASSERT_EQUAL(mss_of(seg, 1), 1200);
+	CU_ASSERT_EQUAL(rte_ipv4_udptcp_cksum_verify((struct rte_ipv4_hdr *)seg,
+			seg + 20), 0);
+
+	len = tcp_segment(seg, 0x10, linux_syn, sizeof(linux_syn)); /* ACK */
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1000), 0);
+	CU_ASSERT_EQUAL(mss_of(seg, 0), 1460);
+	len = tcp_segment(seg, 0x02, no_mss, sizeof(no_mss));
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1000), 0);
+	len = tcp_segment(seg, 0x02, bad_len, sizeof(bad_len));
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1000), -1);
+	CU_ASSERT_EQUAL(mss_of(seg, 0), 1460);
+	len = tcp_segment(seg, 0x02, runs_past, sizeof(runs_past));
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1000), -1);
+	/* Cut short: the TCP header runs past the packet. */
+	len = tcp_segment(seg, 0x02, linux_syn, sizeof(linux_syn));
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, 39, 1000), -1);
+	/* A later fragment holds no TCP header. */
+	((struct rte_ipv4_hdr *)seg)->fragment_offset = rte_cpu_to_be_16(10);
+	CU_ASSERT_EQUAL(gg_mss_clamp_packet(seg, len, 1000), 0);
+	CU_ASSERT_EQUAL(mss_of(seg, 0), 1460);
+}
+
+/*
+ * ICMP Fragmentation Needed (too_big.c): type 3 code 4, the next-hop MTU
+ * in the second half of the unused word (RFC 1191), the packet quoted
+ * from its first octet, at most 576 octets in all, checksums right; no
+ * ICMP about an ICMP error, a later fragment or a multicast source.
+ */
+static void
+test_icmp_frag_needed(void)
+{
+	static uint8_t pkt[1600], orig[1600];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)pkt;
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	uint16_t len, tlen = 1501, i;
+
+	tcp_segment(pkt, 0x10, NULL, 0);
+	for (i = 40; i < tlen; i++)
+		pkt[i] = (uint8_t)i;
+	ip->total_length = rte_cpu_to_be_16(tlen);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memcpy(orig, pkt, tlen);
+	len = gg_icmp_frag_needed(ip, tlen, sizeof(pkt), N6_ADDR, 1456);
+	CU_ASSERT_EQUAL(len, 576);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(ip->total_length), 576);
+	CU_ASSERT_EQUAL(ip->next_proto_id, IPPROTO_ICMP);
+	CU_ASSERT_EQUAL(ip->src_addr, N6_ADDR);
+	CU_ASSERT_EQUAL(ip->dst_addr, UE_FULL);
+	CU_ASSERT(gg_ipv4_cksum_ok(ip, 20));
+	CU_ASSERT_EQUAL(icmp->icmp_type, 3);
+	CU_ASSERT_EQUAL(icmp->icmp_code, 4);
+	CU_ASSERT_EQUAL(icmp->icmp_ident, 0);
+	CU_ASSERT_EQUAL(rte_be_to_cpu_16(icmp->icmp_seq_nb), 1456);
+	CU_ASSERT_EQUAL(rte_raw_cksum(icmp, len - 20), 0xffff);
+	CU_ASSERT_EQUAL(memcmp(icmp + 1, orig, len - 28), 0);
+
+	/* A short packet is quoted whole, if there is room. */
+	memcpy(pkt, orig, tlen);
+	ip->total_length = rte_cpu_to_be_16(100);
+	CU_ASSERT_EQUAL(gg_icmp_frag_needed(ip, 100, 127, N6_ADDR, 576), 0);
+	CU_ASSERT_EQUAL(gg_icmp_frag_needed(ip, 100, 128, N6_ADDR, 576), 128);
+
+	memcpy(pkt, orig, tlen);
+	ip->src_addr = IP4(224, 0, 0, 9);
+	CU_ASSERT_EQUAL(gg_icmp_frag_needed(ip, tlen, sizeof(pkt), N6_ADDR,
+			1456), 0);
+	memcpy(pkt, orig, tlen);
+	ip->fragment_offset = rte_cpu_to_be_16(100);
+	CU_ASSERT_EQUAL(gg_icmp_frag_needed(ip, tlen, sizeof(pkt), N6_ADDR,
+			1456), 0);
+	memcpy(pkt, orig, tlen);
+	ip->next_proto_id = IPPROTO_ICMP;
+	pkt[20] = 11;  /* time exceeded: an error */
+	CU_ASSERT_EQUAL(gg_icmp_frag_needed(ip, tlen, sizeof(pkt), N6_ADDR,
+			1456), 0);
+	pkt[20] = 8;   /* echo request: not one */
+	CU_ASSERT_EQUAL(gg_icmp_frag_needed(ip, tlen, sizeof(pkt), N6_ADDR,
+			1456), 576);
+}
+
 int
 main(void)
 {
@@ -391,6 +548,10 @@ main(void)
 			test_short_tpdu },
 		{ "uplink: martians dropped, neighbours forwarded",
 			test_martians },
+		{ "MSS clamping: lowered, checksum right, rest untouched",
+			test_mss_clamp },
+		{ "ICMP Fragmentation Needed: fields, quote, refusals",
+			test_icmp_frag_needed },
 	};
 
 	return test_cunit_main("pipeline", suite_init, suite_fini,
