@@ -15,6 +15,7 @@ python3-jsonschema
 chromium nodejs dnsmasq-base ethtool iproute2 iputils-ping
 clang libclang-rt-14-dev
 bind9-dnsutils
+prometheus
 "
 
 missing=""
