@@ -305,6 +305,16 @@ def case_prometheus(gg, tmp):
                 check(float(got[q][0]["value"][1]) == want, "%s = %s, want %s" % (q, got[q], want))
         check(got["gardengate_build_info"][0]["metric"].get("version") == "0.1.0",
               "build_info labels: %s" % got["gardengate_build_info"])
+        # Every query of the Grafana dashboard is one Prometheus accepts,
+        # and those on series gardengate always has return some.
+        dash = json.load(open("config/grafana-gardengate.json"))
+        for panel in dash["panels"]:
+            for t in panel["targets"]:
+                q = t["expr"].replace("$job", "gardengate")
+                r = prom_query(pport, q)
+                check(r is not None, "dashboard query refused: %s" % q)
+                if "rate(" not in q:
+                    check(r, "dashboard query empty: %s" % q)
         # Prometheus asked for OpenMetrics and took the page without error.
         st, _, body = http_get("http://127.0.0.1:%d/api/v1/targets" % pport)
         t = json.loads(body)["data"]["activeTargets"]
