@@ -13,6 +13,7 @@ libnghttp2-dev libcurl4-openssl-dev libmicrohttpd-dev
 openssl python3 python3-scapy tshark redis-server curl valgrind
 python3-jsonschema
 chromium nodejs dnsmasq-base ethtool iproute2 iputils-ping
+nginx-light
 clang libclang-rt-14-dev
 bind9-dnsutils
 prometheus
