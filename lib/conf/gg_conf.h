@@ -158,6 +158,15 @@ struct gg_conf_mtu {
 	uint32_t reasm_timeout_ms;/**< "mtu.reassembly.timeout_ms", default 2000 */
 };
 
+/** The Prometheus / OpenMetrics endpoint ("metrics"); absent: none. */
+struct gg_conf_metrics {
+	bool set;
+	char address[64];           /**< "metrics.listen" address part */
+	uint16_t port;              /**< "metrics.listen" port part (0: any, from --metrics-listen) */
+	uint32_t max_connections;   /**< "metrics.max_connections", default 16 */
+	uint32_t timeout_s;         /**< "metrics.timeout_s", default 10 */
+};
+
 struct gg_config {
 	char path[4096];                       /**< the file loaded */
 	int eal_argc;                          /**< EAL options from "eal" */
@@ -185,6 +194,7 @@ struct gg_config {
 	struct gg_conf_sbi sbi;
 	struct gg_conf_ausf ausf;
 	struct gg_conf_store store;
+	struct gg_conf_metrics metrics;        /**< "metrics" */
 
 	int log_level;              /**< "log.level": RTE_LOG_* value, default RTE_LOG_INFO */
 	unsigned int stats_interval;/**< "log.stats_interval" seconds, 0 = off; default 0 */

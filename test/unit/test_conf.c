@@ -352,6 +352,7 @@ test_sections_values(void)
 		"  resolvers = [ \"192.0.2.53\", \"192.0.2.54\" ]; query_timeout = 60; };\n"
 		"limited = { udp_reject = \"drop\"; icmp_rate = 1000000; tcp_mss = 536; };\n"
 		"sbi = { listen = \"[::1]:7777\"; max_connections = 65536; request_timeout_ms = 100; };\n"
+		"metrics = { listen = \"127.0.0.1:9464\"; max_connections = 2; timeout_s = 600; };\n"
 		"ausf = { ca_bundle = \"/etc/ca.pem\";\n"
 		"  cert_url_prefixes = [ \"https://a.example/\", \"http://b.example/\" ];\n"
 		"  notify_uri_prefixes = [ \"http://127.0.0.1:\", \"https://dev.example/cb/\" ];\n"
@@ -398,6 +399,11 @@ test_sections_values(void)
 	CU_ASSERT_EQUAL(cfg.sbi.port, 7777);
 	CU_ASSERT_EQUAL(cfg.sbi.max_connections, 65536);
 	CU_ASSERT_EQUAL(cfg.sbi.request_timeout_ms, 100);
+	CU_ASSERT_TRUE(cfg.metrics.set);
+	CU_ASSERT_STRING_EQUAL(cfg.metrics.address, "127.0.0.1");
+	CU_ASSERT_EQUAL(cfg.metrics.port, 9464);
+	CU_ASSERT_EQUAL(cfg.metrics.max_connections, 2);
+	CU_ASSERT_EQUAL(cfg.metrics.timeout_s, 600);
 
 	CU_ASSERT_TRUE(cfg.ausf.set);
 	CU_ASSERT_STRING_EQUAL(cfg.ausf.ca_bundle, "/etc/ca.pem");
@@ -440,6 +446,8 @@ test_sections_values(void)
 	CU_ASSERT_EQUAL(cfg.ausf.n_notify_prefixes, 0);
 	CU_ASSERT_PTR_NULL(cfg.ausf.notify_prefixes);
 	CU_ASSERT_FALSE(cfg.sbi.set);
+	CU_ASSERT_FALSE(cfg.metrics.set);
+	CU_ASSERT_EQUAL(cfg.metrics.max_connections, 16);
 	CU_ASSERT_TRUE(cfg.portal.set);
 	CU_ASSERT_FALSE(cfg.portal.has_ipv6);
 	gg_conf_free(&cfg);
@@ -804,6 +812,15 @@ static const struct bad_case bad_cases[] = {
 		5, "sbi.request_timeout_ms", "99 is out of range 100..600000" },
 	{ "sbi.listen", PORTS "sbi = { listen = \"localhost:80\"; };\n",
 		5, "sbi.listen", "'localhost' is not a numeric IPv4 or IPv6 address" },
+	{ "metrics without listen", PORTS "metrics = { timeout_s = 5; };\n",
+		5, "metrics", "missing required setting 'listen'" },
+	{ "metrics.listen", PORTS "metrics = { listen = \"127.0.0.1\"; };\n",
+		5, "metrics.listen", "'127.0.0.1': expected address:port" },
+	{ "metrics.max_connections", PORTS
+		"metrics = { listen = \"127.0.0.1:9464\"; max_connections = 0; };\n",
+		5, "metrics.max_connections", "0 is out of range 1..1024" },
+	{ "metrics unknown", PORTS "metrics = { port = 9464; };\n",
+		5, "metrics.port", "unknown setting" },
 	{ "ausf.fetch_timeout_ms", PORTS "ausf = { fetch_timeout_ms = 60001; };\n",
 		5, "ausf.fetch_timeout_ms", "60001 is out of range 100..60000" },
 	{ "ausf.cert_cache_ttl", PORTS "ausf = { cert_cache_ttl = 86401; };\n",
