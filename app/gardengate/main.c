@@ -362,6 +362,7 @@ teardown(struct gg_app *app)
 	gg_admin_free();
 	for (i = 0; i < app->n_workers; i++)
 		gg_worker_free(app->workers[i]);
+	gg_reload_free(app);
 	gg_limited_free(app);
 	gg_session_table_free(app->dp.sessions);
 	rte_free(app->dp.qsv);
@@ -423,6 +424,7 @@ main(int argc, char **argv)
 	ret = setup(&app);
 	if (ret == 0) {
 		gg_telemetry_publish(&app);
+		gg_reload_init();
 		app.start_tsc = rte_rdtsc();
 		for (i = 0; i < (int)app.n_workers; i++)
 			rte_eal_remote_launch(gg_worker_main, app.workers[i],

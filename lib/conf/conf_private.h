@@ -17,6 +17,7 @@
  *   conf_ausf.c     ausf
  *   conf_store.c    store
  *   conf_summary.c  gg_conf_print_summary()
+ *   conf_diff.c     gg_conf_diff(): what a reload changes, live or not
  *   conf_portal_file.c  gg-portal's own file (gg_portal_conf_load())
  *
  * Not thread-safe; nothing here is kept after gg_conf_load() returns.
