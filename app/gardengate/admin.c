@@ -9,8 +9,8 @@
  *                                          "vpn.example udp 51820 tcp 443"
  *   /gardengate/garden_del,<rule or name>
  *   /gardengate/session_state,<teid>,<full|limited|blocked>
- *   /gardengate/session_del,<teid>          a session the file or an
- *                                          operator made (not the AuSF's)
+ *   /gardengate/session_del,<teid>          a session of the file (not
+ *                                          one the AuSF made)
  *   /gardengate/reload                     re-read the file (reload.c)
  *
  * The telemetry thread queues a request on a ring and waits (up to
@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -161,12 +160,25 @@ session_state(struct gg_app *app, struct admin_req *r)
 	return gg_session_set_state(app->dp.sessions, (uint32_t)teid, st);
 }
 
+/* A session of the file's sessions.static. */
+static bool
+session_is_static(const struct gg_app *app, uint32_t teid)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->cfg.n_sessions; i++)
+		if (app->cfg.sessions[i].ul_teid == teid)
+			return true;
+	return false;
+}
+
 /*
  * Delete a session and what the garden learned for it (as the AuSF's
- * detach does). A session in the AuSF's UE pool is the AuSF's: deleting
- * it behind its back would leave its context and address holding a
- * session that is gone, so it is refused (its device detaches through the
- * SBI; "blocked" stops its traffic at once).
+ * detach does). Only a session of the file, or any session when there is
+ * no AuSF: the AuSF's sessions belong to a context and a UE address it
+ * holds, which a deletion behind its back would leave pointing at nothing
+ * (their devices detach through the SBI; "blocked" stops their traffic at
+ * once). The detail fits the telemetry's strings (128 octets).
  */
 static int
 session_delete(struct gg_app *app, struct admin_req *r)
@@ -174,7 +186,6 @@ session_delete(struct gg_app *app, struct admin_req *r)
 	const struct gg_session *s;
 	unsigned long teid;
 	char *end;
-	uint32_t mask;
 
 	teid = strtoul(r->arg, &end, 0);
 	if (*end != '\0' || teid == 0 || teid > UINT32_MAX)
@@ -182,16 +193,10 @@ session_delete(struct gg_app *app, struct admin_req *r)
 	s = gg_session_find(app->dp.sessions, (uint32_t)teid);
 	if (s == NULL)
 		return -ENOENT;
-	if (app->cfg.ausf.set) {
-		mask = app->cfg.ausf.pool_len == 0 ? 0 :
-				rte_cpu_to_be_32(~0u << (32 - app->cfg.ausf.pool_len));
-		if ((s->ue_ipv4 & mask) == (app->cfg.ausf.pool_ipv4 & mask)) {
-			snprintf(r->out, sizeof(r->out), "the AuSF made this session "
-					"(its UE address is in ausf.ue_pool): its device "
-					"detaches through the SBI; set its state to "
-					"blocked to stop its traffic now");
-			return -EPERM;
-		}
+	if (app->ausf != NULL && !session_is_static(app, (uint32_t)teid)) {
+		snprintf(r->out, sizeof(r->out), "an AuSF session: its device "
+				"detaches through the SBI (set-state blocked stops it now)");
+		return -EPERM;
 	}
 	gg_garden_forget(app->dp.limited.garden, s->id);
 	return gg_session_del(app->dp.sessions, (uint32_t)teid);
@@ -401,7 +406,7 @@ gg_admin_register(void)
 	rte_telemetry_register_cmd("/gardengate/session_state", cmd_change,
 			"Set a session's state. Parameters: TEID,full|limited|blocked");
 	rte_telemetry_register_cmd("/gardengate/session_del", cmd_change,
-			"Delete a session the file or an operator made. Parameters: TEID");
+			"Delete a session of the file (not the AuSF's). Parameters: TEID");
 	rte_telemetry_register_cmd("/gardengate/reload", cmd_reload,
 			"Re-read the configuration file, apply what can change live");
 }
