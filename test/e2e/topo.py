@@ -19,7 +19,7 @@ path). Its AuSF (SBI) listens on 127.0.0.1 of gg, where the device's
 control-plane side (gg-uesim auth, receive) runs too. The store is a
 private redis-server on a unix socket (a file: every namespace reaches
 it). The Internet hosts use documentation addresses only: a web server
-(python3 http.server), a resolver (dnsmasq: portal.example and
+(nginx), a resolver (dnsmasq: portal.example and
 www.example.net, nothing forwarded anywhere) and the portal host where
 gg-portal runs (build/app/portal/gg-portal, ports 80 and 443).
 
@@ -49,6 +49,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import netns as nn  # noqa: E402
+import webserver  # noqa: E402
 from netns import Fail, check, wait_for  # noqa: E402
 
 GNB = "192.0.2.10"
@@ -92,6 +93,7 @@ class Topology:
         self.ca_port = None
         self.portal_proc = None
         self.portal_is_real = False
+        self.duration = 900      # gardengate's and the tunnel's --duration (s)
 
     # -- what the build has (the test enables the parts that exist) --
 
@@ -192,7 +194,7 @@ class Topology:
                                          "--n6", "net_af_packet1,iface=n6",
                                          "--sbi-listen", "127.0.0.1:0",
                                          "--stats-file", self.stats_file,
-                                         "--duration", "900"]
+                                         "--duration", str(self.duration)]
         self.gg = self.lab.spawn("gardengate", cmd, ns=self.ggns)
         self.lab.on_close(self._remove_runtime)
         m = nn.read_line(self.gg, r"AuSF listening on 127\.0\.0\.1:(\d+)", timeout=60)
@@ -246,7 +248,10 @@ class Topology:
 
     def start_dns(self):
         self.dns = self.lab.spawn("dnsmasq", [
-            "dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            # -k, not --no-daemon: in debug mode dnsmasq answers TCP in its
+            # main loop, and one idle TCP connection stops all its UDP.
+            "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+            "--no-hosts",
             "--listen-address=" + RESOLVER, "--bind-interfaces", "--port=53",
             "--user=root", "--pid-file=", "--log-queries", "--log-facility=-",
             "--address=/%s/%s" % (PORTAL_NAME, PORTAL),
@@ -266,9 +271,8 @@ class Topology:
         with open(os.path.join(d, "blob.bin"), "wb") as f:
             f.write(blob)
         self.blob_sha256 = hashlib.sha256(blob).hexdigest()
-        p = self.lab.spawn("web", ["/usr/bin/python3", "-u", "-m", "http.server", "--bind",
-                                   WEB, "80", "--directory", d], ns=self.dn)
-        nn.read_line(p, r"Serving HTTP", timeout=10)
+        self.www = d
+        webserver.start(self.lab, self.dn, "web", [(WEB, 80, d)])
 
     # -- the device --
 
@@ -303,7 +307,8 @@ class Topology:
         check(self.tunnel is None, "a tunnel is already up")
         self.tunnel = self.lab.spawn("tunnel-%d" % len(self.lab.procs),
                                      [self.uesim, "tunnel", "--tun", TUN, "--local", GNB,
-                                      "--json", "--duration", "900"] + list(args), ns=self.ue)
+                                      "--json", "--duration", str(self.duration)] +
+                                     list(args), ns=self.ue)
         nn.read_line(self.tunnel, r"^ready %s$" % TUN)
         ue = re.search(r"--ue-ip (\S+)", " ".join(args))
         src = ue.group(1) if ue else self.device["ue"]
@@ -353,7 +358,8 @@ class Topology:
             self.uesim, "receive", "--listen", "127.0.0.1:0", "--identity", ident,
             "--key", self.device_key, "--cert", self.device_cert,
             "--operator-ca", os.path.join(self.pki, "operator-ca.pem"),
-            "--out", self.profile_json, "--count", "1", "--timeout-s", "600", "--json"],
+            "--out", self.profile_json, "--count", "1", "--timeout-s", str(self.duration),
+            "--json"],
             ns=self.ggns)
         m = nn.read_line(self.receiver, r"listening on 127\.0\.0\.1:(\d+)", timeout=10)
         self.notify_uri = "http://127.0.0.1:%s/profile" % m.group(1)

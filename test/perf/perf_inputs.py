@@ -308,8 +308,16 @@ def limited_inner(rng, pool, kind, ue, size, ident):
                            ack=rng.getrandbits(32), flags=0x18, ident=ident, df=True)
     if kind in ("dns", "dnsgard"):
         name = ("www%d.example.com" % rng.randrange(1000)) if kind == "dns" else "portal.example"
-        return gt.ipv4_udp(ue, RESOLVER, sport, 53, dns_query(rng.getrandbits(16), name),
-                           ident=ident)
+        qid = rng.getrandbits(16)
+        if kind == "dnsgard":
+            # A stub resolver asking again (same port, ID and question): in
+            # a replay nothing answers, and distinct queries would fill the
+            # pending-query table (dns_pending_full) within milliseconds;
+            # a retransmission refreshes its one entry.
+            n = int.from_bytes(gt.ip_bytes(ue), "big")
+            sport = 40000 + (n & 0x3fff)
+            qid = n & 0xffff
+        return gt.ipv4_udp(ue, RESOLVER, sport, 53, dns_query(qid, name), ident=ident)
     if kind == "syn":
         return gt.ipv4_tcp(ue, OUTSIDE, sport, 80, b"", seq=rng.getrandbits(32), ack=0,
                            flags=0x02, ident=ident, df=True)
