@@ -11,7 +11,7 @@
  * load:
  *
  *  1. load the file (the command line's overrides kept: --n3, --n6,
- *     --workers, --sbi-listen), compare it with the running
+ *     --workers, --sbi-listen, --sbi-h2c), compare it with the running
  *     configuration; each setting that differs is either live (applied,
  *     reported "changed") or not (kept as it runs, reported "refused"
  *     with FILE:LINE);
@@ -164,6 +164,8 @@ keep_overrides(const struct gg_app *app, struct gg_config *cur)
 		memcpy(cur->sbi.address, run->sbi.address, sizeof(cur->sbi.address));
 		cur->sbi.port = run->sbi.port;
 	}
+	if (app->opts.sbi_h2c)
+		cur->sbi.tls = false;
 }
 
 /* A garden change, retried once after a grace period when lib/garden

@@ -148,7 +148,7 @@ def wait_running(p, prefix, limit=20):
     deadline = time.time() + limit
     while time.time() < deadline:
         if p.poll() is not None:
-            raise Fail("gardengate exited early: " + (p.stderr.read() if p.stderr else "see its log"))
+            raise Fail("gardengate exited early: " + (p.stderr.read() if p.stderr else "exit %s, see its log" % p.returncode))
         r = telemetry(prefix, "/gardengate/info")
         if r and "sessions" in json.dumps(r):
             return r
@@ -558,7 +558,7 @@ def case_reload_load(gg, tmp):
         log = open(os.path.join(tmp, name + ".log"), "w+")
         p = subprocess.Popen([gg, "--no-huge", "--no-pci", "-m", "512", "-l", "0-1",
                               "--file-prefix", prefix, "--", "-f", conf, "--n3", dev("n3"),
-                              "--n6", dev("n6"), "--sbi-listen", "127.0.0.1:0",
+                              "--n6", dev("n6")] + ANY_SBI + [
                               "--duration", str(seconds), "--stats-file", stats],
                              stdout=subprocess.DEVNULL, stderr=log, text=True)
         done = 0
