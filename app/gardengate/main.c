@@ -381,6 +381,7 @@ teardown(struct gg_app *app)
 	gg_admin_free();
 	for (i = 0; i < app->n_workers; i++)
 		gg_worker_free(app->workers[i]);
+	gg_reload_free(app);
 	gg_limited_free(app);
 	gg_session_table_free(app->dp.sessions);
 	rte_free(app->dp.qsv);
@@ -449,6 +450,7 @@ main(int argc, char **argv)
 	ret = setup(&app);
 	if (ret == 0) {
 		gg_telemetry_publish(&app);
+		gg_reload_init();
 		app.start_tsc = rte_rdtsc();
 		if (gg_metrics_start(&app) != 0) {
 			ret = -1;

@@ -18,6 +18,7 @@
  *   conf_store.c    store
  *   conf_metrics.c  metrics (the Prometheus endpoint)
  *   conf_summary.c  gg_conf_print_summary()
+ *   conf_diff.c     gg_conf_diff(): what a reload changes, live or not
  *   conf_portal_file.c  gg-portal's own file (gg_portal_conf_load())
  *
  * Not thread-safe; nothing here is kept after gg_conf_load() returns.

@@ -213,6 +213,36 @@ int gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 /** Release what gg_conf_load() allocated. Safe on a defaults-only config. */
 void gg_conf_free(struct gg_config *cfg);
 
+/** One setting that differs between two loads of a file (gg_conf_diff()). */
+struct gg_conf_change {
+	const char *setting;  /**< its path in the file: "portal.url", "ports.n3.device" */
+	bool live;            /**< gardengate applies it without a restart */
+	const char *file;     /**< where the new file sets it (an @include's file) */
+	int line;             /**< its line there; 0 when the setting is gone */
+};
+
+typedef void (*gg_conf_change_cb)(const struct gg_conf_change *ch, void *arg);
+
+/**
+ * Compare two loads of a configuration: @p cb once per setting that
+ * differs (in the order of the file format), with its location in
+ * @p cur's file (re-read for it). Lists compare as sets where their order
+ * means nothing (garden.prefixes, garden.names). Strings in @p ch are
+ * valid during the call only.
+ * @return the number of settings that differ.
+ */
+int gg_conf_diff(const struct gg_config *old, const struct gg_config *cur,
+		gg_conf_change_cb cb, void *arg);
+
+/** Same prefix, depth, protocol and ports. */
+bool gg_conf_rule_equal(const struct gg_garden_rule *a,
+		const struct gg_garden_rule *b);
+/** Same protocol and port groups, in the same order. */
+bool gg_conf_scope_equal(const struct gg_garden_scope *a,
+		const struct gg_garden_scope *b);
+/** Index of @p name (lowercase, as loaded) in garden.names, or -1. */
+int gg_conf_name_index(const struct gg_conf_garden *g, const char *name);
+
 /** Print a human-readable summary (what --check-config shows). */
 void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);
 

@@ -102,6 +102,10 @@ struct gg_ratelimit {
 struct gg_worker {
 	struct gg_counters ctr;              /* first: cache aligned */
 	struct gg_dataplane *dp;
+	/* dp->policy as loaded at the start of this round; valid until the
+	 * round's quiescent state. */
+	const struct gg_limited *lim;
+	uint64_t lim_gen;                    /* lim->gen its token buckets follow */
 	struct gg_session_ctr_view sess_ctr; /* its counters of each session */
 	struct rte_ring *to_control;
 	struct rte_ring *from_control;
