@@ -11,7 +11,7 @@
  * load:
  *
  *  1. load the file (the command line's overrides kept: --n3, --n6,
- *     --workers, --sbi-listen, --sbi-h2c), compare it with the running
+ *     --workers, --sbi-listen, --sbi-h2c, --metrics-listen), compare it with the running
  *     configuration; each setting that differs is either live (applied,
  *     reported "changed") or not (kept as it runs, reported "refused"
  *     with FILE:LINE);
@@ -166,6 +166,8 @@ keep_overrides(const struct gg_app *app, struct gg_config *cur)
 	}
 	if (app->opts.sbi_h2c)
 		cur->sbi.tls = false;
+	if (app->opts.metrics_listen != NULL)
+		cur->metrics = run->metrics;
 }
 
 /* A garden change, retried once after a grace period when lib/garden

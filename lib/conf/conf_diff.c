@@ -143,6 +143,10 @@ static const struct diff_field diff_fields[] = {
 	STR("store.prefix", false, store.prefix),
 	MEM("store.connect_timeout_ms", false, store.connect_timeout_ms),
 	MEM("store.command_timeout_ms", false, store.command_timeout_ms),
+	MEM("metrics", false, metrics.set),
+	MEM2("metrics.listen", false, metrics.address, metrics.port),
+	MEM("metrics.max_connections", false, metrics.max_connections),
+	MEM("metrics.timeout_s", false, metrics.timeout_s),
 };
 
 static bool
