@@ -101,6 +101,13 @@ struct gg_conf_sbi {
 	uint16_t port;                /**< "sbi.listen" port part */
 	uint32_t max_connections;     /**< "sbi.max_connections", default 256 */
 	uint32_t request_timeout_ms;  /**< "sbi.request_timeout_ms", default 10000 */
+	uint32_t max_conns_per_client; /**< "sbi.max_connections_per_client", default 32 */
+	uint32_t first_request_timeout_ms; /**< "sbi.first_request_timeout_ms", default 5000 */
+	bool tls;                     /**< "sbi.tls" present: HTTP/2 over TLS; else h2c */
+	char tls_cert[1024];          /**< "sbi.tls.cert": PEM certificate (chain) */
+	char tls_key[1024];           /**< "sbi.tls.key": PEM private key */
+	char tls_client_ca[1024];     /**< "sbi.tls.client_ca": NF CA; "": no client authentication */
+	uint8_t tls_min_version;      /**< "sbi.tls.min_version": 0 "1.3" (default), 1 "1.2" */
 };
 
 /** One-way authentication ("ausf"); required with "sbi". */
@@ -113,6 +120,7 @@ struct gg_conf_ausf {
 	unsigned int n_notify_prefixes;
 	uint32_t fetch_timeout_ms;    /**< "ausf.fetch_timeout_ms", default 3000 */
 	uint32_t cert_cache_ttl;      /**< "ausf.cert_cache_ttl" s, default 300 */
+	uint32_t fetch_max_per_host;  /**< "ausf.fetch_max_per_host", default 8 */
 	uint32_t challenge_ttl;       /**< "ausf.challenge_ttl" s, default 30 */
 	uint32_t pool_ipv4;           /**< "ausf.ue_pool" prefix, network order */
 	uint8_t pool_len;
@@ -122,6 +130,9 @@ struct gg_conf_ausf {
 	uint32_t device_refill_ms;    /**< "ausf.rate.device_refill_ms", default 6000 */
 	uint32_t client_burst;        /**< "ausf.rate.client_burst", default 100 */
 	uint32_t client_refill_ms;    /**< "ausf.rate.client_refill_ms", default 100 */
+	uint32_t max_pending;         /**< "ausf.quota.pending", default 16384 */
+	uint32_t pending_per_client;  /**< "ausf.quota.per_client", default 4096 */
+	uint32_t pending_per_identity; /**< "ausf.quota.per_identity", default 4 */
 };
 
 /** The subscription store ("store"). */
@@ -145,6 +156,15 @@ struct gg_conf_mtu {
 	uint32_t icmp_rate;       /**< "mtu.icmp_rate" per s per worker, default 100 */
 	uint32_t reasm_flows;     /**< "mtu.reassembly.flows" per worker, default 256; 0 = off */
 	uint32_t reasm_timeout_ms;/**< "mtu.reassembly.timeout_ms", default 2000 */
+};
+
+/** The Prometheus / OpenMetrics endpoint ("metrics"); absent: none. */
+struct gg_conf_metrics {
+	bool set;
+	char address[64];           /**< "metrics.listen" address part */
+	uint16_t port;              /**< "metrics.listen" port part (0: any, from --metrics-listen) */
+	uint32_t max_connections;   /**< "metrics.max_connections", default 16 */
+	uint32_t timeout_s;         /**< "metrics.timeout_s", default 10 */
 };
 
 struct gg_config {
@@ -174,6 +194,7 @@ struct gg_config {
 	struct gg_conf_sbi sbi;
 	struct gg_conf_ausf ausf;
 	struct gg_conf_store store;
+	struct gg_conf_metrics metrics;        /**< "metrics" */
 
 	int log_level;              /**< "log.level": RTE_LOG_* value, default RTE_LOG_INFO */
 	unsigned int stats_interval;/**< "log.stats_interval" seconds, 0 = off; default 0 */
@@ -192,8 +213,42 @@ int gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 /** Release what gg_conf_load() allocated. Safe on a defaults-only config. */
 void gg_conf_free(struct gg_config *cfg);
 
+/** One setting that differs between two loads of a file (gg_conf_diff()). */
+struct gg_conf_change {
+	const char *setting;  /**< its path in the file: "portal.url", "ports.n3.device" */
+	bool live;            /**< gardengate applies it without a restart */
+	const char *file;     /**< where the new file sets it (an @include's file) */
+	int line;             /**< its line there; 0 when the setting is gone */
+};
+
+typedef void (*gg_conf_change_cb)(const struct gg_conf_change *ch, void *arg);
+
+/**
+ * Compare two loads of a configuration: @p cb once per setting that
+ * differs (in the order of the file format), with its location in
+ * @p cur's file (re-read for it). Lists compare as sets where their order
+ * means nothing (garden.prefixes, garden.names). Strings in @p ch are
+ * valid during the call only.
+ * @return the number of settings that differ.
+ */
+int gg_conf_diff(const struct gg_config *old, const struct gg_config *cur,
+		gg_conf_change_cb cb, void *arg);
+
+/** Same prefix, depth, protocol and ports. */
+bool gg_conf_rule_equal(const struct gg_garden_rule *a,
+		const struct gg_garden_rule *b);
+/** Same protocol and port groups, in the same order. */
+bool gg_conf_scope_equal(const struct gg_garden_scope *a,
+		const struct gg_garden_scope *b);
+/** Index of @p name (lowercase, as loaded) in garden.names, or -1. */
+int gg_conf_name_index(const struct gg_conf_garden *g, const char *name);
+
 /** Print a human-readable summary (what --check-config shows). */
 void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);
+
+/** True when sbi.listen is a loopback address (127.0.0.0/8 or ::1): the
+ * only place cleartext HTTP/2 goes without a warning. */
+bool gg_conf_sbi_loopback(const struct gg_conf_sbi *sb);
 
 /*
  * gg-portal's own file (config/gg-portal.conf), read by
