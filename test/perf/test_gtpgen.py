@@ -41,10 +41,11 @@ def check(cond, what):
     return cond
 
 
-def testpmd(pmd, vdev, out_pcap, seconds=0.5):
+def testpmd(pmd, vdev, out_pcap, seconds=0.5, want_octets=0):
     """testpmd -d @pmd, --vdev @vdev as port 0, a net_pcap sink writing
-    @out_pcap as port 1, macswap from port 0 to port 1 for @seconds;
-    returns (exit code, output)."""
+    @out_pcap as port 1, macswap from port 0 to port 1 for @seconds, or
+    until @out_pcap holds @want_octets (at most 30 s: a loaded machine
+    starts slowly); returns (exit code, output)."""
     prefix = "ggtest-gtpgen-%d" % os.getpid()
     cmd = ["timeout", "-s", "INT", "-k", "5", "60", "dpdk-testpmd", "--no-huge", "--no-pci",
            "-m", "512", "-l", "0-1", "--file-prefix", prefix, "--log-level", "pmd.net.*:info",
@@ -57,6 +58,10 @@ def testpmd(pmd, vdev, out_pcap, seconds=0.5):
         p.stdin.write("start\n")
         p.stdin.flush()
         time.sleep(seconds)
+        deadline = time.monotonic() + 30
+        while want_octets and time.monotonic() < deadline and p.poll() is None and \
+                (not os.path.exists(out_pcap) or os.path.getsize(out_pcap) < want_octets):
+            time.sleep(0.2)
         p.stdin.write("stop\nquit\n")
         p.stdin.flush()
     except BrokenPipeError:
@@ -86,7 +91,9 @@ def swapped(frame):
 
 def test_generated(pmd, tmp):
     out = os.path.join(tmp, "ul.pcap")
-    rc, log = testpmd(pmd, "net_gtpgen0,mode=ul,sessions=16,seed=7,frames=64,size=64-200", out)
+    # 64 frames of 92 to 250 octets: 8 passes over the set hold >= 47 KB.
+    rc, log = testpmd(pmd, "net_gtpgen0,mode=ul,sessions=16,seed=7,frames=64,size=64-200", out,
+                      want_octets=64 * 8 * (250 + 16))
     if not check(rc == 0, "mode=ul: testpmd exit %d\n%s" % (rc, log[-2000:])):
         return
     frames = gt.read_pcap(out)
@@ -126,7 +133,8 @@ def test_pcap(pmd, tmp):
               for i in range(100)]
     gt.write_pcap(src, frames)
     out = os.path.join(tmp, "pcap-out.pcap")
-    rc, log = testpmd(pmd, "net_gtpgen0,pcap=%s" % src, out, seconds=1.0)
+    rc, log = testpmd(pmd, "net_gtpgen0,pcap=%s" % src, out, seconds=0.3,
+                      want_octets=sum(len(f) + 16 for f in frames) * 4)
     if not check(rc == 0, "pcap=: testpmd exit %d\n%s" % (rc, log[-2000:])):
         return
     got = gt.read_pcap(out)
