@@ -3,9 +3,12 @@
 # The perf harness in one go (doc/performance.rst): install what is
 # missing, build, then on the same inputs and one forwarding core each,
 # interleaved over 3 rounds: testpmd io, DPDK's l3fwd (LPM) and gardengate
-# for every scenario; the micro-benchmarks first. Prints the table, writes
-# build/perf/{micro,mpps}.json. About 3 minutes (the first run also builds
-# the inputs and l3fwd: about 50 s more).
+# for every scenario, on both traffic sources (net_pcap, and our zero-copy
+# net_gtpgen) and both memories (--no-huge, and 2 MiB hugepages reserved
+# for the run and released after, as root); the micro-benchmarks first.
+# Prints the tables, writes build/perf/{micro,mpps}.json. About 15 minutes
+# (the first run also builds the inputs and l3fwd: about 50 s more;
+# --sources pcap --memory nohuge: about 3 minutes).
 #
 #   scripts/perf.sh                 micro-benchmarks + Mpps table
 #   scripts/perf.sh --instr         + the callgrind gate (instructions/packet,
