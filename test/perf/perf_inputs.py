@@ -151,7 +151,7 @@ def gtpgen_sessions(count, seed=1, linear=False, qfi_pct=50, ue_base="10.64.0.0"
             teid = gtpgen_mix32(i + 1) ^ seed
             if teid == 0:
                 teid = seed
-            k = (i + seed) & ((1 << 22) - 1)
+            k = (i + seed) % hosts
             k = gtpgen_mix22(k)
             while k >= hosts:
                 k = gtpgen_mix22(k)

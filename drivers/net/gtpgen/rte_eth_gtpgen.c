@@ -409,8 +409,9 @@ session_of(const struct gtpgen_opts *o, uint32_t i, struct gtpgen_session *s)
 		s->teid = mix32(i + 1) ^ seed;
 		if (s->teid == 0)
 			s->teid = seed;	/* mix32(x) ^ seed == seed only for x == 0 */
-		/* Cycle-walk the 22-bit mix into the hosts of the /10. */
-		k = (i + seed) & ((1u << 22) - 1);
+		/* Cycle-walk the 22-bit mix within the hosts of the /10: from a
+		 * start inside them, so that distinct indexes stay distinct. */
+		k = (uint32_t)(((uint64_t)i + seed) % hosts);
 		do
 			k = mix22(k);
 		while (k >= hosts);
