@@ -416,7 +416,8 @@ tcp_segment(uint8_t *buf, uint8_t flags, const uint8_t *opts, uint16_t olen)
 	tcp->data_off = (uint8_t)((sizeof(*tcp) + olen) / 4) << 4;
 	tcp->tcp_flags = flags;
 	tcp->rx_win = rte_cpu_to_be_16(64240);
-	memcpy(tcp + 1, opts, olen);
+	if (olen != 0)
+		memcpy(tcp + 1, opts, olen);
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 	return len;
 }
