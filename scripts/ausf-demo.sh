@@ -31,7 +31,7 @@ pids="$pids $!"
 sed "s|unix = \"build/demo/redis.sock\"|unix = \"$sock\"|" config/gardengate.conf \
 	>"$demo/ausf-demo.conf"
 build/app/gardengate/gardengate --file-prefix "$prefix" -- -f "$demo/ausf-demo.conf" \
-	--n3 net_null_n3,no-rx=1 --n6 net_null_n6,no-rx=1 --duration 60 \
+	--n3 net_null_n3,no-rx=1 --n6 net_null_n6,no-rx=1 --duration 60 --sbi-h2c \
 	>"$demo/ausf-gardengate.log" 2>&1 &
 pids="$pids $!"
 i=0

@@ -9,7 +9,7 @@ PACKAGES="
 build-essential meson ninja-build pkg-config
 libdpdk-dev dpdk dpdk-dev dpdk-doc libnuma-dev libpcap-dev
 libconfig-dev libjansson-dev libhiredis-dev libssl-dev libcunit1-dev
-libnghttp2-dev libcurl4-openssl-dev libmicrohttpd-dev
+libnghttp2-dev libcurl4-openssl-dev libmicrohttpd-dev nghttp2-client nghttp2-server
 openssl python3 python3-scapy tshark redis-server curl valgrind
 python3-jsonschema
 chromium nodejs dnsmasq-base ethtool iproute2 iputils-ping

@@ -53,11 +53,20 @@
 #                            EKU serverAuth; portal-chain.pem = leaf + CA
 #   op.hex                   a random operator OP (32 hex digits + newline),
 #                            test data only, made fresh with the PKI
-# Good device and operator leaf certificates are valid 2025-01-01 ..
+# Network functions (SBI mutual TLS, TS 33.501 13.1; helper "ausf"):
+#   nf-ca.pem/.key           the NF CA, EC P-256 (sbi.tls.client_ca)
+#   sbi.pem/.key             the AuSF's SBI server certificate under nf-ca,
+#                            CN ausf.example, SAN DNS:ausf.example,
+#                            DNS:localhost, IP:127.0.0.1, EKU serverAuth
+#   nf-amf.pem/.key          an NF client certificate (CN amf1.example,
+#                            EKU clientAuth); nf-amf2.pem/.key another one
+#                            (CN amf2.example): a second caller
+#   nf-rogue.pem/.key        CN amf1.example but under other-ca: refused
+# Good device, operator and NF leaf certificates are valid 2025-01-01 ..
 # 2050-01-01.
 set -eu
 
-LAYOUT=2
+LAYOUT=3
 
 is_complete() {
 	[ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$LAYOUT" ]
@@ -240,6 +249,32 @@ issue portal operator-ca $FROM $TO portal.example \
 	"subjectAltName = DNS:portal.example, DNS:localhost, IP:127.0.0.1, IP:203.0.113.80"
 cat "$work/portal.pem" "$work/operator-ca.pem" >"$work/portal-chain.pem"
 openssl rand -hex 16 >"$work/op.hex" 2>>"$log" || fail "openssl rand"
+
+# ---- network functions: SBI mutual TLS (helper "ausf") ----
+eckey nf-ca P-256
+issue nf-ca self $CA_FROM $CA_TO "NF Example Root CA" "$CA_EXT" \
+	"authorityKeyIdentifier = keyid"
+eckey sbi P-256
+issue sbi nf-ca $FROM $TO ausf.example \
+	"basicConstraints = critical, CA:FALSE" \
+	"keyUsage = critical, digitalSignature" \
+	"extendedKeyUsage = serverAuth" \
+	"subjectKeyIdentifier = hash" \
+	"authorityKeyIdentifier = keyid:always" \
+	"subjectAltName = DNS:ausf.example, DNS:localhost, IP:127.0.0.1"
+for nf in nf-amf:nf-ca:amf1.example nf-amf2:nf-ca:amf2.example \
+		nf-rogue:other-ca:amf1.example; do
+	name=${nf%%:*}
+	rest=${nf#*:}
+	eckey "$name" P-256
+	issue "$name" "${rest%%:*}" $FROM $TO "${rest#*:}" \
+		"basicConstraints = critical, CA:FALSE" \
+		"keyUsage = critical, digitalSignature" \
+		"extendedKeyUsage = clientAuth" \
+		"subjectKeyIdentifier = hash" \
+		"authorityKeyIdentifier = keyid:always" \
+		"subjectAltName = DNS:${rest#*:}"
+done
 
 rm -f "$work"/*.csr "$work"/*.ext
 chmod 600 "$work"/*.key "$work/op.hex"

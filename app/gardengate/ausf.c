@@ -28,6 +28,7 @@ gg_app_ausf_setup(struct gg_app *app)
 	struct gg_ausf_deps ad;
 	struct gg_store_params sp;
 	struct gg_sbi_params bp;
+	struct gg_sbi_tls tls;
 	char err[256];
 	unsigned int i;
 
@@ -45,6 +46,8 @@ gg_app_ausf_setup(struct gg_app *app)
 	fp.timeout_ms = cfg->ausf.fetch_timeout_ms;
 	fp.cache_ttl_s = cfg->ausf.cert_cache_ttl;
 	fp.no_cache = cfg->ausf.cert_cache_ttl == 0;
+	fp.cache_put_only = true; /* the AuSF caches what verified */
+	fp.max_per_host = cfg->ausf.fetch_max_per_host;
 	app->fetch = gg_fetch_create(app->loop, &fp);
 	if (app->fetch == NULL) {
 		LOG(ERR, "certificate fetcher: %s\n", strerror(errno));
@@ -59,11 +62,15 @@ gg_app_ausf_setup(struct gg_app *app)
 	ap.has_qfi = cfg->ausf.has_qfi;
 	ap.portal_api = cfg->portal.api[0] != '\0' ? cfg->portal.api : NULL;
 	ap.challenge_ttl_ms = cfg->ausf.challenge_ttl * 1000;
+	ap.cert_cache_ttl_s = cfg->ausf.cert_cache_ttl;
 	ap.max_contexts = cfg->session_capacity;
 	ap.device_burst = cfg->ausf.device_burst;
 	ap.device_refill_ms = cfg->ausf.device_refill_ms;
 	ap.client_burst = cfg->ausf.client_burst;
 	ap.client_refill_ms = cfg->ausf.client_refill_ms;
+	ap.max_pending = cfg->ausf.max_pending;
+	ap.pending_per_client = cfg->ausf.pending_per_client;
+	ap.pending_per_identity = cfg->ausf.pending_per_identity;
 	ap.learn_global = cfg->garden.learn_global;
 	ap.notify_uri_prefixes = (const char *const *)cfg->ausf.notify_prefixes;
 	ap.n_notify_uri_prefixes = cfg->ausf.n_notify_prefixes;
@@ -98,14 +105,35 @@ gg_app_ausf_setup(struct gg_app *app)
 	bp.port = cfg->sbi.port;
 	bp.max_conns = cfg->sbi.max_connections;
 	bp.request_timeout_ms = cfg->sbi.request_timeout_ms;
+	bp.max_conns_per_client = cfg->sbi.max_conns_per_client;
+	bp.first_request_timeout_ms = cfg->sbi.first_request_timeout_ms;
+	if (cfg->sbi.tls) {
+		memset(&tls, 0, sizeof(tls));
+		tls.cert_file = cfg->sbi.tls_cert;
+		tls.key_file = cfg->sbi.tls_key;
+		tls.client_ca_file = cfg->sbi.tls_client_ca[0] != '\0' ?
+				cfg->sbi.tls_client_ca : NULL;
+		tls.allow_tls12 = cfg->sbi.tls_min_version == 1;
+		if (gg_sbi_tls_check(&tls, err, sizeof(err)) != 0) {
+			LOG(ERR, "sbi.tls: %s\n", err);
+			return -1;
+		}
+		bp.tls = &tls;
+	} else if (!gg_conf_sbi_loopback(&cfg->sbi)) {
+		LOG(WARNING, "sbi: cleartext HTTP/2 on %s, beyond loopback: "
+				"unauthenticated and unencrypted; configure sbi.tls\n",
+				cfg->sbi.address);
+	}
 	app->sbi = gg_sbi_server_create(app->loop, &bp, gg_ausf_handle, app->ausf);
 	if (app->sbi == NULL) {
 		LOG(ERR, "sbi.listen %s:%u: %s\n", cfg->sbi.address, cfg->sbi.port,
 				strerror(errno));
 		return -1;
 	}
-	LOG(INFO, "AuSF listening on %s:%u (HTTP/2 cleartext)\n", cfg->sbi.address,
-			gg_sbi_server_port(app->sbi));
+	LOG(INFO, "AuSF listening on %s:%u (%s)\n", cfg->sbi.address,
+			gg_sbi_server_port(app->sbi), !cfg->sbi.tls ? "HTTP/2 cleartext" :
+			tls.client_ca_file != NULL ? "HTTP/2 over TLS, mutual" :
+			"HTTP/2 over TLS");
 	return 0;
 }
 

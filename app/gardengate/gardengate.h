@@ -31,6 +31,7 @@ struct gg_opts {
 	const char *n6_device;   /* overrides ports.n6.device */
 	const char *stats_file;  /* final counters JSON also written here */
 	const char *sbi_listen;  /* overrides sbi.listen; port 0 = any free port */
+	bool sbi_h2c;            /* --sbi-h2c: no TLS on the SBI (loopback tests) */
 	double idle_exit;        /* seconds without RX before stopping; 0 = never */
 	double duration;         /* seconds before stopping; 0 = never */
 	unsigned int workers;    /* overrides "workers"; 0 = keep */

@@ -56,6 +56,8 @@ usage(FILE *out, const char *prog)
 		"      --stats-file F   also write the final counters (JSON) to F\n"
 		"      --sbi-listen A:P the AuSF's listen address, overrides the file\n"
 		"                       (port 0: any free port, printed at start)\n"
+		"      --sbi-h2c        serve the SBI as cleartext HTTP/2 (h2c) even if\n"
+		"                       the file configures sbi.tls: loopback tests only\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n"
 		"\n"
@@ -65,7 +67,7 @@ usage(FILE *out, const char *prog)
 }
 
 enum { OPT_CHECK = 256, OPT_N3, OPT_N6, OPT_WORKERS, OPT_IDLE, OPT_DURATION,
-	OPT_STATS_FILE, OPT_SBI_LISTEN };
+	OPT_STATS_FILE, OPT_SBI_LISTEN, OPT_SBI_H2C };
 
 static int
 parse_seconds(const char *s, double *out)
@@ -93,6 +95,7 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ "sbi-listen", required_argument, NULL, OPT_SBI_LISTEN },
+		{ "sbi-h2c", no_argument, NULL, OPT_SBI_H2C },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -139,6 +142,9 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 			break;
 		case OPT_SBI_LISTEN:
 			o->sbi_listen = optarg;
+			break;
+		case OPT_SBI_H2C:
+			o->sbi_h2c = true;
 			break;
 		case 'h':
 			usage(stdout, prog);
@@ -209,6 +215,8 @@ load_config(struct gg_app *app)
 	if (app->opts.sbi_listen != NULL && override_sbi_listen(cfg,
 			app->opts.sbi_listen) != 0)
 		return -1;
+	if (app->opts.sbi_h2c)
+		cfg->sbi.tls = false;
 	if (strcmp(cfg->n3.device, cfg->n6.device) == 0) {
 		fprintf(stderr, "gardengate: N3 and N6 use the same device \"%s\"\n",
 				cfg->n3.device);

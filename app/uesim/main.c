@@ -10,6 +10,7 @@
  *   gg-uesim status ...   read an authentication context (ctx.c)
  *   gg-uesim detach ...   detach (ctx.c)
  *   gg-uesim tunnel ...   the gNB's user plane, TUN <-> GTP-U (tunnel.c)
+ *   gg-uesim load ...     a load generator for the AuSF (load.c)
  *
  * Exit status: 0 success, 1 failure (refused, no answer, malformed
  * answer), 2 usage error; the same for every subcommand.
@@ -33,6 +34,7 @@ static const struct {
 	{ "status", uesim_cmd_status, "show an authentication context (GET)" },
 	{ "detach", uesim_cmd_detach, "detach: remove the context and its session (DELETE)" },
 	{ "tunnel", uesim_cmd_tunnel, "the gNB user plane: a TUN device over GTP-U" },
+	{ "load", uesim_cmd_load, "many devices at once: authentications/s and latency" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -333,5 +333,7 @@ int uesim_cmd_status(int argc, char **argv);
 int uesim_cmd_detach(int argc, char **argv);
 /* The gNB's user plane: TUN device <-> GTP-U (tunnel.c). */
 int uesim_cmd_tunnel(int argc, char **argv);
+/* A load generator for the AuSF (load.c). */
+int uesim_cmd_load(int argc, char **argv);
 
 #endif /* UESIM_H */

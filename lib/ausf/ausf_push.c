@@ -505,7 +505,7 @@ push_fini(struct gg_ausf *a)
 	if (a->push_kick_timer > 0)
 		gg_evloop_timer_cancel(a->d.loop, a->push_kick_timer);
 	a->push_kick_timer = 0;
-	for (c = a->ctx.all; c != NULL; c = c->next)
+	TAILQ_FOREACH(c, &a->ctx.all, all_link)
 		if (c->push != NULL)
 			push_cancel(a, c);
 	while ((p = TAILQ_FIRST(&a->push_queue)) != NULL)

@@ -47,7 +47,15 @@ struct gg_ausf_params {
 	bool has_qfi;
 	const char *portal_api;      /**< RFC 8908 API URI returned to devices, or NULL */
 	uint32_t challenge_ttl_ms;   /**< a challenge's lifetime, default 30000 */
-	uint32_t max_contexts;       /**< contexts at once, default 65536 */
+	uint32_t cert_cache_ttl_s;   /**< reuse a certificate's verification this
+	                                  long (same URL, octets, identity); 0: verify
+	                                  every time */
+	uint32_t max_contexts;       /**< sessions (authenticated contexts), default 65536 */
+	uint32_t max_pending;        /**< challenges pending at once (fetching or
+	                                  issued, not confirmed), apart from
+	                                  max_contexts; default 16384 */
+	uint32_t pending_per_client; /**< ... of one client address, default 4096 */
+	uint32_t pending_per_identity; /**< ... for one device identity, default 4 */
 	uint32_t device_burst;       /**< attempts per device at once, default 5 */
 	uint32_t device_refill_ms;   /**< ... one more every, default 6000 */
 	uint32_t client_burst;       /**< attempts per client address, default 100 */
@@ -82,6 +90,7 @@ struct gg_ausf_deps {
 	X(rejected_request, "requests refused as malformed (400/404/405/413/415)") \
 	X(rejected_url, "certificate URLs outside the allowed prefixes (403)") \
 	X(rejected_cert, "certificates that failed verification (403)") \
+	X(cert_reused, "challenges whose certificate verified before (no chain check)") \
 	X(fetch_failed, "certificate fetches that failed or timed out (502/504)") \
 	X(rate_limited, "attempts refused by the rate limits (429)") \
 	X(store_unavailable, "requests refused while the store was down (503)") \
@@ -99,7 +108,14 @@ struct gg_ausf_deps {
 	X(push_retry_scheduled, "profile push retries scheduled") \
 	X(push_given_up, "profile pushes abandoned (24 h, or the callback no longer allowed)") \
 	X(push_fallback_fetch, "profiles delivered by GET .../profile") \
-	X(push_queue_full, "profile pushes not taken: push_max_pending reached")
+	X(push_queue_full, "profile pushes not taken: push_max_pending reached") \
+	X(rejected_owner, "requests for a context from another client than its creator (404)") \
+	X(refused_capacity, "challenges refused: max_pending reached (503)") \
+	X(refused_quota, "challenges refused: a client's or an identity's pending quota (429)") \
+	X(contexts_live, "gauge: contexts in the table (pending, expired, sessions)") \
+	X(contexts_pending, "gauge: challenges pending (fetching or issued)") \
+	X(contexts_sessions, "gauge: authenticated contexts") \
+	X(sweep_max_round, "gauge: most contexts the expiry sweep handled in one round")
 
 struct gg_ausf_stats {
 #define GG_AUSF_STAT_FIELD(n, h) uint64_t n;

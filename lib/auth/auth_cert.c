@@ -451,6 +451,16 @@ gg_auth_cert_pubkey(const struct gg_auth_cert *c)
 	return X509_get0_pubkey(c->leaf);
 }
 
+time_t
+gg_auth_cert_not_after(const struct gg_auth_cert *c)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(c->leaf), &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
 void
 gg_auth_cert_free(struct gg_auth_cert *c)
 {

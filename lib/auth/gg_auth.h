@@ -186,6 +186,10 @@ const char *gg_auth_cert_pem(const struct gg_auth_cert *c);
 /** The leaf's public key, owned by the handle (do not free). */
 EVP_PKEY *gg_auth_cert_pubkey(const struct gg_auth_cert *c);
 
+/** The leaf's notAfter as Unix seconds (0 if it cannot be read): how long
+ * a verification result may be reused. */
+time_t gg_auth_cert_not_after(const struct gg_auth_cert *c);
+
 /** Free a cert handle. NULL is a no-op. */
 void gg_auth_cert_free(struct gg_auth_cert *c);
 

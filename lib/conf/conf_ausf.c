@@ -98,16 +98,25 @@ static const struct conf_field conf_ausf_rate_fields[] = {
 		1, 86400000),
 };
 
+/* "ausf.quota": unconfirmed challenges, apart from the session capacity. */
+static const struct conf_field conf_ausf_quota_fields[] = {
+	CONF_U("pending", struct gg_conf_ausf, max_pending, 1, 1u << 22),
+	CONF_U("per_client", struct gg_conf_ausf, pending_per_client, 1, 1u << 22),
+	CONF_U("per_identity", struct gg_conf_ausf, pending_per_identity, 1, 1u << 22),
+};
+
 static const struct conf_field conf_ausf_fields[] = {
 	CONF_STR("ca_bundle", struct gg_conf_ausf, ca_bundle, CONF_REQUIRED),
 	CONF_FN("cert_url_prefixes", conf_ausf_prefixes, CONF_REQUIRED),
 	CONF_FN("notify_uri_prefixes", conf_ausf_notify_prefixes),
 	CONF_U("fetch_timeout_ms", struct gg_conf_ausf, fetch_timeout_ms, 100, 60000),
 	CONF_U("cert_cache_ttl", struct gg_conf_ausf, cert_cache_ttl, 0, 86400),
+	CONF_U("fetch_max_per_host", struct gg_conf_ausf, fetch_max_per_host, 1, 1024),
 	CONF_U("challenge_ttl", struct gg_conf_ausf, challenge_ttl, 1, 3600),
 	CONF_FN("ue_pool", conf_ausf_pool, CONF_REQUIRED),
 	CONF_U("qfi", struct gg_conf_ausf, qfi, 0, CONF_QFI_MAX),
 	CONF_SUB("rate", 0, conf_ausf_rate_fields),
+	CONF_SUB("quota", 0, conf_ausf_quota_fields),
 };
 
 int

@@ -188,8 +188,21 @@ gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 			conf_print_session(out, i, &cfg->sessions[i]);
 	conf_print_garden(out, cfg);
 	if (cfg->sbi.set) {
-		fprintf(out, "  sbi: listening on %s:%u (HTTP/2 cleartext)\n",
-			cfg->sbi.address, cfg->sbi.port);
+		if (cfg->sbi.tls)
+			fprintf(out, "  sbi: listening on %s:%u (HTTP/2 over TLS %s+, %s)\n",
+				cfg->sbi.address, cfg->sbi.port,
+				cfg->sbi.tls_min_version == 1 ? "1.2" : "1.3",
+				cfg->sbi.tls_client_ca[0] != '\0' ?
+				"client certificates required" : "no client authentication");
+		else
+			fprintf(out, "  sbi: listening on %s:%u (HTTP/2 cleartext)\n",
+				cfg->sbi.address, cfg->sbi.port);
+		if (!cfg->sbi.tls && !gg_conf_sbi_loopback(&cfg->sbi))
+			fprintf(out, "  warning: sbi: cleartext HTTP/2 on %s, beyond "
+				"loopback: any host that reaches it calls the AuSF "
+				"unauthenticated and unencrypted (TS 33.501 13.1 asks "
+				"for TLS between NFs); configure sbi.tls\n",
+				cfg->sbi.address);
 		fprintf(out, "  ausf: CA bundle %s, %u certificate URL prefix(es), "
 			"UE pool %s/%u\n", cfg->ausf.ca_bundle, cfg->ausf.n_url_prefixes,
 			inet_ntop(AF_INET, &cfg->ausf.pool_ipv4, (char[INET_ADDRSTRLEN]){0},

@@ -101,6 +101,13 @@ struct gg_conf_sbi {
 	uint16_t port;                /**< "sbi.listen" port part */
 	uint32_t max_connections;     /**< "sbi.max_connections", default 256 */
 	uint32_t request_timeout_ms;  /**< "sbi.request_timeout_ms", default 10000 */
+	uint32_t max_conns_per_client; /**< "sbi.max_connections_per_client", default 32 */
+	uint32_t first_request_timeout_ms; /**< "sbi.first_request_timeout_ms", default 5000 */
+	bool tls;                     /**< "sbi.tls" present: HTTP/2 over TLS; else h2c */
+	char tls_cert[1024];          /**< "sbi.tls.cert": PEM certificate (chain) */
+	char tls_key[1024];           /**< "sbi.tls.key": PEM private key */
+	char tls_client_ca[1024];     /**< "sbi.tls.client_ca": NF CA; "": no client authentication */
+	uint8_t tls_min_version;      /**< "sbi.tls.min_version": 0 "1.3" (default), 1 "1.2" */
 };
 
 /** One-way authentication ("ausf"); required with "sbi". */
@@ -113,6 +120,7 @@ struct gg_conf_ausf {
 	unsigned int n_notify_prefixes;
 	uint32_t fetch_timeout_ms;    /**< "ausf.fetch_timeout_ms", default 3000 */
 	uint32_t cert_cache_ttl;      /**< "ausf.cert_cache_ttl" s, default 300 */
+	uint32_t fetch_max_per_host;  /**< "ausf.fetch_max_per_host", default 8 */
 	uint32_t challenge_ttl;       /**< "ausf.challenge_ttl" s, default 30 */
 	uint32_t pool_ipv4;           /**< "ausf.ue_pool" prefix, network order */
 	uint8_t pool_len;
@@ -122,6 +130,9 @@ struct gg_conf_ausf {
 	uint32_t device_refill_ms;    /**< "ausf.rate.device_refill_ms", default 6000 */
 	uint32_t client_burst;        /**< "ausf.rate.client_burst", default 100 */
 	uint32_t client_refill_ms;    /**< "ausf.rate.client_refill_ms", default 100 */
+	uint32_t max_pending;         /**< "ausf.quota.pending", default 16384 */
+	uint32_t pending_per_client;  /**< "ausf.quota.per_client", default 4096 */
+	uint32_t pending_per_identity; /**< "ausf.quota.per_identity", default 4 */
 };
 
 /** The subscription store ("store"). */
@@ -194,6 +205,10 @@ void gg_conf_free(struct gg_config *cfg);
 
 /** Print a human-readable summary (what --check-config shows). */
 void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);
+
+/** True when sbi.listen is a loopback address (127.0.0.0/8 or ::1): the
+ * only place cleartext HTTP/2 goes without a warning. */
+bool gg_conf_sbi_loopback(const struct gg_conf_sbi *sb);
 
 /*
  * gg-portal's own file (config/gg-portal.conf), read by

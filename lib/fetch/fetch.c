@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/queue.h>
 
 #include <curl/curl.h>
 
@@ -32,6 +33,9 @@
 
 /* First body buffer; it doubles up to max_body. */
 #define BODY_FIRST 4096
+
+/* Queued gets are failed this often when they waited timeout_ms. */
+#define QUEUE_TICK_MS 100
 
 /* One get waiting for a transfer. */
 struct waiter {
@@ -58,7 +62,29 @@ struct xfer {
 	bool is_post;            /* a POST: only the status matters */
 	bool post_2xx;           /* POST: a 2xx head came; the body is not read */
 	struct curl_slist *headers; /* POST: Content-Type, no Expect */
+	struct fetch_host *host;    /* counted in host->active or ->queued */
+	bool queued;             /* waiting in host->queue, not started */
+	uint64_t deadline_ms;    /* queued: answered TIMEOUT after this */
+	TAILQ_ENTRY(xfer) qlink; /* host->queue */
 	char url[];              /* canonical */
+};
+
+/*
+ * A host ("scheme://host[:port]") with transfers under way or queued.
+ * At most max_per_host transfers each: one hanging CA server ties up its
+ * own share, never the whole pool. Gets over that (or over max_transfers)
+ * wait in the host's FIFO; finished transfers hand their slot to the
+ * hosts with a queue in turn (round robin), so a host with a long queue
+ * cannot starve one with a short one. A host exists while it has work:
+ * never more than max_transfers + queued gets of them.
+ */
+struct fetch_host {
+	struct fetch_host *next;     /* f->hosts */
+	TAILQ_HEAD(, xfer) queue;
+	TAILQ_ENTRY(fetch_host) ring; /* f->ring, while the queue is not empty */
+	unsigned int active;
+	unsigned int queued;
+	char key[];
 };
 
 /* A cache hit waiting for the 0 ms timer. */
@@ -81,6 +107,12 @@ struct gg_fetch {
 	uint32_t connect_timeout_ms;
 	unsigned int max_transfers;
 	unsigned int max_pending;
+	unsigned int max_per_host;
+	unsigned int max_host_queue;
+	bool cache_put_only;
+	struct fetch_host *hosts;
+	TAILQ_HEAD(, fetch_host) ring;   /* hosts with queued gets, in turn */
+	long queue_timer;            /* 0: not armed */
 	char *ca_file;
 	struct fetch_cache *cache;   /* NULL: no cache */
 	struct xfer *xfers;
@@ -232,6 +264,63 @@ classify(const struct xfer *x, CURLcode rc, long code)
 	}
 }
 
+/* ---- hosts ---- */
+
+/* "scheme://authority" of a canonical URL. */
+static void
+host_key(const char *canon, char *key, size_t size)
+{
+	const char *p = strstr(canon, "://");
+	size_t n;
+
+	p = p != NULL ? strchr(p + 3, '/') : NULL;
+	n = p != NULL ? (size_t)(p - canon) : strlen(canon);
+	if (n >= size)
+		n = size - 1;
+	memcpy(key, canon, n);
+	key[n] = '\0';
+}
+
+/* Find or make the host of @p canon; a walk of the hosts with work
+ * (bounded as said at struct fetch_host). NULL: no memory. */
+static struct fetch_host *
+host_get(struct gg_fetch *f, const char *canon)
+{
+	char key[GG_FETCH_URL_MAX + 1];
+	struct fetch_host *h;
+	size_t n;
+
+	host_key(canon, key, sizeof(key));
+	for (h = f->hosts; h != NULL; h = h->next)
+		if (strcmp(h->key, key) == 0)
+			return h;
+	n = strlen(key) + 1;
+	h = calloc(1, sizeof(*h) + n);
+	if (h == NULL)
+		return NULL;
+	memcpy(h->key, key, n);
+	TAILQ_INIT(&h->queue);
+	h->next = f->hosts;
+	f->hosts = h;
+	return h;
+}
+
+/* Free @p h once it has no work left. */
+static void
+host_release(struct gg_fetch *f, struct fetch_host *h)
+{
+	struct fetch_host **pp;
+
+	if (h == NULL || h->active != 0 || h->queued != 0)
+		return;
+	for (pp = &f->hosts; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	free(h);
+}
+
 static void
 xfer_unlink(struct gg_fetch *f, struct xfer *x)
 {
@@ -239,6 +328,8 @@ xfer_unlink(struct gg_fetch *f, struct xfer *x)
 	if (x->next != NULL)
 		x->next->pprev = x->pprev;
 	f->n_xfers--;
+	if (x->host != NULL)
+		x->host->active--;
 	curl_multi_remove_handle(f->multi, x->easy);
 }
 
@@ -277,6 +368,89 @@ xfer_answer(struct gg_fetch *f, struct xfer *x, enum gg_fetch_status st,
 	}
 }
 
+struct post_body;
+static int xfer_launch(struct gg_fetch *f, struct xfer *x,
+		const struct post_body *pb);
+
+/* Give free transfer slots to the queued gets, one host after another. */
+static void
+dispatch(struct gg_fetch *f)
+{
+	struct fetch_host *h, *first_full = NULL;
+	struct xfer *x;
+
+	while (!f->closing && f->n_xfers < f->max_transfers &&
+			(h = TAILQ_FIRST(&f->ring)) != NULL && h != first_full) {
+		TAILQ_REMOVE(&f->ring, h, ring);
+		if (h->active >= f->max_per_host) {
+			/* Its turn passes; stop once every host was full. */
+			TAILQ_INSERT_TAIL(&f->ring, h, ring);
+			if (first_full == NULL)
+				first_full = h;
+			continue;
+		}
+		first_full = NULL;
+		x = TAILQ_FIRST(&h->queue);
+		TAILQ_REMOVE(&h->queue, x, qlink);
+		h->queued--;
+		x->queued = false;
+		if (!TAILQ_EMPTY(&h->queue))
+			TAILQ_INSERT_TAIL(&f->ring, h, ring);
+		if (gg_evloop_now_ms() >= x->deadline_ms) {
+			/* Waited its whole time already. */
+			f->stats.queue_timeouts++;
+			xfer_answer(f, x, GG_FETCH_TIMEOUT, 0);
+			host_release(f, h);
+			xfer_free(x);
+		} else if (xfer_launch(f, x, NULL) != 0) {
+			xfer_answer(f, x, GG_FETCH_ERROR, 0);
+			host_release(f, h);
+			xfer_free(x);
+		}
+	}
+}
+
+/* Queued gets that waited timeout_ms are answered GG_FETCH_TIMEOUT. */
+static uint64_t
+on_queue_timer(struct gg_evloop *loop, void *arg)
+{
+	struct gg_fetch *f = arg;
+	uint64_t now = gg_evloop_now_ms();
+	TAILQ_HEAD(, xfer) late = TAILQ_HEAD_INITIALIZER(late);
+	struct fetch_host *h, *next;
+	struct xfer *x;
+
+	(void)loop;
+	/* Take them all out first: the callbacks may queue more. */
+	for (h = TAILQ_FIRST(&f->ring); h != NULL; h = next) {
+		next = TAILQ_NEXT(h, ring);
+		while ((x = TAILQ_FIRST(&h->queue)) != NULL &&
+				now >= x->deadline_ms) {
+			TAILQ_REMOVE(&h->queue, x, qlink);
+			h->queued--;
+			TAILQ_INSERT_TAIL(&late, x, qlink);
+		}
+		if (TAILQ_EMPTY(&h->queue))
+			TAILQ_REMOVE(&f->ring, h, ring);
+	}
+	enter(f);
+	while ((x = TAILQ_FIRST(&late)) != NULL) {
+		TAILQ_REMOVE(&late, x, qlink);
+		f->stats.queue_timeouts++;
+		xfer_answer(f, x, GG_FETCH_TIMEOUT, 0);
+		host_release(f, x->host);
+		xfer_free(x);
+	}
+	if (TAILQ_EMPTY(&f->ring) || f->closing) {
+		f->queue_timer = 0;
+		leave(f);
+		return 0;
+	}
+	if (leave(f))
+		return 0;
+	return QUEUE_TICK_MS;
+}
+
 static void
 xfer_done(struct gg_fetch *f, struct xfer *x, CURLcode rc)
 {
@@ -287,12 +461,16 @@ xfer_done(struct gg_fetch *f, struct xfer *x, CURLcode rc)
 	st = classify(x, rc, code);
 	xfer_unlink(f, x);
 	f->stats.body_octets += x->len;
-	/* A POST's answer is not a certificate: it never enters the cache. */
-	if (st == GG_FETCH_OK && f->cache != NULL && !x->is_post)
+	/* A POST's answer is not a certificate: it never enters the cache;
+	 * with cache_put_only nothing does before the caller vouches. */
+	if (st == GG_FETCH_OK && f->cache != NULL && !f->cache_put_only &&
+			!x->is_post)
 		(void)fetch_cache_insert(f->cache, x->url, x->buf, x->len, code,
 				gg_evloop_now_ms()); /* ENOMEM: just not cached */
 	xfer_answer(f, x, st, code);
+	host_release(f, x->host);
 	xfer_free(x);
+	dispatch(f);
 }
 
 /* Collect what libcurl finished. Stops when a callback frees the fetcher
@@ -778,28 +956,41 @@ easy_post(struct xfer *x, const struct post_body *pb)
 	return rc == CURLE_OK ? 0 : -ENOMEM;
 }
 
-static int
-start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg,
-		const struct post_body *pb)
+/* A transfer object with its first get, not started. */
+static struct xfer *
+xfer_new(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg,
+		struct fetch_host *h)
 {
 	size_t ulen = strlen(canon) + 1;
 	struct xfer *x = calloc(1, sizeof(*x) + ulen);
 	struct waiter *w = malloc(sizeof(*w));
 
-	if (x == NULL || w == NULL)
-		goto nomem;
+	if (x == NULL || w == NULL) {
+		free(x);
+		free(w);
+		return NULL;
+	}
 	memcpy(x->url, canon, ulen);
 	x->f = f;
+	x->host = h;
 	w->next = NULL;
 	w->cb = cb;
 	w->arg = arg;
 	x->waiters = w;
 	x->wtail = &w->next;
+	return x;
+}
+
+/* Start @p x (counted on its host). On failure -ENOMEM and x is as
+ * before (the caller frees or answers it). */
+static int
+xfer_launch(struct gg_fetch *f, struct xfer *x, const struct post_body *pb)
+{
 	x->easy = easy_new(f, x);
 	if (x->easy == NULL)
-		goto nomem;
+		return -ENOMEM;
 	if (pb != NULL && easy_post(x, pb) != 0)
-		goto nomem;
+		goto fail;
 	/* Link first: adding may call our socket and timer callbacks. */
 	x->next = f->xfers;
 	if (f->xfers != NULL)
@@ -807,29 +998,70 @@ start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg,
 	f->xfers = x;
 	x->pprev = &f->xfers;
 	f->n_xfers++;
+	x->host->active++;
 	if (curl_multi_add_handle(f->multi, x->easy) != CURLM_OK) {
 		*x->pprev = x->next;
 		if (x->next != NULL)
 			x->next->pprev = x->pprev;
 		f->n_xfers--;
+		x->host->active--;
+		goto fail;
+	}
+	return 0;
+fail:
+	curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	return -ENOMEM;
+}
+
+static int
+start_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg,
+		const struct post_body *pb, struct fetch_host *h)
+{
+	struct xfer *x = xfer_new(f, canon, cb, arg, h);
+
+	if (x == NULL)
+		return -ENOMEM;
+	if (xfer_launch(f, x, pb) != 0) {
 		xfer_free(x);
 		return -ENOMEM;
 	}
 	return 0;
-nomem:
-	if (x != NULL && x->easy != NULL)
-		curl_easy_cleanup(x->easy);
-	if (x != NULL)
-		curl_slist_free_all(x->headers);
-	free(x);
-	free(w);
-	return -ENOMEM;
+}
+
+static int
+queue_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb,
+		void *arg, struct fetch_host *h)
+{
+	struct xfer *x;
+
+	if (f->queue_timer == 0) {
+		f->queue_timer = gg_evloop_timer(f->loop, QUEUE_TICK_MS,
+				on_queue_timer, f);
+		if (f->queue_timer < 0) {
+			f->queue_timer = 0;
+			return -ENOMEM;
+		}
+	}
+	x = xfer_new(f, canon, cb, arg, h);
+	if (x == NULL)
+		return -ENOMEM;
+	x->queued = true;
+	x->deadline_ms = gg_evloop_now_ms() + f->timeout_ms;
+	if (TAILQ_EMPTY(&h->queue))
+		TAILQ_INSERT_TAIL(&f->ring, h, ring);
+	TAILQ_INSERT_TAIL(&h->queue, x, qlink);
+	h->queued++;
+	return 0;
 }
 
 int
 gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
 {
 	char canon[GG_FETCH_URL_MAX + 1];
+	struct fetch_host *h;
 	const uint8_t *body;
 	struct xfer *x;
 	size_t len;
@@ -861,12 +1093,41 @@ gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
 		f->stats.cache_hits++;
 		goto accepted;
 	}
-	for (x = f->xfers; x != NULL; x = x->next) {
-		struct waiter *w;
+	h = host_get(f, canon);
+	if (h == NULL)
+		return -ENOMEM;
+	for (x = f->xfers; x != NULL; x = x->next)
+		if (!x->is_post && strcmp(x->url, canon) == 0)
+			goto join;
+	TAILQ_FOREACH(x, &h->queue, qlink)
+		if (strcmp(x->url, canon) == 0)
+			goto join;
+	if (h->active < f->max_per_host && f->n_xfers < f->max_transfers) {
+		rc = start_transfer(f, canon, cb, arg, NULL, h);
+		if (rc != 0) {
+			host_release(f, h);
+			return rc;
+		}
+		f->stats.transfers++;
+		goto accepted;
+	}
+	if (h->queued >= f->max_host_queue) {
+		host_release(f, h);
+		f->stats.rejected_busy++;
+		return -EBUSY;
+	}
+	rc = queue_transfer(f, canon, cb, arg, h);
+	if (rc != 0) {
+		host_release(f, h);
+		return rc;
+	}
+	f->stats.queued++;
+	f->stats.transfers++;
+	goto accepted;
+join:
+	{
+		struct waiter *w = malloc(sizeof(*w));
 
-		if (strcmp(x->url, canon) != 0)
-			continue;
-		w = malloc(sizeof(*w));
 		if (w == NULL)
 			return -ENOMEM;
 		w->next = NULL;
@@ -875,16 +1136,7 @@ gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
 		*x->wtail = w;
 		x->wtail = &w->next;
 		f->stats.joined++;
-		goto accepted;
 	}
-	if (f->n_xfers >= f->max_transfers) {
-		f->stats.rejected_busy++;
-		return -EBUSY;
-	}
-	rc = start_transfer(f, canon, cb, arg, NULL);
-	if (rc != 0)
-		return rc;
-	f->stats.transfers++;
 accepted:
 	f->n_pending++;
 	f->stats.requests++;
@@ -899,6 +1151,7 @@ gg_fetch_post(struct gg_fetch *f, const struct gg_fetch_allow *allow,
 	struct post_body pb = { .content_type = content_type, .data = body,
 		.len = len };
 	char canon[GG_FETCH_URL_MAX + 1];
+	struct fetch_host *h;
 	size_t i;
 	int rc;
 
@@ -926,9 +1179,20 @@ gg_fetch_post(struct gg_fetch *f, const struct gg_fetch_allow *allow,
 		f->stats.rejected_busy++;
 		return -EBUSY;
 	}
-	rc = start_transfer(f, canon, cb, arg, &pb);
-	if (rc != 0)
+	/* No queue for POSTs: their callers retry with backoff. */
+	h = host_get(f, canon);
+	if (h == NULL)
+		return -ENOMEM;
+	if (h->active >= f->max_per_host) {
+		host_release(f, h);
+		f->stats.rejected_busy++;
+		return -EBUSY;
+	}
+	rc = start_transfer(f, canon, cb, arg, &pb, h);
+	if (rc != 0) {
+		host_release(f, h);
 		return rc;
+	}
 	f->stats.transfers++;
 	f->stats.posts++;
 	f->n_pending++;
@@ -942,6 +1206,7 @@ static void
 cancel_all(struct gg_fetch *f)
 {
 	struct ready *list = f->ready_head, *r;
+	struct fetch_host *h;
 	struct xfer *x;
 
 	if (f->ready_timer != 0) {
@@ -957,11 +1222,26 @@ cancel_all(struct gg_fetch *f)
 		r->cb(r->arg, GG_FETCH_CANCELLED, 0, NULL, 0);
 		free(r);
 	}
+	if (f->queue_timer != 0) {
+		gg_evloop_timer_cancel(f->loop, f->queue_timer);
+		f->queue_timer = 0;
+	}
 	/* Callbacks cannot add work any more (closing), so this ends. */
 	while ((x = f->xfers) != NULL) {
 		xfer_unlink(f, x);
 		xfer_answer(f, x, GG_FETCH_CANCELLED, 0);
+		host_release(f, x->host);
 		xfer_free(x);
+	}
+	while ((h = TAILQ_FIRST(&f->ring)) != NULL) {
+		while ((x = TAILQ_FIRST(&h->queue)) != NULL) {
+			TAILQ_REMOVE(&h->queue, x, qlink);
+			h->queued--;
+			xfer_answer(f, x, GG_FETCH_CANCELLED, 0);
+			xfer_free(x);
+		}
+		TAILQ_REMOVE(&f->ring, h, ring);
+		host_release(f, h);
 	}
 }
 
@@ -983,6 +1263,14 @@ destroy(struct gg_fetch *f)
 		if (f->owned[fd])
 			gg_evloop_unwatch(f->loop, fd);
 	fetch_cache_free(f->cache);
+	/* Every transfer and queued get was answered: hosts left (none
+	 * expected) have no work. */
+	while (f->hosts != NULL) {
+		struct fetch_host *h = f->hosts;
+
+		f->hosts = h->next;
+		free(h);
+	}
 	for (i = 0; i < f->n_prefixes; i++)
 		free(f->prefixes[i]);
 	free(f->prefixes);
@@ -1001,6 +1289,23 @@ gg_fetch_free(struct gg_fetch *f)
 	enter(f);
 	cancel_all(f);
 	leave(f);
+}
+
+int
+gg_fetch_cache_put(struct gg_fetch *f, const char *url, const uint8_t *body,
+		size_t len)
+{
+	char canon[GG_FETCH_URL_MAX + 1];
+
+	if (f == NULL || url == NULL || body == NULL || len == 0 ||
+			len > f->max_body)
+		return -EINVAL;
+	if (f->cache == NULL)
+		return 0;
+	if (check_url(f, url, canon) != 0)
+		return -EINVAL;
+	return fetch_cache_insert(f->cache, canon, body, len, 200,
+			gg_evloop_now_ms());
 }
 
 void
@@ -1055,6 +1360,11 @@ set_params(struct gg_fetch *f, const struct gg_fetch_params *p)
 		GG_FETCH_DEFAULT_MAX_TRANSFERS;
 	f->max_pending = p->max_pending != 0 ? p->max_pending :
 		GG_FETCH_DEFAULT_MAX_PENDING;
+	f->max_per_host = p->max_per_host != 0 ? p->max_per_host :
+		GG_FETCH_DEFAULT_MAX_PER_HOST;
+	f->max_host_queue = p->max_host_queue != 0 ? p->max_host_queue :
+		GG_FETCH_DEFAULT_MAX_HOST_QUEUE;
+	f->cache_put_only = p->cache_put_only;
 	if (p->ca_file != NULL) {
 		f->ca_file = strdup(p->ca_file);
 		if (f->ca_file == NULL)
@@ -1095,6 +1405,7 @@ gg_fetch_create(struct gg_evloop *loop, const struct gg_fetch_params *p)
 	}
 	f->loop = loop;
 	f->ready_tail = &f->ready_head;
+	TAILQ_INIT(&f->ring);
 	rc = set_params(f, p);
 	if (rc == 0) {
 		f->multi = curl_multi_init();

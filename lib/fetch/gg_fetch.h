@@ -70,14 +70,20 @@
  * A body larger than max_body is refused from its Content-Length when there
  * is one, otherwise as soon as the octets received exceed it.
  *
- * Limits: at most max_transfers transfers at once and max_pending callbacks
- * owed; a get over either limit is refused with -EBUSY rather than queued
- * (a queue would hold a device's authentication for longer than it waits;
- * the AuSF answers 503 and the device retries). A get of a URL already
- * being fetched joins that transfer (no new connection, no limit on
- * transfers used; it still counts as pending).
+ * Limits: at most max_transfers transfers at once, max_per_host of them to
+ * one host (scheme, host and port), and max_pending callbacks owed. A get
+ * whose host is at max_per_host, or when every transfer is busy, waits in
+ * its host's queue (at most max_host_queue, then -EBUSY) for at most
+ * timeout_ms (then GG_FETCH_TIMEOUT); freed slots go to the hosts with a
+ * queue in turn, so one hanging server ties up its own share only and
+ * the other hosts' gets keep going. A get of a URL already being fetched
+ * or queued joins it (no new connection; it still counts as pending).
+ * POSTs are not queued: -EBUSY at either limit.
  *
- * Cache: only GG_FETCH_OK results, keyed by the canonical URL, kept
+ * Cache: with cache_put_only (the AuSF), only what the caller hands to
+ * gg_fetch_cache_put() after checking it (a certificate that verified):
+ * a server answering garbage cannot evict good entries. Otherwise every
+ * GG_FETCH_OK result of a get. Keyed by the canonical URL, kept
  * cache_ttl_s seconds, least recently used evicted beyond cache_entries.
  * A certificate changed or revoked at the CA is therefore seen up to TTL
  * later (the AuSF's chain and date checks still run on every use;
@@ -120,6 +126,8 @@ struct gg_fetch;
 #define GG_FETCH_DEFAULT_MAX_PENDING 1024
 #define GG_FETCH_DEFAULT_CACHE_TTL_S 300
 #define GG_FETCH_DEFAULT_CACHE_ENTRIES 256
+#define GG_FETCH_DEFAULT_MAX_PER_HOST 8
+#define GG_FETCH_DEFAULT_MAX_HOST_QUEUE 256
 
 /** Outcome of a get. */
 enum gg_fetch_status {
@@ -156,6 +164,9 @@ struct gg_fetch_params {
 	unsigned int cache_entries;  /**< cache capacity (LRU), default 256 */
 	bool no_cache;               /**< true: never cache */
 	const char *ca_file;         /**< PEM trust for https; NULL: the system's */
+	unsigned int max_per_host;   /**< transfers at once to one host, default 8 */
+	unsigned int max_host_queue; /**< gets queued per host, default 256 */
+	bool cache_put_only;         /**< cache only gg_fetch_cache_put() */
 };
 
 /**
@@ -172,7 +183,9 @@ struct gg_fetch_params {
 	X(rejected_busy, "gets refused: max_transfers or max_pending reached (-EBUSY)") \
 	X(cache_hits, "gets answered from the cache") \
 	X(joined, "gets that joined a transfer of the same URL under way") \
-	X(transfers, "transfers started") \
+	X(transfers, "transfers started (queued ones included)") \
+	X(queued, "... of which waited in their host's queue first") \
+	X(queue_timeouts, "queued gets that waited timeout_ms (GG_FETCH_TIMEOUT)") \
 	X(posts, "... of which POSTs (gg_fetch_post)") \
 	X(cache_expired, "cache entries dropped after their TTL") \
 	X(cache_evicted, "cache entries dropped to make room (LRU)") \
@@ -285,6 +298,14 @@ int gg_fetch_allow_check(const struct gg_fetch_allow *al, const char *url);
 int gg_fetch_post(struct gg_fetch *f, const struct gg_fetch_allow *allow,
 		const char *url, const char *content_type, const void *body,
 		size_t len, gg_fetch_cb cb, void *arg);
+
+/**
+ * Cache @p body (copied) as the answer of @p url (see "Cache" above): the
+ * caller checked it. 0 (also when the fetcher has no cache), -EINVAL (bad
+ * argument, URL refused, body empty or over max_body), -ENOMEM.
+ */
+int gg_fetch_cache_put(struct gg_fetch *f, const char *url,
+		const uint8_t *body, size_t len);
 
 /** Forget every cached certificate (e.g. after a revocation). */
 void gg_fetch_cache_clear(struct gg_fetch *f);

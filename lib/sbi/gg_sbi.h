@@ -6,11 +6,12 @@
  * ProblemDetails errors, served from the control lcore's event loop
  * (gg_evloop.h) next to its other work.
  *
- * Protocol: h2c with prior knowledge only. There is no TLS and no
- * HTTP/1.1 "Upgrade: h2c". A connection whose first octets look like an
- * HTTP/1.x request line gets one plain "HTTP/1.1 505" answer and is
- * closed; any other bad preface, and any connection-level protocol error,
- * gets a GOAWAY and a close. Server push is never used. Request trailers
+ * Protocol: HTTP/2 over TLS (struct gg_sbi_tls: ALPN h2, optionally
+ * mutual), or h2c with prior knowledge when no TLS is configured (meant
+ * for loopback tests). No HTTP/1.1 "Upgrade: h2c". On h2c, a connection
+ * whose first octets look like an HTTP/1.x request line gets one plain
+ * "HTTP/1.1 505" answer and is closed; any other bad preface, and any
+ * connection-level protocol error, gets a GOAWAY and a close. Server push is never used. Request trailers
  * are accepted and dropped.
  *
  * Threading: everything belongs to the thread that runs the loop; no
@@ -20,6 +21,10 @@
  *
  * Defences, all counted in struct gg_sbi_stats:
  *  - max_conns: connections over the limit are accepted and closed at once;
+ *    so are those over max_conns_per_client from one client address;
+ *  - first_request_timeout_ms: a connection that has not completed the
+ *    TLS handshake and sent its first request by then is closed (silent
+ *    sockets cannot hold slots for idle_timeout);
  *  - max_streams: advertised in SETTINGS and enforced; requests the
  *    application still holds after their stream closed count as well, so
  *    a client resetting streams cannot pile up work;
@@ -28,6 +33,10 @@
  *    at once; the rest is read and dropped, up to another max_body octets
  *    or the request timeout, then RST_STREAM(NO_ERROR) (RFC 9113 8.1; not
  *    at once because curl 7.88 then loses the 413);
+ *  - max_discard: body octets a connection may send that nobody reads
+ *    (after an early answer, after a reset, to unknown streams), over its
+ *    life; past it the connection gets GOAWAY(ENHANCE_YOUR_CALM) and is
+ *    closed, so answered requests cannot be used to stream data at us;
  *  - request_timeout: from the first HEADERS of a request; a request not
  *    complete by then gets 408, one the handler did not answer gets 504
  *    (cause TIMED_OUT_REQUEST) and is cancelled (below);
@@ -62,6 +71,7 @@
 #ifndef GG_SBI_H
 #define GG_SBI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +89,30 @@ struct gg_sbi_request;
 #define GG_SBI_DEFAULT_IDLE_TIMEOUT_MS 30000
 #define GG_SBI_DEFAULT_REQUEST_TIMEOUT_MS 10000
 #define GG_SBI_DEFAULT_WBUF_LIMIT (256 * 1024)
+#define GG_SBI_DEFAULT_MAX_CONNS_PER_CLIENT 32
+#define GG_SBI_DEFAULT_FIRST_REQUEST_TIMEOUT_MS 5000
+/* max_discard defaults to 4 x max_body. */
+
+/**
+ * TLS for the SBI (TS 33.501 13.1: TLS between NFs, mutually authenticated).
+ * TLS 1.3 (1.2 too with allow_tls12: then ECDHE with AES-GCM or ChaCha20
+ * only, RFC 9113 9.2.2), ALPN "h2" required, no renegotiation. With
+ * client_ca_file every client must present a certificate under it (for
+ * TLS clients: extendedKeyUsage clientAuth when the extension is there);
+ * gg_sbi_request_client() then names the client by its certificate.
+ */
+struct gg_sbi_tls {
+	const char *cert_file;       /**< PEM server certificate, chain after it */
+	const char *key_file;        /**< its PEM private key */
+	const char *client_ca_file;  /**< PEM CA(s) of the NF clients; NULL: no client authentication */
+	bool allow_tls12;
+};
+
+/**
+ * Load @p t as gg_sbi_server_create() would (files, key match), to report
+ * a configuration error early: 0, or -1 and a one-line reason in @p err.
+ */
+int gg_sbi_tls_check(const struct gg_sbi_tls *t, char *err, size_t errlen);
 
 /** Where to listen and the limits; a field left at 0 takes its default. */
 struct gg_sbi_params {
@@ -91,6 +125,10 @@ struct gg_sbi_params {
 	unsigned int idle_timeout_ms;
 	unsigned int request_timeout_ms;
 	size_t wbuf_limit;           /**< output backlog per connection that stops reading */
+	unsigned int max_conns_per_client; /**< open connections of one client address */
+	unsigned int first_request_timeout_ms; /**< accept to first complete request */
+	size_t max_discard;          /**< unread body octets per connection, see above */
+	const struct gg_sbi_tls *tls; /**< NULL: h2c (cleartext, prior knowledge) */
 };
 
 /**
@@ -101,6 +139,10 @@ struct gg_sbi_params {
 	X(conns_accepted, "connections accepted") \
 	X(conns_closed, "connections closed (any reason)") \
 	X(conns_refused, "connections closed at once: max_conns reached") \
+	X(conns_refused_client, "connections closed at once: max_conns_per_client reached") \
+	X(timeouts_first_request, "connections closed: no request within first_request_timeout_ms") \
+	X(discard_limit, "connections closed: more than max_discard unread body octets") \
+	X(body_discarded, "body octets received and dropped (not read by anyone)") \
 	X(requests, "complete requests handed to the handler") \
 	X(resp_2xx, "responses 2xx sent") \
 	X(resp_3xx, "responses 3xx sent") \
@@ -115,7 +157,9 @@ struct gg_sbi_params {
 	X(timeouts_idle, "connections closed after idle_timeout without a stream") \
 	X(timeouts_write, "connections closed: output stalled for idle_timeout") \
 	X(too_large, "requests answered 413 or 431") \
-	X(wbuf_peak, "largest output backlog of a connection, octets")
+	X(wbuf_peak, "largest output backlog of a connection, octets") \
+	X(tls_handshakes, "TLS handshakes completed (ALPN h2)") \
+	X(tls_failed, "TLS handshakes failed (no h2, no or a bad client certificate, ...)")
 
 struct gg_sbi_stats {
 #define GG_SBI_STAT_FIELD(name, help) uint64_t name;
@@ -174,6 +218,17 @@ const uint8_t *gg_sbi_request_body(const struct gg_sbi_request *req,
 		size_t *len);
 /** Client address as text, without the port (IPv4-mapped shown as IPv4). */
 const char *gg_sbi_request_peer(const struct gg_sbi_request *req);
+
+/** Longest text gg_sbi_request_client() returns. */
+#define GG_SBI_CLIENT_MAX 160
+
+/**
+ * Who sent the request, for access control: "cert:" and the subject of the
+ * client certificate the TLS handshake verified (mutual TLS), else "addr:"
+ * and the client address (h2c, or TLS without client authentication).
+ * At most GG_SBI_CLIENT_MAX characters.
+ */
+const char *gg_sbi_request_client(const struct gg_sbi_request *req);
 
 /** Non-zero once the request is cancelled (client gone, timed out, freed). */
 int gg_sbi_request_cancelled(const struct gg_sbi_request *req);

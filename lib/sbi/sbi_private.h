@@ -69,6 +69,7 @@ struct gg_sbi_request {
 	unsigned int hdr_overflow : 1;
 	unsigned int rst_sent : 1;    /* we asked the client to stop sending */
 	char peer[SBI_PEER_LEN];
+	char client[GG_SBI_CLIENT_MAX + 1];
 };
 
 struct sbi_conn {
@@ -76,10 +77,15 @@ struct sbi_conn {
 	int fd;
 	nghttp2_session *h2;
 	TAILQ_ENTRY(sbi_conn) next;
+	TAILQ_ENTRY(sbi_conn) kick_next; /* srv->kickq, while kick_queued */
+	unsigned int kick_queued : 1;
 	struct sbi_req_list reqs;     /* every request of this connection */
 	unsigned int n_reqs;          /* ... including those whose stream closed */
 	unsigned int n_streams;       /* streams with a request, still open */
 	uint64_t last_active_ms;      /* accept, stream opened or closed */
+	uint64_t accepted_ms;
+	uint64_t discarded;           /* unread body octets so far */
+	unsigned int requested : 1;   /* a complete request arrived */
 	uint64_t blocked_since_ms;    /* output waiting without progress; 0: none */
 	uint8_t *out;                 /* output backlog: out[out_off..out_len) */
 	size_t out_off;
@@ -91,6 +97,9 @@ struct sbi_conn {
 	uint8_t head[24];             /* first octets, to recognise HTTP/1.x */
 	unsigned int head_len;
 	char peer[SBI_PEER_LEN];
+	char client[GG_SBI_CLIENT_MAX + 1]; /* gg_sbi_request_client() */
+	struct ssl_st *ssl;           /* TLS (sbi_tls.c); NULL: h2c */
+	unsigned int tls_ready : 1;   /* handshake done, ALPN h2 */
 };
 
 struct gg_sbi_server {
@@ -105,10 +114,13 @@ struct gg_sbi_server {
 	unsigned int tick_ms;
 	unsigned int busy;            /* nesting depth of our entry points */
 	TAILQ_HEAD(, sbi_conn) conns;
+	TAILQ_HEAD(, sbi_conn) kickq; /* answered asynchronously, to flush */
+	long kick_timer;              /* 0: not armed */
 	unsigned int n_conns;
 	unsigned int n_reqs;          /* request objects alive */
 	struct sbi_req_list held;     /* requests the application holds */
 	struct sbi_req_list cancelq;  /* cancel callbacks to run */
+	void *tls;                    /* SSL_CTX; NULL: h2c */
 	nghttp2_session_callbacks *cbs;
 	nghttp2_option *opt;
 	struct gg_sbi_stats st;
@@ -118,6 +130,19 @@ struct gg_sbi_server {
 void sbi_enter(struct gg_sbi_server *srv);
 void sbi_leave(struct gg_sbi_server *srv);
 void sbi_conn_kick(struct sbi_conn *c);
+
+int sbi_out_append(struct sbi_conn *c, const uint8_t *data, size_t n);
+int sbi_conn_recv_plain(struct sbi_conn *c, const uint8_t *buf, size_t n);
+
+/* sbi_tls.c */
+void *sbi_tls_ctx_new(const struct gg_sbi_tls *t, char *err, size_t errlen);
+void sbi_tls_ctx_free(void *ctx);
+int sbi_tls_conn_new(struct sbi_conn *c);
+void sbi_tls_conn_free(struct sbi_conn *c);
+/* Ciphertext in: handshake, then plaintext to nghttp2. -1: close. */
+int sbi_tls_input(struct sbi_conn *c, const uint8_t *buf, size_t n);
+/* Plaintext out, its ciphertext into the backlog. -1: close. */
+int sbi_tls_write(struct sbi_conn *c, const uint8_t *data, size_t n);
 
 /* sbi_stream.c */
 int sbi_h2_setup(struct gg_sbi_server *srv);

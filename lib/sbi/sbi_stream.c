@@ -228,6 +228,7 @@ on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 	req->stream_id = f->hd.stream_id;
 	req->deadline_ms = now + srv->p.request_timeout_ms;
 	memcpy(req->peer, c->peer, sizeof(req->peer));
+	memcpy(req->client, c->client, sizeof(req->client));
 	TAILQ_INSERT_TAIL(&c->reqs, req, conn_next);
 	c->n_reqs++;
 	c->n_streams++;
@@ -308,7 +309,7 @@ on_data(nghttp2_session *s, uint8_t flags, int32_t stream_id,
 	if (req == NULL)
 		return 0;
 	if (req->submitted) { /* answered early: the rest is dropped */
-		req->discarded += len;
+		req->discarded += len; /* on_begin_frame() counted it for the connection */
 		if (req->discarded > max)
 			stop_request(s, req);
 		return 0;
@@ -364,6 +365,9 @@ static void
 hand_over(struct gg_sbi_request *req)
 {
 	struct gg_sbi_server *srv = req->srv;
+
+	if (req->conn != NULL)
+		req->conn->requested = 1;
 
 	if (req->hdr_overflow) { /* in the trailers */
 		too_large(req, 431, "the request header list is larger than allowed");
@@ -431,6 +435,35 @@ on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 	return 0;
 }
 
+/*
+ * Every DATA frame nobody will read (answered early, reset, unknown or
+ * closed stream) counts against the connection's max_discard, from its
+ * header, before nghttp2 takes its payload and grants the window back.
+ */
+static int
+on_begin_frame(nghttp2_session *s, const nghttp2_frame_hd *hd, void *ud)
+{
+	struct sbi_conn *c = ud;
+	struct gg_sbi_server *srv = c->srv;
+	struct gg_sbi_request *req;
+
+	if (hd->type != NGHTTP2_DATA || hd->length == 0)
+		return 0;
+	req = nghttp2_session_get_stream_user_data(s, hd->stream_id);
+	if (req != NULL && !req->submitted)
+		return 0;
+	c->discarded += hd->length;
+	srv->st.body_discarded += hd->length;
+	if (c->discarded > srv->p.max_discard && !c->proto_error) {
+		c->proto_error = 1; /* counted here, not as a protocol error */
+		srv->st.discard_limit++;
+		nghttp2_session_terminate_session(s, NGHTTP2_ENHANCE_YOUR_CALM);
+		/* Stop reading: the GOAWAY goes out, then conn_io() closes. */
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	return 0;
+}
+
 static int
 on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code,
 		void *ud)
@@ -465,6 +498,7 @@ sbi_h2_setup(struct gg_sbi_server *srv)
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs,
 			on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+	nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, on_begin_frame);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
 	nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
@@ -699,4 +733,10 @@ const char *
 gg_sbi_request_peer(const struct gg_sbi_request *req)
 {
 	return req->peer;
+}
+
+const char *
+gg_sbi_request_client(const struct gg_sbi_request *req)
+{
+	return req->client;
 }

@@ -17,7 +17,8 @@ import time
 EAL = ["--no-huge", "--no-pci", "-m", "256", "-l", "0-1"]
 NULL_PORTS = ["--n3", "net_null_n3,no-rx=1", "--n6", "net_null_n6,no-rx=1"]
 # Tests run in parallel: each AuSF listens on a port of its own.
-ANY_SBI = ["--sbi-listen", "127.0.0.1:0"]
+# Cleartext on loopback: the default configuration's SBI is TLS.
+ANY_SBI = ["--sbi-listen", "127.0.0.1:0", "--sbi-h2c"]
 
 
 class Fail(Exception):

@@ -246,6 +246,19 @@ class Subscriber:
 
 # ---- CA servers -------------------------------------------------------------
 
+# python3 -m http.server with a listen backlog of 128 instead of 5: the
+# AuSF opens up to ausf.fetch_max_per_host (8) connections at once, and
+# SYNs over a backlog of 5 wait a second for their retransmission.
+CA_SERVER = """
+import functools, http.server, sys
+http.server.ThreadingHTTPServer.request_queue_size = 128
+http.server.test(HandlerClass=functools.partial(http.server.SimpleHTTPRequestHandler,
+                                                directory=sys.argv[2]),
+                 ServerClass=http.server.ThreadingHTTPServer, port=int(sys.argv[1]),
+                 bind="127.0.0.1")
+"""
+
+
 class CaServer:
     """`python3 -m http.server` on a free port over a copy of the PKI (the
     case adds files of its own to it); counts the requests per path from
@@ -262,9 +275,8 @@ class CaServer:
     def start(self):
         for _ in range(5):
             self.port = free_port()
-            self.proc = self.env.spawn("ca", ["/usr/bin/python3", "-u", "-m", "http.server",
-                                              "--bind", "127.0.0.1", str(self.port),
-                                              "--directory", self.dir], log=self.log)
+            self.proc = self.env.spawn("ca", ["/usr/bin/python3", "-u", "-c", CA_SERVER,
+                                              str(self.port), self.dir], log=self.log)
             try:
                 wait_for("the CA server", self._up, timeout=5)
                 return self
@@ -353,7 +365,7 @@ class DeadPort:
 # ---- configuration -----------------------------------------------------------
 
 def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_pool=None,
-                 **ausf):
+                 sbi=None, store_auth=None, **ausf):
     """config/gardengate.conf with the AuSF's CA bundle, certificate URL
     prefixes and Redis socket rewritten, and any ausf setting (challenge_ttl,
     fetch_timeout_ms, cert_cache_ttl, device_burst, ...) overridden. Each
@@ -369,11 +381,21 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
     sub(r'^(\s*)ca_bundle = "[^"]*";.*$', '  ca_bundle = "%s";' % ca_bundle)
     sub(r'^\s*cert_url_prefixes = \[[^\]]*\];.*$',
         "  cert_url_prefixes = [ %s ];" % ", ".join('"%s"' % p for p in prefixes))
-    sub(r'^\s*unix = "[^"]*";.*$', '  unix = "%s";' % redis_sock)
+    sub(r'^\s*unix = "[^"]*";.*$', '  unix = "%s";' % redis_sock + (
+        '\n  user = "%s";\n  password = "%s";' % store_auth if store_auth else ""))
+    # The SBI's TLS files from the same PKI as the CA bundle.
+    pki = os.path.dirname(ca_bundle)
+    text, n = re.subn(r'"build/demo/pki/((?:sbi|nf-ca)\.(?:pem|key))"',
+                      lambda m: '"%s"' % os.path.join(pki, m.group(1)), text)
+    check(n == 3, "config/gardengate.conf: %d sbi.tls file names, expected 3" % n)
     if ue_pool is not None:
         sub(r'^\s*ue_pool = "[^"]*";.*$', '  ue_pool = "%s";' % ue_pool)
+    if sbi:
+        # More sbi settings, e.g. {"max_connections_per_client": 4}.
+        sub(r'^sbi = \{', "sbi = { " + " ".join("%s = %s;" % (k, v) for k, v in sbi.items()))
     for k, v in ausf.items():
-        if k in ("device_burst", "device_refill_ms", "client_burst", "client_refill_ms"):
+        if k in ("device_burst", "device_refill_ms", "client_burst", "client_refill_ms",
+                 "pending", "per_client", "per_identity"):
             sub(r'\b%s = \d+;' % k, "%s = %d;" % (k, v))
         else:
             sub(r'^\s*%s = \d+;.*$' % k, "  %s = %d;" % (k, v))
@@ -388,8 +410,9 @@ def write_config(env, src, ca_bundle, prefixes, redis_sock, name="gg.conf", ue_p
 class Gardengate:
     """gardengate on null ports with an ephemeral SBI port."""
 
-    def __init__(self, env, binary, conf, prefix, run_env=None):
+    def __init__(self, env, binary, conf, prefix, run_env=None, tls=False):
         self.env = env
+        self.tls = tls           # False: --sbi-h2c (cleartext on loopback)
         self.binary = binary
         self.conf = conf
         self.prefix = prefix
@@ -407,7 +430,8 @@ class Gardengate:
         self.stats = self.env.path("%s-%d.json" % (self.prefix, self.starts))
         cmd = [self.binary] + EAL + ["--file-prefix", self.prefix, "--",
                                      "-f", self.conf] + NULL_PORTS + \
-            ["--sbi-listen", "127.0.0.1:0", "--stats-file", self.stats]
+            ["--sbi-listen", "127.0.0.1:0", "--stats-file", self.stats] + \
+            ([] if self.tls else ["--sbi-h2c"])
         self.proc = self.env.spawn("gardengate", cmd, log=self.log, env=self.run_env)
         m = wait_for("'AuSF listening on' in the log",
                      lambda: self._alive() and re.search(
@@ -478,7 +502,7 @@ class Gardengate:
         return self.telemetry("/gardengate/info")["sessions"]
 
     def url(self, path=ROOT):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % ("https" if self.tls else "http", self.port, path)
 
     def log_count(self, pattern):
         return len(re.findall(pattern, self.text()))
@@ -504,9 +528,12 @@ class Resp:
         return "%s %s %s" % (self.status, self.ctype, self.body[:300])
 
 
-def _curl(method, url, body, ctype, timeout):
-    cmd = ["curl", "--http2-prior-knowledge", "-sS", "-i", "--max-time", str(timeout),
-           "-X", method]
+def _curl(method, url, body, ctype, timeout, interface=None, curl_args=()):
+    # https: HTTP/2 by ALPN; http: h2c with prior knowledge.
+    cmd = ["curl", "--http2" if url.startswith("https:") else "--http2-prior-knowledge",
+           "-sS", "-i", "--max-time", str(timeout), "-X", method] + list(curl_args)
+    if interface is not None:
+        cmd += ["--interface", interface]
     data = b""
     if body is not None:
         data = json.dumps(body).encode() if isinstance(body, (dict, list)) else \
@@ -529,11 +556,13 @@ def _parse(method, url, rc, out, err):
     return Resp(int(m.group(1)), headers, rest.decode(errors="replace"))
 
 
-def http(method, url, body=None, ctype="application/json", timeout=20):
+def http(method, url, body=None, ctype="application/json", timeout=20, interface=None,
+         curl_args=()):
     """One request with curl --http2-prior-knowledge (one URL per curl: 7.88
     cannot reuse a prior-knowledge connection). body: dict or list (sent as
-    JSON), str or bytes; ctype None sends no content-type at all."""
-    cmd, data = _curl(method, url, body, ctype, timeout)
+    JSON), str or bytes; ctype None sends no content-type at all; interface:
+    the source address (another loopback address is another client)."""
+    cmd, data = _curl(method, url, body, ctype, timeout, interface, curl_args)
     p = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout + 10)
     return _parse(method, url, p.returncode, p.stdout, p.stderr)
 
@@ -577,6 +606,32 @@ def check_problem(r, status, cause=None, params=None, detail_has=None, what=""):
         check(detail_has in (j.get("detail") or ""),
               "%sdetail %r lacks %r" % (what, j.get("detail"), detail_has))
     return j
+
+
+def h2load(env, url, n, body=None, clients=1, streams=1, extra=(), timeout=120):
+    """h2load (nghttp2-client) against url: n requests over `clients`
+    connections with `streams` concurrent streams each; body (dict, sent
+    as a JSON POST) from a file. Returns {"2xx": .., "4xx": .., "5xx": ..,
+    "succeeded": .., "failed": .., "errored": .., "text": output}."""
+    cmd = ["h2load", "-n", str(n), "-c", str(clients), "-m", str(streams)]
+    if body is not None:
+        path = env.path("h2load-body-%d.json" % len(env.procs))
+        with open(path, "w") as f:
+            json.dump(body, f)
+        cmd += ["-d", path, "-H", "content-type: application/json"]
+    cmd += list(extra) + [url]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    out = p.stdout + p.stderr
+    res = {"text": out}
+    m = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+    check(m is not None, "h2load: no status line:\n%s" % out[-800:])
+    res.update({"2xx": int(m.group(1)), "4xx": int(m.group(3)), "5xx": int(m.group(4))})
+    m = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, "
+                  r"(\d+) errored", out)
+    check(m is not None, "h2load: no requests line:\n%s" % out[-800:])
+    res.update({"succeeded": int(m.group(1)), "failed": int(m.group(2)),
+                "errored": int(m.group(3))})
+    return res
 
 
 # ---- device side ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from gg_harness import (
     authenticate, b64url, check, check_created, check_dataplane, check_get,
     check_no_record, check_problem, check_record, check_success, confirm, create,
     detach, http, http_finish, http_start, make_device_cert, pki_device, sign, tbs,
-    uesim_auth, wait_for, wall_ms, write_config)
+    h2load, uesim_auth, wait_for, wall_ms, write_config)
 
 WIDE_POOL = "10.45.0.0/16"
 # Three addresses a device can get: .1 .5 .6 (.0 and .7 are never handed
@@ -43,7 +43,7 @@ MISSING = "MANDATORY_IE_MISSING"
 
 
 def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefixes=None,
-          wait_restored=True, **ausf):
+          wait_restored=True, sbi=None, tls=False, store_auth=None, **ausf):
     a = env.args
     if redis is None:
         redis = Redis(env)
@@ -51,9 +51,10 @@ def setup(env, name, ue_pool=None, binary=None, run_env=None, redis=None, prefix
     ca = CaServer(env, a.pki).start()
     conf = write_config(env, a.srcdir, os.path.join(a.pki, "ca.pem"),
                         [ca.prefix] + (prefixes or []), redis.sock, ue_pool=ue_pool,
-                        **ausf)
+                        sbi=sbi, store_auth=store_auth, **ausf)
     gg = Gardengate(env, binary or a.gardengate, conf,
-                    "gg-int-%s-%d" % (name, os.getpid()), run_env=run_env).start(wait_restored)
+                    "gg-int-%s-%d" % (name, os.getpid()), run_env=run_env,
+                    tls=tls).start(wait_restored)
     check(gg.session_count() == STATIC_SESSIONS, "sessions at start: %d" % gg.session_count())
     return redis, ca, gg
 
@@ -655,7 +656,7 @@ def run_redis_kill(env, redis, ca, gg):
               "gg:devices %s" % redis.smembers("gg:devices"))
     with env.sub("state events reach gardengate again (resubscribed)"):
         wait_for("gardengate's subscription", lambda: redis.numsub() >= 1, timeout=10)
-        check(publish_state(redis, ec.identity, "full", a.ue) == 1, "nobody got the event")
+        check(publish_state(redis, ec.identity, "full", a.ue, multi=True) == 1, "nobody got the event")
         wait_state(gg, a, "full")
     with env.sub("DELETE works again"):
         detach(gg, redis, a)
@@ -673,7 +674,7 @@ def case_redis_empty(env):
     a_ec = authenticate(gg, ec)
     a_rsa = authenticate(gg, rsa)
     wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
-    check(publish_state(redis, rsa.identity, "full", a_rsa.ue) == 1, "nobody got the event")
+    check(publish_state(redis, rsa.identity, "full", a_rsa.ue, multi=True) == 1, "nobody got the event")
     wait_state(gg, a_rsa, "full")
     ups = gg.log_count(r"ausf: store up")
 
@@ -750,7 +751,7 @@ def case_restart(env):
         check_dataplane(gg, a_int, "full")
     with env.sub("state events still apply to restored sessions"):
         wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
-        publish_state(redis, ec.identity, "full", a_ec.ue)
+        publish_state(redis, ec.identity, "full", a_ec.ue, multi=True)
         wait_state(gg, a_ec, "full")
     with env.sub("a restored context can be detached"):
         detach(gg, redis, a_ec)
@@ -768,11 +769,18 @@ def case_state_event(env):
     b = authenticate(gg, rsa)
     wait_for("gardengate's subscription", lambda: redis.numsub() >= 1)
 
-    with env.sub("PUBLISH full: the session becomes full"):
+    with env.sub("PUBLISH full alone (the record says limited): nothing changes"):
         check(publish_state(redis, ec.identity, "full", a.ue) == 1, "no subscriber")
+        # Events are handled in order: once a later one applied, this was seen.
+        publish_state(redis, rsa.identity, "blocked", b.ue, multi=True)
+        wait_state(gg, b, "blocked")
+        check_dataplane(gg, a, "limited")
+        check_get(gg, a, "LIMITED")
+        check(ausf_counters(gg)["ausf_state_events"] == 1, "state_events")
+    with env.sub("record and event in one transaction (MULTI): full"):
+        check(publish_state(redis, ec.identity, "full", a.ue, multi=True) == 1, "no subscriber")
         wait_state(gg, a, "full")
         check_get(gg, a, "FULL")
-        check_dataplane(gg, b, "limited")
     with env.sub("record and event in one transaction (MULTI): blocked"):
         check(publish_state(redis, ec.identity, "blocked", a.ue, multi=True) == 1,
               "no subscriber")
@@ -780,7 +788,7 @@ def case_state_event(env):
         check_get(gg, a, "BLOCKED")
         check(redis.hgetall("gg:device:" + ec.identity)["state"] == "blocked", "record state")
     with env.sub("back to limited"):
-        publish_state(redis, ec.identity, "limited", a.ue)
+        publish_state(redis, ec.identity, "limited", a.ue, multi=True)
         wait_state(gg, a, "limited")
         check_get(gg, a, "LIMITED")
     with env.sub("messages that are not a state change are ignored"):
@@ -793,7 +801,7 @@ def case_state_event(env):
                     '{"state":"full"}'):
             redis.cli("PUBLISH", "gg:events", msg)
         # Events are handled in order: once this one applied, the others were seen.
-        publish_state(redis, rsa.identity, "full", b.ue)
+        publish_state(redis, rsa.identity, "full", b.ue, multi=True)
         wait_state(gg, b, "full")
         check_dataplane(gg, a, "limited")
         check(gg.session_count() == STATIC_SESSIONS + 2, "sessions %d" % gg.session_count())
@@ -1145,6 +1153,356 @@ def case_push_restart(env):
         check(c.get("ausf_push_delivered") == 1 and c.get("ausf_push_attempts") == 1,
               "counters after restart %r" % {k: v for k, v in c.items() if "push" in k})
     gg.stop()
+
+
+# ---- issue 13: the AuSF under attack -------------------------------------------------------
+
+def authenticate_from(gg, dev, interface, challenge_ttl=30):
+    """authenticate() from another source address (another client)."""
+    r = http("POST", gg.url(), dev.create_body(), interface=interface)
+    ctx_id, chal = check_created(gg, r, dev, challenge_ttl)
+    sig = b64url(sign(dev.key, tbs(chal, dev.snn, dev.identity)))
+    r = http("PUT", gg.url("%s/%s/one-way-confirmation" % (ROOT, ctx_id)), {"signature": sig},
+             interface=interface)
+    check_success(r, dev, WIDE_POOL)
+    return ctx_id
+
+
+def case_sweep(env):
+    """Item 1: thousands of unconfirmed challenges for ONE identity. Each
+    expires (counted, slot back) and its tombstone goes, in O(1) each and a
+    bounded batch per sweep round, while the SBI keeps answering (it used
+    to walk one identity chain per removal: a 12.7 s freeze for 20k)."""
+    n = 12000
+    redis, ca, gg = setup(env, "sweep", challenge_ttl=2, device_burst=1000000,
+                          client_burst=1000000, pending=20000, per_client=20000,
+                          per_identity=20000)
+    ec = pki_device(ca, DEV_EC)
+    rsa = pki_device(ca, DEV_RSA)
+    with env.sub("%d challenge POSTs for one identity (h2load): all 201" % n):
+        r = h2load(env, gg.url(), n, body=ec.create_body(), clients=2, streams=32)
+        check(r["2xx"] == n, "h2load: %d of %d were 2xx:\n%s\n%s" % (
+            r["2xx"], n, r["text"][-600:], ausf_counters(gg)))
+    with env.sub("meanwhile and after, another device authenticates"):
+        authenticate(gg, rsa, challenge_ttl=2)
+    with env.sub("every challenge is counted expired, the pending gauge returns to 0"):
+        c = wait_for("ausf_expired == %d" % n,
+                     lambda: (lambda c: c if c.get("ausf_expired") == n and
+                              c.get("ausf_contexts_pending") == 0 else None)(ausf_counters(gg)),
+                     timeout=30)
+        check(c["ausf_contexts_sessions"] == 1, "sessions gauge %r" % c["ausf_contexts_sessions"])
+    with env.sub("the sweep worked in bounded rounds (at most 256 contexts each)"):
+        c = ausf_counters(gg)
+        check(0 < c["ausf_sweep_max_round"] <= 256, "sweep_max_round %r" % c["ausf_sweep_max_round"])
+        check(c["ausf_contexts_live"] == n + 1, "live %r: the tombstones (410) and the session" %
+              c["ausf_contexts_live"])
+
+
+def case_quota(env):
+    """Item 2: unconfirmed challenges have a table of their own with a
+    share per client address and per identity; a flood from one client
+    neither takes session capacity nor locks other devices out."""
+    redis, ca, gg = setup(env, "quota", device_burst=1000000, client_burst=1000000,
+                          pending=200, per_client=100, per_identity=20)
+    flood = [pki_device(ca, DEV_EC)] + [
+        make_device_cert(env, ca, "nai-flood%d@maker.example" % i, "flood%d" % i)
+        for i in range(5)]
+    rsa = pki_device(ca, DEV_RSA)
+    with env.sub("one identity: 20 challenges (per_identity), the rest 429 TOO_MANY_PENDING"):
+        r = h2load(env, gg.url(), 60, body=flood[0].create_body(), streams=8)
+        check(r["2xx"] == 20 and r["4xx"] == 40, "h2load: %d 2xx, %d 4xx" % (r["2xx"], r["4xx"]))
+        check_problem(create(gg, flood[0]), 429, "TOO_MANY_PENDING")
+    with env.sub("one client address: 100 challenges (per_client) over five identities"):
+        got = 20
+        for dev in flood[1:]:
+            got += h2load(env, gg.url(), 30, body=dev.create_body(), streams=8)["2xx"]
+        check(got == 100, "%d challenges from one client, expected 100" % got)
+        c = ausf_counters(gg)
+        check(c["ausf_contexts_pending"] == 100, "pending gauge %r" % c["ausf_contexts_pending"])
+        check(c["ausf_refused_quota"] == 40 + 1 + 150 - 80,
+              "refused_quota %r" % c["ausf_refused_quota"])
+    with env.sub("another client (127.0.0.2) still authenticates a device"):
+        authenticate_from(gg, rsa, "127.0.0.2")
+        c = ausf_counters(gg)
+        check(c["ausf_contexts_sessions"] == 1 and c["ausf_contexts_pending"] == 100,
+              "gauges: %r" % {k: v for k, v in c.items() if "contexts" in k})
+        check(c["ausf_refused_capacity"] == 0, "refused_capacity %r" % c["ausf_refused_capacity"])
+
+
+def case_sbi_limits(env):
+    """Items 3 and 7: connections per client address, a short time-out
+    before the first request, and a cap on body octets nobody reads."""
+    import socket
+    redis, ca, gg = setup(env, "sbi-limits", sbi={"max_connections_per_client": 4,
+                                                   "first_request_timeout_ms": 1000})
+    ec = pki_device(ca, DEV_EC)
+    socks = []
+    with env.sub("six silent sockets from one address: two are closed at once"):
+        for _ in range(6):
+            s = socket.create_connection(("127.0.0.1", gg.port), timeout=5)
+            socks.append(s)
+        wait_for("sbi_conns_refused_client == 2",
+                 lambda: ausf_counters(gg).get("sbi_conns_refused_client") == 2)
+    with env.sub("another client address still gets its challenge meanwhile"):
+        r = http("POST", gg.url(), ec.create_body(), interface="127.0.0.2")
+        check_created(gg, r, ec)
+    with env.sub("the silent ones are closed after first_request_timeout_ms (1 s)"):
+        for s in socks:
+            s.settimeout(10)
+            data = b"-"
+            try:
+                while data:
+                    data = s.recv(4096)
+            except ConnectionResetError:
+                pass
+            except socket.timeout:
+                raise Fail("a silent socket is still open after 10 s")
+            s.close()
+        c = ausf_counters(gg)
+        check(c.get("sbi_timeouts_first_request") == 4,
+              "timeouts_first_request %r" % c.get("sbi_timeouts_first_request"))
+        check_created(gg, create(gg, ec), ec)
+    with env.sub("bodies answered 413 cannot be streamed on: GOAWAY past max_discard"):
+        big = env.path("big.json")
+        with open(big, "wb") as f:
+            f.write(b"{" + b" " * (1 << 20) + b"}")
+        p = subprocess.run(["h2load", "-n", "200", "-c", "1", "-m", "4", "-d", big, "-H",
+                            "content-type: application/json", gg.url()],
+                           capture_output=True, text=True, timeout=120)
+        c = ausf_counters(gg)
+        check(c.get("sbi_discard_limit", 0) >= 1, "discard_limit %r:\n%s" %
+              (c.get("sbi_discard_limit"), p.stdout[-500:]))
+        # 4 x max_body (64 KiB), plus what was in flight in the frame
+        # that crossed it and the streams' windows.
+        check(c["sbi_body_discarded"] <= 4 * 65536 + 5 * 65536,
+              "body_discarded %d octets" % c["sbi_body_discarded"])
+        check(c["sbi_too_large"] < 200, "all 200 were read and answered 413")
+    with env.sub("the server still answers afterwards"):
+        check_created(gg, create(gg, ec), ec)
+
+
+def case_fetch_fair(env):
+    """Item 4: a hanging certificate server gets fetch_max_per_host
+    transfers, the rest of its gets wait in its queue (and time out), and
+    other servers' devices authenticate meanwhile; only certificates that
+    verified are cached."""
+    slow = SlowCa(env, delay=8)
+    redis, ca, gg = setup(env, "fetch-fair", prefixes=[slow.prefix], fetch_timeout_ms=3000,
+                          fetch_max_per_host=2, device_burst=1000, per_identity=100)
+    ec = pki_device(ca, DEV_EC)
+    rsa = pki_device(ca, DEV_RSA)
+    with env.sub("10 gets to a hanging server: 2 reach it, the others queue"):
+        pending = []
+        for i in range(10):
+            p = http_start("POST", gg.url(), ec.create_body(
+                certificateUrl=slow.prefix + "d%d.pem" % i), timeout=30)
+            env.procs.append((p, "curl"))
+            pending.append(p)
+        wait_for("fetch_queued == 8", lambda: ausf_counters(gg).get("fetch_queued") == 8)
+        time.sleep(0.5)
+        check(slow.hits == 2, "the hanging server got %d requests at once" % slow.hits)
+    with env.sub("meanwhile a device of another server authenticates"):
+        authenticate(gg, rsa)
+    with env.sub("every one of the 10 ends in 504 CERT_FETCH_TIMEOUT"):
+        for p in pending:
+            check_problem(http_finish(p), 504, "CERT_FETCH_TIMEOUT")
+        check(ausf_counters(gg)["fetch_queue_timeouts"] >= 1, "no queued get timed out")
+    with env.sub("a 2xx that does not verify is not cached (asked again)"):
+        ca.add_file("garbage.pem", b"not a certificate at all\n" * 20)
+        for _ in range(2):
+            check_problem(create(gg, ec, certificateUrl=ca.url("garbage.pem")), 403,
+                          "CERTIFICATE_REJECTED")
+        check(ca.requests("/garbage.pem") == 2, "GET /garbage.pem %d times" %
+              ca.requests("/garbage.pem"))
+    with env.sub("a certificate that verified is cached, and so is its verification"):
+        n0 = ca.requests("/dev-ec.pem")
+        r0 = ausf_counters(gg)["ausf_cert_reused"]
+        for _ in range(3):
+            check_created(gg, create(gg, ec), ec)
+        check(ca.requests("/dev-ec.pem") == n0 + 1, "GET /dev-ec.pem %d times" %
+              (ca.requests("/dev-ec.pem") - n0))
+        check(ausf_counters(gg)["ausf_cert_reused"] == r0 + 2, "cert_reused %d" %
+              (ausf_counters(gg)["ausf_cert_reused"] - r0))
+    with env.sub("the same octets for another identity are verified (and refused)"):
+        check_problem(create(gg, ec, supiOrSuci=rsa.identity), 403, "CERTIFICATE_REJECTED")
+
+
+def case_tls(env):
+    """Item 6: HTTP/2 over TLS 1.3 with ALPN h2 and client certificates
+    under the NF CA (the default configuration); a context belongs to the
+    NF that created it; --check-config warns about h2c beyond loopback."""
+    redis, ca, gg = setup(env, "tls", tls=True)
+    pki = env.args.pki
+    ec = pki_device(ca, DEV_EC)
+
+    def nf(name):
+        return ["--cacert", os.path.join(pki, "nf-ca.pem"), "--cert",
+                os.path.join(pki, name + ".pem"), "--key", os.path.join(pki, name + ".key")]
+
+    def refused(what, args, url=None):
+        p = subprocess.run(["curl", "-sS", "--max-time", "10", "-o", "/dev/null"] + args +
+                           [url or gg.url()], capture_output=True, text=True, timeout=30)
+        check(p.returncode != 0, "%s: curl succeeded" % what)
+
+    with env.sub("an NF with its certificate authenticates a device over TLS"):
+        r = http("POST", gg.url(), ec.create_body(), curl_args=nf("nf-amf"))
+        check(r.headers.get("_status_line", "HTTP/2").startswith("HTTP/2"), "not HTTP/2")
+        ctx_id, chal = check_created(gg, r, ec)
+        sig = b64url(sign(ec.key, tbs(chal, ec.snn, ec.identity)))
+        r = http("PUT", gg.url("%s/%s/one-way-confirmation" % (ROOT, ctx_id)),
+                 {"signature": sig}, curl_args=nf("nf-amf"))
+        check_success(r, ec, WIDE_POOL)
+    with env.sub("openssl s_client: TLS 1.3, ALPN h2, our certificate verifies"):
+        p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % gg.port,
+                            "-alpn", "h2", "-CAfile", os.path.join(pki, "nf-ca.pem"),
+                            "-cert", os.path.join(pki, "nf-amf.pem"),
+                            "-key", os.path.join(pki, "nf-amf.key"), "-verify_return_error"],
+                           input="", capture_output=True, text=True, timeout=30)
+        out = p.stdout + p.stderr
+        check("New, TLSv1.3" in out and "ALPN protocol: h2" in out and
+              "Verify return code: 0 (ok)" in out, "s_client:\n%s" % out[-1500:])
+    with env.sub("another NF cannot read or delete the context: 404"):
+        r = http("GET", gg.url("%s/%s" % (ROOT, ctx_id)), curl_args=nf("nf-amf2"))
+        check_problem(r, 404, "CONTEXT_NOT_FOUND")
+        r = http("DELETE", gg.url("%s/%s" % (ROOT, ctx_id)), curl_args=nf("nf-amf2"))
+        check_problem(r, 404, "CONTEXT_NOT_FOUND")
+        check(ausf_counters(gg)["ausf_rejected_owner"] == 2, "rejected_owner")
+        r = http("GET", gg.url("%s/%s" % (ROOT, ctx_id)), curl_args=nf("nf-amf"))
+        check(r.status == 200 and r.json["state"] == "AUTHENTICATED", "owner GET: %r" % r)
+    with env.sub("refused: no client certificate, one of another CA, TLS 1.2, no h2, h2c"):
+        ca_only = ["--cacert", os.path.join(pki, "nf-ca.pem")]
+        refused("no client certificate", ["--http2"] + ca_only)
+        refused("nf-rogue (other CA)", ["--http2"] + nf("nf-rogue")[2:] + ca_only)
+        refused("TLS 1.2", ["--http2", "--tls-max", "1.2"] + nf("nf-amf"))
+        refused("HTTP/1.1 only (no ALPN h2)", ["--http1.1"] + nf("nf-amf"))
+        refused("h2c on the TLS port", ["--http2-prior-knowledge"],
+                url=gg.url().replace("https:", "http:"))
+        c = ausf_counters(gg)
+        check(c["sbi_tls_failed"] >= 4, "tls_failed %r" % c["sbi_tls_failed"])
+        check(c["ausf_created"] == 1, "created %r" % c["ausf_created"])
+    with env.sub("--check-config warns about h2c beyond loopback, not about TLS"):
+        def check_config(*extra):
+            p = subprocess.run([env.args.gardengate, "-f", gg.conf, "--check-config"] +
+                               list(extra), capture_output=True, text=True, timeout=30)
+            check(p.returncode == 0, "--check-config %s: %d %s" % (extra, p.returncode, p.stderr))
+            return p.stdout + p.stderr
+        out = check_config("--sbi-listen", "0.0.0.0:7777", "--sbi-h2c")
+        check("warning: sbi: cleartext HTTP/2 on 0.0.0.0" in out, "no warning:\n%s" % out)
+        out = check_config("--sbi-listen", "0.0.0.0:7777")
+        check("warning: sbi" not in out and "TLS 1.3+" in out, "TLS listen:\n%s" % out)
+        out = check_config("--sbi-listen", "127.0.0.1:7777", "--sbi-h2c")
+        check("warning: sbi" not in out, "h2c on loopback:\n%s" % out)
+
+
+# The Redis ACLs of doc/store.rst ("Access control"), as redis-cli arguments.
+ACL_APPLIANCE = ["ACL", "SETUSER", "gg-appliance", "on", ">app-secret", "resetkeys",
+                 "~gg:device:*", "~gg:ueip:*", "~gg:devices", "%R~gg:profile:*",
+                 "resetchannels", "&gg:events", "-@all", "+auth", "+hello", "+ping",
+                 "+select", "+get", "+hget", "+hmget", "+hgetall", "+smembers", "+eval",
+                 "+subscribe", "+publish", "+hset", "+del", "+exists", "+sadd", "+srem",
+                 "+set"]
+ACL_PORTAL = ["ACL", "SETUSER", "gg-portal", "on", ">portal-secret", "resetkeys",
+              "%R~gg:ueip:*", "~gg:device:*", "~gg:subscription:*", "~gg:profile:*",
+              "~gg:seq:*", "resetchannels", "&gg:events", "-@all", "+auth", "+hello",
+              "+ping", "+select", "+get", "+hget", "+hmget", "+hgetall", "+eval",
+              "+publish", "+hset", "+incr", "+exists", "+set"]
+
+
+def case_store_acl(env):
+    """Item 5: with the ACLs of doc/store.rst the appliance does all its
+    work (authenticate, restore, events, profile delivery) as its own
+    user, and cannot read the subscriptions (K, OPc) the portal writes;
+    the portal cannot touch the appliance's index or device set."""
+    redis = Redis(env)
+    redis.start()
+    redis.cli(*ACL_APPLIANCE)
+    redis.cli(*ACL_PORTAL)
+    redis_, ca, gg = setup(env, "store-acl", redis=redis,
+                           store_auth=("gg-appliance", "app-secret"))
+    ec = pki_device(ca, DEV_EC)
+
+    def as_user(user, pw, *args):
+        p = subprocess.run(["redis-cli", "--no-auth-warning", "-s", redis.sock, "--user", user,
+                            "--pass", pw] + list(args), capture_output=True, text=True,
+                           timeout=10)
+        return p.stdout.strip()
+
+    with env.sub("the appliance authenticates a device as gg-appliance"):
+        a = authenticate(gg, ec)
+        check_record(redis, a)
+    with env.sub("signed up (as the portal would), the profile fetch makes it FULL"):
+        rc, out = provision(env, redis, ec.identity, "imsi-001010000000077", b"\x30\x03abc")
+        check(rc == 0, "provision: %s" % out)
+        r = http("GET", gg.url("%s/%s/profile" % (ROOT, a.ctx_id)))
+        check(r.status == 200, "GET profile: %r" % r)
+        wait_state(gg, a, "full")
+    with env.sub("gg-appliance cannot read subscriptions or sequences"):
+        for args in (["HGETALL", "gg:subscription:imsi-001010000000077"],
+                     ["INCR", "gg:seq:msin:00101"], ["KEYS", "*"]):
+            out = as_user("gg-appliance", "app-secret", *args)
+            check(out.startswith("NOPERM"), "%s as gg-appliance: %r" % (args, out))
+    with env.sub("gg-portal cannot write the address index or read the device set"):
+        for args in (["SET", "gg:ueip:10.45.0.99", ec.identity], ["SMEMBERS", "gg:devices"],
+                     ["SUBSCRIBE", "gg:events"]):
+            out = as_user("gg-portal", "portal-secret", *args)
+            check(out.startswith("NOPERM"), "%s as gg-portal: %r" % (args, out))
+        out = as_user("gg-portal", "portal-secret", "INCR", "gg:seq:msin:00101")
+        check(out == "1", "INCR as gg-portal: %r" % out)
+
+
+def run_load(env, gg, ca, *extra):
+    """gg-uesim load against gg; returns its JSON report."""
+    pki = env.args.pki
+    scheme = "https" if gg.tls else "http"
+    cmd = [env.args.uesim, "load", "--json", "--sbi", "%s://127.0.0.1:%d" % (scheme, gg.port),
+           "--ca-cert", os.path.join(ca.dir, "ca.pem"), "--ca-key", os.path.join(ca.dir, "ca.key"),
+           "--cert-dir", os.path.join(ca.dir, "load"), "--cert-url", ca.prefix + "load/"]
+    if gg.tls:
+        cmd += ["--tls-ca", os.path.join(pki, "nf-ca.pem"), "--tls-cert",
+                os.path.join(pki, "nf-amf.pem"), "--tls-key", os.path.join(pki, "nf-amf.key")]
+    p = subprocess.run(cmd + list(extra), capture_output=True, text=True, timeout=120)
+    try:
+        j = json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise Fail("gg-uesim load: exit %d, no JSON: %s %s" % (p.returncode, p.stdout[-300:],
+                                                            p.stderr[-500:]))
+    return p.returncode, j
+
+
+def case_load(env):
+    """Item 8: gg-uesim load authenticates many devices, full flow or
+    challenge only, over h2c and over mutual TLS, and reports the rate and
+    the latency percentiles (speed itself is scripts/perf-ausf.sh's)."""
+    rates = dict(device_burst=1000000, device_refill_ms=1, client_burst=1000000,
+                 client_refill_ms=1, per_identity=1000000, per_client=1000000,
+                 pending=1000000, challenge_ttl=2)
+    redis, ca, gg = setup(env, "load", **rates)
+    with env.sub("h2c, full: 300 authentications of 30 devices, all succeed"):
+        rc, j = run_load(env, gg, ca, "--devices", "30", "--count", "300",
+                         "--connections", "3", "--streams", "4")
+        check(rc == 0 and j["ok"] == 300 and j["failed"] == 0, "report %r\n%r" % (
+            j, {k: v for k, v in ausf_counters(gg).items() if v and "fetch" in k}))
+        check(j["per_second"] > 0 and 0 < j["p50_ms"] <= j["p99_ms"] <= j["p999_ms"],
+              "report %r" % j)
+        c = ausf_counters(gg)
+        check(c["ausf_authenticated"] == 300, "authenticated %r" % c["ausf_authenticated"])
+    with env.sub("h2c, challenge only, bounded by time"):
+        rc, j = run_load(env, gg, ca, "--devices", "30", "--mode", "challenge", "--count", "0",
+                         "--duration", "1", "--streams", "2")
+        check(rc == 0 and j["ok"] > 0 and j["mode"] == "challenge", "report %r" % j)
+    gg.stop()
+    redis2 = Redis(env, name="redis2")
+    redis2.start()
+    ca2 = CaServer(env, env.args.pki, name="ca2").start()
+    conf = write_config(env, env.args.srcdir, os.path.join(env.args.pki, "ca.pem"),
+                        [ca2.prefix], redis2.sock, name="tls.conf", **rates)
+    gg2 = Gardengate(env, env.args.gardengate, conf, "gg-int-load-tls-%d" % os.getpid(),
+                     tls=True).start()
+    with env.sub("mutual TLS, full: 200 authentications, all succeed"):
+        rc, j = run_load(env, gg2, ca2, "--devices", "20", "--count", "200")
+        check(rc == 0 and j["ok"] == 200, "report %r" % j)
+        check(ausf_counters(gg2)["sbi_tls_handshakes"] == 4, "handshakes %r" %
+              ausf_counters(gg2)["sbi_tls_handshakes"])
 
 
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}

@@ -442,7 +442,7 @@ def start_gardengate(env, conf):
     log = open(log_path, "w")
     p = subprocess.Popen([env.gardengate] + EAL + ["--file-prefix", "gg-uesim-%d" % os.getpid(),
                           "--", "-f", conf] + NULL_PORTS +
-                         ["--sbi-listen", "127.0.0.1:0", "--duration", "90"],
+                         ["--sbi-listen", "127.0.0.1:0", "--sbi-h2c", "--duration", "90"],
                          stdout=log, stderr=subprocess.STDOUT)
     log.close()
     deadline, port = time.time() + 30, None

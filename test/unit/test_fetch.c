@@ -1294,7 +1294,8 @@ static void
 test_limits(void)
 {
 	struct gg_evloop *loop = gg_evloop_create();
-	struct gg_fetch_params p = { .max_transfers = 2, .max_pending = 4 };
+	struct gg_fetch_params p = { .max_transfers = 2, .max_pending = 5,
+		.max_host_queue = 1 };
 	struct gg_fetch_stats s;
 	struct gg_fetch *f;
 
@@ -1305,23 +1306,107 @@ test_limits(void)
 	cancel_calls = cancel_shutdown = never_calls = 0;
 	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/1"), on_cancelled, NULL), 0);
 	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/2"), on_cancelled, NULL), 0);
-	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/3"), on_never, NULL), -EBUSY);
-	/* joining needs no transfer, only a pending place */
+	/* No transfer left: queued, and the host's queue holds one. */
+	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/3"), on_cancelled, NULL), 0);
+	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/4"), on_never, NULL), -EBUSY);
+	/* joining needs no transfer, only a pending place; queued ones too */
 	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/1"), on_cancelled, NULL), 0);
-	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/2"), on_cancelled, NULL), 0);
+	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/3"), on_cancelled, NULL), 0);
 	CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', "/slow/1"), on_never, NULL), -EBUSY);
 	run_for(loop, 100);
 	gg_fetch_get_stats(f, &s);
 	CU_ASSERT_EQUAL(s.rejected_busy, 2);
-	CU_ASSERT_EQUAL(s.transfers, 2);
+	CU_ASSERT_EQUAL(s.transfers, 3);
+	CU_ASSERT_EQUAL(s.queued, 1);
 	CU_ASSERT_EQUAL(s.joined, 2);
 	CU_ASSERT_EQUAL(cancel_calls, 0);
-	/* Freeing answers the four, from within the call. */
+	/* Freeing answers the five, from within the call. */
 	gg_fetch_free(f);
-	CU_ASSERT_EQUAL(cancel_calls, 4);
-	CU_ASSERT_EQUAL(cancel_shutdown, 4);
+	CU_ASSERT_EQUAL(cancel_calls, 5);
+	CU_ASSERT_EQUAL(cancel_shutdown, 5);
 	run_for(loop, 100);
 	CU_ASSERT_EQUAL(never_calls, 0);
+	gg_evloop_free(loop);
+}
+
+/*
+ * Issue 13 item 4: one hanging host holds max_per_host transfers and a
+ * queue; another host's get goes through meanwhile; queued gets time out
+ * after timeout_ms.
+ */
+static void
+test_per_host(void)
+{
+	struct gg_evloop *loop = gg_evloop_create();
+	struct gg_fetch_params p = { .max_per_host = 2, .max_transfers = 4,
+		.timeout_ms = 1500 };
+	static struct result slow[5], other;
+	struct gg_fetch_stats s;
+	struct gg_fetch *f;
+	char path[32];
+	uint64_t end;
+	int i;
+
+	CU_ASSERT_FATAL(loop != NULL);
+	f = make_fetch(loop, &p);
+	CU_ASSERT_FATAL(f != NULL);
+	memset(slow, 0, sizeof(slow));
+	memset(&other, 0, sizeof(other));
+	for (i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/slow/h%d", i);
+		CU_ASSERT_EQUAL(gg_fetch_get(f, url('m', path), on_result, &slow[i]), 0);
+	}
+	gg_fetch_get_stats(f, &s);
+	CU_ASSERT_EQUAL(s.queued, 3);
+	CU_ASSERT_EQUAL(gg_fetch_get(f, url('p', "/cert.der"), on_result, &other), 0);
+	end = gg_evloop_now_ms() + 1000;
+	while (other.calls == 0 && gg_evloop_now_ms() < end)
+		gg_evloop_run_once(loop, 5);
+	CU_ASSERT_EQUAL(other.calls, 1);
+	CU_ASSERT_EQUAL(other.st, GG_FETCH_OK);
+	end = gg_evloop_now_ms() + 3000;
+	while ((slow[2].calls + slow[3].calls + slow[4].calls) < 3 &&
+			gg_evloop_now_ms() < end)
+		gg_evloop_run_once(loop, 5);
+	for (i = 2; i < 5; i++) {
+		CU_ASSERT_EQUAL(slow[i].calls, 1);
+		CU_ASSERT_EQUAL(slow[i].st, GG_FETCH_TIMEOUT);
+	}
+	gg_fetch_get_stats(f, &s);
+	CU_ASSERT_EQUAL(s.queue_timeouts, 3);
+	gg_fetch_free(f);
+	gg_evloop_free(loop);
+}
+
+/* Issue 13 item 4: with cache_put_only a fetched body is not cached until
+ * the caller vouches for it. */
+static void
+test_cache_put_only(void)
+{
+	struct gg_evloop *loop = gg_evloop_create();
+	struct gg_fetch_params p = { .cache_put_only = true };
+	struct gg_fetch_stats s;
+	static struct result r;
+	struct gg_fetch *f;
+
+	CU_ASSERT_FATAL(loop != NULL);
+	f = make_fetch(loop, &p);
+	CU_ASSERT_FATAL(f != NULL);
+	fetch_one(loop, f, url('p', "/cert.der"), &r);
+	CU_ASSERT_EQUAL(r.st, GG_FETCH_OK);
+	fetch_one(loop, f, url('p', "/cert.der"), &r);
+	gg_fetch_get_stats(f, &s);
+	CU_ASSERT_EQUAL(s.transfers, 2);
+	CU_ASSERT_EQUAL(s.cache_hits, 0);
+	CU_ASSERT_EQUAL(gg_fetch_cache_put(f, url('p', "/cert.der"), r.body,
+			r.len), 0);
+	CU_ASSERT_EQUAL(gg_fetch_cache_put(f, "http://elsewhere.example/x",
+			r.body, r.len), -EINVAL);
+	fetch_one(loop, f, url('p', "/cert.der"), &r);
+	gg_fetch_get_stats(f, &s);
+	CU_ASSERT_EQUAL(s.transfers, 2);
+	CU_ASSERT_EQUAL(s.cache_hits, 1);
+	gg_fetch_free(f);
 	gg_evloop_free(loop);
 }
 
@@ -1479,6 +1564,8 @@ main(void)
 		{ "cache ttl, lru, clear", test_cache },
 		{ "50 concurrent beside a hanging one", test_concurrent },
 		{ "limits", test_limits },
+		{ "per-host cap, queue, time-out", test_per_host },
+		{ "cache only what the caller put", test_cache_put_only },
 		{ "free with transfers in flight", test_free_in_flight },
 		{ "free from a callback", test_free_in_callback },
 	};

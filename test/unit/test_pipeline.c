@@ -213,8 +213,13 @@ struct guarded {
 	uint16_t buf_len;
 };
 
-/* An mbuf whose data room ends where the guard page starts, holding the
- * @p len octets of @p frame at its very end. */
+/*
+ * An mbuf whose data room ends where the guard page starts, holding the
+ * @p len octets of @p frame at its very end. An odd @p len ends one octet
+ * short of the guard: a frame starts on an even address, as a NIC's does
+ * (the Ethernet header is 2-aligned; UBSan checks it), so a read of one
+ * octet past an odd frame goes unseen; two or more fault.
+ */
 static struct rte_mbuf *
 guarded_mbuf(struct guarded *g, const uint8_t *frame, uint16_t len)
 {
@@ -228,7 +233,7 @@ guarded_mbuf(struct guarded *g, const uint8_t *frame, uint16_t len)
 	g->buf_len = m->buf_len;
 	m->buf_addr = guard_region + page - GUARD_ROOM;
 	m->buf_len = GUARD_ROOM;
-	m->data_off = GUARD_ROOM - len;
+	m->data_off = (GUARD_ROOM - len) & ~1u;
 	m->data_len = len;
 	m->pkt_len = len;
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame, len);

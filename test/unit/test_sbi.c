@@ -867,10 +867,12 @@ static void
 test_parallel(void)
 {
 	struct child ch;
+	/* 50 connections from one address: above the per-client default. */
+	struct gg_sbi_params sp = { .max_conns_per_client = 50 };
 	const char *p = ch.out;
 	int ok = 0;
 
-	start(NULL);
+	start(&sp);
 	CU_ASSERT_FATAL(curl(&ch, NULL, "--http2-prior-knowledge",
 			"--parallel", "--parallel-immediate", "--parallel-max", "50",
 			"-w", "\nCODE=%{http_code}\n", url("/n/[1-50]"), NULL) == 0);
@@ -883,6 +885,28 @@ test_parallel(void)
 	CU_ASSERT(hs.calls == 50);
 	CU_ASSERT(stats().resp_2xx == 50);
 	CU_ASSERT(stats().conns_accepted == 50);
+	stop();
+}
+
+/* Issue 13 item 3: over max_conns_per_client, a connection is closed at
+ * once; the others of that address are served. */
+static void
+test_per_client(void)
+{
+	struct gg_sbi_params sp = { .max_conns_per_client = 3 };
+	struct child ch;
+	const char *p;
+	int ok = 0;
+
+	start(&sp);
+	CU_ASSERT_FATAL(curl(&ch, NULL, "--http2-prior-knowledge",
+			"--parallel", "--parallel-immediate", "--parallel-max", "6",
+			"-w", "\nCODE=%{http_code}\n", url("/n/[1-6]"), NULL) == 0);
+	child_exit_code(&ch);
+	for (p = ch.out; (p = strstr(p, "CODE=200")) != NULL; p++)
+		ok++;
+	CU_ASSERT(ok >= 3 && ok < 6);
+	CU_ASSERT(stats().conns_refused_client >= 1);
 	stop();
 }
 
@@ -1351,6 +1375,7 @@ main(void)
 		{ "async answer", test_async },
 		{ "body too large", test_too_large },
 		{ "parallel clients", test_parallel },
+		{ "connections per client", test_per_client },
 		{ "multiplexed streams", test_multiplex },
 		{ "stream limits", test_stream_limits },
 		{ "HTTP/1.1 refused", test_http1_refused },
