@@ -38,7 +38,9 @@
  *  - its index word or record slot was already taken by another answer:
  *    the worker did that only after it read acked past the record
  *    (acquire), so again the garden lookup sees the entry (or the record
- *    had expired, and the entry would not admit anything either).
+ *    had expired, and the entry would not admit anything either), or
+ *    for a later answer with the same address, scope and name scope,
+ *    which admits the same packets and is learned no sooner.
  * The garden decides alone once learned: an address the control lcore
  * refused (garden_learn_session_full, a name deleted meanwhile) is then
  * refused again, as it was refused before this table existed.
@@ -128,6 +130,56 @@ way_free(const struct gg_snoop_recent *t, uint64_t v, uint32_t acked,
 	return t->recs[rec % GG_SNOOP_RECS].expiry_s <= now_s;
 }
 
+static bool
+same_opens(const struct gg_garden_scope *a, const struct gg_garden_scope *b)
+{
+	unsigned int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n && i < GG_GARDEN_RULES_PER_PREFIX; i++)
+		if (a->r[i].proto != b->r[i].proto ||
+				a->r[i].port_lo != b->r[i].port_lo ||
+				a->r[i].port_hi != b->r[i].port_hi)
+			return false;
+	return true;
+}
+
+/*
+ * Owner: an index word for @p ipv4_be in bucket @p b. The word of an
+ * earlier answer not learned yet, of the same scope and name scope, is
+ * taken over (records are learned in order, so the new one is learned no
+ * sooner: the address stays admitted, and a name asked again and again
+ * keeps one word); else a free word not taken by this answer already.
+ */
+static uint64_t *
+way_for(struct gg_snoop_recent *t, uint64_t *b, uint32_t ipv4_be,
+		uint32_t scope, const struct gg_garden_scope *opens,
+		uint32_t acked, uint64_t now_s, uint64_t *const *taken,
+		unsigned int n_taken)
+{
+	uint64_t *free_way = NULL;
+	unsigned int k, j;
+
+	for (k = 0; k < GG_SNOOP_IDX_WAYS; k++) {
+		for (j = 0; j < n_taken && taken[j] != &b[k]; j++)
+			;
+		if (j != n_taken)
+			continue;
+		if (way_free(t, b[k], acked, now_s)) {
+			if (free_way == NULL)
+				free_way = &b[k];
+		} else if ((uint32_t)b[k] == ipv4_be) {
+			const struct snoop_rec *r =
+				&t->recs[(uint32_t)(b[k] >> 32) % GG_SNOOP_RECS];
+
+			if (r->a.scope == scope && same_opens(&r->opens, opens))
+				return &b[k];
+		}
+	}
+	return free_way;
+}
+
 enum gg_action
 gg_snoop_release(struct gg_worker *w, uint32_t sess_id,
 		const struct gg_dns_response *r,
@@ -135,6 +187,7 @@ gg_snoop_release(struct gg_worker *w, uint32_t sess_id,
 {
 	const struct gg_limited *lim = &w->dp->limited;
 	struct gg_snoop_recent *t = w->recent;
+	uint32_t scope = lim->learn_global ? GG_GARDEN_SCOPE_GLOBAL : sess_id;
 	uint64_t *way[GG_DNS_MAX_ADDRS];
 	uint32_t acked, h, ttl = UINT32_MAX;
 	struct snoop_rec *rec;
@@ -154,19 +207,11 @@ gg_snoop_release(struct gg_worker *w, uint32_t sess_id,
 		if (r->addrs[i].ipv4 == 0)
 			continue;   /* a martian both ways: nothing to admit */
 		b = (uint64_t *)(uintptr_t)bucket_of(t, r->addrs[i].ipv4);
-		for (k = 0; k < GG_SNOOP_IDX_WAYS; k++) {
-			unsigned int j;
-
-			if (!way_free(t, b[k], acked, now_s))
-				continue;
-			for (j = 0; j < n && way[j] != &b[k]; j++)
-				;
-			if (j == n)
-				break;
-		}
-		if (k == GG_SNOOP_IDX_WAYS)
+		way[n] = way_for(t, b, r->addrs[i].ipv4, scope, opens, acked,
+				now_s, way, n);
+		if (way[n] == NULL)
 			goto hold;
-		way[n++] = &b[k];
+		n++;
 	}
 
 	rec = &t->recs[h % GG_SNOOP_RECS];
@@ -174,7 +219,7 @@ gg_snoop_release(struct gg_worker *w, uint32_t sess_id,
 	rte_smp_wmb();
 	rec->expiry_s = (uint32_t)(now_s + gg_garden_ttl_clamp(lim->garden, ttl));
 	rec->opens = *opens;
-	rec->a.scope = lim->learn_global ? GG_GARDEN_SCOPE_GLOBAL : sess_id;
+	rec->a.scope = scope;
 	rec->a.naddrs = r->naddrs;
 	memcpy(rec->a.addrs, r->addrs, r->naddrs * sizeof(r->addrs[0]));
 	rec->a.name_wire_len = (uint8_t)r->name_wire_len;

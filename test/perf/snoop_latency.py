@@ -15,16 +15,20 @@ EAL -l 0-1: the control lcore on CPU 0, the worker on CPU 1). For each
 sample the device (session L of the config) asks the trusted resolver
 for ca.example (a garden name) and the resolver's answer is sent on N6
 once the query came out; the next sample starts when the answer came out
-on N3 (or after a second: counted as lost).
+on N3 (or after 10 s: counted as lost).
 
-Timestamps are the kernel's (SO_TIMESTAMPNS, one clock): the answer's
-arrival is read by a packet socket on gardengate's own N6 interface
-(gg6), its departure by one on the peer of its N3 interface (tg3, one veth
-hop later, about a microsecond). So the figure is the worker's and, when
-it holds the answer, the control lcore's time, plus the af_packet PMD's
-polling on both ports.
+Timestamps are the kernel's (SO_TIMESTAMPNS, one clock), taken by packet
+sockets on gardengate's own interfaces: the answer's arrival on N6 (gg6,
+incoming), its departure on N3 (gg3, outgoing: stamped when the af_packet
+PMD's transmit hands it to the kernel, in the worker's own system call).
+So the figure is the worker's and, when it holds the answer, the control
+lcore's time, plus the af_packet PMD's polling and kick.
 
-Contention: --hogs K starts K busy loops pinned to CPU 0 (taskset), at
+--full measures, as a control, a plain datagram to a FULL session
+instead (the worker alone, whatever the control lcore does).
+
+The benchmark itself runs on CPU 0, so that it never takes the worker's
+CPU. Contention: --hogs K starts K busy loops pinned to CPU 0 (taskset), at
 the control lcore's priority, for the duration of the measurement (the
 issue's "CPU contention"); --admin-flood keeps a client sending
 /gardengate/garden telemetry requests, which the control lcore answers.
@@ -51,7 +55,7 @@ SO_TIMESTAMPNS = 35
 SCM_TIMESTAMPNS = SO_TIMESTAMPNS
 NAME = "ca.example"
 ANSWER_ADDR = "198.19.0.10"
-SAMPLE_TIMEOUT_S = 1.0
+SAMPLE_TIMEOUT_S = 10.0
 
 
 def stamped_socket(ifname):
@@ -78,9 +82,10 @@ def in_netns(ns, fn):
         os.close(target)
 
 
-def recv_until(s, match, deadline):
-    """(kernel timestamp in ns, frame) of the first incoming frame on @s
-    for which @match(frame) holds, or (None, None) at @deadline."""
+def recv_until(s, match, deadline, outgoing=False):
+    """(kernel timestamp in ns, frame) of the first incoming (or, with
+    @outgoing, outgoing) frame on @s for which @match(frame) holds, or
+    (None, None) at @deadline."""
     import select
     while True:
         wait = deadline - time.monotonic()
@@ -93,7 +98,7 @@ def recv_until(s, match, deadline):
             data, anc, _, addr = s.recvmsg(65535, socket.CMSG_SPACE(16))
         except BlockingIOError:
             continue
-        if addr[2] == socket.PACKET_OUTGOING:
+        if (addr[2] == socket.PACKET_OUTGOING) != outgoing:
             continue
         ts = None
         for level, typ, val in anc:
@@ -141,6 +146,20 @@ def admin_flood(prefix, stop):
     return n
 
 
+class _Popen(subprocess.Popen):
+    """gardengate's N3 port with qdisc_bypass=0: the af_packet PMD then
+    sends through dev_queue_xmit(), where a packet socket on gg3 sees, and
+    stamps, each frame as the worker's system call sends it. (With the
+    bypass, the only stamp would be the peer's receive, in a softirq that
+    waits for CPU 1, busy with the worker: milliseconds of the kernel's
+    own, not gardengate's.)"""
+
+    def __init__(self, args, *a, **kw):
+        args = [x.replace("iface=gg3", "iface=gg3,qdisc_bypass=0")
+                if isinstance(x, str) else x for x in args]
+        super().__init__(args, *a, **kw)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gardengate", required=True)
@@ -149,10 +168,15 @@ def main():
     ap.add_argument("--hogs", type=int, default=0)
     ap.add_argument("--admin-flood", action="store_true")
     ap.add_argument("--label", default="")
+    ap.add_argument("--full", action="store_true",
+                    help="the control: a plain downlink datagram to a FULL session instead")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("snoop_latency.py: needs root (network namespace)", file=sys.stderr)
         return 2
+    # This process sends from CPU 0, the control lcore's, never taking the
+    # worker's CPU 1 (where a deployment would run nothing else).
+    os.sched_setaffinity(0, {0})
 
     workdir = os.path.abspath(os.path.join(args.builddir, "snoop-latency"))
     shutil.rmtree(workdir, ignore_errors=True)
@@ -168,12 +192,14 @@ def main():
     stop = threading.Event()
     flood = None
     signal.signal(signal.SIGTERM, rl.on_sigterm)
+    rl.subprocess.Popen = _Popen
+    rl.LIVE_DURATION_S = 1800
     with rl.LiveRig("snoop-latency", workdir, args.gardengate, conf_path, env) as rig:
         try:
             rig.start()
             c = rl.LiveCase(env, rig)
             n6_in = in_netns(rig.ns, lambda: stamped_socket(rl.LIVE_IFACES["n6"][0]))
-            n3_out = in_netns(rig.ns, lambda: stamped_socket(rl.LIVE_IFACES["n3"][1]))
+            n3_out = in_netns(rig.ns, lambda: stamped_socket(rl.LIVE_IFACES["n3"][0]))
             tg6 = rig.socks["n6"]
             hogs = start_hogs(args.hogs)
             if args.admin_flood:
@@ -183,16 +209,36 @@ def main():
             s = env.L
             lat, lost = [], 0
             for i in range(args.samples):
+                if rig.proc.poll() is not None:
+                    raise rl.Fail("gardengate exited")
+                if args.full:
+                    inner = gt.ipv4_udp("198.51.100.99", env.A.ue, 4000, 5000,
+                                        struct.pack("!I", i) + bytes(60))
+                    tail = inner[-64:]
+                    drain(n6_in)
+                    rig.send("n6", c.dn_frame(inner))
+                    t0, _ = recv_until(n6_in, lambda f: f.endswith(tail),
+                                       time.monotonic() + SAMPLE_TIMEOUT_S)
+                    t1, _ = recv_until(n3_out, lambda f: f.endswith(tail),
+                                       time.monotonic() + SAMPLE_TIMEOUT_S, True)
+                    if t0 is None or t1 is None:
+                        lost += 1
+                    else:
+                        lat.append((t1 - t0) / 1000.0)
+                    time.sleep(0.0002)
+                    continue
                 qid = 0x1000 + (i & 0x7fff)
                 port = 20000 + (i % 20000)
                 q = rl.Q(qid, NAME)
                 rig.send("n3", c.up_frame(s, c.dns_inner(s, q, rl.RESOLVER, port,
                                                           ident=qid)))
                 # The query out on N6: the answer may come.
-                t, _ = recv_until(tg6, lambda f: len(f) > 42 and f[23] == 17 and
+                _, got = recv_until(tg6, lambda f: len(f) > 42 and f[23] == 17 and
                                   f[36:38] == b"\x00\x35" and f[34:36] == struct.pack("!H", port),
                                   time.monotonic() + SAMPLE_TIMEOUT_S)
-                if t is None:
+                if got is None:
+                    if os.environ.get("SNOOP_DEBUG"):
+                        print("query %d not seen on N6" % i, file=sys.stderr)
                     lost += 1
                     continue
                 drain(n6_in)
@@ -203,12 +249,14 @@ def main():
                 t0, _ = recv_until(n6_in, lambda f: f.endswith(tail),
                                    time.monotonic() + SAMPLE_TIMEOUT_S)
                 t1, _ = recv_until(n3_out, lambda f: f.endswith(tail),
-                                   time.monotonic() + SAMPLE_TIMEOUT_S)
+                                   time.monotonic() + SAMPLE_TIMEOUT_S, True)
                 if t0 is None or t1 is None:
                     lost += 1
                     continue
                 lat.append((t1 - t0) / 1000.0)
             stats = rig.stats()
+            if os.environ.get("SNOOP_DEBUG"):
+                print({k: v for k, v in stats.items() if v}, file=sys.stderr)
         finally:
             stop.set()
             for p in hogs:
@@ -223,9 +271,9 @@ def main():
     if not lat:
         print("no sample", file=sys.stderr)
         return 1
-    print("%s%s samples %d lost %d  latency us: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  "
+    print("%s%s%s samples %d lost %d  latency us: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f  "
           "(dns_snooped %s, dns_snoop_held %s, garden_learned %s)"
-          % (args.label + ": " if args.label else "",
+          % (args.label + ": " if args.label else "", "FULL datagram, " if args.full else "",
              "hogs %d%s," % (args.hogs, " + admin flood" if args.admin_flood else ""),
              len(lat), lost, pct(lat, 50), pct(lat, 90), pct(lat, 99), max(lat),
              stats.get("dns_snooped"), stats.get("dns_snoop_held"),
