@@ -259,9 +259,14 @@ rec_admits(const struct snoop_rec *r, uint32_t rec, uint32_t sess_id,
 		expiry > now_s && gg_garden_scope_accepts(&opens, proto, port);
 }
 
-bool
-gg_snoop_recent_admits(const struct gg_limited *lim, uint32_t sess_id,
-		uint32_t ipv4_be, uint8_t proto, uint16_t port, uint64_t now_s)
+/*
+ * Any worker: gg_snoop_recent_admits() once some table has records
+ * waiting. Out of line, so that the check below, which nearly always
+ * finds nothing waiting, saves no register and builds no frame.
+ */
+static __rte_noinline bool
+admits_slow(const struct gg_limited *lim, uint32_t sess_id, uint32_t ipv4_be,
+		uint8_t proto, uint16_t port, uint64_t now_s)
 {
 	unsigned int j, k;
 
@@ -275,7 +280,7 @@ gg_snoop_recent_admits(const struct gg_limited *lim, uint32_t sess_id,
 		/* acked first: it never passes the head read after it. */
 		acked = __atomic_load_n(&t->acked, __ATOMIC_ACQUIRE);
 		head = __atomic_load_n(&t->head, __ATOMIC_ACQUIRE);
-		if (likely(head == acked))
+		if (head == acked)
 			continue;   /* nothing waits: the garden decides */
 		b = bucket_of(t, ipv4_be);
 		for (k = 0; k < GG_SNOOP_IDX_WAYS; k++) {
@@ -290,6 +295,30 @@ gg_snoop_recent_admits(const struct gg_limited *lim, uint32_t sess_id,
 					sess_id, proto, port, now_s))
 				return true;
 		}
+	}
+	return false;
+}
+
+bool
+gg_snoop_recent_admits(const struct gg_limited *lim, uint32_t sess_id,
+		uint32_t ipv4_be, uint8_t proto, uint16_t port, uint64_t now_s)
+{
+	unsigned int j;
+
+	/* Anything waiting at all? admits_slow() reads it all again, in the
+	 * order the argument in the file comment needs. */
+	for (j = 0; j < lim->n_pending; j++) {
+		const struct gg_snoop_recent *t = lim->recent[j];
+		uint32_t acked;
+
+		if (t == NULL)
+			continue;
+		/* acked (acquire) before head: when they are equal, the
+		 * learns they stand for are seen by the garden lookup. */
+		acked = __atomic_load_n(&t->acked, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&t->head, __ATOMIC_ACQUIRE) != acked)
+			return admits_slow(lim, sess_id, ipv4_be, proto, port,
+					now_s);
 	}
 	return false;
 }
