@@ -16,6 +16,7 @@ chromium nodejs dnsmasq-base ethtool iproute2 iputils-ping
 nginx-light
 clang libclang-rt-14-dev
 bind9-dnsutils
+prometheus
 "
 
 missing=""

@@ -9,6 +9,9 @@
  *                                          "vpn.example udp 51820 tcp 443"
  *   /gardengate/garden_del,<rule or name>
  *   /gardengate/session_state,<teid>,<full|limited|blocked>
+ *   /gardengate/session_del,<teid>          a session of the file (not
+ *                                          one the AuSF made)
+ *   /gardengate/reload                     re-read the file (reload.c)
  *
  * The telemetry thread queues a request on a ring and waits (up to
  * ADMIN_WAIT_MS) for the control lcore to run it between two rounds of its
@@ -33,7 +36,7 @@
 #define ADMIN_OUT_MAX 16384
 #define ADMIN_LIST_MAX 256   /* rules or names shown by /gardengate/garden */
 
-enum admin_op { OP_LIST, OP_ADD, OP_DEL, OP_STATE };
+enum admin_op { OP_LIST, OP_ADD, OP_DEL, OP_STATE, OP_SESSION_DEL, OP_RELOAD };
 
 struct admin_req {
 	enum admin_op op;
@@ -157,11 +160,54 @@ session_state(struct gg_app *app, struct admin_req *r)
 	return gg_session_set_state(app->dp.sessions, (uint32_t)teid, st);
 }
 
+/* A session of the file's sessions.static. */
+static bool
+session_is_static(const struct gg_app *app, uint32_t teid)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->cfg.n_sessions; i++)
+		if (app->cfg.sessions[i].ul_teid == teid)
+			return true;
+	return false;
+}
+
+/*
+ * Delete a session and what the garden learned for it (as the AuSF's
+ * detach does). Only a session of the file, or any session when there is
+ * no AuSF: the AuSF's sessions belong to a context and a UE address it
+ * holds, which a deletion behind its back would leave pointing at nothing
+ * (their devices detach through the SBI; "blocked" stops their traffic at
+ * once). The detail fits the telemetry's strings (128 octets).
+ */
+static int
+session_delete(struct gg_app *app, struct admin_req *r)
+{
+	const struct gg_session *s;
+	unsigned long teid;
+	char *end;
+
+	teid = strtoul(r->arg, &end, 0);
+	if (*end != '\0' || teid == 0 || teid > UINT32_MAX)
+		return -EINVAL;
+	s = gg_session_find(app->dp.sessions, (uint32_t)teid);
+	if (s == NULL)
+		return -ENOENT;
+	if (app->ausf != NULL && !session_is_static(app, (uint32_t)teid)) {
+		snprintf(r->out, sizeof(r->out), "an AuSF session: its device "
+				"detaches through the SBI (set-state blocked stops it now)");
+		return -EPERM;
+	}
+	gg_garden_forget(app->dp.limited.garden, s->id);
+	return gg_session_del(app->dp.sessions, (uint32_t)teid);
+}
+
 void
 gg_admin_serve(struct gg_app *app)
 {
 	struct admin_req *r;
 
+	gg_reload_poll(app); /* a SIGHUP's reload, and old policies' reaping */
 	while (rte_ring_sc_dequeue(admin_ring, (void **)&r) == 0) {
 		struct list_ctx lc = { .out = r->out };
 
@@ -177,6 +223,12 @@ gg_admin_serve(struct gg_app *app)
 			break;
 		case OP_STATE:
 			r->result = session_state(app, r);
+			break;
+		case OP_SESSION_DEL:
+			r->result = session_delete(app, r);
+			break;
+		case OP_RELOAD:
+			r->result = gg_reload_run(app, r->out, sizeof(r->out));
 			break;
 		}
 		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
@@ -236,7 +288,9 @@ static int
 cmd_change(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	enum admin_op op = strcmp(cmd, "/gardengate/garden_add") == 0 ? OP_ADD :
-			strcmp(cmd, "/gardengate/garden_del") == 0 ? OP_DEL : OP_STATE;
+			strcmp(cmd, "/gardengate/garden_del") == 0 ? OP_DEL :
+			strcmp(cmd, "/gardengate/session_del") == 0 ? OP_SESSION_DEL :
+			OP_STATE;
 	struct admin_req *r;
 
 	if (params == NULL || *params == '\0')
@@ -287,6 +341,59 @@ cmd_list(const char *cmd, const char *params, struct rte_tel_data *d)
 	return gg_telemetry_leave(0);
 }
 
+/*
+ * /gardengate/reload: {"result": "ok" | "partial" (some settings refused,
+ * the rest applied) | an error, "changed": [...], "refused": [...],
+ * "errors": [...]}. Every answer is a dictionary, so that gg-ctl can tell
+ * a refusal from a gardengate that is not there.
+ */
+static int
+cmd_reload(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *lists[3];
+	static const char *const names[3] = { "changed", "refused", "errors" };
+	struct admin_req *r;
+	char *line, *save;
+	unsigned int i;
+	int ret;
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && *params != '\0')
+		return -EINVAL;
+	if (gg_telemetry_enter() == NULL)
+		return -EAGAIN;
+	r = new_req(OP_RELOAD, NULL);
+	if (r == NULL)
+		return gg_telemetry_leave(-ENOMEM);
+	ret = submit(r);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", ret == 0 ? "ok" : ret == 1 ?
+			"partial" : ret == -EINVAL ? "file not loaded, nothing changed" :
+			strerror(-ret));
+	if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+		req_put(r);
+		return gg_telemetry_leave(0);
+	}
+	for (i = 0; i < 3; i++) {
+		lists[i] = rte_tel_data_alloc();
+		if (lists[i] == NULL) {
+			while (i-- > 0)
+				rte_tel_data_free(lists[i]);
+			req_put(r);
+			return gg_telemetry_leave(-ENOMEM);
+		}
+		rte_tel_data_start_array(lists[i], RTE_TEL_STRING_VAL);
+	}
+	for (line = strtok_r(r->out, "\n", &save); line != NULL;
+			line = strtok_r(NULL, "\n", &save))
+		rte_tel_data_add_array_string(lists[line[0] == 'C' ? 0 :
+				line[0] == 'R' ? 1 : 2], line + 2);
+	for (i = 0; i < 3; i++)
+		rte_tel_data_add_dict_container(d, names[i], lists[i], 0);
+	req_put(r);
+	return gg_telemetry_leave(0);
+}
+
 void
 gg_admin_register(void)
 {
@@ -298,4 +405,8 @@ gg_admin_register(void)
 			"Remove a garden rule or name");
 	rte_telemetry_register_cmd("/gardengate/session_state", cmd_change,
 			"Set a session's state. Parameters: TEID,full|limited|blocked");
+	rte_telemetry_register_cmd("/gardengate/session_del", cmd_change,
+			"Delete a session of the file (not the AuSF's). Parameters: TEID");
+	rte_telemetry_register_cmd("/gardengate/reload", cmd_reload,
+			"Re-read the configuration file, apply what can change live");
 }

@@ -9,6 +9,7 @@
 #define GARDENGATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_config.h>
@@ -32,6 +33,7 @@ struct gg_opts {
 	const char *stats_file;  /* final counters JSON also written here */
 	const char *sbi_listen;  /* overrides sbi.listen; port 0 = any free port */
 	bool sbi_h2c;            /* --sbi-h2c: no TLS on the SBI (loopback tests) */
+	const char *metrics_listen; /* sets metrics.listen; port 0 = any free port */
 	double idle_exit;        /* seconds without RX before stopping; 0 = never */
 	double duration;         /* seconds before stopping; 0 = never */
 	unsigned int workers;    /* overrides "workers"; 0 = keep */
@@ -89,6 +91,19 @@ int gg_limited_setup(struct gg_app *app);
 int gg_limited_start(struct gg_app *app);
 unsigned int gg_limited_serve_snoop(struct gg_app *app);
 void gg_limited_free(struct gg_app *app);
+
+/* limited.c: the policy fields a configuration sets (start-up, reload). */
+int gg_limited_policy_fill(const struct gg_config *cfg, struct gg_limited *lim);
+
+/* reload.c: SIGHUP and /gardengate/reload, on the control lcore.
+ * gg_reload_run() writes report lines ("C changed", "R refused",
+ * "E error") to @p out; returns 0 (all applied), 1 (applied, some
+ * settings refused), -EINVAL (the file does not load: nothing changed) or
+ * -EIO (errors while applying, in the report). */
+void gg_reload_init(void);
+int gg_reload_run(struct gg_app *app, char *out, size_t size);
+void gg_reload_poll(struct gg_app *app);
+void gg_reload_free(struct gg_app *app);
 
 /* ausf.c: the one-way authentication service. */
 int gg_app_ausf_setup(struct gg_app *app);

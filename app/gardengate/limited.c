@@ -92,6 +92,60 @@ cookie_secret(const struct gg_conf_garden *gc, uint8_t secret[GG_HTTP_SECRET_LEN
 	return 0;
 }
 
+/*
+ * The SYN-cookie secret the redirect was built with, kept for reloads,
+ * which rebuild the redirect around a new portal URL or MSS with the same
+ * key (a new key would cost every handshake in flight its RST). The
+ * process holds the key in the policy anyway (lib/http's SipHash key).
+ */
+static uint8_t redirect_secret[GG_HTTP_SECRET_LEN];
+
+/*
+ * The policy fields the configuration sets, into @p lim (whose garden,
+ * pending tables and cookie clock are left as they are): at start-up and
+ * for each reload (reload.c), on the control lcore. 0, or -1 (logged)
+ * when portal.url cannot be a redirect template; @p lim may then be
+ * half-filled and must not be published.
+ */
+int
+gg_limited_policy_fill(const struct gg_config *cfg, struct gg_limited *lim)
+{
+	const struct gg_conf_garden *gc = &cfg->garden;
+	const struct gg_conf_portal *pc = &cfg->portal;
+	int64_t clock = lim->http.clock_offset_s;
+	unsigned int i;
+
+	lim->dns_mode = gc->dns_mode;
+	lim->udp_reject = gc->udp_reject;
+	lim->icmp_unreach_rate = gc->icmp_rate;
+	lim->learn_global = gc->learn_global;
+	lim->icmp_src = cfg->n6.address;
+	for (i = 0; i < gc->n_resolvers && i < GG_LIMITED_RESOLVERS_MAX; i++)
+		lim->resolvers[i] = gc->resolvers[i];
+	lim->n_resolvers = i;
+	lim->query_timeout_s = gc->query_timeout;
+	lim->error_indication_rate = cfg->error_indication_rate;
+	lim->frag_needed_rate = cfg->mtu.icmp_rate;
+	if (!pc->set)
+		return 0;
+	if (gg_http_redirect_init(&lim->http, redirect_secret, gc->tcp_mss,
+			pc->url) != 0) {
+		LOG(ERR, "portal.url '%s' cannot be used as a redirect template\n",
+				pc->url);
+		return -1;
+	}
+	/* gg_http_redirect_init() starts the clock at 0: keep it. */
+	gg_http_redirect_set_clock(&lim->http, clock);
+	lim->dns.portal_ipv4 = pc->ipv4;
+	memcpy(lim->dns.portal_ipv6, pc->ipv6, sizeof(lim->dns.portal_ipv6));
+	lim->dns.has_ipv6 = pc->has_ipv6;
+	lim->dns.other_rcode = gc->dns_other_rcode;
+	lim->dns.edns_udp_size = gc->edns_udp_size;
+	lim->dns.ttl = gc->dns_ttl;
+	lim->has_portal = 1;
+	return 0;
+}
+
 int
 gg_limited_setup(struct gg_app *app)
 {
@@ -105,10 +159,10 @@ gg_limited_setup(struct gg_app *app)
 		.scope_capacity = app->cfg.session_capacity,
 		.socket_id = SOCKET_ID_ANY, .qsv = app->dp.qsv,
 	};
-	uint8_t secret[16];
 	unsigned int i;
 	int ret;
 
+	app->dp.policy = lim;
 	lim->garden = gg_garden_create(&gp);
 	if (lim->garden == NULL) {
 		LOG(ERR, "walled garden: %s\n", rte_strerror(rte_errno));
@@ -133,19 +187,10 @@ gg_limited_setup(struct gg_app *app)
 		}
 	}
 
-	lim->dns_mode = gc->dns_mode;
-	lim->udp_reject = gc->udp_reject;
-	lim->icmp_unreach_rate = gc->icmp_rate;
-	lim->learn_global = gc->learn_global;
-	lim->icmp_src = app->cfg.n6.address;
-	for (i = 0; i < gc->n_resolvers && i < GG_LIMITED_RESOLVERS_MAX; i++)
-		lim->resolvers[i] = gc->resolvers[i];
-	lim->n_resolvers = i;
-	lim->query_timeout_s = gc->query_timeout;
 	if (!pc->set) {
 		LOG(WARNING, "no portal configured: LIMITED sessions get RSTs for HTTP "
 				"and their DNS is not rewritten\n");
-		return 0;
+		return gg_limited_policy_fill(&app->cfg, lim);
 	}
 	/* The portal is in the garden, whatever the rules say. */
 	ret = gg_garden_add_prefix(lim->garden, pc->ipv4, 32, GG_GARDEN_PROTO_ANY,
@@ -154,25 +199,14 @@ gg_limited_setup(struct gg_app *app)
 		LOG(ERR, "portal address in the garden: %s\n", strerror(-ret));
 		return -1;
 	}
-	if (cookie_secret(gc, secret) != 0)
+	if (cookie_secret(gc, redirect_secret) != 0)
 		return -1;
-	ret = gg_http_redirect_init(&lim->http, secret, gc->tcp_mss, pc->url);
-	memset(secret, 0, sizeof(secret));
-	if (ret != 0) {
-		LOG(ERR, "portal.url '%s' cannot be used as a redirect template\n", pc->url);
+	if (gg_limited_policy_fill(&app->cfg, lim) != 0)
 		return -1;
-	}
 	cookie_clock_sync(lim);
 	LOG(INFO, "HTTP redirect: SYN-cookie secret %s, slots on Unix time "
 			"(TSC seconds %+" PRId64 ")\n", gc->cookie_secret_set ?
 			"from the configuration" : "random", lim->http.clock_offset_s);
-	lim->dns.portal_ipv4 = pc->ipv4;
-	memcpy(lim->dns.portal_ipv6, pc->ipv6, sizeof(lim->dns.portal_ipv6));
-	lim->dns.has_ipv6 = pc->has_ipv6;
-	lim->dns.other_rcode = gc->dns_other_rcode;
-	lim->dns.edns_udp_size = gc->edns_udp_size;
-	lim->dns.ttl = gc->dns_ttl;
-	lim->has_portal = 1;
 	return 0;
 }
 
@@ -187,7 +221,7 @@ learn_released(const struct gg_snoop_answer *a, void *arg)
 {
 	struct learn_ctx *c = arg;
 
-	gg_slowpath_learn_addrs(c->app->dp.limited.garden, a->scope,
+	gg_slowpath_learn_addrs(c->app->dp.policy->garden, a->scope,
 			a->name_wire, a->name_wire_len, a->addrs, a->naddrs,
 			c->now_s, &c->app->control_ctr);
 }
@@ -202,7 +236,7 @@ unsigned int
 gg_limited_serve_snoop(struct gg_app *app)
 {
 	struct rte_mbuf *pkts[SNOOP_BURST];
-	const struct gg_limited *lim = &app->dp.limited;
+	const struct gg_limited *lim = app->dp.policy; /* ours: we publish it */
 	struct learn_ctx ctx = { .app = app, .now_s = gg_garden_clock_s() };
 	unsigned int w, i, n, total = 0;
 	uint64_t now_s = 0;
@@ -236,8 +270,8 @@ expire_tick(struct gg_evloop *loop, void *arg)
 	uint64_t now_s = gg_garden_clock_s();
 
 	RTE_SET_USED(loop);
-	if (app->dp.limited.has_portal) {
-		int64_t moved = cookie_clock_sync(&app->dp.limited);
+	if (app->dp.policy->has_portal) {
+		int64_t moved = cookie_clock_sync(app->dp.policy);
 
 		if (moved != 0)
 			LOG(NOTICE, "SYN-cookie clock moved %+" PRId64 " s to follow "
@@ -259,6 +293,7 @@ gg_limited_start(struct gg_app *app)
 void
 gg_limited_free(struct gg_app *app)
 {
+	memset(redirect_secret, 0, sizeof(redirect_secret));
 	gg_garden_free(app->dp.limited.garden);
 	app->dp.limited.garden = NULL;
 }

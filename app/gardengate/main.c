@@ -26,12 +26,14 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_version.h>
 
 #include "gg_evloop.h"
 #include "gg_session.h"
 #include "gardengate.h"
+#include "ops.h"
 
 #define LOG(level, ...) RTE_LOG(level, USER1, __VA_ARGS__)
 #define DEFAULT_CONFIG "config/gardengate.conf"
@@ -58,6 +60,8 @@ usage(FILE *out, const char *prog)
 		"                       (port 0: any free port, printed at start)\n"
 		"      --sbi-h2c        serve the SBI as cleartext HTTP/2 (h2c) even if\n"
 		"                       the file configures sbi.tls: loopback tests only\n"
+		"      --metrics-listen A:P  the Prometheus endpoint's address, sets or\n"
+		"                       overrides the file's \"metrics\" (port 0: any)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n"
 		"\n"
@@ -67,7 +71,7 @@ usage(FILE *out, const char *prog)
 }
 
 enum { OPT_CHECK = 256, OPT_N3, OPT_N6, OPT_WORKERS, OPT_IDLE, OPT_DURATION,
-	OPT_STATS_FILE, OPT_SBI_LISTEN, OPT_SBI_H2C };
+	OPT_STATS_FILE, OPT_SBI_LISTEN, OPT_SBI_H2C, OPT_METRICS_LISTEN };
 
 static int
 parse_seconds(const char *s, double *out)
@@ -96,6 +100,7 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ "sbi-listen", required_argument, NULL, OPT_SBI_LISTEN },
 		{ "sbi-h2c", no_argument, NULL, OPT_SBI_H2C },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -145,6 +150,9 @@ parse_options(int argc, char **argv, struct gg_opts *o)
 			break;
 		case OPT_SBI_H2C:
 			o->sbi_h2c = true;
+			break;
+		case OPT_METRICS_LISTEN:
+			o->metrics_listen = optarg;
 			break;
 		case 'h':
 			usage(stdout, prog);
@@ -217,6 +225,9 @@ load_config(struct gg_app *app)
 		return -1;
 	if (app->opts.sbi_h2c)
 		cfg->sbi.tls = false;
+	if (app->opts.metrics_listen != NULL && gg_metrics_override_listen(cfg,
+			app->opts.metrics_listen) != 0)
+		return -1;
 	if (strcmp(cfg->n3.device, cfg->n6.device) == 0) {
 		fprintf(stderr, "gardengate: N3 and N6 use the same device \"%s\"\n",
 				cfg->n3.device);
@@ -370,6 +381,7 @@ teardown(struct gg_app *app)
 	gg_admin_free();
 	for (i = 0; i < app->n_workers; i++)
 		gg_worker_free(app->workers[i]);
+	gg_reload_free(app);
 	gg_limited_free(app);
 	gg_session_table_free(app->dp.sessions);
 	rte_free(app->dp.qsv);
@@ -420,18 +432,30 @@ main(int argc, char **argv)
 		fprintf(stderr, "gardengate: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
-	/* Logs to stderr, so stdout carries only the final summary and counters. */
-	rte_openlog_stream(stderr);
+	/* Logs to stderr (the journal under systemd, repeated lines held
+	 * back: logstream.c), so stdout carries only the final summary and
+	 * counters. */
+	gg_logstream_open();
 	rte_log_set_level(RTE_LOGTYPE_USER1, app.cfg.log_level);
 	app.dp.n3.port_id = RTE_MAX_ETHPORTS;
 	app.dp.n6.port_id = RTE_MAX_ETHPORTS;
 	gg_telemetry_init();
 	gg_admin_register();
+	/* Live capture (dpdk-dumpcap, a secondary process): the ports' RX and
+	 * TX callbacks are added only while a capture runs. */
+	if (rte_pdump_init() != 0)
+		LOG(WARNING, "rte_pdump_init: %s: no live capture\n",
+				rte_strerror(rte_errno));
 
 	ret = setup(&app);
 	if (ret == 0) {
 		gg_telemetry_publish(&app);
+		gg_reload_init();
 		app.start_tsc = rte_rdtsc();
+		if (gg_metrics_start(&app) != 0) {
+			ret = -1;
+			goto stop;
+		}
 		for (i = 0; i < (int)app.n_workers; i++)
 			rte_eal_remote_launch(gg_worker_main, app.workers[i],
 					gg_worker_lcore(app.workers[i]));
@@ -442,10 +466,14 @@ main(int argc, char **argv)
 		if (gg_stats_write_final(&app) != 0)
 			ret = -1;
 	}
+stop:
+	gg_metrics_stop();
 	gg_telemetry_withdraw();
 	teardown(&app);
 	gg_conf_free(&app.cfg);
 	free(eal_argv);
+	rte_pdump_uninit();
+	gg_logstream_close();
 	rte_eal_cleanup();
 	return ret == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

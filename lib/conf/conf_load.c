@@ -98,6 +98,8 @@ gg_conf_defaults(struct gg_config *cfg)
 	cfg->ausf.client_burst = 100;
 	cfg->ausf.client_refill_ms = 100;
 	conf_store_defaults(&cfg->store);
+	cfg->metrics.max_connections = 16;
+	cfg->metrics.timeout_s = 10;
 }
 
 void
@@ -217,6 +219,7 @@ static const struct conf_field conf_root_fields[] = {
 	CONF_FN("sbi", conf_parse_sbi),
 	CONF_FN("ausf", conf_parse_ausf),
 	CONF_FN_AT("store", conf_parse_store, offsetof(struct gg_config, store)),
+	CONF_FN_AT("metrics", conf_parse_metrics, offsetof(struct gg_config, metrics)),
 };
 
 static int

@@ -16,7 +16,9 @@
  *   conf_sbi.c      sbi
  *   conf_ausf.c     ausf
  *   conf_store.c    store
+ *   conf_metrics.c  metrics (the Prometheus endpoint)
  *   conf_summary.c  gg_conf_print_summary()
+ *   conf_diff.c     gg_conf_diff(): what a reload changes, live or not
  *   conf_portal_file.c  gg-portal's own file (gg_portal_conf_load())
  *
  * Not thread-safe; nothing here is kept after gg_conf_load() returns.
@@ -184,6 +186,7 @@ int conf_parse_ausf(struct conf_ctx *c, const config_setting_t *g, void *base);
 /* The defaults of a "store" section (gardengate's and the portal's). */
 void conf_store_defaults(struct gg_conf_store *st);
 int conf_parse_store(struct conf_ctx *c, const config_setting_t *g, void *base);
+int conf_parse_metrics(struct conf_ctx *c, const config_setting_t *g, void *base);
 
 /* conf_load.c, for the summary. */
 const char *conf_log_level_name(int level);

@@ -221,6 +221,9 @@ gg_conf_print_summary(const struct gg_config *cfg, FILE *out)
 	} else {
 		fprintf(out, "  sbi: none (no authentication service)\n");
 	}
+	if (cfg->metrics.set)
+		fprintf(out, "  metrics: http://%s:%u/metrics (Prometheus, OpenMetrics)\n",
+			cfg->metrics.address, cfg->metrics.port);
 	fprintf(out, "  log: level %s, ", conf_log_level_name(cfg->log_level));
 	if (cfg->stats_interval != 0)
 		fprintf(out, "statistics every %u s\n", cfg->stats_interval);

@@ -158,6 +158,15 @@ struct gg_conf_mtu {
 	uint32_t reasm_timeout_ms;/**< "mtu.reassembly.timeout_ms", default 2000 */
 };
 
+/** The Prometheus / OpenMetrics endpoint ("metrics"); absent: none. */
+struct gg_conf_metrics {
+	bool set;
+	char address[64];           /**< "metrics.listen" address part */
+	uint16_t port;              /**< "metrics.listen" port part (0: any, from --metrics-listen) */
+	uint32_t max_connections;   /**< "metrics.max_connections", default 16 */
+	uint32_t timeout_s;         /**< "metrics.timeout_s", default 10 */
+};
+
 struct gg_config {
 	char path[4096];                       /**< the file loaded */
 	int eal_argc;                          /**< EAL options from "eal" */
@@ -185,6 +194,7 @@ struct gg_config {
 	struct gg_conf_sbi sbi;
 	struct gg_conf_ausf ausf;
 	struct gg_conf_store store;
+	struct gg_conf_metrics metrics;        /**< "metrics" */
 
 	int log_level;              /**< "log.level": RTE_LOG_* value, default RTE_LOG_INFO */
 	unsigned int stats_interval;/**< "log.stats_interval" seconds, 0 = off; default 0 */
@@ -202,6 +212,36 @@ int gg_conf_load(const char *path, struct gg_config *cfg, char *err,
 
 /** Release what gg_conf_load() allocated. Safe on a defaults-only config. */
 void gg_conf_free(struct gg_config *cfg);
+
+/** One setting that differs between two loads of a file (gg_conf_diff()). */
+struct gg_conf_change {
+	const char *setting;  /**< its path in the file: "portal.url", "ports.n3.device" */
+	bool live;            /**< gardengate applies it without a restart */
+	const char *file;     /**< where the new file sets it (an @include's file) */
+	int line;             /**< its line there; 0 when the setting is gone */
+};
+
+typedef void (*gg_conf_change_cb)(const struct gg_conf_change *ch, void *arg);
+
+/**
+ * Compare two loads of a configuration: @p cb once per setting that
+ * differs (in the order of the file format), with its location in
+ * @p cur's file (re-read for it). Lists compare as sets where their order
+ * means nothing (garden.prefixes, garden.names). Strings in @p ch are
+ * valid during the call only.
+ * @return the number of settings that differ.
+ */
+int gg_conf_diff(const struct gg_config *old, const struct gg_config *cur,
+		gg_conf_change_cb cb, void *arg);
+
+/** Same prefix, depth, protocol and ports. */
+bool gg_conf_rule_equal(const struct gg_garden_rule *a,
+		const struct gg_garden_rule *b);
+/** Same protocol and port groups, in the same order. */
+bool gg_conf_scope_equal(const struct gg_garden_scope *a,
+		const struct gg_garden_scope *b);
+/** Index of @p name (lowercase, as loaded) in garden.names, or -1. */
+int gg_conf_name_index(const struct gg_conf_garden *g, const char *name);
 
 /** Print a human-readable summary (what --check-config shows). */
 void gg_conf_print_summary(const struct gg_config *cfg, FILE *out);

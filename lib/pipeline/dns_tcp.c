@@ -110,7 +110,7 @@ enum gg_drop
 gg_dns_tcp_uplink(struct gg_worker *w, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, uint16_t l4_len, uint64_t *now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)((uint8_t *)ip + ihl);
 	uint16_t thl = (tcp->data_off >> 4) * 4, plen, off, mlen;
@@ -210,7 +210,7 @@ enum gg_drop
 gg_dns_tcp_downlink(struct gg_worker *w, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, uint16_t l4_len, uint64_t *now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)((uint8_t *)ip + ihl);
 	uint16_t thl = (tcp->data_off >> 4) * 4, plen;

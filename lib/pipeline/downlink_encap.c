@@ -258,7 +258,7 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return gg_downlink_too_big(w, m, meta, t);
 	}
 	gg_ipv4_ttl_dec_unchecked(inner);
-	if (unlikely(gg_tcp_is_syn(inner)))
+	if (unlikely(gg_tcp_is_syn(inner, meta->inner_len)))
 		gg_tcp_mss_clamp(w, inner, meta->inner_len);
 	d = gg_encap_to_gnb(w, m, s, meta->l3_off, meta->inner_len, t);
 	if (d != GG_DROP_NONE)
@@ -297,7 +297,7 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 		return 0;
 	gg_ipv4_ttl_dec_unchecked(inner);
 	/* MSS clamping costs the others this test (tcp_mss.c). */
-	if (unlikely(gg_tcp_is_syn(inner)))
+	if (unlikely(gg_tcp_is_syn(inner, tlen)))
 		gg_tcp_mss_clamp(w, inner, tlen);
 	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
 	sc = gg_session_ctr(sess_ctr, s);

@@ -40,7 +40,7 @@ static enum gg_drop
 dns_answer(struct gg_worker *w, struct gg_meta *meta, struct rte_ipv4_hdr *ip,
 		struct rte_udp_hdr *udp, uint16_t l4_len, uint64_t *now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	const uint8_t *msg = (const uint8_t *)(udp + 1);
 	struct gg_garden_scope opens;
 	struct gg_dns_response r;
@@ -88,7 +88,7 @@ enum gg_drop
 gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 			struct rte_ipv4_hdr *, meta->l3_off);
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;

@@ -81,9 +81,13 @@ enum gg_udp_reject {
 };
 
 /**
- * The walled-garden policy of LIMITED sessions. Set before the workers
- * start and read-only afterwards, except the garden's contents, which the
- * control lcore changes through lib/garden's RCU-safe writer functions.
+ * The walled-garden policy of LIMITED sessions, and the rates of the
+ * workers' token buckets: every setting a reload may change while the
+ * workers run. Read-only once published (gg_dataplane.policy): a reload
+ * publishes a new copy with one pointer store and frees the old one after
+ * an RCU grace period. The garden's contents change in place, through
+ * lib/garden's RCU-safe writer functions; http.clock_offset_s is the one
+ * field written in a published copy (gg_http_redirect_set_clock()).
  */
 struct gg_limited {
 	struct gg_garden *garden;
@@ -113,6 +117,15 @@ struct gg_limited {
 	/** Every worker's answers let through but not learned yet
 	 * (snoop_recent.c), by worker index, set with pending[]. */
 	struct gg_snoop_recent *recent[GG_PIPELINE_WORKERS_MAX];
+	/**
+	 * Bumped by each reload. A worker that sees a new value sets its
+	 * token buckets to the rates below (they start from
+	 * gg_dataplane.error_indication_rate, icmp_unreach_rate above and
+	 * gg_mtu_policy.icmp_rate).
+	 */
+	uint64_t gen;
+	uint32_t error_indication_rate;     /**< per second per worker */
+	uint32_t frag_needed_rate;          /**< per second per worker */
 };
 
 /**
@@ -135,7 +148,14 @@ struct gg_dataplane {
 	struct gg_port n3;
 	struct gg_port n6;
 	struct gg_mtu_policy mtu;
-	struct gg_limited limited;
+	struct gg_limited limited;            /**< the first policy (start-up) */
+	/**
+	 * The policy the workers read: &limited until the first reload, then
+	 * a reload's copy. gg_worker_create() sets it to &limited when NULL.
+	 * Written by the control lcore (release store); a worker loads it
+	 * once per round, after its quiescent state (acquire).
+	 */
+	struct gg_limited *policy;
 	struct gg_session_table *sessions;
 	struct rte_rcu_qsbr *qsv;            /**< readers: the workers */
 	uint32_t error_indication_rate;      /**< per second per worker */

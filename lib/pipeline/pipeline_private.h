@@ -102,6 +102,10 @@ struct gg_ratelimit {
 struct gg_worker {
 	struct gg_counters ctr;              /* first: cache aligned */
 	struct gg_dataplane *dp;
+	/* dp->policy as loaded at the start of this round; valid until the
+	 * round's quiescent state. */
+	const struct gg_limited *lim;
+	uint64_t lim_gen;                    /* lim->gen its token buckets follow */
 	struct gg_session_ctr_view sess_ctr; /* its counters of each session */
 	struct rte_ring *to_control;
 	struct rte_ring *from_control;
@@ -287,13 +291,18 @@ enum gg_drop gg_dns_tcp_downlink(struct gg_worker *w, struct gg_meta *meta,
  * Packets too big for the next link (too_big.c, downlink_fragment.c,
  * tcp_mss.c, uplink_reassemble.c; doc/gtpu.rst "MTU").
  */
-/* MSS clamping: a TCP SYN? Two loads and tests, the cost every forwarded
- * packet pays; gg_tcp_mss_clamp() does the rest off the fast path. */
+/* MSS clamping: a TCP SYN in the @p tlen octets at @p ip? A load and a
+ * test for any other protocol, the cost every forwarded packet pays; for
+ * TCP the flags octet is read only when the packet holds it (a T-PDU cut
+ * short after its IPv4 header must not be read past: the fuzzer found
+ * it). gg_tcp_mss_clamp() does the rest off the fast path. */
 static __rte_always_inline int
-gg_tcp_is_syn(const struct rte_ipv4_hdr *ip)
+gg_tcp_is_syn(const struct rte_ipv4_hdr *ip, uint16_t tlen)
 {
-	return ip->next_proto_id == IPPROTO_TCP &&
-		(((const uint8_t *)ip)[(ip->version_ihl & 0xf) * 4 + 13] & 0x02);
+	unsigned int flags_off = (ip->version_ihl & 0xf) * 4 + 13;
+
+	return ip->next_proto_id == IPPROTO_TCP && flags_off < tlen &&
+		(((const uint8_t *)ip)[flags_off] & 0x02);
 }
 /* Lower the MSS of the SYN at @p ip (@p tlen octets) to the mtu policy's,
  * counted; nothing when clamping is off or the segment is not one. */

@@ -185,7 +185,7 @@ gg_snoop_release(struct gg_worker *w, uint32_t sess_id,
 		const struct gg_dns_response *r,
 		const struct gg_garden_scope *opens, uint64_t now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	struct gg_snoop_recent *t = w->recent;
 	uint32_t scope = lim->learn_global ? GG_GARDEN_SCOPE_GLOBAL : sess_id;
 	uint64_t *way[GG_DNS_MAX_ADDRS];

@@ -153,7 +153,7 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return GG_DROP_ttl_expired;
 	if (unlikely(l2 == NULL))
 		return GG_DROP_no_neighbor;
-	if (unlikely(gg_tcp_is_syn(ip)))
+	if (unlikely(gg_tcp_is_syn(ip, tlen)))
 		gg_tcp_mss_clamp(w, ip, tlen);
 
 	/* Outer headers out, Ethernet in: the frame now starts 14 octets
@@ -359,7 +359,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			if (likely(route == ROUTE_N6)) {
 				gg_ipv4_ttl_dec_unchecked(ip);
 				/* MSS clamping costs the others this test. */
-				if (unlikely(gg_tcp_is_syn(ip)))
+				if (unlikely(gg_tcp_is_syn(ip, tlen)))
 					gg_tcp_mss_clamp(w, ip, tlen);
 				m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
 				m->data_len = RTE_ETHER_HDR_LEN + tlen;

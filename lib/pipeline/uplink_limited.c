@@ -208,7 +208,7 @@ dns_to_resolver(struct gg_worker *w, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 		const struct gg_dns_query *q, uint64_t *now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	const uint8_t *msg = (const uint8_t *)(udp + 1);
 	uint32_t asked = ip->dst_addr, resolver;
 	struct gg_dns_pend_key k;
@@ -245,7 +245,7 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp, uint16_t udp_len,
 		const struct gg_encap_tmpl *n3_dst, uint64_t *now_s)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	uint8_t *msg = (uint8_t *)(udp + 1);
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	struct gg_dns_query q;
@@ -303,7 +303,7 @@ icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_ICMP;
-	ip->src_addr = w->dp->limited.icmp_src;
+	ip->src_addr = w->lim->icmp_src;
 	ip->dst_addr = device;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -321,7 +321,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		struct rte_ipv4_hdr *ip, uint64_t *now_s,
 		const struct gg_encap_tmpl *n3_dst)
 {
-	const struct gg_limited *lim = &w->dp->limited;
+	const struct gg_limited *lim = w->lim;
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
 	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
 	uint8_t proto = ip->next_proto_id;

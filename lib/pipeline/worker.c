@@ -37,7 +37,11 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	if (dp->policy == NULL)
+		dp->policy = &dp->limited;
 	w->dp = dp;
+	w->lim = dp->policy;
+	w->lim_gen = dp->policy->gen;
 	w->index = index;
 	w->lcore_id = lcore_id;
 	w->queue = queue;
@@ -160,6 +164,19 @@ send_from_control(struct gg_worker *w)
 		gg_tx_port(w, pkts[i], pkts[i]->port);
 }
 
+/*
+ * A reload published a new policy: follow its rates. The buckets keep
+ * their tokens (capped at the new rate by the next gg_ratelimit_allow()).
+ */
+static __rte_noinline void
+follow_policy(struct gg_worker *w, const struct gg_limited *lim)
+{
+	w->err_ind_rl.rate = lim->error_indication_rate;
+	w->icmp_rl.rate = lim->icmp_unreach_rate;
+	w->frag_needed_rl.rate = lim->frag_needed_rate;
+	w->lim_gen = lim->gen;
+}
+
 static inline void
 poll_round(struct gg_worker *w)
 {
@@ -204,6 +221,16 @@ gg_worker_main(void *arg)
 	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_RELAXED)) {
 		poll_round(w);
 		rte_rcu_qsbr_quiescent(qsv, w->lcore_id);
+		/*
+		 * The policy for the next round, loaded after the quiescent
+		 * state: rte_rcu_qsbr_quiescent() loads the writer's token
+		 * with acquire order, so a worker that reported the token of
+		 * a reload's grace period loads that reload's pointer here,
+		 * never the one about to be freed. Two loads per round.
+		 */
+		w->lim = __atomic_load_n(&w->dp->policy, __ATOMIC_ACQUIRE);
+		if (unlikely(w->lim->gen != w->lim_gen))
+			follow_policy(w, w->lim);
 	}
 
 	/* Drain: what the control lcore queued last still goes out. */

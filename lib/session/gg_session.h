@@ -111,6 +111,14 @@ gg_session_find(const struct gg_session_table *t, uint32_t ul_teid);
 uint32_t gg_session_count(const struct gg_session_table *t);
 
 /**
+ * Sessions installed in @p state now. Any thread: the counts are kept by
+ * the writer (add, delete, set_state), each exact, the three together
+ * not a snapshot (a state change is a decrement then an increment).
+ */
+uint32_t gg_session_count_state(const struct gg_session_table *t,
+		enum gg_session_state state);
+
+/**
  * Look up @p n (<= GG_SESSION_LOOKUP_BULK_MAX) uplink TEIDs (host order).
  * Worker. out[i] is the session or NULL.
  */

@@ -83,8 +83,10 @@ struct gg_session_table {
 	uint32_t *free_ids __rte_cache_aligned;
 	uint32_t n_free;
 
-	/* Written by the control thread (relaxed atomics), read by anyone. */
+	/* Written by the control thread (relaxed atomics), read by anyone;
+	 * by_state[] follows adds, deletes and gg_session_set_state(). */
 	uint32_t count __rte_cache_aligned;
+	uint32_t by_state[GG_SESSION_STATE_MAX];
 
 	char name[NAME_MAX_LEN + 1];
 
@@ -397,6 +399,7 @@ gg_session_add(struct gg_session_table *t, const struct gg_session *s)
 		return ret;
 	}
 	__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&t->by_state[slot->state], 1, __ATOMIC_RELAXED);
 	return (int)id;
 }
 
@@ -411,6 +414,8 @@ gg_session_del(struct gg_session_table *t, uint32_t ul_teid)
 	if (id == SESSION_INDEX_MISS)
 		return -ENOENT;
 
+	__atomic_fetch_sub(&t->by_state[gg_session_state(slot_at(t, id))], 1,
+			__ATOMIC_RELAXED);
 	/* UE first, TEID second, slot last: see the file comment. */
 	session_index_del(&t->ue_ix, slot_at(t, id)->ue_ipv4);
 	session_index_del(&t->teid_ix, ul_teid);
@@ -425,6 +430,7 @@ int
 gg_session_set_state(struct gg_session_table *t, uint32_t ul_teid,
 		enum gg_session_state state)
 {
+	enum gg_session_state old;
 	uint32_t id;
 
 	if (t == NULL || (unsigned int)state >= GG_SESSION_STATE_MAX)
@@ -432,8 +438,12 @@ gg_session_set_state(struct gg_session_table *t, uint32_t ul_teid,
 	id = session_index_find(&t->teid_ix, ul_teid);
 	if (id == SESSION_INDEX_MISS)
 		return -ENOENT;
+	/* The one writer: the state read here is the one replaced. */
+	old = gg_session_state(slot_at(t, id));
 	__atomic_store_n(&slot_at(t, id)->state, (uint8_t)state,
 			__ATOMIC_RELEASE);
+	__atomic_fetch_sub(&t->by_state[old], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&t->by_state[state], 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -452,6 +462,15 @@ uint32_t
 gg_session_count(const struct gg_session_table *t)
 {
 	return t != NULL ? __atomic_load_n(&t->count, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t
+gg_session_count_state(const struct gg_session_table *t,
+		enum gg_session_state state)
+{
+	if (t == NULL || (unsigned int)state >= GG_SESSION_STATE_MAX)
+		return 0;
+	return __atomic_load_n(&t->by_state[state], __ATOMIC_RELAXED);
 }
 
 /* n above the bulk maximum is split rather than refused: one compare a call. */

@@ -148,7 +148,7 @@ def wait_running(p, prefix, limit=20):
     deadline = time.time() + limit
     while time.time() < deadline:
         if p.poll() is not None:
-            raise Fail("gardengate exited early: " + p.stderr.read())
+            raise Fail("gardengate exited early: " + (p.stderr.read() if p.stderr else "exit %s, see its log" % p.returncode))
         r = telemetry(prefix, "/gardengate/info")
         if r and "sessions" in json.dumps(r):
             return r
@@ -314,6 +314,309 @@ def case_two_workers(gg, tmp):
         check(two["drops"][k] == 2 * v, "drop %s: %d vs %d" % (k, two["drops"][k], v))
 
 
+
+GGCTL = None  # gg-ctl, from --ggctl
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pcap"))
+
+
+def ctl(args, timeout=30):
+    """Run gg-ctl: (exit status, stdout, stderr)."""
+    return run([GGCTL] + args, timeout=timeout)
+
+
+def case_ctl(gg, tmp):
+    """gg-ctl against a running gardengate: every command, human and
+    --json output, refusals (exit 1 and why) and a gardengate that is not
+    there (exit 2)."""
+    prefix = "gg-app-ctl-%d" % os.getpid()
+    rc, out, err = ctl(["-p", prefix, "stats"])
+    check(rc == 2 and "not running" in err and prefix in err, "not running: %d %s" % (rc, err))
+    rc, out, err = ctl(["-p", prefix, "--json", "info"])
+    check(rc == 2 and json.loads(out)["status"] == 2, "not running, --json: %s" % out)
+    rc, out, err = ctl(["frobnicate"])
+    check(rc == 64 and "unknown command" in err, "unknown command: %d %s" % (rc, err))
+    p, stats = start(gg, tmp, prefix, ["--duration", "60"])
+    c = ["-p", prefix]
+    try:
+        wait_running(p, prefix)
+        rc, out, err = ctl(c + ["stats"])
+        check(rc == 0 and "3 session(s) of 65536" in out and "worker0" in out and
+              "drops (non-zero), total 0" in out, "stats: %d %s %s" % (rc, out, err))
+        rc, out, err = ctl(c + ["--json", "stats"])
+        j = json.loads(out)
+        check(rc == 0 and j["info"]["sessions"] == 3 and "drop_ul_unknown_teid" in j["counters"]
+              and j["workers"]["worker0"]["lcore"] == 1, "stats --json: %s" % out)
+        rc, out, err = ctl(c + ["session", "show", "0x101"])
+        check(rc == 0 and "ue        10.45.0.2" in out and "state     full" in out and
+              "dl_teid   0xa01" in out, "session show: %s %s" % (out, err))
+        rc, out, err = ctl(c + ["session", "show", "0x999"])
+        check(rc == 1 and "no session with TEID 0x999" in err, "unknown TEID: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["session", "show", "teid"])
+        check(rc == 64 and "not a TEID" in err, "bad TEID: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["session", "set-state", "0x102", "limited"])
+        check(rc == 0 and "ok" in out, "set-state: %d %s %s" % (rc, out, err))
+        rc, out, err = ctl(c + ["--json", "session", "show", "258"])
+        check(rc == 0 and json.loads(out)["state"] == "limited", "after set-state: %s" % out)
+        rc, out, err = ctl(c + ["session", "set-state", "0x102", "sleepy"])
+        check(rc == 64, "bad state: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["session", "delete", "0x102"])
+        check(rc == 0, "delete: %d %s %s" % (rc, out, err))
+        rc, out, err = ctl(c + ["session", "delete", "0x102"])
+        check(rc == 1 and "No such file" in err, "delete again: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["--json", "info"])
+        check(json.loads(out)["sessions"] == 2, "sessions after delete: %s" % out)
+        rc, out, err = ctl(c + ["garden", "add", "vpn.example", "udp", "51820"])
+        check(rc == 0, "garden add name: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["garden", "add", "203.0.113.0/24 tcp 443"])
+        check(rc == 0, "garden add prefix: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["garden", "add", "bad.example tcp 70000"])
+        check(rc == 1 and "Invalid argument" in err and "70000" in err,
+              "garden add refused: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["--json", "garden", "add", "vpn.example"])
+        check(rc == 1 and "File exists" in json.loads(out)["error"], "present: %s" % out)
+        rc, out, err = ctl(c + ["--json", "garden", "list"])
+        g = json.loads(out)
+        check("vpn.example udp 51820" in g["names"] and "203.0.113.0/24 tcp 443" in g["prefixes"],
+              "garden list: %s" % out)
+        rc, out, err = ctl(c + ["garden", "list"])
+        check(rc == 0 and "  vpn.example udp 51820\n" in out, "garden list: %s" % out)
+        rc, out, err = ctl(c + ["garden", "del", "vpn.example"])
+        check(rc == 0, "garden del: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["garden", "del", "vpn.example"])
+        check(rc == 1 and "No such file" in err, "garden del again: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["reload"])
+        check(rc == 0 and "nothing changed" in out, "reload, same file: %d %s %s" % (rc, out, err))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "exit %d after SIGTERM: %s" % (p.returncode, err))
+
+
+def case_ctl_device(gg, tmp):
+    """gg-ctl device show reads the store itself (redis, the "store"
+    section of gardengate's file), by identity or UE address."""
+    sock = os.path.join(tmp, "redis.sock")
+    r = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
+                          "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    conf = os.path.join(tmp, "gg.conf")
+    with open("config/gardengate.conf") as f:
+        text = f.read()
+    check('unix = "build/demo/redis.sock";' in text, "default file's store changed")
+    with open(conf, "w") as f:
+        f.write(text.replace('unix = "build/demo/redis.sock";', 'unix = "%s";' % sock))
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        cli = ["redis-cli", "-s", sock]
+        subprocess.run(cli + ["HSET", "gg:device:imei-35", "identity", "imei-35", "state", "limited",
+                              "cert_pem", "", "cert_url", "http://ca.example/d.pem",
+                              "ue_ipv4", "10.45.0.9", "gnb_ipv4", "192.0.2.10", "ul_teid", "259",
+                              "dl_teid", "2563", "qfi", "9", "auth_ctx_id", "ctx1", "notify_uri", "",
+                              "supi", "", "created_ms", "1000", "updated_ms", "2000"],
+                       check=True, capture_output=True)
+        subprocess.run(cli + ["SET", "gg:ueip:10.45.0.9", "imei-35"], check=True, capture_output=True)
+        subprocess.run(cli + ["SADD", "gg:devices", "imei-35"], check=True, capture_output=True)
+        rc, out, err = ctl(["-f", conf, "device", "show", "imei-35"])
+        check(rc == 0 and "state        limited" in out and "ul_teid      0x103" in out and
+              "(not signed up)" in out, "device show: %d %s %s" % (rc, out, err))
+        rc, out, err = ctl(["-f", conf, "--json", "device", "show", "10.45.0.9"])
+        j = json.loads(out) if rc == 0 else {}
+        check(j.get("identity") == "imei-35" and j.get("qfi") == 9 and j.get("dl_teid") == 2563,
+              "device show by UE address: %d %s %s" % (rc, out, err))
+        rc, out, err = ctl(["-f", conf, "device", "show", "imei-0"])
+        check(rc == 1 and "no such device" in err, "unknown device: %d %s" % (rc, err))
+    finally:
+        r.terminate()
+        r.wait(timeout=10)
+    rc, out, err = ctl(["-f", conf, "device", "show", "imei-35"])
+    check(rc == 2 and "store not reachable" in err, "store down: %d %s" % (rc, err))
+
+
+def line_of(text, needle):
+    return text[:text.index(needle)].count("\n") + 1
+
+
+def case_reload(gg, tmp):
+    """gg-ctl reload and SIGHUP: live settings applied (the garden seen to
+    change), the others refused with FILE:LINE, a broken file changing
+    nothing."""
+    prefix = "gg-app-reload-%d" % os.getpid()
+    conf = os.path.join(tmp, "gg.conf")
+    with open("config/gardengate.conf") as f:
+        orig = f.read()
+    with open(conf, "w") as f:
+        f.write(orig)
+    p, stats = start(gg, tmp, prefix, ["-f", conf, "--duration", "60"])
+    c = ["-p", prefix]
+
+    def names():
+        return json.loads(ctl(c + ["--json", "garden", "list"])[1])["names"]
+
+    try:
+        wait_running(p, prefix)
+        text = orig.replace('"ca.example tcp 80" ]', '"ca.example tcp 80", "new.example" ]') \
+                   .replace("ttl = 10;", "ttl = 30;") \
+                   .replace('level = "info"', 'level = "notice"') \
+                   .replace("signup?orig={url}", "join?from={url}") \
+                   .replace("icmp_rate = 100;", "icmp_rate = 50;") \
+                   .replace("workers = 1;", "workers = 2;")
+        with open(conf, "w") as f:
+            f.write(text)
+        rc, out, err = ctl(c + ["reload"])
+        for want in ("changed: garden.names (%s:%d)" % (conf, line_of(text, "names = [")),
+                     "changed: dns.ttl (", "changed: log.level (", "changed: portal.url (",
+                     "changed: limited.icmp_rate (",
+                     "refused: %s:%d: workers: cannot change while gardengate runs" %
+                     (conf, line_of(text, "workers = 2;")), "reload: partial"):
+            check(want in out, "reload: %r not in %s" % (want, out))
+        check(rc == 3, "partial reload: exit %d" % rc)
+        check("new.example tcp 80,443" in names(), "new name not in the garden: %s" % names())
+        rc, out, err = ctl(c + ["--json", "reload"])
+        j = json.loads(out)
+        check(rc == 3 and j["changed"] == [] and len(j["refused"]) == 1, "reload again: %s" % out)
+        # SIGHUP: back to one worker, and ca.example leaves the garden.
+        text = text.replace("workers = 2;", "workers = 1;").replace('"ca.example tcp 80", ', "")
+        with open(conf, "w") as f:
+            f.write(text)
+        p.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline and any(n.startswith("ca.example") for n in names()):
+            time.sleep(0.1)
+        check(not any(n.startswith("ca.example") for n in names()) and
+              "new.example tcp 80,443" in names(), "after SIGHUP: %s" % names())
+        # A broken file: nothing changes, the error names the line.
+        with open(conf, "w") as f:
+            f.write(text.replace('"new.example" ];', '"new.example" ];\n  bogus = 1;'))
+        rc, out, err = ctl(c + ["reload"])
+        check(rc == 1 and "file not loaded, nothing changed" in out and
+              "errors: %s:" % conf in out and "bogus" in out, "broken file: %d %s" % (rc, out))
+        check("new.example tcp 80,443" in names(), "broken file changed the garden: %s" % names())
+        check(p.poll() is None, "gardengate stopped")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "exit %d after SIGTERM: %s" % (p.returncode, err))
+    check("SIGHUP: reloading" in err and "reload: changed garden.names" in err,
+          "SIGHUP's reload not logged: %s" % err[-3000:])
+
+
+def load_traffic(tmp):
+    """Uplink and downlink of a FULL and a LIMITED session, every packet
+    forwarded or answered (or, past limited.icmp_rate, dropped as
+    limited_udp_refused)."""
+    import gtpu_traffic as gt
+    n3mac, gnbmac = gt.PCAP_PMD_MAC_N3, "02:00:00:00:03:fe"
+    n6mac, dnmac = gt.PCAP_PMD_MAC_N6, "02:00:00:00:06:fe"
+    pay = b"x" * 64
+    n3 = []
+    n6 = []
+    for i in range(16):
+        n3.append(gt.n3_frame(n3mac, gnbmac, "192.0.2.10", "192.0.2.1", gt.gpdu(
+            0x101, gt.ipv4_udp("10.45.0.2", "198.18.0.10", 5000 + i, 6000, pay))))
+        n3.append(gt.n3_frame(n3mac, gnbmac, "192.0.2.10", "192.0.2.1", gt.gpdu(
+            0x103, gt.ipv4_udp("10.45.0.4", "203.0.113.80", 5000 + i, 443, pay))))
+        n6.append(gt.ether(n6mac, dnmac, gt.ETH_P_IPV4,
+                           gt.ipv4_udp("198.18.0.10", "10.45.0.2", 6000, 5000 + i, pay)))
+        n6.append(gt.ether(n6mac, dnmac, gt.ETH_P_IPV4,
+                           gt.ipv4_udp("203.0.113.80", "10.45.0.4", 443, 5000 + i, pay)))
+    # UDP outside the garden: ICMP prohibited, up to limited.icmp_rate.
+    n3.append(gt.n3_frame(n3mac, gnbmac, "192.0.2.10", "192.0.2.1", gt.gpdu(
+        0x103, gt.ipv4_udp("10.45.0.4", "198.18.0.99", 5000, 7000, pay))))
+    gt.write_pcap(os.path.join(tmp, "n3.pcap"), n3)
+    gt.write_pcap(os.path.join(tmp, "n6.pcap"), n6)
+
+
+def case_reload_load(gg, tmp):
+    """Reloads under traffic lose nothing: net_pcap replays the traffic
+    without end (infinite_rx) while the live settings flip between two
+    files through gg-ctl reload and SIGHUP; every packet received is sent
+    or dropped under a reason a run without reloads has too, and the
+    workers follow the rates (limited.icmp_rate to 0: no ICMP more)."""
+    load_traffic(tmp)
+    with open("config/gardengate.conf") as f:
+        a = f.read()
+    b = a.replace('"ca.example tcp 80" ]', '"ca.example tcp 80", "new.example udp 53" ]') \
+         .replace("ttl = 10;", "ttl = 30;").replace('level = "info"', 'level = "notice"') \
+         .replace("signup?orig={url}", "join?from={url}").replace("icmp_rate = 100;", "icmp_rate = 50;") \
+         .replace("error_indication_rate = 1000;", "error_indication_rate = 10;")
+    check(a != b and b.count("icmp_rate = 50;") == 1, "default file changed")
+    conf = os.path.join(tmp, "gg.conf")
+
+    def dev(port):
+        return "net_pcap_%s,rx_pcap=%s,tx_pcap=/dev/null,infinite_rx=1" % (
+            port, os.path.join(tmp, port + ".pcap"))
+
+    def run_gg(name, seconds, reloads):
+        with open(conf, "w") as f:
+            f.write(a)
+        prefix = "gg-app-rl-%s-%d" % (name, os.getpid())
+        stats = os.path.join(tmp, name + ".json")
+        # The log to a file: a pipe nobody reads until the end would fill
+        # up with the reloads' lines and block the control lcore.
+        log = open(os.path.join(tmp, name + ".log"), "w+")
+        p = subprocess.Popen([gg, "--no-huge", "--no-pci", "-m", "512", "-l", "0-1",
+                              "--file-prefix", prefix, "--", "-f", conf, "--n3", dev("n3"),
+                              "--n6", dev("n6")] + ANY_SBI + [
+                              "--duration", str(seconds), "--stats-file", stats],
+                             stdout=subprocess.DEVNULL, stderr=log, text=True)
+        done = 0
+        try:
+            wait_running(p, prefix)
+            t_end = time.time() + seconds - 3
+            while reloads and time.time() < t_end:
+                with open(conf, "w") as f:
+                    f.write(b if done % 2 == 0 else a)
+                if done % 3 == 2:
+                    p.send_signal(signal.SIGHUP)
+                    time.sleep(0.05)
+                else:
+                    rc, out, err = ctl(["-p", prefix, "reload"])
+                    check(rc == 0, "reload %d: %d %s %s" % (done, rc, out, err))
+                done += 1
+            if reloads:
+                # Last: no ICMP at all; the workers must follow.
+                with open(conf, "w") as f:
+                    f.write(a.replace("icmp_rate = 100;", "icmp_rate = 0;"))
+                rc, out, err = ctl(["-p", prefix, "reload"])
+                check(rc == 0 and "limited.icmp_rate" in out, "icmp_rate 0: %s %s" % (out, err))
+                time.sleep(0.3)
+                before = json.loads(ctl(["-p", prefix, "--json", "stats"])[1])["counters"]
+                time.sleep(1.5)
+                after = json.loads(ctl(["-p", prefix, "--json", "stats"])[1])["counters"]
+                check(after["icmp_unreach_sent"] == before["icmp_unreach_sent"] and
+                      after["drop_limited_udp_refused"] > before["drop_limited_udp_refused"],
+                      "ICMP still sent at limited.icmp_rate 0: %s -> %s" % (
+                          before["icmp_unreach_sent"], after["icmp_unreach_sent"]))
+        finally:
+            p.wait(timeout=seconds + 60)
+            log.seek(0)
+            err = log.read()
+            log.close()
+        check(p.returncode == 0, "%s: exit %d: %s" % (name, p.returncode, err[-2000:]))
+        return json.load(open(stats)), done, err
+
+    base, _, _ = run_gg("base", 4, False)
+    final, done, err = run_gg("reload", 12, True)
+    check(done >= 20, "only %d reloads" % done)
+    check(err.count("reload of ") >= done, "reloads logged: %d of %d" % (err.count("reload of "), done))
+    for f, name in ((base, "base"), (final, "reload")):
+        w = f["workers"][0]
+        rx, tx = w["rx_n3"] + w["rx_n6"], w["tx_n3"] + w["tx_n6"]
+        check(rx > 100000, "%s: only %d packets" % (name, rx))
+        check(rx == tx + w["drops"], "%s: rx %d != tx %d + drops %d (%s)" % (
+            name, rx, tx, w["drops"], f["drops"]))
+    new = {k for k, v in final["drops"].items() if v} - {k for k, v in base["drops"].items() if v}
+    check(not new, "drop reasons only with reloads: %s" % {k: final["drops"][k] for k in new})
+    w = final["workers"][0]
+    print("reload_load: %d reloads; %d packets received, %d sent, drops %s" % (
+        done, w["rx_n3"] + w["rx_n6"], w["tx_n3"] + w["tx_n6"],
+        {k: v for k, v in final["drops"].items() if v}))
+    check(final["counters"]["ul_decap"] > 0 and final["counters"]["dl_encap"] > 0 and
+          final["counters"]["icmp_unreach_sent"] > 0, "traffic: %s" % final["counters"])
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
@@ -322,7 +625,10 @@ def main():
     ap.add_argument("case", choices=sorted(CASES))
     ap.add_argument("--gardengate", required=True)
     ap.add_argument("--builddir", required=True)
+    ap.add_argument("--ggctl")
     a = ap.parse_args()
+    global GGCTL
+    GGCTL = a.ggctl
     with tempfile.TemporaryDirectory(dir=a.builddir) as tmp:
         try:
             CASES[a.case](a.gardengate, tmp)

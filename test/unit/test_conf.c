@@ -352,6 +352,7 @@ test_sections_values(void)
 		"  resolvers = [ \"192.0.2.53\", \"192.0.2.54\" ]; query_timeout = 60; };\n"
 		"limited = { udp_reject = \"drop\"; icmp_rate = 1000000; tcp_mss = 536; };\n"
 		"sbi = { listen = \"[::1]:7777\"; max_connections = 65536; request_timeout_ms = 100; };\n"
+		"metrics = { listen = \"127.0.0.1:9464\"; max_connections = 2; timeout_s = 600; };\n"
 		"ausf = { ca_bundle = \"/etc/ca.pem\";\n"
 		"  cert_url_prefixes = [ \"https://a.example/\", \"http://b.example/\" ];\n"
 		"  notify_uri_prefixes = [ \"http://127.0.0.1:\", \"https://dev.example/cb/\" ];\n"
@@ -398,6 +399,11 @@ test_sections_values(void)
 	CU_ASSERT_EQUAL(cfg.sbi.port, 7777);
 	CU_ASSERT_EQUAL(cfg.sbi.max_connections, 65536);
 	CU_ASSERT_EQUAL(cfg.sbi.request_timeout_ms, 100);
+	CU_ASSERT_TRUE(cfg.metrics.set);
+	CU_ASSERT_STRING_EQUAL(cfg.metrics.address, "127.0.0.1");
+	CU_ASSERT_EQUAL(cfg.metrics.port, 9464);
+	CU_ASSERT_EQUAL(cfg.metrics.max_connections, 2);
+	CU_ASSERT_EQUAL(cfg.metrics.timeout_s, 600);
 
 	CU_ASSERT_TRUE(cfg.ausf.set);
 	CU_ASSERT_STRING_EQUAL(cfg.ausf.ca_bundle, "/etc/ca.pem");
@@ -440,6 +446,8 @@ test_sections_values(void)
 	CU_ASSERT_EQUAL(cfg.ausf.n_notify_prefixes, 0);
 	CU_ASSERT_PTR_NULL(cfg.ausf.notify_prefixes);
 	CU_ASSERT_FALSE(cfg.sbi.set);
+	CU_ASSERT_FALSE(cfg.metrics.set);
+	CU_ASSERT_EQUAL(cfg.metrics.max_connections, 16);
 	CU_ASSERT_TRUE(cfg.portal.set);
 	CU_ASSERT_FALSE(cfg.portal.has_ipv6);
 	gg_conf_free(&cfg);
@@ -804,6 +812,15 @@ static const struct bad_case bad_cases[] = {
 		5, "sbi.request_timeout_ms", "99 is out of range 100..600000" },
 	{ "sbi.listen", PORTS "sbi = { listen = \"localhost:80\"; };\n",
 		5, "sbi.listen", "'localhost' is not a numeric IPv4 or IPv6 address" },
+	{ "metrics without listen", PORTS "metrics = { timeout_s = 5; };\n",
+		5, "metrics", "missing required setting 'listen'" },
+	{ "metrics.listen", PORTS "metrics = { listen = \"127.0.0.1\"; };\n",
+		5, "metrics.listen", "'127.0.0.1': expected address:port" },
+	{ "metrics.max_connections", PORTS
+		"metrics = { listen = \"127.0.0.1:9464\"; max_connections = 0; };\n",
+		5, "metrics.max_connections", "0 is out of range 1..1024" },
+	{ "metrics unknown", PORTS "metrics = { port = 9464; };\n",
+		5, "metrics.port", "unknown setting" },
 	{ "ausf.fetch_timeout_ms", PORTS "ausf = { fetch_timeout_ms = 60001; };\n",
 		5, "ausf.fetch_timeout_ms", "60001 is out of range 100..60000" },
 	{ "ausf.cert_cache_ttl", PORTS "ausf = { cert_cache_ttl = 86401; };\n",
@@ -1133,6 +1150,105 @@ test_many_sessions(void)
 	}
 }
 
+/* gg_conf_diff(): what changed, live or not, and where the new file says so. */
+struct diff_seen {
+	unsigned int n;
+	char text[16][160];
+};
+
+static void
+diff_record(const struct gg_conf_change *ch, void *arg)
+{
+	struct diff_seen *d = arg;
+
+	if (d->n < RTE_DIM(d->text))
+		snprintf(d->text[d->n], sizeof(d->text[0]), "%s %s %d", ch->setting,
+				ch->live ? "live" : "restart", ch->line);
+	d->n++;
+}
+
+static bool
+diff_has(const struct diff_seen *d, const char *text)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n && i < RTE_DIM(d->text); i++)
+		if (strcmp(d->text[i], text) == 0)
+			return true;
+	printf("\n  %s not among the %u change(s):", text, d->n);
+	for (i = 0; i < d->n && i < RTE_DIM(d->text); i++)
+		printf(" [%s]", d->text[i]);
+	printf("\n");
+	return false;
+}
+
+static void
+test_diff(void)
+{
+	static const char base[] = PORTS                                /* 1-4 */
+		"workers = 1;\n"                                        /* 5 */
+		"garden = { prefixes = [ \"203.0.113.0/24 tcp 443\", \"198.51.100.7/32\" ];\n"
+		"  names = [ \"a.example\", \"b.example udp 53\" ]; };\n"     /* 7 */
+		"dns = { ttl = 10; resolvers = [ \"192.0.2.53\" ]; };\n"                                /* 8 */
+		"log = { level = \"info\"; };\n"                        /* 9 */
+		"limited = { tcp_mss = 1400; };\n";                     /* 10 */
+	static const char next[] =
+		"ports = {\n"
+		"  n3 = { device = \"net_null7\"; address = \"192.0.2.1/24\"; };\n" /* 2 */
+		N6_OK "};\n"
+		"workers = 2;\n"                                        /* 5 */
+		"garden = { prefixes = [ \"198.51.100.7/32\", \"203.0.113.0/24 tcp 443\" ];\n"
+		"  names = [ \"b.example udp 53\", \"a.example\",\n"   /* 7 */
+		"            \"c.example\" ]; };\n"
+		"dns = { ttl = 20; resolvers = [ \"192.0.2.53\" ]; };\n"                                /* 9 */
+		"limited = { tcp_mss = 1400; };\n";                     /* 10: log gone */
+	struct gg_config a, b;
+	struct diff_seen d = { 0 };
+	char pa[64], pb[64], err[GG_CONF_ERR_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(write_tmp(base, pa, sizeof(pa)), 0);
+	CU_ASSERT_EQUAL_FATAL(write_tmp(next, pb, sizeof(pb)), 0);
+	if (gg_conf_load(pa, &a, err, sizeof(err)) != 0)
+		printf("\n  %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(err[0], '\0');
+	CU_ASSERT_EQUAL_FATAL(gg_conf_load(pb, &b, err, sizeof(err)), 0);
+	/* A file against itself: nothing. */
+	CU_ASSERT_EQUAL(gg_conf_diff(&a, &a, diff_record, &d), 0);
+	CU_ASSERT_EQUAL(d.n, 0);
+	/* The order of prefixes and names means nothing; log.level went
+	 * back to its default of "info": no change either. */
+	CU_ASSERT_EQUAL(gg_conf_diff(&a, &b, diff_record, &d), 4);
+	CU_ASSERT(diff_has(&d, "ports.n3.device restart 2"));
+	CU_ASSERT(diff_has(&d, "workers restart 5"));
+	CU_ASSERT(diff_has(&d, "garden.names live 7"));
+	CU_ASSERT(diff_has(&d, "dns.ttl live 9"));
+	/* A name's scope is part of it. */
+	free(b.garden.names[0]);
+	b.garden.names[0] = strdup("b.example");
+	b.garden.name_scopes[0].r[0].port_lo = 54;
+	b.garden.name_scopes[0].r[0].port_hi = 54;
+	b.garden.n_names = 2;
+	memset(&d, 0, sizeof(d));
+	b.n3 = a.n3;
+	b.workers = a.workers;
+	b.garden.dns_ttl = a.garden.dns_ttl;
+	CU_ASSERT_EQUAL(gg_conf_diff(&a, &b, diff_record, &d), 1);
+	CU_ASSERT(diff_has(&d, "garden.names live 7"));
+	/* A setting that is gone is placed at its group, or at the file. */
+	memset(&d, 0, sizeof(d));
+	b.garden.n_names = 3;
+	b.garden.name_scopes[0] = a.garden.name_scopes[1];
+	a.log_level = RTE_LOG_DEBUG;
+	a.stats_interval = 5;
+	CU_ASSERT_EQUAL(gg_conf_diff(&a, &b, diff_record, &d), 3);
+	CU_ASSERT(diff_has(&d, "log.level live 0"));
+	CU_ASSERT(diff_has(&d, "log.stats_interval restart 0"));
+	gg_conf_free(&a);
+	gg_conf_free(&b);
+	unlink(pa);
+	unlink(pb);
+}
+
 int
 main(void)
 {
@@ -1147,6 +1263,7 @@ main(void)
 		{ "@include", test_include },
 		{ "many static sessions", test_many_sessions },
 		{ "limited.cookie_secret, never shown", test_cookie_secret },
+		{ "gg_conf_diff: live, refused, where", test_diff },
 	};
 
 	printf("%u bad-input cases\n",

@@ -544,6 +544,24 @@ test_set_state(void)
 			(enum gg_session_state)-1), -EINVAL);
 	CU_ASSERT_EQUAL(gg_session_state(gg_session_find(t, 42)),
 			GG_SESSION_BLOCKED);
+
+	/* Counts by state follow adds, changes (refused ones not) and deletes. */
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_BLOCKED), 1);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_FULL), 0);
+	s = mk(44, 0x0a000044, 0);
+	s.state = GG_SESSION_LIMITED;
+	CU_ASSERT(gg_session_add(t, &s) >= 0);
+	CU_ASSERT(gg_session_add(t, &s) < 0);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_LIMITED), 1);
+	CU_ASSERT_EQUAL(gg_session_set_state(t, 44, GG_SESSION_FULL), 0);
+	CU_ASSERT_EQUAL(gg_session_set_state(t, 44, GG_SESSION_FULL), 0);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_FULL), 1);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_LIMITED), 0);
+	CU_ASSERT_EQUAL(gg_session_del(t, 42), 0);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_BLOCKED), 0);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_FULL), 1);
+	CU_ASSERT_EQUAL(gg_session_count_state(t, GG_SESSION_STATE_MAX), 0);
+	CU_ASSERT_EQUAL(gg_session_count_state(NULL, GG_SESSION_FULL), 0);
 	gg_session_table_free(t);
 }
 
