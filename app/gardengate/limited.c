@@ -2,7 +2,7 @@
 /*
  * Walled-garden wiring: build the garden and the LIMITED policy from the
  * configuration before the workers start, learn from the DNS answers the
- * workers snoop, and expire learned addresses once a second. Control lcore
+ * workers snoop (most of them already on their way to the device), and expire learned addresses once a second. Control lcore
  * only (the garden's single writer).
  *
  * The HTTP redirect's SYN cookies: the secret comes from
@@ -29,6 +29,9 @@
 
 #define LOG(level, ...) RTE_LOG(level, USER1, __VA_ARGS__)
 #define SNOOP_BURST 32
+/* Released answers learned per worker per round: up to 16 addresses
+ * each, a few hundred ns an address. */
+#define SNOOP_RECORDS 64
 #define EXPIRE_EVERY_MS 1000
 /*
  * The cookie clock is moved only when it is this many seconds off: the
@@ -207,15 +210,40 @@ gg_limited_setup(struct gg_app *app)
 	return 0;
 }
 
-/* Learn from what the workers snooped, then let it go to the device. */
+/* gg_worker_snoop_learn()'s callback: one answer a worker let through. */
+struct learn_ctx {
+	struct gg_app *app;
+	uint64_t now_s;
+};
+
+static void
+learn_released(const struct gg_snoop_answer *a, void *arg)
+{
+	struct learn_ctx *c = arg;
+
+	gg_slowpath_learn_addrs(c->app->dp.policy->garden, a->scope,
+			a->name_wire, a->name_wire_len, a->addrs, a->naddrs,
+			c->now_s, &c->app->control_ctr);
+}
+
+/*
+ * Learn from what the workers snooped. Answers they let through at once
+ * (the usual case) are learned from their records, after which the
+ * workers stop admitting those addresses themselves; answers they held
+ * (dns_snoop_held) are learned from, then let go to the device.
+ */
 unsigned int
 gg_limited_serve_snoop(struct gg_app *app)
 {
 	struct rte_mbuf *pkts[SNOOP_BURST];
 	const struct gg_limited *lim = app->dp.policy; /* ours: we publish it */
+	struct learn_ctx ctx = { .app = app, .now_s = gg_garden_clock_s() };
 	unsigned int w, i, n, total = 0;
 	uint64_t now_s = 0;
 
+	for (w = 0; w < app->n_workers; w++)
+		total += gg_worker_snoop_learn(app->workers[w], SNOOP_RECORDS,
+				learn_released, &ctx);
 	for (w = 0; w < app->n_workers; w++) {
 		n = rte_ring_sc_dequeue_burst(gg_worker_snoop_ring(app->workers[w]),
 				(void **)pkts, SNOOP_BURST, NULL);

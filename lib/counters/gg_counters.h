@@ -49,6 +49,7 @@
 	X(dns_refused, "LIMITED DNS queries for names outside the garden refused (dns.mode snoop, or no portal)") \
 	X(dns_forged, "LIMITED DNS queries answered in place with the portal") \
 	X(dns_snooped, "DNS answers for garden names snooped on the way to a LIMITED device") \
+	X(dns_snoop_held, "snooped DNS answers held until the control lcore learned from them: the worker's table of answers not yet learned was full") \
 	X(dns_tcp_forward, "LIMITED DNS-over-TCP segments forwarded to a trusted resolver (SYN, ACK, FIN, whole garden queries)") \
 	X(dns_tcp_answer, "DNS-over-TCP segments from a trusted resolver forwarded to a LIMITED device without learning from them") \
 	X(dns_tcp_no_flow, "LIMITED DNS-over-TCP segment of no connection this worker saw open, refused with RST") \

@@ -467,8 +467,11 @@ xfer_done(struct gg_fetch *f, struct xfer *x, CURLcode rc)
 			!x->is_post)
 		(void)fetch_cache_insert(f->cache, x->url, x->buf, x->len, code,
 				gg_evloop_now_ms()); /* ENOMEM: just not cached */
-	xfer_answer(f, x, st, code);
+	/* The host's slot is free once the transfer is over; released before
+	 * the answer, whose callback may free the fetcher and its hosts. */
 	host_release(f, x->host);
+	x->host = NULL;
+	xfer_answer(f, x, st, code);
 	xfer_free(x);
 	dispatch(f);
 }

@@ -182,6 +182,13 @@ stat_inc(uint64_t *c)
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
+uint32_t
+gg_garden_ttl_clamp(const struct gg_garden *g, uint32_t ttl_s)
+{
+	/* Immutable after create: any thread may read them. */
+	return RTE_MIN(RTE_MAX(ttl_s, g->min_ttl), g->max_ttl);
+}
+
 int
 gg_garden_learn(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 		uint32_t ttl_s, uint64_t now_s)
@@ -204,7 +211,7 @@ gg_garden_learn_name(struct gg_garden *g, uint32_t scope, uint32_t ipv4_be,
 
 	if (g == NULL)
 		return -EINVAL;
-	ttl = RTE_MIN(RTE_MAX(ttl_s, g->min_ttl), g->max_ttl);
+	ttl = gg_garden_ttl_clamp(g, ttl_s);
 	expiry = now_s + ttl;
 
 	pos = rte_hash_lookup(g->learn_h, &key);

@@ -502,14 +502,50 @@ lookup_verify(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
 }
 
 /*
+ * Worker: the longest of the @p n candidate suffixes (longest last) that
+ * verifies; its name's scope copied into @p scope. One lookup per
+ * candidate, from the longest: only snooped answers ask for it.
+ */
+static bool
+lookup_longest(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
+		const uint64_t *keys, const uint8_t *from, unsigned int n,
+		struct gg_garden_scope *scope)
+{
+	const struct garden_name *slot;
+	unsigned int i;
+	void *d;
+
+	while (n-- > 0) {
+		if (rte_hash_lookup_with_hash_data(g->name_h, &keys[n],
+				key_sig(keys[n]), &d) < 0 ||
+				!suffix_equal(d, wire, wire_len, from[n],
+					wire_len - 1 - from[n]))
+			continue;
+		/* The slot stays as it is until the reader's next quiescent
+		 * state (name pool, RCU): a plain copy is consistent. */
+		slot = d;
+		scope->n = slot->scope_n;
+		for (i = 0; i < slot->scope_n; i++) {
+			scope->r[i].proto = slot->scope[i].proto;
+			scope->r[i].port_lo = slot->scope[i].port_lo;
+			scope->r[i].port_hi = slot->scope[i].port_hi;
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
  * Worker: the match, once the name is known to be well formed: @p nlab
  * labels starting at start[], wire_len octets with the root octet last;
- * @p most is the label count of the longest garden name.
+ * @p most is the label count of the longest garden name. With @p scope
+ * (a constant NULL in the plain match, inlined away), the longest
+ * matching name's scope too.
  */
 static inline bool
 match_labels(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
 		const uint8_t *start, unsigned int nlab, const uint64_t mask[2],
-		unsigned int most)
+		unsigned int most, struct gg_garden_scope *scope)
 {
 	const uint64_t *filter = g->name_filter;
 	uint32_t shift = g->filter_shift;
@@ -533,12 +569,15 @@ match_labels(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
 			n++;
 		}
 	}
+	if (scope != NULL)
+		return n != 0 && lookup_longest(g, wire, wire_len, keys, from, n,
+				scope);
 	return n != 0 && lookup_verify(g, wire, wire_len, keys, from, n);
 }
 
-bool
-gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
-		size_t wire_len)
+static inline bool
+match_wire(const struct gg_garden *g, const uint8_t *wire, size_t wire_len,
+		struct gg_garden_scope *scope)
 {
 	uint8_t start[GARDEN_LABELS_MAX];
 	unsigned int nlab = 0, most;
@@ -562,7 +601,21 @@ gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
 	}
 	if (wire[wire_len - 1] != 0)
 		return false;
-	return match_labels(g, wire, wire_len, start, nlab, mask, most);
+	return match_labels(g, wire, wire_len, start, nlab, mask, most, scope);
+}
+
+bool
+gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len)
+{
+	return match_wire(g, wire, wire_len, NULL);
+}
+
+bool
+gg_garden_match_wire_scope(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len, struct gg_garden_scope *scope)
+{
+	return match_wire(g, wire, wire_len, scope);
 }
 
 bool
@@ -614,7 +667,7 @@ gg_garden_match_name(const struct gg_garden *g, const char *name, size_t len)
 		return false;
 	/* lo is past the last label: the root octet; len + 2 <= 255 octets. */
 	wire[lo] = 0;
-	return match_labels(g, wire, lo + 1, start, nlab, mask, most);
+	return match_labels(g, wire, lo + 1, start, nlab, mask, most, NULL);
 }
 
 int

@@ -393,6 +393,21 @@ gg_garden_scope_wide(const struct gg_garden_scope *scope)
 	return false;
 }
 
+bool
+gg_garden_scope_accepts(const struct gg_garden_scope *scope, uint8_t proto,
+		uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < scope->n && i < GG_GARDEN_RULES_PER_PREFIX; i++)
+		if ((scope->r[i].proto == GG_GARDEN_PROTO_ANY ||
+				scope->r[i].proto == proto) &&
+				port >= scope->r[i].port_lo &&
+				port <= scope->r[i].port_hi)
+			return true;
+	return false;
+}
+
 int
 gg_garden_format_name_rule(const char *name,
 		const struct gg_garden_scope *scope, char *buf, size_t len)

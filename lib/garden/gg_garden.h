@@ -416,6 +416,35 @@ gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
 		size_t wire_len);
 
 /**
+ * Worker: gg_garden_match_wire(), and on a match what the addresses
+ * learned for the name open: the scope of the longest garden name @p wire
+ * falls under (the one gg_garden_name_ref() picks for
+ * gg_garden_learn_name()), copied into @p scope (n > 0). For a worker
+ * that lets a snooped answer through before the control lcore learned
+ * from it (lib/pipeline/snoop_recent.c). Cost: gg_garden_match_wire()'s
+ * walk, then one lookup per candidate suffix from the longest.
+ */
+bool
+gg_garden_match_wire_scope(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len, struct gg_garden_scope *scope);
+
+/**
+ * Any: does @p scope (as gg_garden_match_wire_scope() fills it) admit
+ * @p proto and @p port, as the learned entry of its name would?
+ */
+bool
+gg_garden_scope_accepts(const struct gg_garden_scope *scope, uint8_t proto,
+		uint16_t port);
+
+/**
+ * Any: how long an address learned now with record TTL @p ttl_s stays:
+ * @p ttl_s raised to min_ttl and lowered to max_ttl, as
+ * gg_garden_learn() clamps it.
+ */
+uint32_t
+gg_garden_ttl_clamp(const struct gg_garden *g, uint32_t ttl_s);
+
+/**
  * Worker: gg_garden_match_wire() of a name in text form (@p len bytes,
  * not NUL-terminated; one trailing dot ignored), for callers holding
  * text. Empty names, empty labels and names over 253 characters never

@@ -41,7 +41,7 @@
  * address the device asked. A segment holding exactly one whole DNS
  * response that answers a pending TCP query of the session (port, ID,
  * question, resolver) for a garden name is learned from, as a UDP answer
- * is (dns_snooped); any other segment of the flow is forwarded without
+ * is (dns_snooped, snoop_recent.c); any other segment of the flow is forwarded without
  * learning (dns_tcp_answer): an answer in several segments is never
  * learned from.
  *
@@ -215,6 +215,7 @@ gg_dns_tcp_downlink(struct gg_worker *w, struct gg_meta *meta,
 	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)((uint8_t *)ip + ihl);
 	uint16_t thl = (tcp->data_off >> 4) * 4, plen;
 	uint32_t sess_id = meta->sess->id, asked = 0, a2;
+	struct gg_garden_scope opens;
 	struct gg_dns_response r;
 	struct gg_dns_pend_key k;
 	const uint8_t *data;
@@ -251,14 +252,15 @@ gg_dns_tcp_downlink(struct gg_worker *w, struct gg_meta *meta,
 				r.qtype, r.qclass);
 		learn = gg_dns_pending_match(lim->pending, lim->n_pending,
 				w->dns_pending, &k, *now_s, &a2) == 1 &&
-				gg_garden_match_wire(lim->garden, r.name_wire,
-				r.name_wire_len);
+				gg_garden_match_wire_scope(lim->garden,
+				r.name_wire, r.name_wire_len, &opens);
 	}
 	if (asked != ip->src_addr)
 		gg_ipv4_tcp_addr_rewrite(ip, &ip->src_addr, asked, tcp);
 	if (learn) {
 		w->ctr.ev[GG_EV_dns_snooped]++;
-		meta->action = GG_ACT_SNOOP;
+		meta->action = gg_snoop_release(w, sess_id, &r, &opens,
+				*now_s);
 	} else {
 		w->ctr.ev[GG_EV_dns_tcp_answer]++;
 		meta->action = GG_ACT_SESSION;

@@ -9,15 +9,18 @@
  *    answer a query this appliance forwarded for the session (device's
  *    port, ID, question, resolver; dns_pending.c) within dns.query_timeout.
  *    Then its source becomes the address the device asked, so that its
- *    stub resolver takes it, and it is forwarded after the control lcore
- *    learned its addresses (through the snoop ring, so the device can
- *    never use an address before the garden admits it). Any other answer
+ *    stub resolver takes it, and it is forwarded at once, its addresses
+ *    recorded for the control lcore to learn (snoop_recent.c: until it
+ *    has, the garden checks of every worker admit them from that record,
+ *    so the device can never use an address the garden would refuse);
+ *    when the record table is full, it goes to the snoop ring and leaves
+ *    after the control lcore learned from it. Any other answer
  *    is dropped and counted: unsolicited, mismatched, untrusted;
  *  - TCP from source port 53 likewise goes to dns_tcp.c: from a trusted
  *    resolver, for a connection the device opened through us, its source
  *    turned back, learned from when one segment holds a whole answer;
- *  - from a garden source (static rule, learned address, the portal) ->
- *    forward;
+ *  - from a garden source (static rule, learned address, the portal, an
+ *    answer not learned yet) -> forward;
  *  - anything else -> drop, counted.
  */
 #include <rte_byteorder.h>
@@ -39,6 +42,7 @@ dns_answer(struct gg_worker *w, struct gg_meta *meta, struct rte_ipv4_hdr *ip,
 {
 	const struct gg_limited *lim = w->lim;
 	const uint8_t *msg = (const uint8_t *)(udp + 1);
+	struct gg_garden_scope opens;
 	struct gg_dns_response r;
 	struct gg_dns_pend_key k;
 	uint32_t asked = 0;
@@ -70,12 +74,13 @@ dns_answer(struct gg_worker *w, struct gg_meta *meta, struct rte_ipv4_hdr *ip,
 	if (found < 0)
 		return GG_DROP_dns_mismatch;
 	/* A name taken out of the garden since the query was forwarded. */
-	if (!gg_garden_match_wire(lim->garden, r.name_wire, r.name_wire_len))
+	if (!gg_garden_match_wire_scope(lim->garden, r.name_wire,
+			r.name_wire_len, &opens))
 		return GG_DROP_dl_dns_not_garden;
 	if (asked != ip->src_addr)
 		gg_ipv4_udp_addr_rewrite(ip, &ip->src_addr, asked, udp);
 	w->ctr.ev[GG_EV_dns_snooped]++;
-	meta->action = GG_ACT_SNOOP;
+	meta->action = gg_snoop_release(w, meta->sess->id, &r, &opens, *now_s);
 	return GG_DROP_NONE;
 }
 
@@ -120,8 +125,11 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
-	if (gg_garden_match_ip(lim->garden, meta->sess->id, ip->src_addr,
-			ip->next_proto_id, sport, *now_s)) {
+	/* Answers not learned yet first: see snoop_recent.c for the order. */
+	if (gg_snoop_recent_admits(lim, meta->sess->id, ip->src_addr,
+			ip->next_proto_id, sport, *now_s) ||
+			gg_garden_match_ip(lim->garden, meta->sess->id,
+				ip->src_addr, ip->next_proto_id, sport, *now_s)) {
 		w->ctr.ev[GG_EV_garden_forward_dl]++;
 		meta->action = GG_ACT_SESSION;
 		return GG_DROP_NONE;

@@ -72,6 +72,7 @@ enum gg_dns_mode {
 #define GG_PIPELINE_WORKERS_MAX RTE_MAX_LCORE
 
 struct gg_dns_pending;
+struct gg_snoop_recent;
 
 /** What LIMITED sessions' UDP outside the garden gets (limited.udp_reject). */
 enum gg_udp_reject {
@@ -113,6 +114,9 @@ struct gg_limited {
 	 */
 	struct gg_dns_pending *pending[GG_PIPELINE_WORKERS_MAX];
 	unsigned int n_pending;
+	/** Every worker's answers let through but not learned yet
+	 * (snoop_recent.c), by worker index, set with pending[]. */
+	struct gg_snoop_recent *recent[GG_PIPELINE_WORKERS_MAX];
 	/**
 	 * Bumped by each reload. A worker that sees a new value sets its
 	 * token buckets to the rates below (they start from
@@ -210,9 +214,35 @@ struct rte_ring *gg_worker_to_control(const struct gg_worker *w);
 /**
  * Downlink DNS answers for garden names, already tunnelled towards the
  * device, which the control lcore must learn from and then send on N3
- * (gg_worker_send). The session id is in m->hash.usr. SP/SC.
+ * (gg_worker_send): only those the worker could not let through at once
+ * (gg_worker_snoop_learn(); dns_snoop_held). The session id is in
+ * m->hash.usr. SP/SC.
  */
 struct rte_ring *gg_worker_snoop_ring(const struct gg_worker *w);
+
+/**
+ * A garden DNS answer a worker let through to its device before the
+ * garden learned from it (lib/pipeline/snoop_recent.c): what the control
+ * lcore learns. Addresses and TTLs as gg_dns_parse_response() gave them.
+ */
+struct gg_snoop_answer {
+	uint32_t scope;             /**< session id, or GG_GARDEN_SCOPE_GLOBAL */
+	uint8_t naddrs;
+	uint8_t name_wire_len;      /**< the question name, wire form, root octet included */
+	struct gg_dns_addr addrs[GG_DNS_MAX_ADDRS];
+	uint8_t name_wire[GG_DNS_NAME_WIRE_MAX];
+};
+
+/**
+ * Control lcore: call @p learn for each answer, at most @p max, worker
+ * @p w let through since the last call, oldest first, then tell the
+ * workers they are in the garden (until then the workers admit their
+ * addresses themselves). @p learn must have put the addresses in the
+ * garden when it returns (or refused them). Returns how many.
+ */
+unsigned int gg_worker_snoop_learn(struct gg_worker *w, unsigned int max,
+		void (*learn)(const struct gg_snoop_answer *a, void *arg),
+		void *arg);
 
 /**
  * Control lcore: queue @p m for transmission on @p port_id by worker @p w.

@@ -123,6 +123,7 @@ struct gg_worker {
 	struct gg_dns_pending *dns_pending;  /* queries it forwarded (dns_pending.c) */
 	struct gg_ratelimit frag_needed_rl;  /* ICMP Fragmentation Needed, both ways */
 	struct gg_reasm *reasm;              /* outer reassembly on N3; NULL: off */
+	struct gg_snoop_recent *recent;      /* answers sent, not learned (snoop_recent.c) */
 	struct gg_encap_tmpl encap;
 	struct gg_txbuf tx_n3;
 	struct gg_txbuf tx_n6;
@@ -254,6 +255,22 @@ void gg_dns_flow_update(struct gg_dns_pending *t, uint32_t sess_id,
 int gg_dns_flow_match(struct gg_dns_pending *const *tables, unsigned int n,
 		uint32_t sess_id, uint16_t port, uint32_t resolver, uint64_t now_s,
 		uint32_t *asked);
+
+/*
+ * Garden DNS answers let through before the control lcore learned from
+ * them (snoop_recent.c). gg_snoop_release(): GG_ACT_SESSION when the
+ * answer may leave now, its addresses recorded; GG_ACT_SNOOP when it must
+ * wait for the control lcore (counted). gg_snoop_recent_admits(): does
+ * such an answer admit the packet? Called before gg_garden_match_ip().
+ */
+struct gg_garden_scope;
+struct gg_snoop_recent *gg_snoop_recent_create(int socket);
+void gg_snoop_recent_free(struct gg_snoop_recent *t);
+enum gg_action gg_snoop_release(struct gg_worker *w, uint32_t sess_id,
+		const struct gg_dns_response *r,
+		const struct gg_garden_scope *opens, uint64_t now_s);
+bool gg_snoop_recent_admits(const struct gg_limited *lim, uint32_t sess_id,
+		uint32_t ipv4_be, uint8_t proto, uint16_t port, uint64_t now_s);
 
 /*
  * DNS over TCP of LIMITED sessions (dns_tcp.c): a segment to port 53 from

@@ -14,8 +14,9 @@
  *     DNS over TCP (TCP 53, to any address): dns_tcp.c, which forwards
  *     whole garden-name queries to a trusted resolver and refuses the
  *     rest with a RST (4.).
- *  2. Destination in the garden (static rule or learned address) ->
- *     forward, as for a FULL session.
+ *  2. Destination in the garden (static rule, learned address, or an
+ *     address of a garden answer the control lcore has not learned yet,
+ *     snoop_recent.c) -> forward, as for a FULL session.
  *  3. TCP to port 80 -> the stateless HTTP redirect (lib/http): SYN-cookie
  *     SYN-ACK, then 302 Found to the portal, then FIN.
  *  4. Other TCP -> RST, so browsers and OS probes give up at once.
@@ -362,8 +363,11 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
-	if (gg_garden_match_ip(lim->garden, meta->sess->id, ip->dst_addr, proto,
-			dport, *now_s)) {
+	/* Answers not learned yet first: see snoop_recent.c for the order. */
+	if (gg_snoop_recent_admits(lim, meta->sess->id, ip->dst_addr, proto,
+			dport, *now_s) ||
+			gg_garden_match_ip(lim->garden, meta->sess->id,
+				ip->dst_addr, proto, dport, *now_s)) {
 		w->ctr.ev[GG_EV_garden_forward_ul]++;
 		meta->action = GG_ACT_SESSION;
 		return GG_DROP_NONE;

@@ -70,14 +70,17 @@ gg_worker_create(struct gg_dataplane *dp, unsigned int index,
 	w->snoop = rte_ring_create(name, RING_SIZE, socket,
 			RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->dns_pending = gg_dns_pending_create(socket);
+	w->recent = gg_snoop_recent_create(socket);
 	if (ret != 0 || w->to_control == NULL || w->from_control == NULL ||
 			w->snoop == NULL || w->dns_pending == NULL ||
+			w->recent == NULL ||
 			index >= GG_PIPELINE_WORKERS_MAX) {
 		gg_worker_free(w);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
 	dp->limited.pending[index] = w->dns_pending;
+	dp->limited.recent[index] = w->recent;
 	if (dp->limited.n_pending <= index)
 		dp->limited.n_pending = index + 1;
 	return w;
@@ -103,6 +106,10 @@ gg_worker_free(struct gg_worker *w)
 			w->dp->limited.pending[w->index] == w->dns_pending)
 		w->dp->limited.pending[w->index] = NULL;
 	gg_dns_pending_free(w->dns_pending);
+	if (w->recent != NULL && w->index < GG_PIPELINE_WORKERS_MAX &&
+			w->dp->limited.recent[w->index] == w->recent)
+		w->dp->limited.recent[w->index] = NULL;
+	gg_snoop_recent_free(w->recent);
 	gg_reasm_free(w->reasm);
 	rte_free(w);
 }

@@ -13,6 +13,8 @@
 #define GG_SLOWPATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "gg_counters.h"
 #include "gg_pipeline.h"
@@ -52,5 +54,19 @@ struct rte_mbuf *gg_slowpath_arp_request(struct rte_mempool *mp,
  */
 int gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g,
 		uint32_t scope, uint64_t now_s, struct gg_counters *ctr);
+
+/**
+ * Learn @p naddrs addresses of an answer to the question @p name_wire
+ * (wire form) into @p g for @p scope, with the scope of the garden name
+ * the question falls under (nothing when it falls under none any more).
+ * What gg_slowpath_learn() does once it parsed the packet; for the
+ * answers workers let through at once (gg_worker_snoop_learn()).
+ * Returns the number of addresses learned.
+ */
+struct gg_dns_addr;
+int gg_slowpath_learn_addrs(struct gg_garden *g, uint32_t scope,
+		const uint8_t *name_wire, size_t name_wire_len,
+		const struct gg_dns_addr *addrs, unsigned int naddrs,
+		uint64_t now_s, struct gg_counters *ctr);
 
 #endif /* GG_SLOWPATH_H */

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Garden learning, on the control lcore: a downlink DNS answer for a garden
+ * Garden learning, on the control lcore. Mostly from what a worker
+ * recorded of a garden answer it let through at once
+ * (gg_slowpath_learn_addrs(), lib/pipeline/snoop_recent.c: the workers
+ * admit those addresses themselves until it is done). When the worker
+ * could not record it: a downlink DNS answer for a garden
  * name, already tunnelled towards a LIMITED device by a worker, is parsed
  * once more here (outer IPv4/UDP/GTP-U, inner IPv4/UDP or TCP, DNS: over
  * TCP the worker sends only a segment holding one whole answer), each address
@@ -77,27 +81,22 @@ inner_dns_message(const struct rte_mbuf *m, uint16_t *len)
 }
 
 int
-gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
+gg_slowpath_learn_addrs(struct gg_garden *g, uint32_t scope,
+		const uint8_t *name_wire, size_t name_wire_len,
+		const struct gg_dns_addr *addrs, unsigned int naddrs,
 		uint64_t now_s, struct gg_counters *ctr)
 {
-	struct gg_dns_response r;
-	const uint8_t *dns;
-	uint16_t len;
 	int learned = 0, ref, ret;
 	unsigned int i;
 
-	dns = inner_dns_message(m, &len);
-	if (dns == NULL || gg_dns_parse_response(dns, len, &r) != GG_DNS_OK) {
-		ctr->drop[GG_DROP_control_unhandled]++;
-		return -1;
-	}
-	/* The name rule the question falls under gives the scope. */
-	ref = gg_garden_name_ref(g, r.name_wire, r.name_wire_len);
+	/* The name rule the question falls under gives the scope; a name
+	 * no longer in the garden teaches nothing. */
+	ref = gg_garden_name_ref(g, name_wire, name_wire_len);
 	if (ref < 0)
 		return 0;
-	for (i = 0; i < r.naddrs; i++) {
-		ret = gg_garden_learn_name(g, scope, r.addrs[i].ipv4,
-				r.addrs[i].ttl, now_s, ref);
+	for (i = 0; i < naddrs; i++) {
+		ret = gg_garden_learn_name(g, scope, addrs[i].ipv4,
+				addrs[i].ttl, now_s, ref);
 		if (ret >= 0)
 			learned++;
 		else if (ret == -EDQUOT)
@@ -105,4 +104,21 @@ gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
 	}
 	ctr->ev[GG_EV_garden_learned] += learned;
 	return learned;
+}
+
+int
+gg_slowpath_learn(const struct rte_mbuf *m, struct gg_garden *g, uint32_t scope,
+		uint64_t now_s, struct gg_counters *ctr)
+{
+	struct gg_dns_response r;
+	const uint8_t *dns;
+	uint16_t len;
+
+	dns = inner_dns_message(m, &len);
+	if (dns == NULL || gg_dns_parse_response(dns, len, &r) != GG_DNS_OK) {
+		ctr->drop[GG_DROP_control_unhandled]++;
+		return -1;
+	}
+	return gg_slowpath_learn_addrs(g, scope, r.name_wire, r.name_wire_len,
+			r.addrs, r.naddrs, now_s, ctr);
 }

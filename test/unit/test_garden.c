@@ -1479,6 +1479,67 @@ test_forget(void)
 }
 
 /*
+ * gg_garden_match_wire_scope() (what a worker records of an answer it
+ * lets through before the control lcore learned it): the same verdict as
+ * gg_garden_match_wire(), and the scope of the longest matching name, the
+ * one gg_garden_name_ref() gives the learned entry.
+ */
+static void
+test_match_wire_scope(void)
+{
+	struct gg_garden *g = mk("wscope", 8, 8, 8);
+	struct gg_garden_scope sc, got;
+	char name[GG_GARDEN_NAME_MAX + 1], err[128];
+	static const char *const names[] = {
+		"a.example", "www.a.example", "b.example", "c.example",
+	};
+	uint8_t wire[256];
+	size_t wl;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(gg_garden_parse_name_rule("example.net udp 123", name,
+			&sc, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(gg_garden_add_name_scoped(g, name, &sc), 0);
+	CU_ASSERT_EQUAL(gg_garden_parse_name_rule("vpn.example.net tcp 443",
+			name, &sc, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(gg_garden_add_name_scoped(g, name, &sc), 0);
+	CU_ASSERT_EQUAL(gg_garden_add_name(g, "a.example"), 0);
+
+	/* The longest name decides: vpn.example.net's, not example.net's. */
+	CU_ASSERT_TRUE_FATAL(text_to_wire("X.VPN.example.net", 17, wire, &wl));
+	memset(&got, 0xa5, sizeof(got));
+	CU_ASSERT_TRUE(gg_garden_match_wire_scope(g, wire, wl, &got));
+	CU_ASSERT_EQUAL(got.n, 1);
+	CU_ASSERT_TRUE(gg_garden_scope_accepts(&got, 6, 443));
+	CU_ASSERT_FALSE(gg_garden_scope_accepts(&got, 17, 123));
+	CU_ASSERT_FALSE(gg_garden_scope_accepts(&got, 6, 80));
+	CU_ASSERT_TRUE_FATAL(text_to_wire("ntp.example.net", 15, wire, &wl));
+	CU_ASSERT_TRUE(gg_garden_match_wire_scope(g, wire, wl, &got));
+	CU_ASSERT_TRUE(gg_garden_scope_accepts(&got, 17, 123));
+	CU_ASSERT_FALSE(gg_garden_scope_accepts(&got, 6, 443));
+	/* A name without protocols: TCP 80 and 443. */
+	for (i = 0; i < RTE_DIM(names); i++) {
+		bool m;
+
+		CU_ASSERT_TRUE_FATAL(text_to_wire(names[i], strlen(names[i]),
+				wire, &wl));
+		m = gg_garden_match_wire(g, wire, wl);
+		CU_ASSERT_EQUAL(gg_garden_match_wire_scope(g, wire, wl, &got), m);
+		if (m) {
+			CU_ASSERT_TRUE(gg_garden_scope_accepts(&got, 6, 80));
+			CU_ASSERT_TRUE(gg_garden_scope_accepts(&got, 6, 443));
+			CU_ASSERT_FALSE(gg_garden_scope_accepts(&got, 17, 443));
+		}
+	}
+	/* TTLs are clamped as learning clamps them (mk: 30 .. 3600 s). */
+	CU_ASSERT_EQUAL(gg_garden_ttl_clamp(g, 0), 30);
+	CU_ASSERT_EQUAL(gg_garden_ttl_clamp(g, 300), 300);
+	CU_ASSERT_EQUAL(gg_garden_ttl_clamp(g, 86400), 3600);
+	gg_garden_free(g);
+}
+
+/*
  * Name rules carry a scope: addresses learned for a name open only its
  * protocols and ports (default TCP 80 and 443), a session holds at most
  * max_per_scope of them, and deleting the name takes them out.
@@ -2583,6 +2644,8 @@ main(void)
 		{ "learned: full table, evict or refuse", test_learn_full },
 		{ "learned: incremental expire", test_expire_incremental },
 		{ "learned: forget a scope", test_forget },
+		{ "names: the longest match's scope, for answers not learned yet",
+			test_match_wire_scope },
 		{ "learned: name scopes, per-session cap, name delete",
 			test_learn_name_scope },
 		{ "rule parser and formatter", test_parse },

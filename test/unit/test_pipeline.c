@@ -48,6 +48,11 @@
 #define UE_LIMITED IP4(10, 45, 0, 4)
 #define TEID_FULL 0x101
 #define TEID_LIMITED 0x103
+#define UE_LIMITED2 IP4(10, 45, 0, 5)
+#define TEID_LIMITED2 0x104
+#define RESOLVER IP4(203, 0, 113, 53)
+#define CDN_A IP4(198, 19, 0, 10)
+#define CDN_B IP4(198, 19, 0, 11)
 /* Octets of data room a guarded mbuf gets, ending on the guard page. */
 #define GUARD_ROOM 2048
 
@@ -82,7 +87,7 @@ suite_init(void)
 	gp.qsv = qsv;
 	dp.sessions = gg_session_table_create(&sp);
 	dp.limited.garden = gg_garden_create(&gp);
-	mp = rte_pktmbuf_pool_create("tp", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	mp = rte_pktmbuf_pool_create("tp", 127, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 			SOCKET_ID_ANY);
 	if (dp.sessions == NULL || dp.limited.garden == NULL || mp == NULL)
 		return -1;
@@ -105,6 +110,18 @@ suite_init(void)
 	s.state = GG_SESSION_LIMITED;
 	if (gg_session_add(dp.sessions, &s) < 0)
 		return -1;
+	s.ul_teid = TEID_LIMITED2;
+	s.ue_ipv4 = UE_LIMITED2;
+	if (gg_session_add(dp.sessions, &s) < 0)
+		return -1;
+	/* The garden of the snooped-answer tests: one name (tcp 80,443),
+	 * one trusted resolver, no portal (queries for other names are
+	 * refused). */
+	if (gg_garden_add_name(dp.limited.garden, "ca.example") != 0)
+		return -1;
+	dp.limited.resolvers[0] = RESOLVER;
+	dp.limited.n_resolvers = 1;
+	dp.limited.query_timeout_s = 5;
 	w = gg_worker_create(&dp, 0, rte_lcore_id(), 0);
 	if (w == NULL)
 		return -1;
@@ -416,7 +433,8 @@ tcp_segment(uint8_t *buf, uint8_t flags, const uint8_t *opts, uint16_t olen)
 	tcp->data_off = (uint8_t)((sizeof(*tcp) + olen) / 4) << 4;
 	tcp->tcp_flags = flags;
 	tcp->rx_win = rte_cpu_to_be_16(64240);
-	memcpy(tcp + 1, opts, olen);
+	if (olen != 0)
+		memcpy(tcp + 1, opts, olen);
 	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
 	return len;
 }
@@ -545,6 +563,352 @@ test_icmp_frag_needed(void)
 			1456), 576);
 }
 
+/*
+ * Snooped DNS answers off the control lcore's path (snoop_recent.c).
+ * Nothing here plays the control lcore until the test says so: what the
+ * worker does with an answer, and what the device may do next, must not
+ * depend on it.
+ */
+
+/* An N6 frame carrying the IPv4 packet @p inner of @p len octets. */
+static struct rte_mbuf *
+n6_mbuf(const uint8_t *inner, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eth;
+
+	if (m == NULL)
+		return NULL;
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eth) + len);
+	memset(eth, 0, sizeof(*eth));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memcpy(eth + 1, inner, len);
+	return m;
+}
+
+/*
+ * The downlink stages on @p m, as worker.c runs them: GG_ACT_TX_N3 when
+ * it was buffered for N3 (and is freed), otherwise the action it was left
+ * with for gg_dispatch() (which then runs: a held answer goes to the
+ * snoop ring, a drop is freed), with *drop the reason of a drop.
+ */
+static int
+downlink_one(struct rte_mbuf *m, enum gg_drop *drop)
+{
+	struct rte_mbuf *pkts[1] = { m };
+	uint16_t kept;
+	int act;
+
+	*drop = GG_DROP_NONE;
+	gg_downlink_parse(w, pkts, 1);
+	gg_downlink_lookup(w, pkts, 1);
+	kept = gg_downlink_encap(w, pkts, 1);
+	rte_rcu_qsbr_quiescent(qsv, rte_lcore_id());
+	if (kept == 0) {
+		if (w->tx_n3.n == 1 && w->tx_n3.pkts[0] == m) {
+			w->tx_n3.n = 0;
+			rte_pktmbuf_free(m);
+			return GG_ACT_TX_N3;
+		}
+		return -1;
+	}
+	act = w->meta[0].action;
+	if (act == GG_ACT_DROP)
+		*drop = (enum gg_drop)w->meta[0].drop;
+	gg_dispatch(w, pkts, 1);
+	return act;
+}
+
+/* A 20-octet IPv4 header and a UDP header around @p dns_len octets. */
+static uint16_t
+inner_udp_ports(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport,
+		uint16_t dport, const uint8_t *payload, uint16_t plen)
+{
+	uint16_t tlen = inner_udp(buf, src, dst, plen);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(buf + 20);
+
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	memcpy(udp + 1, payload, plen);
+	return tlen;
+}
+
+/* "ca.example" A query (@p id), or its answer with @p n addresses. */
+static uint16_t
+dns_msg(uint8_t *buf, uint16_t id, const uint32_t *addrs, unsigned int n,
+		bool answer)
+{
+	static const uint8_t qname[] = "\x02" "ca" "\x07" "example";
+	uint16_t len = 0;
+	unsigned int i;
+
+	buf[len++] = (uint8_t)(id >> 8);
+	buf[len++] = (uint8_t)id;
+	buf[len++] = answer ? 0x81 : 0x01;  /* QR when an answer, RD */
+	buf[len++] = answer ? 0x80 : 0x00;  /* RA when an answer */
+	buf[len++] = 0;
+	buf[len++] = 1;                     /* one question */
+	buf[len++] = 0;
+	buf[len++] = (uint8_t)(answer ? n : 0);
+	memset(buf + len, 0, 4);
+	len += 4;
+	memcpy(buf + len, qname, sizeof(qname)); /* with the root octet */
+	len += sizeof(qname);
+	buf[len++] = 0;
+	buf[len++] = 1;                     /* A */
+	buf[len++] = 0;
+	buf[len++] = 1;                     /* IN */
+	for (i = 0; answer && i < n; i++) {
+		static const uint8_t rr[] = { 0xc0, 0x0c, 0, 1, 0, 1,
+			0, 0, 0x01, 0x2c, 0, 4 };   /* TTL 300, 4 octets */
+
+		memcpy(buf + len, rr, sizeof(rr));
+		len += sizeof(rr);
+		memcpy(buf + len, &addrs[i], 4);
+		len += 4;
+	}
+	return len;
+}
+
+/* The device of @p teid asks the resolver for ca.example (ID @p id):
+ * forwarded, recorded as pending. */
+static void
+garden_query(uint32_t teid, uint32_t ue, uint16_t id)
+{
+	uint8_t frame[512], tpdu[256], msg[128];
+	struct guarded g;
+	enum gg_drop drop;
+	uint16_t n, len;
+
+	n = dns_msg(msg, id, NULL, 0, false);
+	n = inner_udp_ports(tpdu, ue, RESOLVER, 40053, 53, msg, n);
+	len = gpdu_frame(frame, teid, tpdu, n);
+	if (guarded_mbuf(&g, frame, len) == NULL) {
+		CU_FAIL_FATAL("mbuf");
+		return;
+	}
+	CU_ASSERT_EQUAL(uplink_one(g.m, &drop), GG_ACT_TX_N6);
+	guarded_free(&g);
+}
+
+/* The resolver's answer to garden_query(): what became of it. */
+static int
+garden_answer(uint32_t ue, uint16_t id, const uint32_t *addrs, unsigned int n)
+{
+	uint8_t inner[512], msg[256];
+	struct rte_mbuf *m;
+	enum gg_drop drop;
+	uint16_t len;
+	int act;
+
+	len = dns_msg(msg, id, addrs, n, true);
+	len = inner_udp_ports(inner, RESOLVER, ue, 53, 40053, msg, len);
+	m = n6_mbuf(inner, len);
+	if (m == NULL)
+		return -1;
+	act = downlink_one(m, &drop);
+	CU_ASSERT_EQUAL(drop, GG_DROP_NONE);
+	return act;
+}
+
+/* The verdict for a TCP SYN from session @p teid (UE @p ue) to @p dst:dport. */
+static int
+syn_to(uint32_t teid, uint32_t ue, uint32_t dst, uint16_t dport)
+{
+	uint8_t frame[256], tpdu[64];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)tpdu;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	struct guarded g;
+	enum gg_drop drop;
+	uint16_t len;
+	int act;
+
+	memset(tpdu, 0, sizeof(tpdu));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*tcp));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = ue;
+	ip->dst_addr = dst;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = rte_cpu_to_be_16(52000);
+	tcp->dst_port = rte_cpu_to_be_16(dport);
+	tcp->sent_seq = rte_cpu_to_be_32(1);
+	tcp->data_off = 5 << 4;
+	tcp->tcp_flags = RTE_TCP_SYN_FLAG;
+	tcp->rx_win = rte_cpu_to_be_16(1024);
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	len = gpdu_frame(frame, teid, tpdu, sizeof(*ip) + sizeof(*tcp));
+	if (guarded_mbuf(&g, frame, len) == NULL)
+		return -1;
+	act = uplink_one(g.m, &drop);
+	guarded_free(&g);
+	return act;
+}
+
+/* The verdict for a SYN-ACK from @p src:443 to the LIMITED device. */
+static int
+synack_from(uint32_t src)
+{
+	uint8_t inner[64];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)inner;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	struct rte_mbuf *m;
+	enum gg_drop drop;
+
+	memset(inner, 0, sizeof(inner));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*tcp));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = src;
+	ip->dst_addr = UE_LIMITED;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = rte_cpu_to_be_16(443);
+	tcp->dst_port = rte_cpu_to_be_16(52000);
+	tcp->data_off = 5 << 4;
+	tcp->tcp_flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG;
+	m = n6_mbuf(inner, sizeof(*ip) + sizeof(*tcp));
+	if (m == NULL)
+		return -1;
+	return downlink_one(m, &drop);
+}
+
+/* The control lcore's part, as app/gardengate/limited.c plays it. */
+static void
+learn_into_garden(const struct gg_snoop_answer *a, void *arg)
+{
+	int ref = gg_garden_name_ref(dp.limited.garden, a->name_wire,
+			a->name_wire_len);
+	unsigned int i;
+
+	(*(unsigned int *)arg)++;
+	CU_ASSERT_TRUE(ref >= 0);
+	for (i = 0; i < a->naddrs; i++)
+		CU_ASSERT_TRUE(gg_garden_learn_name(dp.limited.garden, a->scope,
+				a->addrs[i].ipv4, a->addrs[i].ttl,
+				gg_garden_clock_s(), ref) >= 0);
+}
+
+/* A control lcore that refuses everything (a session over its quota). */
+static void
+learn_nothing(const struct gg_snoop_answer *a, void *arg)
+{
+	RTE_SET_USED(a);
+	(*(unsigned int *)arg)++;
+}
+
+static bool
+garden_admits(uint32_t ip)
+{
+	const struct gg_session *s = NULL;
+	uint32_t sid = 0;
+
+	s = gg_session_find(dp.sessions, TEID_LIMITED);
+	if (s != NULL)
+		sid = s->id;
+	return gg_garden_match_ip(dp.limited.garden, sid, ip, IPPROTO_TCP, 443,
+			gg_garden_clock_s());
+}
+
+/*
+ * The ordering guarantee: the answer for a garden name leaves on N3 in
+ * the worker's own round (not through the snoop ring), and the device's
+ * next packets to its addresses are admitted before the control lcore
+ * learned them, both ways, within the name's ports and for that session
+ * only. Once learned the garden decides alone (an address the control
+ * lcore refused is refused then). When the worker's table is full the
+ * answer is held as before, and its address stays shut until learned.
+ */
+static void
+test_snoop_release(void)
+{
+	const struct gg_counters *ctr = gg_worker_counters(w);
+	struct rte_ring *ring = gg_worker_snoop_ring(w);
+	uint64_t held0 = ctr->ev[GG_EV_dns_snoop_held];
+	uint32_t addrs[2] = { CDN_A, CDN_A }, a;
+	unsigned int calls = 0, i, released;
+	struct rte_mbuf *m;
+	uint16_t id = 0x100;
+
+	CU_ASSERT_FALSE(garden_admits(CDN_A));
+	CU_ASSERT_NOT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_A, 443),
+			GG_ACT_TX_N6);
+
+	garden_query(TEID_LIMITED, UE_LIMITED, id);
+	CU_ASSERT_EQUAL(garden_answer(UE_LIMITED, id, addrs, 1), GG_ACT_TX_N3);
+	CU_ASSERT_EQUAL(rte_ring_count(ring), 0);
+	/* Not learned yet, and admitted all the same. */
+	CU_ASSERT_FALSE(garden_admits(CDN_A));
+	CU_ASSERT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_A, 443),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(synack_from(CDN_A), GG_ACT_TX_N3);
+	/* Only what the name opens (tcp 80,443), and for that session. */
+	CU_ASSERT_NOT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_A, 8443),
+			GG_ACT_TX_N6);
+	CU_ASSERT_NOT_EQUAL(syn_to(TEID_LIMITED2, UE_LIMITED2, CDN_A, 443),
+			GG_ACT_TX_N6);
+	CU_ASSERT_NOT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_B, 443),
+			GG_ACT_TX_N6);
+
+	/* The control lcore learns it: the garden admits it from now on. */
+	CU_ASSERT_EQUAL(gg_worker_snoop_learn(w, 64, learn_into_garden, &calls),
+			1);
+	CU_ASSERT_EQUAL(calls, 1);
+	CU_ASSERT_TRUE(garden_admits(CDN_A));
+	CU_ASSERT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_A, 443),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(gg_worker_snoop_learn(w, 64, learn_into_garden, &calls),
+			0);
+
+	/* Learned as refused: the garden decides alone once acknowledged. */
+	addrs[0] = CDN_B;
+	garden_query(TEID_LIMITED, UE_LIMITED, ++id);
+	CU_ASSERT_EQUAL(garden_answer(UE_LIMITED, id, addrs, 1), GG_ACT_TX_N3);
+	CU_ASSERT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_B, 443),
+			GG_ACT_TX_N6);
+	calls = 0;
+	CU_ASSERT_EQUAL(gg_worker_snoop_learn(w, 64, learn_nothing, &calls), 1);
+	CU_ASSERT_NOT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, CDN_B, 443),
+			GG_ACT_TX_N6);
+
+	/* A control lcore away for long: answers are let through until the
+	 * table is full, then held; each released address stays open. */
+	for (i = 0, released = 0; i < 1024; i++) {
+		int act;
+
+		a = IP4(198, 19, 1 + (i >> 8), i & 0xff);
+		garden_query(TEID_LIMITED, UE_LIMITED, ++id);
+		act = garden_answer(UE_LIMITED, id, &a, 1);
+		if (act != GG_ACT_TX_N3) {
+			CU_ASSERT_EQUAL(act, GG_ACT_SNOOP);
+			break;
+		}
+		released++;
+	}
+	CU_ASSERT_TRUE(released > 0 && released <= 256);
+	CU_ASSERT_EQUAL(ctr->ev[GG_EV_dns_snoop_held], held0 + 1);
+	CU_ASSERT_EQUAL(rte_ring_count(ring), 1);
+	/* The held one is not out, and its address not open. */
+	CU_ASSERT_NOT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED, a, 443),
+			GG_ACT_TX_N6);
+	CU_ASSERT_EQUAL(syn_to(TEID_LIMITED, UE_LIMITED,
+			IP4(198, 19, 1, 0), 443), GG_ACT_TX_N6);
+	calls = 0;
+	while (gg_worker_snoop_learn(w, 64, learn_nothing, &calls) != 0)
+		;
+	CU_ASSERT_EQUAL(calls, released);
+	if (rte_ring_dequeue(ring, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	/* Room again: the next answer leaves at once. */
+	a = CDN_B;
+	garden_query(TEID_LIMITED, UE_LIMITED, ++id);
+	CU_ASSERT_EQUAL(garden_answer(UE_LIMITED, id, &a, 1), GG_ACT_TX_N3);
+	calls = 0;
+	CU_ASSERT_EQUAL(gg_worker_snoop_learn(w, 64, learn_nothing, &calls), 1);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 0);
+}
+
 int
 main(void)
 {
@@ -557,6 +921,8 @@ main(void)
 			test_mss_clamp },
 		{ "ICMP Fragmentation Needed: fields, quote, refusals",
 			test_icmp_frag_needed },
+		{ "snooped DNS answer: out at once, its addresses open before "
+			"the control lcore learned them", test_snoop_release },
 	};
 
 	return test_cunit_main("pipeline", suite_init, suite_fini,
