@@ -90,8 +90,8 @@ class Tools:
         self.testpmd = shutil.which("dpdk-testpmd")
         self.work = os.path.join(self.build, "perf")
         self.l3fwd = os.path.join(self.work, "l3fwd", "l3fwd", "build", "l3fwd")
-        self.gtpgen = os.path.join(self.build, "drivers", "net", "gtpgen",
-                                   "librte_net_gtpgen.so")
+        self.gtpgen = pi.trusted_plugin(os.path.join(
+            self.build, "drivers", "net", "gtpgen", "librte_net_gtpgen.so"))
         self.inputs = os.path.join(self.work, "inputs")
         self._tsc_hz = None
 

@@ -167,6 +167,7 @@ def main():
     if not os.path.exists(pmd):
         print("SKIP: no %s (scripts/dpdk-sdk.sh, then rebuild)" % pmd)
         return 77
+    pmd = pi.trusted_plugin(pmd)
     with tempfile.TemporaryDirectory(prefix="ggtest-gtpgen-") as tmp:
         test_generated(pmd, tmp)
         test_pcap(pmd, tmp)
