@@ -17,6 +17,7 @@
 Usage: test_ops.py CASE --gardengate PATH --builddir DIR
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -403,6 +404,17 @@ def case_dumpcap(gg, tmp):
         release()
 
 
+def remove_hugepage_files(prefix):
+    """A primary process leaves its hugepage files behind (it cannot unlink
+    them at start: dpdk-dumpcap, a secondary, maps them), and they keep
+    their pages: removed once gardengate is gone."""
+    for line in open("/proc/mounts"):
+        f = line.split()
+        if len(f) > 2 and f[2] == "hugetlbfs":
+            for name in glob.glob(os.path.join(f[1], prefix + "map_*")):
+                os.remove(name)
+
+
 def dumpcap_run(gg, tmp):
     write_pcaps(tmp)
     conf = open("config/gardengate.conf").read().replace('eal = [ "--no-huge", ', "eal = [ ")
@@ -422,6 +434,7 @@ def dumpcap_run(gg, tmp):
         n6 = capture(prefix, "net_pcap_n6", os.path.join(tmp, "n6.pcapng"))
     finally:
         stop(p)
+        remove_hugepage_files(prefix)
     check(p.returncode == 0, "gardengate exit %d: %s" % (p.returncode, open(errpath).read()))
     check(len(n3) >= 60 and len(n6) >= 60, "captured %d and %d" % (len(n3), len(n6)))
     # N3: G-PDUs of session 0x101 in, the downlink encapsulated for the gNB
