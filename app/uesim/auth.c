@@ -110,25 +110,6 @@ usage(FILE *out)
 		UESIM_PROG, UESIM_PROG);
 }
 
-/* "0x" + 1..8 hex digits, or the TS 29.571 form of exactly 8. No decimal:
- * "00002561" is hex in the 8-digit form, and must not mean two TEIDs. */
-static int
-parse_dl_teid(const char *s, uint32_t *out)
-{
-	char pad[9];
-	size_t n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		n = strlen(s + 2);
-		if (n < 1 || n > 8)
-			return -1;
-		memset(pad, '0', 8 - n);
-		memcpy(pad + 8 - n, s + 2, n + 1);
-		return uesim_teid_parse(pad, out);
-	}
-	return uesim_teid_parse(s, out);
-}
-
 static int
 check_len(const char *opt, const char *v, size_t max)
 {
@@ -194,7 +175,7 @@ parse_options(int argc, char **argv, struct auth_opts *o)
 			o->gnb = o->gnb_buf;
 			break;
 		case OPT_DL_TEID:
-			if (parse_dl_teid(optarg, &o->dl_teid) != 0) {
+			if (uesim_teid_option(optarg, &o->dl_teid) != 0) {
 				fprintf(stderr, "%s %s: --dl-teid: expected 0x00000a01 or 00000a01, got '%s'\n",
 						UESIM_PROG, CMD, optarg);
 				return -1;

@@ -52,6 +52,10 @@
 #define BODY_MAX 65536
 #define MAX_CONNS 1024
 #define MAX_STREAMS 256
+#define MAX_DEVICES 1000000UL     /* each holds a key and a certificate */
+#define MAX_COUNT 1000000000000UL
+#define MAX_DURATION_S 86400.0
+#define MAX_RATE 10000000.0
 
 enum {
 	OPT_DEVICES = UESIM_OPT_CMD_FIRST, OPT_CONNS, OPT_STREAMS, OPT_COUNT,
@@ -132,6 +136,15 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A value that does not read: a usage error naming the option. */
+static int
+bad_option(const char *prog, const char *opt, const char *value)
+{
+	fprintf(stderr, "%s: %s: not a value in range: '%s' (see --help)\n",
+			prog, opt, value);
+	return UESIM_EXIT_USAGE;
 }
 
 static void
@@ -889,6 +902,7 @@ uesim_cmd_load(int argc, char **argv)
 	char err[256];
 	unsigned int i;
 	int opt, n, rc = UESIM_EXIT_FAIL;
+	unsigned long v;
 	uint64_t t_end;
 
 	memset(&L, 0, sizeof(L));
@@ -912,22 +926,33 @@ uesim_cmd_load(int argc, char **argv)
 		}
 		switch (opt) {
 		case OPT_DEVICES:
-			L.n_devices = (unsigned int)strtoul(optarg, NULL, 10);
+			if (uesim_ulong_option(optarg, 1, MAX_DEVICES, &v) != 0)
+				return bad_option(argv[0], "--devices", optarg);
+			L.n_devices = (unsigned int)v;
 			break;
 		case OPT_CONNS:
-			L.n_conns = (unsigned int)strtoul(optarg, NULL, 10);
+			if (uesim_ulong_option(optarg, 1, MAX_CONNS, &v) != 0)
+				return bad_option(argv[0], "--connections", optarg);
+			L.n_conns = (unsigned int)v;
 			break;
 		case OPT_STREAMS:
-			L.n_streams = (unsigned int)strtoul(optarg, NULL, 10);
+			if (uesim_ulong_option(optarg, 1, MAX_STREAMS, &v) != 0)
+				return bad_option(argv[0], "--streams", optarg);
+			L.n_streams = (unsigned int)v;
 			break;
 		case OPT_COUNT:
-			L.count = strtoull(optarg, NULL, 10);
+			if (uesim_ulong_option(optarg, 0, MAX_COUNT, &v) != 0)
+				return bad_option(argv[0], "--count", optarg);
+			L.count = v;
 			break;
 		case OPT_DURATION:
-			L.duration = strtod(optarg, NULL);
+			if (uesim_double_option(optarg, 0, MAX_DURATION_S,
+					&L.duration) != 0)
+				return bad_option(argv[0], "--duration", optarg);
 			break;
 		case OPT_RATE:
-			L.rate = strtod(optarg, NULL);
+			if (uesim_double_option(optarg, 0, MAX_RATE, &L.rate) != 0)
+				return bad_option(argv[0], "--rate", optarg);
 			break;
 		case OPT_MODE:
 			if (strcmp(optarg, "full") != 0 && strcmp(optarg, "challenge") != 0) {

@@ -122,12 +122,7 @@ static int
 parse_ulong(const char *opt, const char *s, unsigned long min,
 		unsigned long max, unsigned long *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno != 0 || *s < '0' || *s > '9' || *end != '\0' || *out < min ||
-			*out > max) {
+	if (uesim_ulong_option(s, min, max, out) != 0) {
 		fprintf(stderr, "%s %s: %s: expected %lu..%lu, got '%s'\n",
 				UESIM_PROG, CMD, opt, min, max, s);
 		return -1;

@@ -163,41 +163,6 @@ usage(FILE *out)
 		UESIM_PROG, UESIM_PROG, UESIM_PROG, MIN_MTU, MAX_MTU, DEFAULT_MTU);
 }
 
-/* "0x" + 1..8 hex digits, or exactly 8 hex digits: the forms "auth" takes
- * for --dl-teid, no decimal (see auth.c). */
-static int
-parse_teid(const char *s, uint32_t *out)
-{
-	char pad[9];
-	size_t n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		n = strlen(s + 2);
-		if (n < 1 || n > 8)
-			return -1;
-		memset(pad, '0', 8 - n);
-		memcpy(pad + 8 - n, s + 2, n + 1);
-		return uesim_teid_parse(pad, out);
-	}
-	return uesim_teid_parse(s, out);
-}
-
-static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 usage_error(const char *fmt, const char *arg)
 {
@@ -288,19 +253,19 @@ parse_options(int argc, char **argv, struct tunnel_opts *o)
 				return usage_error("--local '%s': not a dotted quad", optarg);
 			break;
 		case OPT_TEID_UL:
-			if (parse_teid(optarg, &o->teid_ul) != 0)
+			if (uesim_teid_option(optarg, &o->teid_ul) != 0)
 				return usage_error("--teid-ul '%s': not 0x + 1..8 hex digits "
 						"or 8 hex digits", optarg);
 			o->has_ul = true;
 			break;
 		case OPT_TEID_DL:
-			if (parse_teid(optarg, &o->teid_dl) != 0)
+			if (uesim_teid_option(optarg, &o->teid_dl) != 0)
 				return usage_error("--teid-dl '%s': not 0x + 1..8 hex digits "
 						"or 8 hex digits", optarg);
 			o->has_dl = true;
 			break;
 		case OPT_QFI:
-			if (parse_uint(optarg, 0, 63, &v) != 0)
+			if (uesim_ulong_option(optarg, 0, 63, &v) != 0)
 				return usage_error("--qfi '%s': not in 0..63", optarg);
 			o->qfi = (unsigned int)v;
 			o->has_qfi = true;
@@ -316,12 +281,12 @@ parse_options(int argc, char **argv, struct tunnel_opts *o)
 			o->session_file = optarg;
 			break;
 		case OPT_MTU:
-			if (parse_uint(optarg, MIN_MTU, MAX_MTU, &v) != 0)
+			if (uesim_ulong_option(optarg, MIN_MTU, MAX_MTU, &v) != 0)
 				return usage_error("--mtu '%s': not in 576..9000", optarg);
 			o->mtu = (unsigned int)v;
 			break;
 		case OPT_DURATION:
-			if (parse_uint(optarg, 1, 86400 * 365UL, &v) != 0)
+			if (uesim_ulong_option(optarg, 1, 86400 * 365UL, &v) != 0)
 				return usage_error("--duration '%s': not a number of seconds "
 						"(1 or more)", optarg);
 			o->duration_s = v;

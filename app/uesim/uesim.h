@@ -233,6 +233,21 @@ void uesim_session_print(FILE *f, const struct uesim_session *s);
 int uesim_teid_parse(const char *s, uint32_t *out);
 
 /*
+ * Option values (options.c): each returns 0 and sets *out, or -1 when the
+ * text is not exactly a value in range (the caller names the option).
+ */
+
+/** A TEID option: "0x" and 1 to 8 hex digits, or exactly 8 hex digits. */
+int uesim_teid_option(const char *s, uint32_t *out);
+
+/** A decimal whole number in lo..hi: digits only. */
+int uesim_ulong_option(const char *s, unsigned long lo, unsigned long hi,
+		unsigned long *out);
+
+/** A decimal number (seconds, a rate) in lo..hi: no sign, finite. */
+int uesim_double_option(const char *s, double lo, double hi, double *out);
+
+/*
  * The profile delivery (delivery.c), shared by "receive" (the AuSF's POST
  * to profileNotifyUri) and "profile" (the GET fallback).
  */

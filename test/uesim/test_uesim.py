@@ -367,6 +367,13 @@ def case_usage(env):
     for url in ["https://127.0.0.1:1", "ftp://x", "not a url", "http://h/?q=1"]:
         rc, _, err = env.auth(url)
         check(rc == 2 and "--sbi" in err, "--sbi %s: rc %d %s" % (url, rc, err))
+    # load: every number is read strictly (a typo is not a zero).
+    for opt, val in [("--devices", "abc"), ("--devices", "0"), ("--connections", "1025"),
+                     ("--streams", "-1"), ("--count", "10x"), ("--duration", "nan"),
+                     ("--rate", "-5"), ("--duration", "1e999")]:
+        rc, out, err = env.run("load", "--sbi", sbi, opt, val)
+        check(rc == 2 and opt in err and val in err and out == "",
+              "load %s %s: rc %d %r" % (opt, val, rc, err))
     rc, _, err = env.run("status", "--sbi", sbi)
     check(rc == 2 and "--ctx" in err, "status without --ctx: %d" % rc)
     rc, _, err = env.run("detach", "--ctx", "x")
