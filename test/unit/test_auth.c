@@ -31,8 +31,8 @@
 #include "gg_auth.h"
 #include "auth_private.h"
 #include "test_cunit.h"
+#include "test_pki.h"
 
-#define PKI_SCRIPT "scripts/test-pki.sh"
 
 #define ID1 "nai-dev0001@maker.example"
 #define ID2 "nai-dev0002@maker.example"
@@ -59,73 +59,7 @@
 	CU_ASSERT_EQUAL(got_, want_); \
 } while (0)
 
-static char pki_dir[64];
 static struct gg_auth_trust *trust;
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "test_auth: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-/* Path of a file in the PKI folder; four results may be live at once. */
-static const char *
-pki(const char *name)
-{
-	static char bufs[4][256];
-	static unsigned int next;
-	char *b = bufs[next++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", pki_dir, name);
-	return b;
-}
-
-static uint8_t *
-read_all(const char *path, size_t *len)
-{
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		die(path);
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap);
-			if (buf == NULL)
-				die("realloc");
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
-static void
-write_all(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0)
-		die(path);
-}
-
-static int
-run(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc != 0)
-		printf("\n    command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
 
 /* Verify len octets at buf from an exact-size heap copy. */
 static enum gg_auth_status
@@ -137,7 +71,7 @@ verify_buf(const uint8_t *buf, size_t len, const char *identity, time_t now,
 	uint8_t *copy = malloc(len ? len : 1);
 
 	if (copy == NULL)
-		die("malloc");
+		test_die("malloc");
 	memcpy(copy, buf, len);
 	st = gg_auth_cert_verify(trust, copy, len, identity, now, &c);
 	free(copy);
@@ -155,7 +89,7 @@ verify_file(const char *name, const char *identity, time_t now)
 {
 	enum gg_auth_status st;
 	size_t len;
-	uint8_t *buf = read_all(pki(name), &len);
+	uint8_t *buf = test_read_all(test_pki(name), &len);
 
 	st = verify_buf(buf, len, identity, now, NULL);
 	free(buf);
@@ -167,7 +101,7 @@ cert_of(const char *name, const char *identity)
 {
 	struct gg_auth_cert *c = NULL;
 	size_t len;
-	uint8_t *buf = read_all(pki(name), &len);
+	uint8_t *buf = test_read_all(test_pki(name), &len);
 
 	ASSERT_STATUS(verify_buf(buf, len, identity, NOW, &c), GG_AUTH_OK);
 	free(buf);
@@ -178,7 +112,7 @@ static EVP_PKEY *
 key_of(const char *name)
 {
 	char err[256] = "";
-	EVP_PKEY *k = gg_auth_key_load(pki(name), err, sizeof(err));
+	EVP_PKEY *k = gg_auth_key_load(test_pki(name), err, sizeof(err));
 
 	if (k == NULL)
 		printf("\n    %s\n", err);
@@ -187,31 +121,16 @@ key_of(const char *name)
 }
 
 static int
-remove_pki(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki_dir);
-	return run(cmd) == 0 ? 0 : -1;
-}
-
-static int
 suite_init(void)
 {
-	char cmd[256], err[256];
+	char err[256];
 
-	snprintf(pki_dir, sizeof(pki_dir), "/tmp/gg-auth-test.XXXXXX");
-	if (mkdtemp(pki_dir) == NULL)
-		die("mkdtemp");
-	snprintf(cmd, sizeof(cmd), "sh %s %s", PKI_SCRIPT, pki_dir);
-	if (run(cmd) != 0) {
-		remove_pki();
+	if (test_pki_make("auth") != 0)
 		return -1;
-	}
-	trust = gg_auth_trust_load(pki("ca.pem"), err, sizeof(err));
+	trust = gg_auth_trust_load(test_pki("ca.pem"), err, sizeof(err));
 	if (trust == NULL) {
 		fprintf(stderr, "trust: %s\n", err);
-		remove_pki();
+		test_pki_remove();
 		return -1;
 	}
 	return 0;
@@ -222,7 +141,7 @@ suite_cleanup(void)
 {
 	gg_auth_trust_free(trust);
 	trust = NULL;
-	return remove_pki();
+	return test_pki_remove();
 }
 
 /* ---------------------------------------------------------------- names */
@@ -258,44 +177,44 @@ test_trust_load(void)
 	uint8_t *ca, *other, *two;
 
 	err[0] = '\0';
-	CU_ASSERT_PTR_NULL(gg_auth_trust_load(pki("missing.pem"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_trust_load(test_pki("missing.pem"), err,
 		sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing.pem"));
 
 	/* A device certificate is not an anchor. */
 	err[0] = '\0';
-	CU_ASSERT_PTR_NULL(gg_auth_trust_load(pki("dev-ec.pem"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_trust_load(test_pki("dev-ec.pem"), err,
 		sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a CA"));
 
-	write_all(pki("empty.pem"), "", 0);
+	test_write_all(test_pki("empty.pem"), "", 0);
 	err[0] = '\0';
-	CU_ASSERT_PTR_NULL(gg_auth_trust_load(pki("empty.pem"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_trust_load(test_pki("empty.pem"), err,
 		sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no PEM certificate"));
 
-	write_all(pki("junk.pem"), junk_pem, sizeof(junk_pem) - 1);
+	test_write_all(test_pki("junk.pem"), junk_pem, sizeof(junk_pem) - 1);
 	err[0] = '\0';
-	CU_ASSERT_PTR_NULL(gg_auth_trust_load(pki("junk.pem"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_trust_load(test_pki("junk.pem"), err,
 		sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "certificate 1"));
 
 	/* A NULL err is allowed. */
-	CU_ASSERT_PTR_NULL(gg_auth_trust_load(pki("missing.pem"), NULL, 0));
+	CU_ASSERT_PTR_NULL(gg_auth_trust_load(test_pki("missing.pem"), NULL, 0));
 
 	/* Two anchors: the other CA's devices become trusted too. */
-	ca = read_all(pki("ca.pem"), &a);
-	other = read_all(pki("other-ca.pem"), &b);
+	ca = test_read_all(test_pki("ca.pem"), &a);
+	other = test_read_all(test_pki("other-ca.pem"), &b);
 	two = malloc(a + b);
 	if (two == NULL)
-		die("malloc");
+		test_die("malloc");
 	memcpy(two, ca, a);
 	memcpy(two + a, other, b);
-	write_all(pki("two-cas.pem"), two, a + b);
+	test_write_all(test_pki("two-cas.pem"), two, a + b);
 	free(ca);
 	free(other);
 	free(two);
-	t = gg_auth_trust_load(pki("two-cas.pem"), err, sizeof(err));
+	t = gg_auth_trust_load(test_pki("two-cas.pem"), err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	saved = trust;
 	trust = t;
@@ -307,7 +226,7 @@ test_trust_load(void)
 		GG_AUTH_UNTRUSTED);
 
 	/* An intermediate alone anchors nothing: no partial chains. */
-	t = gg_auth_trust_load(pki("int-ca.pem"), err, sizeof(err));
+	t = gg_auth_trust_load(test_pki("int-ca.pem"), err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	saved = trust;
 	trust = t;
@@ -340,8 +259,8 @@ test_good_certs(void)
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		struct gg_auth_cert *c = NULL;
 		size_t len, plen;
-		uint8_t *buf = read_all(pki(good[i].file), &len);
-		uint8_t *pem = read_all(pki(good[i].leaf_pem), &plen);
+		uint8_t *buf = test_read_all(test_pki(good[i].file), &len);
+		uint8_t *pem = test_read_all(test_pki(good[i].leaf_pem), &plen);
 
 		ASSERT_STATUS(verify_buf(buf, len, good[i].identity, NOW, &c),
 			GG_AUTH_OK);
@@ -454,12 +373,12 @@ test_encoding(void)
 	size_t dlen, plen, ilen, klen, i, n;
 	uint8_t junk[600];
 
-	der = read_all(pki("dev-ec.der"), &dlen);
-	pem = read_all(pki("dev-ec.pem"), &plen);
-	intpem = read_all(pki("int-ca.pem"), &ilen);
+	der = test_read_all(test_pki("dev-ec.der"), &dlen);
+	pem = test_read_all(test_pki("dev-ec.pem"), &plen);
+	intpem = test_read_all(test_pki("int-ca.pem"), &ilen);
 	buf = malloc(GG_AUTH_CERT_MAX + 8 * 1024);
 	if (buf == NULL)
-		die("malloc");
+		test_die("malloc");
 
 	/* Garbage, starting like a DER SEQUENCE or not. */
 	for (i = 0; i < sizeof(junk); i++)
@@ -502,7 +421,7 @@ test_encoding(void)
 		GG_AUTH_BAD_ENCODING);
 	ASSERT_STATUS(verify_buf((const uint8_t *)empty_pem,
 		sizeof(empty_pem) - 1, ID1, NOW, NULL), GG_AUTH_BAD_ENCODING);
-	key = read_all(pki("dev-ec.key"), &klen);
+	key = test_read_all(test_pki("dev-ec.key"), &klen);
 	ASSERT_STATUS(verify_buf(key, klen, ID1, NOW, NULL),
 		GG_AUTH_BAD_ENCODING);
 	free(key);
@@ -527,7 +446,7 @@ test_encoding(void)
 
 	/* Chain length: the leaf and 3 intermediates pass, 4 do not. */
 	free(pem);
-	pem = read_all(pki("dev-int.pem"), &plen);
+	pem = test_read_all(test_pki("dev-int.pem"), &plen);
 	memcpy(buf, pem, plen);
 	n = plen;
 	for (i = 0; i < GG_AUTH_CHAIN_MAX - 1; i++) {
@@ -794,7 +713,7 @@ check_sig_file(const struct gg_auth_cert *c, const uint8_t *tbs, size_t n,
 {
 	enum gg_auth_status st;
 	size_t len;
-	uint8_t *s = read_all(pki(sig), &len);
+	uint8_t *s = test_read_all(test_pki(sig), &len);
 
 	st = gg_auth_verify_signature(c, tbs, n, s, len);
 	free(s);
@@ -825,58 +744,58 @@ test_cli_interop(void)
 	CU_ASSERT_EQUAL_FATAL(gg_auth_challenge(ch, sizeof(ch)), 0);
 	n = gg_auth_tbs(tbs, sizeof(tbs), ch, sizeof(ch), SNN, ID1);
 	CU_ASSERT_FATAL(n > 0);
-	write_all(pki("tbs.bin"), tbs, n);
+	test_write_all(test_pki("tbs.bin"), tbs, n);
 
 #define CLI(...) do { \
 	snprintf(cmd, sizeof(cmd), __VA_ARGS__); \
-	CU_ASSERT_EQUAL_FATAL(run(cmd), 0); \
+	CU_ASSERT_EQUAL_FATAL(test_run(cmd), 0); \
 } while (0)
 
 	/* CLI signs, we verify. */
 	CLI("cd %s && openssl dgst -sha256 -sign dev-ec.key -out sig-ec.der "
-		"tbs.bin", pki_dir);
+		"tbs.bin", test_pki_dir);
 	ASSERT_STATUS(check_sig_file(cec, tbs, n, "sig-ec.der"), GG_AUTH_OK);
 	CLI("cd %s && openssl dgst -sha256 -sign dev-rsa.key %s "
 		"-sigopt rsa_pss_saltlen:32 -out sig-pss.bin tbs.bin",
-		pki_dir, pss);
+		test_pki_dir, pss);
 	ASSERT_STATUS(check_sig_file(crsa, tbs, n, "sig-pss.bin"), GG_AUTH_OK);
 
 	/* Refused: PKCS#1 v1.5, PSS with another salt or MGF1 hash. */
 	CLI("cd %s && openssl dgst -sha256 -sign dev-rsa.key "
-		"-out sig-pkcs1.bin tbs.bin", pki_dir);
+		"-out sig-pkcs1.bin tbs.bin", test_pki_dir);
 	ASSERT_STATUS(check_sig_file(crsa, tbs, n, "sig-pkcs1.bin"),
 		GG_AUTH_BAD_SIGNATURE);
 	CLI("cd %s && openssl dgst -sha256 -sign dev-rsa.key %s "
 		"-sigopt rsa_pss_saltlen:max -out sig-pssmax.bin tbs.bin",
-		pki_dir, pss);
+		test_pki_dir, pss);
 	ASSERT_STATUS(check_sig_file(crsa, tbs, n, "sig-pssmax.bin"),
 		GG_AUTH_BAD_SIGNATURE);
 	CLI("cd %s && openssl dgst -sha256 -sign dev-rsa.key "
 		"-sigopt rsa_padding_mode:pss -sigopt rsa_mgf1_md:sha1 "
 		"-sigopt rsa_pss_saltlen:32 -out sig-pss-sha1.bin tbs.bin",
-		pki_dir);
+		test_pki_dir);
 	ASSERT_STATUS(check_sig_file(crsa, tbs, n, "sig-pss-sha1.bin"),
 		GG_AUTH_BAD_SIGNATURE);
 	/* ECDSA over SHA-384 of the same bytes. */
 	CLI("cd %s && openssl dgst -sha384 -sign dev-ec.key -out sig-ec384.der "
-		"tbs.bin", pki_dir);
+		"tbs.bin", test_pki_dir);
 	ASSERT_STATUS(check_sig_file(cec, tbs, n, "sig-ec384.der"),
 		GG_AUTH_BAD_SIGNATURE);
 
 	/* We sign, the CLI verifies. */
 	l = sizeof(sig);
 	CU_ASSERT_EQUAL_FATAL(gg_auth_sign(kec, tbs, n, sig, &l), 0);
-	write_all(pki("our-ec.der"), sig, l);
+	test_write_all(test_pki("our-ec.der"), sig, l);
 	l = sizeof(sig);
 	CU_ASSERT_EQUAL_FATAL(gg_auth_sign(krsa, tbs, n, sig, &l), 0);
-	write_all(pki("our-pss.bin"), sig, l);
+	test_write_all(test_pki("our-pss.bin"), sig, l);
 	CLI("cd %s && openssl x509 -in dev-ec.pem -pubkey -noout >dev-ec.pub && "
 		"openssl dgst -sha256 -verify dev-ec.pub -signature our-ec.der "
-		"tbs.bin >/dev/null", pki_dir);
+		"tbs.bin >/dev/null", test_pki_dir);
 	CLI("cd %s && openssl x509 -in dev-rsa.pem -pubkey -noout >dev-rsa.pub "
 		"&& openssl dgst -sha256 -verify dev-rsa.pub %s "
 		"-sigopt rsa_pss_saltlen:32 -signature our-pss.bin tbs.bin "
-		">/dev/null", pki_dir, pss);
+		">/dev/null", test_pki_dir, pss);
 #undef CLI
 
 	EVP_PKEY_free(kec);
@@ -895,35 +814,35 @@ test_key_load(void)
 	FILE *f;
 
 	err[0] = '\0';
-	CU_ASSERT_PTR_NULL(gg_auth_key_load(pki("missing.key"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_key_load(test_pki("missing.key"), err,
 		sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "missing.key"));
-	CU_ASSERT_PTR_NULL(gg_auth_key_load(pki("dev-ec.pem"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_key_load(test_pki("dev-ec.pem"), err,
 		sizeof(err)));
-	CU_ASSERT_PTR_NULL(gg_auth_key_load(pki("bad-p384.key"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_key_load(test_pki("bad-p384.key"), err,
 		sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unsupported"));
-	CU_ASSERT_PTR_NULL(gg_auth_key_load(pki("bad-rsa1024.key"), err,
+	CU_ASSERT_PTR_NULL(gg_auth_key_load(test_pki("bad-rsa1024.key"), err,
 		sizeof(err)));
 
 	/* Encrypted: refused without asking for a password. */
 	snprintf(cmd, sizeof(cmd), "cd %s && openssl pkey -in dev-ec.key "
-		"-aes128 -passout pass:secret -out enc.key", pki_dir);
-	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
-	CU_ASSERT_PTR_NULL(gg_auth_key_load(pki("enc.key"), err, sizeof(err)));
+		"-aes128 -passout pass:secret -out enc.key", test_pki_dir);
+	CU_ASSERT_EQUAL_FATAL(test_run(cmd), 0);
+	CU_ASSERT_PTR_NULL(gg_auth_key_load(test_pki("enc.key"), err, sizeof(err)));
 
 	/* The traditional "EC PRIVATE KEY" form loads too. */
 	snprintf(cmd, sizeof(cmd), "cd %s && openssl ec -in dev-ec.key "
-		"-out trad-ec.key 2>/dev/null", pki_dir);
-	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
-	k = gg_auth_key_load(pki("trad-ec.key"), err, sizeof(err));
+		"-out trad-ec.key 2>/dev/null", test_pki_dir);
+	CU_ASSERT_EQUAL_FATAL(test_run(cmd), 0);
+	k = gg_auth_key_load(test_pki("trad-ec.key"), err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL(k);
 	EVP_PKEY_free(k);
 
 	/* gg_auth_sign applies the key policy to keys loaded elsewhere. */
-	f = fopen(pki("bad-p384.key"), "r");
+	f = fopen(test_pki("bad-p384.key"), "r");
 	if (f == NULL)
-		die("bad-p384.key");
+		test_die("bad-p384.key");
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);

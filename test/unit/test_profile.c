@@ -29,104 +29,31 @@
 
 #include "gg_profile.h"
 #include "test_cunit.h"
+#include "test_pki.h"
 
-#define PKI_SCRIPT "scripts/test-pki.sh"
 #define K_HEX "000102030405060708090a0b0c0d0e0f"
 
-static char pki_dir[64];
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "test_profile: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-/* Path of a file in the PKI folder; four results may be live at once. */
-static const char *
-pki(const char *name)
-{
-	static char bufs[4][256];
-	static unsigned int next;
-	char *b = bufs[next++ % 4];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", pki_dir, name);
-	return b;
-}
-
-static uint8_t *
-read_all(const char *path, size_t *len)
-{
-	uint8_t *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		die(path);
-	for (;;) {
-		if (n + 1 >= cap) {
-			cap = cap ? cap * 2 : 4096;
-			buf = realloc(buf, cap);
-			if (buf == NULL)
-				die("realloc");
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static void
-write_all(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0)
-		die(path);
-}
-
-static int
-run(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc != 0)
-		printf("\n    command failed (%d): %s\n", rc, cmd);
-	return rc;
-}
 
 static int
 suite_init(void)
 {
-	char cmd[256];
+	char cmd[512];
 
-	snprintf(pki_dir, sizeof(pki_dir), "/tmp/gg-profile-test.XXXXXX");
-	if (mkdtemp(pki_dir) == NULL)
-		die("mkdtemp");
-	snprintf(cmd, sizeof(cmd), "sh %s %s", PKI_SCRIPT, pki_dir);
-	if (run(cmd) != 0)
+	if (test_pki_make("profile") != 0)
 		return -1;
 	/* A signer nobody vouches for: self-signed, otherwise well-formed. */
 	snprintf(cmd, sizeof(cmd),
 		"cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
 		"-nodes -subj /CN=Forger -days 30 "
 		"-addext keyUsage=critical,digitalSignature "
-		"-keyout forger.key -out forger.pem 2>/dev/null", pki_dir);
-	return run(cmd) == 0 ? 0 : -1;
+		"-keyout forger.key -out forger.pem 2>/dev/null", test_pki_dir);
+	return test_run(cmd) == 0 ? 0 : -1;
 }
 
 static int
 suite_cleanup(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki_dir);
-	return run(cmd) == 0 ? 0 : -1;
+	return test_pki_remove();
 }
 
 /* ------------------------------------------------------------- JSON */
@@ -277,7 +204,7 @@ variant(const char *from, const char *to)
 	len = strlen(sample_json) - strlen(from) + strlen(to);
 	out = malloc(len + 1);
 	if (out == NULL)
-		die("malloc");
+		test_die("malloc");
 	memcpy(out, sample_json, pre);
 	strcpy(out + pre, to);
 	strcat(out, at + strlen(from));
@@ -388,7 +315,7 @@ test_json_refusals(void)
 		char *big = malloc(GG_PROFILE_JSON_MAX + 2);
 
 		if (big == NULL)
-			die("malloc");
+			test_die("malloc");
 		memset(big, ' ', GG_PROFILE_JSON_MAX + 1);
 		big[GG_PROFILE_JSON_MAX + 1] = '\0';
 		CU_ASSERT_EQUAL(gg_profile_from_json(big, GG_PROFILE_JSON_MAX + 1,
@@ -466,7 +393,7 @@ signer(const char *cert, const char *key)
 {
 	char err[256] = "";
 	struct gg_profile_signer *sg =
-		gg_profile_signer_load(pki(cert), pki(key), err, sizeof(err));
+		gg_profile_signer_load(test_pki(cert), test_pki(key), err, sizeof(err));
 
 	if (sg == NULL)
 		printf("\n    signer %s: %s\n", cert, err);
@@ -480,7 +407,7 @@ seal(const struct gg_profile_signer *sg, const char *dev_pem,
 {
 	char err[256] = "";
 	size_t n;
-	char *cert = (char *)read_all(pki(dev_pem), &n);
+	char *cert = (char *)test_read_all(test_pki(dev_pem), &n);
 	int rc = gg_profile_seal(sg, sample_json, strlen(sample_json), cert, c,
 			der, len, err, sizeof(err));
 
@@ -505,12 +432,12 @@ open_as(const uint8_t *der, size_t len, const char *dev, const char *ca,
 	int rc;
 
 	if (copy == NULL)
-		die("malloc");
+		test_die("malloc");
 	memcpy(copy, der, len);
 	snprintf(key, sizeof(key), "%s.key", dev);
 	snprintf(cert, sizeof(cert), "%s.pem", dev);
 	err[0] = '\0';
-	rc = gg_profile_open(copy, len, pki(key), pki(cert), pki(ca), &json,
+	rc = gg_profile_open(copy, len, test_pki(key), test_pki(cert), test_pki(ca), &json,
 			&json_len, err, errlen);
 	free(copy);
 	assert_no_secret(err);
@@ -567,17 +494,17 @@ test_signer_load(void)
 	CU_ASSERT_PTR_NOT_NULL(sg);
 	gg_profile_signer_free(sg);
 	gg_profile_signer_free(NULL);
-	CU_ASSERT_PTR_NULL(gg_profile_signer_load(pki("provisioning.pem"),
-			pki("portal.key"), err, sizeof(err)));
+	CU_ASSERT_PTR_NULL(gg_profile_signer_load(test_pki("provisioning.pem"),
+			test_pki("portal.key"), err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not match"));
-	CU_ASSERT_PTR_NULL(gg_profile_signer_load(pki("nonexistent.pem"),
-			pki("provisioning.key"), err, sizeof(err)));
+	CU_ASSERT_PTR_NULL(gg_profile_signer_load(test_pki("nonexistent.pem"),
+			test_pki("provisioning.key"), err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot open"));
-	CU_ASSERT_PTR_NULL(gg_profile_signer_load(pki("provisioning.key"),
-			pki("provisioning.key"), err, sizeof(err)));
+	CU_ASSERT_PTR_NULL(gg_profile_signer_load(test_pki("provisioning.key"),
+			test_pki("provisioning.key"), err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no PEM certificate"));
-	CU_ASSERT_PTR_NULL(gg_profile_signer_load(pki("provisioning.pem"),
-			pki("provisioning.pem"), err, sizeof(err)));
+	CU_ASSERT_PTR_NULL(gg_profile_signer_load(test_pki("provisioning.pem"),
+			test_pki("provisioning.pem"), err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "private key"));
 }
 
@@ -636,8 +563,8 @@ test_seal_refusals(void)
 	uint8_t *der = (uint8_t *)1;
 	size_t len = 777, n;
 	char err[256];
-	char *cert = (char *)read_all(pki("dev-ec.pem"), &n);
-	char *weak = (char *)read_all(pki("bad-rsa1024.pem"), &n);
+	char *cert = (char *)test_read_all(test_pki("dev-ec.pem"), &n);
+	char *weak = (char *)test_read_all(test_pki("bad-rsa1024.pem"), &n);
 	char *bad_json = variant("\"amf\": \"8000\"", "\"amf\": \"80\"");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sg);
@@ -716,7 +643,7 @@ test_tampered(void)
 					"operator-ca.pem", err, sizeof(err)), -1);
 			der = realloc(der, len + 1);
 			if (der == NULL)
-				die("realloc");
+				test_die("realloc");
 			der[len] = 0;
 			CU_ASSERT_EQUAL(open_as(der, len + 1, devs[d],
 					"operator-ca.pem", err, sizeof(err)), -1);
@@ -734,8 +661,8 @@ test_tampered(void)
 		size_t json_len = 0;
 
 		CU_ASSERT_EQUAL(gg_profile_open(one, GG_PROFILE_DER_MAX + 1,
-				pki("dev-ec.key"), pki("dev-ec.pem"),
-				pki("operator-ca.pem"), &json, &json_len, err,
+				test_pki("dev-ec.key"), test_pki("dev-ec.pem"),
+				test_pki("operator-ca.pem"), &json, &json_len, err,
 				sizeof(err)), -1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "larger than"));
 		CU_ASSERT_PTR_NULL(json);
@@ -763,9 +690,9 @@ test_wrong_device(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not encrypted to this device"));
 	/* The right certificate with another key: refused before trying. */
 	snprintf(cmd, sizeof(cmd), "cp %s/dev-ec.pem %s/mix.pem && "
-			"cp %s/dev-int.key %s/mix.key", pki_dir, pki_dir,
-			pki_dir, pki_dir);
-	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+			"cp %s/dev-int.key %s/mix.key", test_pki_dir, test_pki_dir,
+			test_pki_dir, test_pki_dir);
+	CU_ASSERT_EQUAL_FATAL(test_run(cmd), 0);
 	CU_ASSERT_EQUAL(open_as(der, len, "mix", "operator-ca.pem", err,
 			sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not match"));
@@ -866,20 +793,20 @@ test_cli_envelopes(void)
 	uint8_t *der;
 	size_t len, i;
 
-	snprintf(path, sizeof(path), "%s/p.json", pki_dir);
-	write_all(path, sample_json, strlen(sample_json));
+	snprintf(path, sizeof(path), "%s/p.json", test_pki_dir);
+	test_write_all(path, sample_json, strlen(sample_json));
 	snprintf(cmd, sizeof(cmd), "cd %s && openssl cms -sign -binary -nodetach "
 			"-in p.json -signer provisioning.pem -inkey provisioning.key "
-			"-outform DER -out p.signed", pki_dir);
-	CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+			"-outform DER -out p.signed", test_pki_dir);
+	CU_ASSERT_EQUAL_FATAL(test_run(cmd), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(cmd, sizeof(cmd), "cd %s && openssl cms -encrypt -binary "
 				"-in p.%s -recip %s.pem %s -outform DER -out p.der",
-				pki_dir, cases[i].input, cases[i].dev,
+				test_pki_dir, cases[i].input, cases[i].dev,
 				cases[i].opts);
-		CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
-		snprintf(path, sizeof(path), "%s/p.der", pki_dir);
-		der = read_all(path, &len);
+		CU_ASSERT_EQUAL_FATAL(test_run(cmd), 0);
+		snprintf(path, sizeof(path), "%s/p.der", test_pki_dir);
+		der = test_read_all(path, &len);
 		if (cases[i].want == NULL) {
 			if (open_as(der, len, cases[i].dev, "operator-ca.pem",
 						err, sizeof(err)) != 0) {
