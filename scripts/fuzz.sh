@@ -23,7 +23,7 @@ elif [ $# -gt 0 ] && [ "$1" -eq "$1" ] 2>/dev/null; then
 	secs=$1
 	shift
 fi
-harnesses=${*:-"worker dns http sbi ausf auth conf"}
+harnesses=${*:-"worker dns http sbi ausf auth conf portal profile"}
 [ -n "$total" ] && secs=$((total / $(echo $harnesses | wc -w)))
 
 scripts/setup.sh

@@ -183,12 +183,19 @@ gg_portal_url_parse(const char *s, struct gg_portal_url *u)
 		he = colon != NULL ? colon : end;
 	}
 	n = (size_t)(he - hs);
+	/* "portal.example." is the same host: the Host header test ignores
+	 * the root's dot too, so both must drop it. */
+	if (n > 0 && hs[n - 1] == '.' && *h != '[')
+		n--;
 	if (n == 0 || n >= sizeof(u->host))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)hs[i];
 
 		if (!isalnum(ch) && ch != '-' && ch != '.' && ch != ':')
+			return -EINVAL;
+		/* No empty label: ".x", "x..y" (and so no dot left at the end). */
+		if (ch == '.' && (i == 0 || hs[i - 1] == '.' || i + 1 == n))
 			return -EINVAL;
 		u->host[i] = (char)tolower(ch);
 	}

@@ -359,8 +359,52 @@ def gen_ausf(s):
     write("ausf", "other-path", b"\x02/nausf-auth/v2/x\n")
 
 
+def gen_portal(s):
+    # Octet 0: 0 a sign-up form body, 1 an Accept value, 2 a template,
+    # 3 "TOKEN\nURL\nHOST".
+    reset("portal")
+    write("portal", "form-signup", b"\x00plan=day&name=Ada+L%C3%B6we&email=ada%40example.org&terms=yes&csrf=00")
+    write("portal", "form-bad-escape", b"\x00name=%zz&plan=month")
+    write("portal", "form-repeated", b"\x00plan=day&plan=month")
+    write("portal", "form-empty-name", b"\x00=x&terms")
+    write("portal", "form-many", b"\x00" + b"&".join(b"f%d=%d" % (i, i) for i in range(17)))
+    write("portal", "accept-browser", b"\x01text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    write("portal", "accept-captive", b"\x01application/captive+json;q=1, application/json;q=0.5")
+    write("portal", "accept-params", b'\x01text/plain;charset="utf-8";q=0.7, text/*;q=0')
+    write("portal", "accept-empty", b"\x01 ")
+    write("portal", "tmpl-sections", b"\x02<p>{{name}}</p>{{#plan}}<b>{{plan}}</b>{{/plan}}{{^unset}}none{{/unset}}")
+    write("portal", "tmpl-raw", b"\x02{{&name}}")
+    write("portal", "tmpl-unclosed", b"\x02{{#a}}{{#b}}x{{/a}}")
+    write("portal", "token-url", b"\x03" + b"0" * 80 + b"\nhttps://portal.example:8443/api/captive\nPORTAL.example.:8443")
+    write("portal", "token-url-v6", b"\x03short\nhttp://[2001:db8::1]/\n[2001:db8::1]:80")
+
+
+def gen_profile(s):
+    # Octet 0: bits 0-1 0 a JSON document (bit 2 RSA device, bit 3 CBC),
+    # 1/2 a sealed profile (DER) for the EC/RSA device, 3 edits to a
+    # genuine sealed profile (offset16, xor). The genuine DER is made by
+    # the harness itself from keys it makes: no key is kept here.
+    reset("profile")
+    doc = (b'{"version": 1, "supi": "imsi-001010000000001", '
+           b'"deviceIdentity": "nai-dev0001@maker.example", "issuer": "Operator Example", '
+           b'"plmnId": {"mcc": "001", "mnc": "01"}, "k": "000102030405060708090a0b0c0d0e0f", '
+           b'"opc": "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", "amf": "8000", "dnn": "internet", '
+           b'"sNssai": {"sst": 1, "sd": "000001"}, "plan": {"id": "day", "name": "Day"}, '
+           b'"validFrom": "2026-01-01T00:00:00Z", "validUntil": "2026-01-02T00:00:00Z"}')
+    write("profile", "doc-ec-gcm", b"\x00" + doc)
+    write("profile", "doc-rsa-cbc", b"\x0c" + doc)
+    write("profile", "doc-no-sd", b"\x00" + doc.replace(b', "sd": "000001"', b""))
+    write("profile", "doc-bad-version", b"\x00" + doc.replace(b'"version": 1', b'"version": 2'))
+    write("profile", "der-junk", b"\x01\x30\x82\x01\x00\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03")
+    write("profile", "der-rsa-empty", b"\x02")
+    write("profile", "edits-none", b"\x03")
+    write("profile", "edits-one", b"\x03\x00\x40\x01")
+    write("profile", "edits-rsa-tail", b"\x07\xff\xf0\x80\x00\x10\x02")
+
+
 def main():
-    wanted = sys.argv[1:] or ["worker", "dns", "http", "conf", "auth", "sbi", "ausf"]
+    wanted = sys.argv[1:] or ["worker", "dns", "http", "conf", "auth", "sbi", "ausf",
+                             "portal", "profile"]
     s = scapy()
     for h in wanted:
         globals()["gen_" + h](s)

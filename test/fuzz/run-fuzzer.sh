@@ -35,7 +35,8 @@ log="$work/fuzz.log"
 LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 export LSAN_OPTIONS
 set +e
-"$bin" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 \
+# -error_exitcode: libFuzzer's default, 77, is what meson reads as "skipped".
+"$bin" -max_total_time="$secs" -seed="${FUZZ_SEED:-1}" -timeout=10 -error_exitcode=1 \
 	-rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
 	-artifact_prefix="$work/" "$@" "$work/corpus" "$seeds" >"$log" 2>&1
 rc=$?

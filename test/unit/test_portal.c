@@ -453,7 +453,15 @@ test_url_host(void)
 	CU_ASSERT_FALSE(gg_portal_host_matches("portal.example.evil", &u));
 	CU_ASSERT_FALSE(gg_portal_host_matches("", &u));
 	CU_ASSERT_FALSE(gg_portal_host_matches(NULL, &u));
-
+	/* A trailing dot names the same host on both sides (fuzz_portal). */
+	CU_ASSERT_EQUAL(gg_portal_url_parse("https://portal.example.:8443/x", &u), 0);
+	CU_ASSERT_STRING_EQUAL(u.host, "portal.example");
+	CU_ASSERT(gg_portal_host_matches("portal.example:8443", &u));
+	CU_ASSERT(gg_portal_host_matches("portal.example.:8443", &u));
+	CU_ASSERT_EQUAL(gg_portal_url_parse("https://./", &u), -EINVAL);
+	CU_ASSERT_EQUAL(gg_portal_url_parse("https://portal..example/", &u), -EINVAL);
+	CU_ASSERT_EQUAL(gg_portal_url_parse("https://.portal.example/", &u), -EINVAL);
+	CU_ASSERT_EQUAL(gg_portal_url_parse("https://portal.example../", &u), -EINVAL);
 }
 
 static void
