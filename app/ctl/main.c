@@ -4,6 +4,7 @@
  * command (doc/operations.rst, "gg-ctl"):
  *
  *   gg-ctl [options] stats | info
+ *   gg-ctl [options] session list [STATE]
  *   gg-ctl [options] session show|set-state|delete TEID [STATE]
  *   gg-ctl [options] garden list | add RULE | del RULE
  *   gg-ctl [options] device show IDENTITY|UE-IPv4
@@ -70,6 +71,8 @@ usage(FILE *out)
 		"Commands:\n"
 		"  stats                           counters, drop reasons, workers\n"
 		"  info                            version, workers, sessions\n"
+		"  session list [STATE]            every session, or those full, limited\n"
+		"                                  or blocked\n"
 		"  session show TEID               one session (TEID decimal or 0x hex)\n"
 		"  session set-state TEID STATE    full, limited or blocked\n"
 		"  session delete TEID             a session of the file (not the AuSF's)\n"
@@ -373,6 +376,71 @@ change_result(struct ctl *c, const char *what, json_t *r)
 	return ret;
 }
 
+/*
+ * Every session, a telemetry page at a time (/gardengate/sessions answers
+ * "UL-TEID UE GNB DL-TEID QFI STATE" lines and the next cursor). Printed
+ * as it comes, so a million sessions need no memory here; with --json one
+ * array of objects.
+ */
+static int
+session_list(struct ctl *c, const char *state)
+{
+	char params[48], teid[16], ue[16], gnb[16], dl[16], qfi[8], stname[16];
+	unsigned long long cursor = 0, n = 0;
+	json_t *page, *line;
+	size_t i;
+	int st;
+
+	if (state != NULL && strcmp(state, "full") != 0 &&
+			strcmp(state, "limited") != 0 && strcmp(state, "blocked") != 0)
+		return fail(c, EXIT_USAGE, "state '%s': full, limited or blocked", state);
+	if (c->json)
+		printf("[");
+	else
+		printf("%-10s %-15s %-15s %-10s %3s %s\n", "ul_teid", "ue", "gnb",
+				"dl_teid", "qfi", "state");
+	for (;;) {
+		snprintf(params, sizeof(params), "%llu%s%s", cursor,
+				state != NULL ? "," : "", state != NULL ? state : "");
+		page = tel_request(c, "/gardengate/sessions", params, &st);
+		if (page == NULL) {
+			if (c->json)
+				printf("]\n");
+			return st == EXIT_REFUSED ? fail(c, st, "gardengate refused "
+					"the listing (starting or stopping?)") : st;
+		}
+		json_array_foreach(json_object_get(page, "sessions"), i, line) {
+			const char *l = json_string_value(line);
+
+			if (l == NULL || sscanf(l, "%15s %15s %15s %15s %7s %15s", teid,
+					ue, gnb, dl, qfi, stname) != 6)
+				continue;
+			if (c->json)
+				printf("%s\n  {\"ul_teid\": %lu, \"ue\": \"%s\", \"gnb\": "
+					"\"%s\", \"dl_teid\": %lu, \"qfi\": %s, "
+					"\"state\": \"%s\"}", n != 0 ? "," : "",
+					strtoul(teid, NULL, 16), ue, gnb,
+					strtoul(dl, NULL, 16),
+					strcmp(qfi, "-") == 0 ? "null" : qfi, stname);
+			else
+				printf("%-10s %-15s %-15s %-10s %3s %s\n", teid, ue, gnb,
+						dl, qfi, stname);
+			n++;
+		}
+		cursor = json_integer_value(json_object_get(page, "next"));
+		if (json_integer_value(json_object_get(page, "done")) != 0) {
+			json_decref(page);
+			break;
+		}
+		json_decref(page);
+	}
+	if (c->json)
+		printf("%s]\n", n != 0 ? "\n" : "");
+	else
+		printf("%llu session(s)\n", n);
+	return 0;
+}
+
 static int
 cmd_session(struct ctl *c, int argc, char **argv)
 {
@@ -380,6 +448,11 @@ cmd_session(struct ctl *c, int argc, char **argv)
 	json_t *r;
 	int st;
 
+	if (argc >= 1 && strcmp(argv[0], "list") == 0) {
+		if (argc > 2)
+			return fail(c, EXIT_USAGE, "session list [full|limited|blocked]");
+		return session_list(c, argc == 2 ? argv[1] : NULL);
+	}
 	if (argc < 2 || (strcmp(argv[0], "set-state") == 0 && argc != 3) ||
 			(strcmp(argv[0], "set-state") != 0 && argc != 2))
 		return fail(c, EXIT_USAGE, "session show|delete TEID, or session "

@@ -5,6 +5,10 @@
  *   /gardengate/stats            every counter and drop reason, totals
  *   /gardengate/workers          per-worker RX/TX/drops
  *   /gardengate/session,<teid>   one session (TEID decimal or 0x hex)
+ *   /gardengate/sessions,<cursor>[,<state>]
+ *                                a page of the sessions (all, or those in
+ *                                one state) from a cursor (0 to begin),
+ *                                and the cursor of the next page
  *   /gardengate/ausf             the AuSF's outcomes, its SBI server's,
  *                                certificate fetcher's and store's counters
  *
@@ -175,6 +179,87 @@ cmd_session(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /*
+ * A page of /gardengate/sessions. The answer must fit one telemetry
+ * message (16 KiB; a line is at most 64 octets), and a page looks at no
+ * more than SESSIONS_PAGE_SLOTS slots so that a sparse table answers
+ * quickly: a page may be empty and still not be the last.
+ */
+#define SESSIONS_PAGE_MAX 128
+#define SESSIONS_PAGE_SLOTS 65536
+
+struct sessions_page {
+	struct rte_tel_data *list;
+	int state;            /* -1: any */
+	unsigned int n;
+};
+
+static int
+sessions_add(const struct gg_session *s, void *arg)
+{
+	struct sessions_page *p = arg;
+	enum gg_session_state st = gg_session_state(s);
+	char ue[INET_ADDRSTRLEN], gnb[INET_ADDRSTRLEN], line[96];
+
+	if (p->state >= 0 && (int)st != p->state)
+		return 0;
+	inet_ntop(AF_INET, &s->ue_ipv4, ue, sizeof(ue));
+	inet_ntop(AF_INET, &s->gnb_ipv4, gnb, sizeof(gnb));
+	/* "UL-TEID UE GNB DL-TEID QFI STATE", QFI "-" when none. */
+	if (s->flags & GG_SESSION_F_QFI)
+		snprintf(line, sizeof(line), "0x%08x %s %s 0x%08x %u %s",
+				s->ul_teid, ue, gnb, s->dl_teid, s->qfi,
+				gg_session_state_name(st));
+	else
+		snprintf(line, sizeof(line), "0x%08x %s %s 0x%08x - %s",
+				s->ul_teid, ue, gnb, s->dl_teid,
+				gg_session_state_name(st));
+	rte_tel_data_add_array_string(p->list, line);
+	return ++p->n == SESSIONS_PAGE_MAX;
+}
+
+static int
+cmd_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sessions_page page = { .state = -1 };
+	unsigned long cursor;
+	uint32_t cur, cap;
+	struct gg_app *gg_app;
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || *params < '0' || *params > '9')
+		return -EINVAL;
+	cursor = strtoul(params, &end, 10);
+	if (*end == ',') {
+		page.state = gg_session_state_parse(end + 1);
+		if (page.state < 0)
+			return -EINVAL;
+	} else if (*end != '\0') {
+		return -EINVAL;
+	}
+	if (cursor > UINT32_MAX)
+		return -EINVAL;
+	page.list = rte_tel_data_alloc();
+	if (page.list == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(page.list, RTE_TEL_STRING_VAL);
+	gg_app = gg_telemetry_enter();
+	if (gg_app == NULL) {
+		rte_tel_data_free(page.list);
+		return -EAGAIN;
+	}
+	cur = (uint32_t)cursor;
+	cap = gg_session_capacity(gg_app->dp.sessions);
+	gg_session_walk_slots(gg_app->dp.sessions, &cur, SESSIONS_PAGE_SLOTS,
+			sessions_add, &page);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "next", cur);
+	rte_tel_data_add_dict_int(d, "done", cur >= cap);
+	rte_tel_data_add_dict_container(d, "sessions", page.list, 0);
+	return gg_telemetry_leave(0);
+}
+
+/*
  * The control-plane counters are written by the control lcore alone
  * (aligned 64-bit words); reading them here sees each as it was a moment
  * ago, as for the data-plane counters.
@@ -232,4 +317,7 @@ gg_telemetry_init(void)
 			"AuSF, SBI server, certificate fetcher and store counters");
 	rte_telemetry_register_cmd("/gardengate/session", cmd_session,
 			"One session by uplink TEID. Parameters: TEID, decimal or 0x hex");
+	rte_telemetry_register_cmd("/gardengate/sessions", cmd_sessions,
+			"A page of sessions. Parameters: cursor (0 to begin)[,state]; "
+			"answers the next cursor and whether it was the last page");
 }

@@ -192,6 +192,24 @@ void gg_session_counters_sum(const struct gg_session_table *t, uint32_t id,
 int gg_session_walk(const struct gg_session_table *t,
 		int (*fn)(const struct gg_session *s, void *arg), void *arg);
 
+/**
+ * A page of the installed sessions, in slot order, for listings that span
+ * several calls (a telemetry answer at a time): look at the slots from
+ * *cursor on, at most @p max_slots of them (so that a page of a sparse
+ * table costs a bounded time), call @p fn for each installed session, and
+ * set *cursor where the next call goes on. A non-zero value of fn stops
+ * the page after that session and is returned. Done when *cursor reaches
+ * gg_session_capacity(). Lock-free reads, as gg_session_find(): any
+ * thread, fn must not add or delete sessions. A session added or deleted
+ * meanwhile may or may not be listed; every other is listed once.
+ */
+int gg_session_walk_slots(const struct gg_session_table *t, uint32_t *cursor,
+		uint32_t max_slots,
+		int (*fn)(const struct gg_session *s, void *arg), void *arg);
+
+/** Slots of the table (sessions it can hold). */
+uint32_t gg_session_capacity(const struct gg_session_table *t);
+
 /** Memory the tables take per session of capacity, for n_workers workers. */
 size_t gg_session_table_bytes_per_session(const struct gg_session_table *t);
 

@@ -651,6 +651,44 @@ gg_session_walk(const struct gg_session_table *t,
 	return session_index_walk(&t->teid_ix, walk_one, &c);
 }
 
+/* A slot holds an installed session when its TEID finds it: a free slot,
+ * or a deleted one still waiting for the workers' grace period, does not
+ * (its TEID is gone from the index, or names another slot). */
+int
+gg_session_walk_slots(const struct gg_session_table *t, uint32_t *cursor,
+		uint32_t max_slots,
+		int (*fn)(const struct gg_session *s, void *arg), void *arg)
+{
+	uint32_t id, end;
+	int ret;
+
+	if (t == NULL || cursor == NULL || fn == NULL)
+		return -EINVAL;
+	end = *cursor < t->capacity && max_slots < t->capacity - *cursor ?
+			*cursor + max_slots : t->capacity;
+	for (id = *cursor; id < end; id++) {
+		const struct gg_session *s = slot_at(t, id);
+
+		if (s->ul_teid == 0 ||
+				session_index_find(&t->teid_ix, s->ul_teid) != id)
+			continue;
+		ret = fn(s, arg);
+		if (ret != 0) {
+			*cursor = id + 1;
+			return ret;
+		}
+	}
+	if (*cursor < end)
+		*cursor = end;
+	return 0;
+}
+
+uint32_t
+gg_session_capacity(const struct gg_session_table *t)
+{
+	return t != NULL ? t->capacity : 0;
+}
+
 size_t
 gg_session_table_bytes_per_session(const struct gg_session_table *t)
 {

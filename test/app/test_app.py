@@ -8,6 +8,7 @@ Usage: test_app.py CASE --gardengate PATH --builddir DIR
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -359,12 +360,29 @@ def case_ctl(gg, tmp):
         check(rc == 0 and json.loads(out)["state"] == "limited", "after set-state: %s" % out)
         rc, out, err = ctl(c + ["session", "set-state", "0x102", "sleepy"])
         check(rc == 64, "bad state: %d %s" % (rc, err))
+        rc, out, err = ctl(c + ["session", "list"])
+        check(rc == 0 and out.endswith("3 session(s)\n") and
+              "0x00000101 10.45.0.2       192.0.2.10      0x00000a01   9 full" in out and
+              "0x00000102 10.45.0.3       192.0.2.10      0x00000a02   - limited" in out,
+              "session list: %d %s %s" % (rc, out, err))
+        rc, out, err = ctl(c + ["--json", "session", "list", "limited"])
+        check(rc == 0 and sorted(x["ul_teid"] for x in json.loads(out)) == [0x102, 0x103],
+              "session list limited: %d %s %s" % (rc, out, err))
+        first = [x for x in json.loads(out) if x["ul_teid"] == 0x102][0]
+        check(first == {"ul_teid": 0x102, "ue": "10.45.0.3", "gnb": "192.0.2.10",
+                        "dl_teid": 0xa02, "qfi": None, "state": "limited"},
+              "session list --json fields: %s" % first)
+        rc, out, err = ctl(c + ["session", "list", "sleepy"])
+        check(rc == 64 and "sleepy" in err, "session list bad state: %d %s" % (rc, err))
         rc, out, err = ctl(c + ["session", "delete", "0x102"])
         check(rc == 0, "delete: %d %s %s" % (rc, out, err))
         rc, out, err = ctl(c + ["session", "delete", "0x102"])
         check(rc == 1 and "No such file" in err, "delete again: %d %s" % (rc, err))
         rc, out, err = ctl(c + ["--json", "info"])
         check(json.loads(out)["sessions"] == 2, "sessions after delete: %s" % out)
+        rc, out, err = ctl(c + ["--json", "session", "list"])
+        check(rc == 0 and sorted(x["ul_teid"] for x in json.loads(out)) == [0x101, 0x103],
+              "session list after delete: %s" % out)
         rc, out, err = ctl(c + ["garden", "add", "vpn.example", "udp", "51820"])
         check(rc == 0, "garden add name: %d %s" % (rc, err))
         rc, out, err = ctl(c + ["garden", "add", "203.0.113.0/24 tcp 443"])
@@ -390,6 +408,59 @@ def case_ctl(gg, tmp):
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=30)
     check(p.returncode == 0, "exit %d after SIGTERM: %s" % (p.returncode, err))
+
+
+def case_ctl_list(gg, tmp):
+    """gg-ctl session list over many telemetry pages: 700 sessions spread
+    over a table of 300000 slots (pages stop at 128 sessions and at 65536
+    slots), each listed once, a state filter, and the listing of a
+    gardengate that stops meanwhile ends with exit 2."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "config", "gardengate.conf")) as f:
+        text = f.read()
+    lines = []
+    for i in range(700):
+        lines.append('{ ue = "10.46.%d.%d"; ul_teid = %d; gnb = "192.0.2.10"; dl_teid = %d; '
+                     'state = "%s"; }' % (i // 250, i % 250 + 1, 0x10000 + i, 0x20000 + i,
+                                          "limited" if i % 7 == 0 else "full"))
+    block = "sessions = {\n  capacity = 300000;\n  static = (\n    " + \
+        ",\n    ".join(lines) + "\n  );\n};\n"
+    text, n = re.subn(r"sessions = \{.*?\n\};\n", lambda m: block, text, count=1, flags=re.S)
+    check(n == 1, "no sessions block in config/gardengate.conf")
+    conf = os.path.join(tmp, "many.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    prefix = "gg-app-ctl-list-%d" % os.getpid()
+    p, _ = start(gg, tmp, prefix, ["-f", conf, "--duration", "60"])
+    c = ["-p", prefix]
+    try:
+        wait_running(p, prefix)
+        rc, out, err = ctl(c + ["--json", "session", "list"])
+        got = [x["ul_teid"] for x in json.loads(out)] if rc == 0 else []
+        check(rc == 0 and sorted(got) == list(range(0x10000, 0x10000 + 700)),
+              "700 sessions, each once: rc %d, %d listed, %d distinct %s" %
+              (rc, len(got), len(set(got)), err))
+        rc, out, err = ctl(c + ["session", "list", "limited"])
+        want = 100  # i % 7 == 0 for i in 0..699
+        check(rc == 0 and out.endswith("%d session(s)\n" % want) and
+              out.count(" limited\n") == want, "limited: %d %s" % (rc, out[-200:]))
+        def page(params):
+            return (telemetry(prefix, "/gardengate/sessions," + params) or {}).get(
+                "/gardengate/sessions")
+        r = page("0")
+        check(r is not None and len(r["sessions"]) == 128 and r["done"] == 0,
+              "a first page holds 128: %s" % (r and {k: v for k, v in r.items() if k != "sessions"}))
+        r = page("299990")
+        check(r is not None and r["sessions"] == [] and r["done"] == 1 and r["next"] == 300000,
+              "the last page: %s" % r)
+        check(page("x") is None and page("0,sleepy") is None,
+              "bad cursor or state refused")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+    check(p.returncode == 0, "exit %d after SIGTERM: %s" % (p.returncode, err))
+    rc, out, err = ctl(c + ["session", "list"])
+    check(rc == 2 and "not running" in err, "list, not running: %d %s" % (rc, err))
 
 
 def case_ctl_device(gg, tmp):
