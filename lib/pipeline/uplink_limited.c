@@ -146,9 +146,32 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 }
 
 /*
+ * Whether the receiving NIC verified this G-PDU's inner TCP or UDP
+ * checksum: its packet type names the GTP-U tunnel and an inner L4 of
+ * protocol @p proto, and the L4 flag (the inner header's, for a tunnel;
+ * the outer UDP has RTE_MBUF_F_RX_OUTER_L4_CKSUM_*) says GOOD. Anything
+ * else (net_pcap and net_gtpgen give no inner type, a NIC that does not
+ * parse GTP-U, BAD, UNKNOWN, NONE) leaves the sum to the software.
+ */
+static inline unsigned int
+inner_l4_verified(const struct rte_mbuf *m, uint8_t proto)
+{
+	uint32_t want = RTE_PTYPE_TUNNEL_GTPU | (proto == IPPROTO_TCP ?
+			RTE_PTYPE_INNER_L4_TCP : RTE_PTYPE_INNER_L4_UDP);
+
+	/* The flag first: one test where no NIC verified anything. */
+	if (likely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
+			RTE_MBUF_F_RX_L4_CKSUM_GOOD))
+		return 0;
+	return (m->packet_type & (RTE_PTYPE_TUNNEL_MASK |
+			RTE_PTYPE_INNER_L4_MASK)) == want;
+}
+
+/*
  * A packet the appliance answers itself must be intact (RFC 1122 3.2.1.2,
  * 4.1.3.4): its IPv4 header checksum, and its UDP checksum when the sender
- * gave one. Forwarded packets are left to their receiver.
+ * gave one (unless the NIC verified it: @p l4_good). Forwarded packets are
+ * left to their receiver.
  *
  * The same verdicts as gg_ipv4_cksum_ok() and
  * rte_ipv4_udptcp_cksum_verify(), for less: the 20-octet header in five
@@ -157,7 +180,8 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
  * that the IPv4 total length covers the header.
  */
 static int
-checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp,
+		unsigned int l4_good)
 {
 	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
 	uint16_t l4_len;
@@ -166,7 +190,7 @@ checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 	if (likely(ihl == sizeof(*ip)) ? !gg_ipv4_cksum20_ok(ip) :
 			!gg_ipv4_cksum_ok(ip, ihl))
 		return 0;
-	if (udp == NULL || udp->dgram_cksum == 0)
+	if (udp == NULL || udp->dgram_cksum == 0 || l4_good)
 		return 1;
 	l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
 	/*
@@ -263,7 +287,7 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return DNS_REFUSE;
 	}
 
-	if (!checksums_ok(ip, udp))
+	if (!checksums_ok(ip, udp, inner_l4_verified(m, IPPROTO_UDP)))
 		return GG_DROP_limited_bad_checksum;
 	/* The answer replaces the query; options after the IPv4 header go. */
 	if (ihl != sizeof(*ip)) {
@@ -378,11 +402,15 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 tcp_refused:
 		len = tlen;
 		if (dport == HTTP_PORT && lim->has_portal)
-			v = gg_http_handle(&lim->http, (uint8_t *)ip, &len,
-					room_from(m, meta->inner_off), *now_s);
+			v = gg_http_handle_flags(&lim->http, (uint8_t *)ip,
+					&len, room_from(m, meta->inner_off),
+					*now_s, inner_l4_verified(m, IPPROTO_TCP) ?
+					GG_HTTP_F_TCP_CKSUM_GOOD : 0);
 		else
-			v = gg_tcp_rst((uint8_t *)ip, &len,
-					room_from(m, meta->inner_off));
+			v = gg_tcp_rst_flags((uint8_t *)ip, &len,
+					room_from(m, meta->inner_off),
+					inner_l4_verified(m, IPPROTO_TCP) ?
+					GG_HTTP_F_TCP_CKSUM_GOOD : 0);
 		if (http_verdict_counter[v].drop != GG_DROP_NONE)
 			return http_verdict_counter[v].drop;
 		w->ctr.ev[http_verdict_counter[v].ev]++;
@@ -395,7 +423,7 @@ tcp_refused:
 udp_refused:
 		if (lim->udp_reject != GG_UDP_REJECT_ICMP)
 			return GG_DROP_limited_udp_refused;
-		if (!checksums_ok(ip, udp))
+		if (!checksums_ok(ip, udp, inner_l4_verified(m, IPPROTO_UDP)))
 			return GG_DROP_limited_bad_checksum;
 		if (!gg_ratelimit_allow(&w->icmp_rl)) {
 			w->ctr.ev[GG_EV_reply_ratelimited]++;
