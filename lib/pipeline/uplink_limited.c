@@ -42,6 +42,7 @@
 #include "gg_garden.h"
 #include "gg_http.h"
 #include "pipeline_private.h"
+#include "snoop_recent.h"
 
 #define DNS_PORT 53
 /* dns_query(): refuse the query as other UDP outside the garden is. */
@@ -388,8 +389,8 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
 	/* Answers not learned yet first: see snoop_recent.c for the order. */
-	if (gg_snoop_recent_admits(lim, meta->sess->id, ip->dst_addr, proto,
-			dport, *now_s) ||
+	if (gg_snoop_recent_admits_inline(lim, meta->sess->id, ip->dst_addr,
+			proto, dport, *now_s) ||
 			gg_garden_match_ip(lim->garden, meta->sess->id,
 				ip->dst_addr, proto, dport, *now_s)) {
 		w->ctr.ev[GG_EV_garden_forward_ul]++;
