@@ -362,7 +362,7 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 			}
 		}
 	}
-	memcpy(body, cfg->text, pre);
+	http_copy_short(body, cfg->text, pre);
 	o = pre;
 	/* A URL that does not fit is left out: {url} expands empty. */
 	url = cfg->has_url ? http_url_encode(host, host_len, host_plain,
@@ -372,7 +372,7 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 		gg_cksum_pieces_add(&ck, gg_raw_cksum(body + o, url, 0), o);
 		o += url;
 	}
-	memcpy(body + o, cfg->text + pre, post);
+	http_copy_short(body + o, cfg->text + pre, post);
 	gg_cksum_pieces_add(&ck, cfg->post_sum, o);
 	o += post;
 
@@ -380,7 +380,10 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 	tag = http_close_tag(conn, client_next);
 	pad = (tag - (s->ack + (uint32_t)(o + HTTP_REPLY_TAIL_LEN) + 1)) &
 			HTTP_TAG_MASK;
-	memset(body + o, ' ', pad);
+	/* Sixteen spaces whatever pad is: the tail, written next, covers
+	 * the rest (it is longer than that, and fixed counted it). */
+	RTE_BUILD_BUG_ON(HTTP_REPLY_TAIL_LEN < GG_HTTP_PAD_MAX + 1);
+	memset(body + o, ' ', GG_HTTP_PAD_MAX + 1);
 	gg_cksum_pieces_add(&ck, spaces_sum(pad), o);
 	o += pad;
 	memcpy(body + o, HTTP_REPLY_TAIL, HTTP_REPLY_TAIL_LEN);
