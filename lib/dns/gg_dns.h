@@ -312,7 +312,7 @@ enum gg_dns_status gg_dns_parse_response(const uint8_t *msg, size_t len,
  * digest of the answer to it (gg_dns_response.name_wire) whatever case
  * either spells the name in. Not keyed: it tells our own questions apart,
  * it does not authenticate (the answer's source, ports and ID do that).
- * Cost: one multiply per octet of the name.
+ * Cost: one 64x64 multiply per 8 octets of the name.
  */
 uint32_t gg_dns_question_hash(const uint8_t *wire, size_t wire_len,
 		uint16_t qtype, uint16_t qclass);
