@@ -47,6 +47,8 @@
 /** Limits on names (RFC 1035 2.3.4). */
 #define GG_DNS_LABEL_MAX 63
 #define GG_DNS_NAME_WIRE_MAX 255
+/** Most labels a name of GG_DNS_NAME_WIRE_MAX octets holds (root excluded). */
+#define GG_DNS_LABELS_MAX 127
 /** Text form of a 255-octet wire name: its labels and the dots between. */
 #define GG_DNS_NAME_TEXT_MAX 253
 
@@ -174,6 +176,15 @@ struct gg_dns_query {
 	uint8_t has_edns;           /**< an OPT was present */
 	uint8_t edns_version;
 	uint8_t edns_do;            /**< DNSSEC OK bit */
+	/**
+	 * The question name's labels, root excluded (set when the parse
+	 * says GG_DNS_OK, 0 otherwise): how many, and where each one's length
+	 * octet lies from the name's start, left to right; what
+	 * gg_garden_match_wire_labels() takes, so that the name is walked
+	 * once. Not cleared past n_labels.
+	 */
+	uint8_t n_labels;
+	uint8_t label_off[GG_DNS_LABELS_MAX];
 };
 
 /** What gg_dns_forge_answer() answers with. Set up by the control plane. */

@@ -278,9 +278,10 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 
 	if (gg_dns_parse_query(msg, udp_len - sizeof(*udp), &q) != GG_DNS_OK)
 		return GG_DROP_dns_malformed;
-	/* The question lies uncompressed at offset 12 (gg_dns.h). */
-	if (gg_garden_match_wire(lim->garden, msg + GG_DNS_HDR_LEN,
-			q.name_wire_len))
+	/* The question lies uncompressed at offset 12 (gg_dns.h), its
+	 * labels walked by the parse. */
+	if (gg_garden_match_wire_labels(lim->garden, msg + GG_DNS_HDR_LEN,
+			q.name_wire_len, q.label_off, q.n_labels))
 		return dns_to_resolver(w, meta, ip, udp, &q, now_s);
 	if (lim->dns_mode == GG_DNS_MODE_SNOOP || !lim->has_portal) {
 		/* RFC 8952: no forged answer, and no other server either. */

@@ -329,6 +329,10 @@ test_query_hand_made(void)
 	CU_ASSERT_EQUAL(q.edns_udp_size, 0);
 	CU_ASSERT_EQUAL(q.edns_version, 0);
 	CU_ASSERT_EQUAL(q.edns_do, 0);
+	/* The labels' length octets, from the name's start. */
+	CU_ASSERT_EQUAL(q.n_labels, 2);
+	CU_ASSERT_EQUAL(q.label_off[0], 0);
+	CU_ASSERT_EQUAL(q.label_off[1], 8);
 }
 
 static void
@@ -444,6 +448,8 @@ test_query_name_limits(void)
 	put16(&m, GG_DNS_CLASS_IN);
 	ASSERT_STATUS(pq(m.b, m.n, &q), GG_DNS_OK);
 	CU_ASSERT_EQUAL(q.name_len, GG_DNS_NAME_TEXT_MAX);
+	CU_ASSERT_EQUAL(q.n_labels, 4);
+	CU_ASSERT_EQUAL(q.label_off[3], 192);
 	CU_ASSERT_EQUAL(strlen(qname(&q)), 253);
 	CU_ASSERT_EQUAL(q.question_end, 12 + 255 + 4);
 
@@ -462,6 +468,9 @@ test_query_name_limits(void)
 	put16(&m, GG_DNS_CLASS_IN);
 	ASSERT_STATUS(pq(m.b, m.n, &q), GG_DNS_OK);
 	CU_ASSERT_EQUAL(q.name_len, 253);
+	CU_ASSERT_EQUAL(q.n_labels, GG_DNS_LABELS_MAX);
+	CU_ASSERT_EQUAL(q.label_off[0], 0);
+	CU_ASSERT_EQUAL(q.label_off[126], 252);
 	put_hdr(&m, 1, 0, 1, 0, 0, 0);
 	put_long_name(&m, lens, 127);
 	m.n--;
