@@ -71,6 +71,17 @@ static const struct {
 	[GG_HTTP_MALFORMED] = { GG_EV_MAX, GG_DROP_http_malformed },
 };
 
+/*
+ * Byte order with the compiler's builtin: DPDK 22.11's x86 rte_bswap16()
+ * is an asm statement for non-constant values, which the compiler can
+ * neither fold into a compare with a constant nor schedule.
+ */
+static inline uint16_t
+be16(uint16_t v)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap16(v) : v;
+}
+
 /* Octets writable from the inner IPv4 header to the end of the data room. */
 static inline uint16_t
 room_from(const struct rte_mbuf *m, uint16_t off)
@@ -122,20 +133,20 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 
 	/* Words in wire order added as numbers; the addresses' sum does
 	 * not care which is which. */
-	sum = (uint64_t)rte_cpu_to_be_16(RTE_IPV4_VHL_DEF << 8 |
-			ip->type_of_service) + rte_cpu_to_be_16(tlen) +
+	sum = (uint64_t)be16(RTE_IPV4_VHL_DEF << 8 |
+			ip->type_of_service) + be16(tlen) +
 			ip->packet_id + rte_cpu_to_be_16(64 << 8 | IPPROTO_UDP) +
 			ip->src_addr + ip->dst_addr;
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(tlen);
+	ip->total_length = be16(tlen);
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(sum));
 	udp->src_port = udp->dst_port;
 	udp->dst_port = p;
-	udp->dgram_len = rte_cpu_to_be_16(ulen);
+	udp->dgram_len = be16(ulen);
 	udp->dgram_cksum = 0;
 	/* Pseudo header (RFC 768) as in checksums_ok(); a zero sum is sent
 	 * as all ones, zero meaning "no checksum". */
@@ -193,15 +204,15 @@ checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp,
 		return 0;
 	if (udp == NULL || udp->dgram_cksum == 0 || l4_good)
 		return 1;
-	l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	l4_len = be16(ip->total_length) - ihl;
 	/*
 	 * Addresses, then zero and protocol, then length: 16-bit words in
 	 * memory order, like everything gg_raw_cksum() adds. Under 2^34;
 	 * two folds bring it under 2^32.
 	 */
 	sum = (uint64_t)ip->src_addr + ip->dst_addr +
-			rte_cpu_to_be_16(ip->next_proto_id) +
-			rte_cpu_to_be_16(l4_len);
+			be16(ip->next_proto_id) +
+			be16(l4_len);
 	sum = (sum & UINT32_MAX) + (sum >> 32);
 	sum = (sum & UINT32_MAX) + (sum >> 32);
 	return gg_cksum_reduce(gg_raw_cksum(udp, l4_len, (uint32_t)sum)) ==
@@ -324,7 +335,7 @@ icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
 	memmove((uint8_t *)(icmp + 1), ip, quote);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(new_len);
+	ip->total_length = be16(new_len);
 	ip->packet_id = 0;
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
@@ -349,7 +360,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 {
 	const struct gg_limited *lim = w->lim;
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
-	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
+	uint16_t tlen = be16(ip->total_length);
 	uint8_t proto = ip->next_proto_id;
 	uint16_t dport = 0, l4_len = tlen - ihl;
 	struct rte_udp_hdr *udp = NULL;
@@ -363,9 +374,9 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	if (proto == IPPROTO_UDP) {
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
 		if (l4_len < sizeof(*udp) ||
-				rte_be_to_cpu_16(udp->dgram_len) != l4_len)
+				be16(udp->dgram_len) != l4_len)
 			return GG_DROP_limited_l4_truncated;
-		dport = rte_be_to_cpu_16(udp->dst_port);
+		dport = be16(udp->dst_port);
 		if (dport == DNS_PORT) {
 			d = dns_query(w, m, meta, ip, udp, l4_len, n3_dst, now_s);
 			if (d != DNS_REFUSE)
@@ -376,7 +387,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	} else if (proto == IPPROTO_TCP) {
 		if (l4_len < sizeof(struct rte_tcp_hdr))
 			return GG_DROP_limited_l4_truncated;
-		dport = rte_be_to_cpu_16(((struct rte_tcp_hdr *)
+		dport = be16(((struct rte_tcp_hdr *)
 				((uint8_t *)ip + ihl))->dst_port);
 		if (dport == DNS_PORT) {
 			/* DNS over TCP, whatever the garden's rules say. */
