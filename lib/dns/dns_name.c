@@ -166,25 +166,61 @@ gg_dns_query_name(const uint8_t *msg, const struct gg_dns_query *q,
 	return t;
 }
 
-/* FNV-1a (32 bits) over the case-folded name, then type and class. */
+/* ASCII lowercase of 8 octets at once (RFC 4343: only A-Z fold); octets
+ * with the top bit set are left alone, and no addition carries out of
+ * its octet on the low 7 bits. */
+static inline uint64_t
+fold64(uint64_t w)
+{
+	uint64_t x = w & DNS_OCTETS(0x7f);
+	uint64_t ge_a = x + DNS_OCTETS(0x80 - 'A');
+	uint64_t gt_z = x + DNS_OCTETS(0x80 - 'Z' - 1);
+
+	return w | ((ge_a & ~gt_z & ~w & DNS_OCTETS(0x80)) >> 2);
+}
+
+/* One step: a folded 64x64->128 multiply by an odd constant. */
+static inline uint64_t
+qmix(uint64_t h, uint64_t w)
+{
+	unsigned __int128 p = (unsigned __int128)(h ^ w) *
+			UINT64_C(0x9e3779b97f4a7c15);
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/*
+ * The name 8 octets per step, case folded, as little-endian words; the
+ * last step takes the 8 octets ending with the name (shifted down, so
+ * that overlapping octets are not counted twice) or, for names under 8
+ * octets, reads them one by one: nothing outside the name is read. The
+ * length, type and class go into the seed. About 10 instructions per 8
+ * octets where byte-wise FNV-1a took 6 per octet.
+ */
 uint32_t
 gg_dns_question_hash(const uint8_t *wire, size_t wire_len, uint16_t qtype,
 		uint16_t qclass)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t h = UINT64_C(0x243f6a8885a308d3) ^ ((uint64_t)wire_len << 32 |
+			(uint64_t)qtype << 16 | qclass);
+	uint64_t w = 0;
+	size_t i = 0;
 
-	for (i = 0; i < wire_len; i++) {
-		uint8_t c = wire[i];
+	for (; i + 8 <= wire_len; i += 8)
+		h = qmix(h, fold64(gg_get_le64(wire + i)));
+	if (i < wire_len) {
+		size_t k = wire_len - i;
 
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		h = (h ^ c) * 16777619u;
+		if (wire_len >= 8) {
+			w = gg_get_le64(wire + wire_len - 8) >> (8 * (8 - k));
+		} else {
+			while (k-- > 0)
+				w = (w << 8) | wire[i + k];
+		}
+		h = qmix(h, fold64(w));
 	}
-	h = (h ^ (qtype >> 8)) * 16777619u;
-	h = (h ^ (qtype & 0xff)) * 16777619u;
-	h = (h ^ (qclass >> 8)) * 16777619u;
-	return (h ^ (qclass & 0xff)) * 16777619u;
+	h = qmix(h, 0);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 #define STATUS_NAME_(suffix, name, help) [GG_DNS_##suffix] = name,

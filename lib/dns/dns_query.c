@@ -115,7 +115,8 @@ question_compressed(const uint8_t *msg, size_t len)
  * before. *wire_len: octets of the name, root octet included.
  */
 static inline enum gg_dns_status
-question_scan(const uint8_t *msg, size_t len, size_t *wire_len)
+question_scan(const uint8_t *msg, size_t len, size_t *wire_len,
+		uint8_t *label_off, uint8_t *n_labels)
 {
 	/*
 	 * The next length octet must lie before lim: inside the message and
@@ -126,6 +127,7 @@ question_scan(const uint8_t *msg, size_t len, size_t *wire_len)
 	const size_t too_long = GG_DNS_HDR_LEN + GG_DNS_NAME_WIRE_MAX;
 	size_t lim = RTE_MIN(len, too_long);
 	size_t pos = GG_DNS_HDR_LEN;
+	unsigned int n = 0;
 	uint64_t bad = 0;
 
 	if (unlikely(pos >= len))
@@ -148,11 +150,14 @@ question_scan(const uint8_t *msg, size_t len, size_t *wire_len)
 					GG_DNS_TRUNCATED;
 		/* The label starts at 13 or later: its 8 octets before are in msg. */
 		bad |= dns_label_bad(msg + pos + 1, c);
+		/* At most 127 labels end before next < 12 + 255. */
+		label_off[n++] = (uint8_t)(pos - GG_DNS_HDR_LEN);
 		pos = next;
 	}
 	if (unlikely(bad != 0))
 		return GG_DNS_BAD_NAME_CHAR;
 	*wire_len = pos + 1 - GG_DNS_HDR_LEN;
+	*n_labels = (uint8_t)n;
 	return GG_DNS_OK;
 }
 
@@ -174,6 +179,7 @@ gg_dns_parse_query(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 	q->has_edns = 0;
 	q->edns_version = 0;
 	q->edns_do = 0;
+	q->n_labels = 0;
 
 	if (unlikely(len < GG_DNS_HDR_LEN))
 		return GG_DNS_TRUNCATED;
@@ -194,7 +200,7 @@ gg_dns_parse_query(const uint8_t *msg, size_t len, struct gg_dns_query *q)
 		return GG_DNS_BAD_ARCOUNT;
 	}
 
-	st = question_scan(msg, len, &wire_len);
+	st = question_scan(msg, len, &wire_len, q->label_off, &q->n_labels);
 	if (unlikely(st != GG_DNS_OK))
 		return st;
 	/* At most 255: fits 16 bits; the text drops the root and a dot. */

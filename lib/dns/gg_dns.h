@@ -47,6 +47,8 @@
 /** Limits on names (RFC 1035 2.3.4). */
 #define GG_DNS_LABEL_MAX 63
 #define GG_DNS_NAME_WIRE_MAX 255
+/** Most labels a name of GG_DNS_NAME_WIRE_MAX octets holds (root excluded). */
+#define GG_DNS_LABELS_MAX 127
 /** Text form of a 255-octet wire name: its labels and the dots between. */
 #define GG_DNS_NAME_TEXT_MAX 253
 
@@ -174,6 +176,15 @@ struct gg_dns_query {
 	uint8_t has_edns;           /**< an OPT was present */
 	uint8_t edns_version;
 	uint8_t edns_do;            /**< DNSSEC OK bit */
+	/**
+	 * The question name's labels, root excluded (set when the parse
+	 * says GG_DNS_OK, 0 otherwise): how many, and where each one's length
+	 * octet lies from the name's start, left to right; what
+	 * gg_garden_match_wire_labels() takes, so that the name is walked
+	 * once. Not cleared past n_labels.
+	 */
+	uint8_t n_labels;
+	uint8_t label_off[GG_DNS_LABELS_MAX];
 };
 
 /** What gg_dns_forge_answer() answers with. Set up by the control plane. */
@@ -312,7 +323,7 @@ enum gg_dns_status gg_dns_parse_response(const uint8_t *msg, size_t len,
  * digest of the answer to it (gg_dns_response.name_wire) whatever case
  * either spells the name in. Not keyed: it tells our own questions apart,
  * it does not authenticate (the answer's source, ports and ID do that).
- * Cost: one multiply per octet of the name.
+ * Cost: one 64x64 multiply per 8 octets of the name.
  */
 uint32_t gg_dns_question_hash(const uint8_t *wire, size_t wire_len,
 		uint16_t qtype, uint16_t qclass);

@@ -612,6 +612,20 @@ gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
 }
 
 bool
+gg_garden_match_wire_labels(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len, const uint8_t *start, unsigned int nlab)
+{
+	uint64_t mask[2];
+	unsigned int most = max_labels(g, mask);
+
+	/* match_wire()'s refusals that its walk does not already imply. */
+	if (most == 0 || wire == NULL || nlab == 0 || wire_len > WIRE_MAX ||
+			nlab > GARDEN_LABELS_MAX)
+		return false;
+	return match_labels(g, wire, wire_len, start, nlab, mask, most, NULL);
+}
+
+bool
 gg_garden_match_wire_scope(const struct gg_garden *g, const uint8_t *wire,
 		size_t wire_len, struct gg_garden_scope *scope)
 {

@@ -416,6 +416,19 @@ gg_garden_match_wire(const struct gg_garden *g, const uint8_t *wire,
 		size_t wire_len);
 
 /**
+ * Worker: gg_garden_match_wire() of a name whose labels the caller has
+ * walked already: @p wire_len octets as gg_dns_parse_query() accepts a
+ * question name (labels of 1-63 octets inside it, the root octet last,
+ * at most 255 octets), @p start the offsets of its @p nlab length octets
+ * from the left (gg_dns_query.label_off). The same answer, without the
+ * walk of the length octets. A name not so formed gives no defined
+ * answer (never a read outside @p wire_len).
+ */
+bool
+gg_garden_match_wire_labels(const struct gg_garden *g, const uint8_t *wire,
+		size_t wire_len, const uint8_t *start, unsigned int nlab);
+
+/**
  * Worker: gg_garden_match_wire(), and on a match what the addresses
  * learned for the name open: the scope of the longest garden name @p wire
  * falls under (the one gg_garden_name_ref() picks for

@@ -240,6 +240,19 @@ enum gg_http_verdict gg_http_handle(const struct gg_http_redirect *cfg,
 		uint8_t *ip, uint16_t *len, uint16_t room, uint64_t now_s);
 
 /**
+ * Flag of gg_http_handle_flags() and gg_tcp_rst_flags(): the receiving
+ * NIC verified the segment's TCP checksum (RTE_MBUF_F_RX_L4_CKSUM_GOOD
+ * for this very header), so it is not summed again. The IPv4 header's
+ * checksum is always checked here.
+ */
+#define GG_HTTP_F_TCP_CKSUM_GOOD 0x1u
+
+/** gg_http_handle() with GG_HTTP_F_* @p flags. */
+enum gg_http_verdict gg_http_handle_flags(const struct gg_http_redirect *cfg,
+		uint8_t *ip, uint16_t *len, uint16_t room, uint64_t now_s,
+		unsigned int flags);
+
+/**
  * Refuse a TCP segment (a port other than the redirected one): turn it
  * into the RST RFC 9293 prescribes for a segment reaching a closed port.
  * Same parameters and checks as gg_http_handle(). Returns
@@ -247,6 +260,10 @@ enum gg_http_verdict gg_http_handle(const struct gg_http_redirect *cfg,
  * answered), GG_HTTP_BAD_CHECKSUM or GG_HTTP_MALFORMED.
  */
 enum gg_http_verdict gg_tcp_rst(uint8_t *ip, uint16_t *len, uint16_t room);
+
+/** gg_tcp_rst() with GG_HTTP_F_* @p flags. */
+enum gg_http_verdict gg_tcp_rst_flags(uint8_t *ip, uint16_t *len,
+		uint16_t room, unsigned int flags);
 
 /** How much of an HTTP/1.x request line gg_http_parse_request() saw. */
 enum gg_http_req_status {

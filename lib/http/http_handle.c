@@ -83,7 +83,8 @@ pseudo_sum(uint32_t saddr, uint32_t daddr, uint16_t tcp_len)
  * the segment for the TCP checksum; nothing is written.
  */
 static __rte_always_inline enum gg_http_verdict
-parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
+parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s,
+		unsigned int flags)
 {
 	uint32_t ihl, tot, doff, tcp_len, sum;
 	const uint8_t *tcp;
@@ -110,10 +111,12 @@ parse_segment(const uint8_t *ip, uint16_t len, uint16_t room, struct seg *s)
 			gg_raw_cksum(ip, ihl, 0);
 	if (unlikely(gg_cksum_reduce(sum) != 0xffff))
 		return GG_HTTP_BAD_CHECKSUM;
-	sum = gg_raw_cksum(tcp, tcp_len,
-			pseudo_sum(s->saddr, s->daddr, (uint16_t)tcp_len));
-	if (unlikely(gg_cksum_reduce(sum) != 0xffff))
-		return GG_HTTP_BAD_CHECKSUM;
+	if (!(flags & GG_HTTP_F_TCP_CKSUM_GOOD)) {
+		sum = gg_raw_cksum(tcp, tcp_len, pseudo_sum(s->saddr, s->daddr,
+				(uint16_t)tcp_len));
+		if (unlikely(gg_cksum_reduce(sum) != 0xffff))
+			return GG_HTTP_BAD_CHECKSUM;
+	}
 
 	memcpy(&s->sport, tcp, 2);
 	memcpy(&s->dport, tcp + 2, 2);
@@ -359,7 +362,7 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 			}
 		}
 	}
-	memcpy(body, cfg->text, pre);
+	http_copy_short(body, cfg->text, pre);
 	o = pre;
 	/* A URL that does not fit is left out: {url} expands empty. */
 	url = cfg->has_url ? http_url_encode(host, host_len, host_plain,
@@ -369,7 +372,7 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 		gg_cksum_pieces_add(&ck, gg_raw_cksum(body + o, url, 0), o);
 		o += url;
 	}
-	memcpy(body + o, cfg->text + pre, post);
+	http_copy_short(body + o, cfg->text + pre, post);
 	gg_cksum_pieces_add(&ck, cfg->post_sum, o);
 	o += post;
 
@@ -377,7 +380,10 @@ build_302(const struct gg_http_redirect *cfg, const struct seg *s,
 	tag = http_close_tag(conn, client_next);
 	pad = (tag - (s->ack + (uint32_t)(o + HTTP_REPLY_TAIL_LEN) + 1)) &
 			HTTP_TAG_MASK;
-	memset(body + o, ' ', pad);
+	/* Sixteen spaces whatever pad is: the tail, written next, covers
+	 * the rest (it is longer than that, and fixed counted it). */
+	RTE_BUILD_BUG_ON(HTTP_REPLY_TAIL_LEN < GG_HTTP_PAD_MAX + 1);
+	memset(body + o, ' ', GG_HTTP_PAD_MAX + 1);
 	gg_cksum_pieces_add(&ck, spaces_sum(pad), o);
 	o += pad;
 	memcpy(body + o, HTTP_REPLY_TAIL, HTTP_REPLY_TAIL_LEN);
@@ -436,13 +442,13 @@ handle_fin(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 }
 
 enum gg_http_verdict
-gg_http_handle(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
-		uint16_t room, uint64_t now_s)
+gg_http_handle_flags(const struct gg_http_redirect *cfg, uint8_t *ip,
+		uint16_t *len, uint16_t room, uint64_t now_s, unsigned int flags)
 {
 	enum gg_http_verdict v;
 	struct seg s;
 
-	v = parse_segment(ip, *len, room, &s);
+	v = parse_segment(ip, *len, room, &s, flags);
 	if (unlikely(v != SEG_OK))
 		return v;
 	if (unlikely(s.flags & F_RST))
@@ -465,17 +471,30 @@ gg_http_handle(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
 }
 
 enum gg_http_verdict
-gg_tcp_rst(uint8_t *ip, uint16_t *len, uint16_t room)
+gg_http_handle(const struct gg_http_redirect *cfg, uint8_t *ip, uint16_t *len,
+		uint16_t room, uint64_t now_s)
+{
+	return gg_http_handle_flags(cfg, ip, len, room, now_s, 0);
+}
+
+enum gg_http_verdict
+gg_tcp_rst_flags(uint8_t *ip, uint16_t *len, uint16_t room, unsigned int flags)
 {
 	enum gg_http_verdict v;
 	struct seg s;
 
-	v = parse_segment(ip, *len, room, &s);
+	v = parse_segment(ip, *len, room, &s, flags);
 	if (unlikely(v != SEG_OK))
 		return v;
 	if (s.flags & F_RST)
 		return GG_HTTP_ABSORB_RST;
 	return reply_rst(ip, len, &s, GG_HTTP_RST_REFUSED);
+}
+
+enum gg_http_verdict
+gg_tcp_rst(uint8_t *ip, uint16_t *len, uint16_t room)
+{
+	return gg_tcp_rst_flags(ip, len, room, 0);
 }
 
 const char *

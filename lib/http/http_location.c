@@ -210,7 +210,7 @@ http_url_encode(const uint8_t *host, size_t host_len, int host_plain,
 		if (host_len != 0)
 			memcpy(out, URL_SCHEME_PCT, URL_SCHEME_PCT_LEN);
 		if (host_plain) {
-			memcpy(out + o, host, host_len);
+			http_copy_short(out + o, host, host_len);
 			o += host_len;
 		} else {
 			o += pct_encode_fast(host, host_len, out + o);

@@ -111,8 +111,57 @@ has_prefix_ci(const uint8_t *p, size_t n, const char *lit, size_t lit_len)
  * One header line [p, p + n), terminator excluded (a CR before the LF is
  * already cut). Returns -1 for an invalid Host, 1 when it was Host, else 0.
  */
+#ifdef __SSE2__
+/*
+ * Bits of the sixteen octets at p that are unreserved (RFC 3986 2.3:
+ * letters, digits, "-._~"), one per octet. About a dozen instructions
+ * where the table takes four per octet.
+ */
+static inline unsigned int
+unreserved16(const uint8_t *p)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* | 0x20 maps 'A'-'Z' onto 'a'-'z' and nothing else into it (octets
+	 * >= 0x80 stay negative for the signed compares). */
+	const __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+			_mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+
+	ok = _mm_or_si128(ok, _mm_and_si128(
+			_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+			_mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(v, _mm_set1_epi8('~')));
+	return (unsigned int)_mm_movemask_epi8(ok);
+}
+
+/*
+ * Whether all n octets at p are unreserved, reading sixteen at a time and
+ * nothing outside [base, p + n): the last (or only) step reads the
+ * sixteen octets ending at p + n, which needs p + n - base >= 16. 0 also
+ * when that does not hold: the caller's table walk then decides.
+ */
+static inline int
+all_unreserved(const uint8_t *base, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	if ((size_t)(p + n - base) < 16)
+		return 0;
+	for (; n - i > 16; i += 16)
+		if (unreserved16(p + i) != 0xffff)
+			return 0;
+	/* The n - i octets left are the top bits of the last sixteen. */
+	return (unreserved16(p + n - 16) >> (16 - (n - i))) ==
+			(0xffffu >> (16 - (n - i)));
+}
+#endif
+
 static int
-header_line(const uint8_t *p, size_t n, struct gg_http_request *req)
+header_line(const uint8_t *base, const uint8_t *p, size_t n,
+		struct gg_http_request *req)
 {
 	unsigned int all;
 	size_t i;
@@ -130,6 +179,18 @@ header_line(const uint8_t *p, size_t n, struct gg_http_request *req)
 	}
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 		n--;
+#ifdef __SSE2__
+	/* A plain name (nearly always): valid and plain, as the walk below
+	 * would find, unreserved octets being host octets too. */
+	if (n > 0 && all_unreserved(base, p, n)) {
+		req->host = p;
+		req->host_len = (uint16_t)n;
+		req->host_plain = 1;
+		return 1;
+	}
+#else
+	RTE_SET_USED(base);
+#endif
 	/* Four octets per test: the classes of all four must have C_HOST.
 	 * What all octets have in common also says whether it is plain. */
 	all = C_HOST | C_UNRES;
@@ -209,7 +270,7 @@ headers(const uint8_t *base, const uint8_t *p, size_t n,
 		if (line == 0)
 			break; /* end of the header section */
 		if (p[0] != ' ' && p[0] != '\t') { /* obs-fold lines ignored */
-			r = header_line(p, line, req);
+			r = header_line(base, p, line, req);
 			if (r < 0 || (r > 0 && seen_host))
 				return GG_HTTP_REQ_INVALID;
 			seen_host |= r;

@@ -32,6 +32,7 @@
 #include "gg_dns.h"
 #include "gg_garden.h"
 #include "pipeline_private.h"
+#include "snoop_recent.h"
 
 #define DNS_PORT 53
 
@@ -126,7 +127,7 @@ gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
 	/* Answers not learned yet first: see snoop_recent.c for the order. */
-	if (gg_snoop_recent_admits(lim, meta->sess->id, ip->src_addr,
+	if (gg_snoop_recent_admits_inline(lim, meta->sess->id, ip->src_addr,
 			ip->next_proto_id, sport, *now_s) ||
 			gg_garden_match_ip(lim->garden, meta->sess->id,
 				ip->src_addr, ip->next_proto_id, sport, *now_s)) {

@@ -62,6 +62,7 @@
  * per matching word. Per released answer, one record (about 450 octets)
  * and one index word per address. Memory: about 120 KiB per worker.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -71,6 +72,7 @@
 
 #include "gg_garden.h"
 #include "pipeline_private.h"
+#include "snoop_recent.h"
 
 #define GG_SNOOP_RECS 256          /* power of two */
 #define GG_SNOOP_IDX_BITS 7
@@ -94,6 +96,13 @@ struct gg_snoop_recent {
 	uint64_t idx[GG_SNOOP_IDX_BUCKETS][GG_SNOOP_IDX_WAYS] __rte_cache_aligned;
 	struct snoop_rec recs[GG_SNOOP_RECS] __rte_cache_aligned;
 };
+
+/* snoop_recent.h reads the two first words inline. */
+_Static_assert(offsetof(struct gg_snoop_recent, acked) ==
+		offsetof(struct gg_snoop_recent_ends, acked) &&
+		offsetof(struct gg_snoop_recent, head) ==
+		offsetof(struct gg_snoop_recent_ends, head),
+		"snoop_recent.h out of step with struct gg_snoop_recent");
 
 struct gg_snoop_recent *
 gg_snoop_recent_create(int socket)

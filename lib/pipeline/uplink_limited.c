@@ -42,6 +42,7 @@
 #include "gg_garden.h"
 #include "gg_http.h"
 #include "pipeline_private.h"
+#include "snoop_recent.h"
 
 #define DNS_PORT 53
 /* dns_query(): refuse the query as other UDP outside the garden is. */
@@ -69,6 +70,17 @@ static const struct {
 	[GG_HTTP_BAD_CHECKSUM] = { GG_EV_MAX, GG_DROP_http_bad_checksum },
 	[GG_HTTP_MALFORMED] = { GG_EV_MAX, GG_DROP_http_malformed },
 };
+
+/*
+ * Byte order with the compiler's builtin: DPDK 22.11's x86 rte_bswap16()
+ * is an asm statement for non-constant values, which the compiler can
+ * neither fold into a compare with a constant nor schedule.
+ */
+static inline uint16_t
+be16(uint16_t v)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? __builtin_bswap16(v) : v;
+}
 
 /* Octets writable from the inner IPv4 header to the end of the data room. */
 static inline uint16_t
@@ -121,20 +133,20 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 
 	/* Words in wire order added as numbers; the addresses' sum does
 	 * not care which is which. */
-	sum = (uint64_t)rte_cpu_to_be_16(RTE_IPV4_VHL_DEF << 8 |
-			ip->type_of_service) + rte_cpu_to_be_16(tlen) +
+	sum = (uint64_t)be16(RTE_IPV4_VHL_DEF << 8 |
+			ip->type_of_service) + be16(tlen) +
 			ip->packet_id + rte_cpu_to_be_16(64 << 8 | IPPROTO_UDP) +
 			ip->src_addr + ip->dst_addr;
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = a;
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(tlen);
+	ip->total_length = be16(tlen);
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->hdr_checksum = (uint16_t)~gg_cksum_reduce(gg_cksum_fold64(sum));
 	udp->src_port = udp->dst_port;
 	udp->dst_port = p;
-	udp->dgram_len = rte_cpu_to_be_16(ulen);
+	udp->dgram_len = be16(ulen);
 	udp->dgram_cksum = 0;
 	/* Pseudo header (RFC 768) as in checksums_ok(); a zero sum is sent
 	 * as all ones, zero meaning "no checksum". */
@@ -146,9 +158,32 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
 }
 
 /*
+ * Whether the receiving NIC verified this G-PDU's inner TCP or UDP
+ * checksum: its packet type names the GTP-U tunnel and an inner L4 of
+ * protocol @p proto, and the L4 flag (the inner header's, for a tunnel;
+ * the outer UDP has RTE_MBUF_F_RX_OUTER_L4_CKSUM_*) says GOOD. Anything
+ * else (net_pcap and net_gtpgen give no inner type, a NIC that does not
+ * parse GTP-U, BAD, UNKNOWN, NONE) leaves the sum to the software.
+ */
+static inline unsigned int
+inner_l4_verified(const struct rte_mbuf *m, uint8_t proto)
+{
+	uint32_t want = RTE_PTYPE_TUNNEL_GTPU | (proto == IPPROTO_TCP ?
+			RTE_PTYPE_INNER_L4_TCP : RTE_PTYPE_INNER_L4_UDP);
+
+	/* The flag first: one test where no NIC verified anything. */
+	if (likely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
+			RTE_MBUF_F_RX_L4_CKSUM_GOOD))
+		return 0;
+	return (m->packet_type & (RTE_PTYPE_TUNNEL_MASK |
+			RTE_PTYPE_INNER_L4_MASK)) == want;
+}
+
+/*
  * A packet the appliance answers itself must be intact (RFC 1122 3.2.1.2,
  * 4.1.3.4): its IPv4 header checksum, and its UDP checksum when the sender
- * gave one. Forwarded packets are left to their receiver.
+ * gave one (unless the NIC verified it: @p l4_good). Forwarded packets are
+ * left to their receiver.
  *
  * The same verdicts as gg_ipv4_cksum_ok() and
  * rte_ipv4_udptcp_cksum_verify(), for less: the 20-octet header in five
@@ -157,7 +192,8 @@ udp_turn_around(struct rte_ipv4_hdr *ip, struct rte_udp_hdr *udp,
  * that the IPv4 total length covers the header.
  */
 static int
-checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
+checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp,
+		unsigned int l4_good)
 {
 	unsigned int ihl = (ip->version_ihl & 0xf) * 4u;
 	uint16_t l4_len;
@@ -166,17 +202,17 @@ checksums_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp)
 	if (likely(ihl == sizeof(*ip)) ? !gg_ipv4_cksum20_ok(ip) :
 			!gg_ipv4_cksum_ok(ip, ihl))
 		return 0;
-	if (udp == NULL || udp->dgram_cksum == 0)
+	if (udp == NULL || udp->dgram_cksum == 0 || l4_good)
 		return 1;
-	l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	l4_len = be16(ip->total_length) - ihl;
 	/*
 	 * Addresses, then zero and protocol, then length: 16-bit words in
 	 * memory order, like everything gg_raw_cksum() adds. Under 2^34;
 	 * two folds bring it under 2^32.
 	 */
 	sum = (uint64_t)ip->src_addr + ip->dst_addr +
-			rte_cpu_to_be_16(ip->next_proto_id) +
-			rte_cpu_to_be_16(l4_len);
+			be16(ip->next_proto_id) +
+			be16(l4_len);
 	sum = (sum & UINT32_MAX) + (sum >> 32);
 	sum = (sum & UINT32_MAX) + (sum >> 32);
 	return gg_cksum_reduce(gg_raw_cksum(udp, l4_len, (uint32_t)sum)) ==
@@ -253,9 +289,10 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 
 	if (gg_dns_parse_query(msg, udp_len - sizeof(*udp), &q) != GG_DNS_OK)
 		return GG_DROP_dns_malformed;
-	/* The question lies uncompressed at offset 12 (gg_dns.h). */
-	if (gg_garden_match_wire(lim->garden, msg + GG_DNS_HDR_LEN,
-			q.name_wire_len))
+	/* The question lies uncompressed at offset 12 (gg_dns.h), its
+	 * labels walked by the parse. */
+	if (gg_garden_match_wire_labels(lim->garden, msg + GG_DNS_HDR_LEN,
+			q.name_wire_len, q.label_off, q.n_labels))
 		return dns_to_resolver(w, meta, ip, udp, &q, now_s);
 	if (lim->dns_mode == GG_DNS_MODE_SNOOP || !lim->has_portal) {
 		/* RFC 8952: no forged answer, and no other server either. */
@@ -263,7 +300,7 @@ dns_query(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 		return DNS_REFUSE;
 	}
 
-	if (!checksums_ok(ip, udp))
+	if (!checksums_ok(ip, udp, inner_l4_verified(m, IPPROTO_UDP)))
 		return GG_DROP_limited_bad_checksum;
 	/* The answer replaces the query; options after the IPv4 header go. */
 	if (ihl != sizeof(*ip)) {
@@ -298,7 +335,7 @@ icmp_prohibited(struct gg_worker *w, struct rte_ipv4_hdr *ip, uint16_t tlen)
 	memmove((uint8_t *)(icmp + 1), ip, quote);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16(new_len);
+	ip->total_length = be16(new_len);
 	ip->packet_id = 0;
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
@@ -323,7 +360,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 {
 	const struct gg_limited *lim = w->lim;
 	uint16_t ihl = (ip->version_ihl & 0xf) * 4;
-	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
+	uint16_t tlen = be16(ip->total_length);
 	uint8_t proto = ip->next_proto_id;
 	uint16_t dport = 0, l4_len = tlen - ihl;
 	struct rte_udp_hdr *udp = NULL;
@@ -337,9 +374,9 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	if (proto == IPPROTO_UDP) {
 		udp = (struct rte_udp_hdr *)((uint8_t *)ip + ihl);
 		if (l4_len < sizeof(*udp) ||
-				rte_be_to_cpu_16(udp->dgram_len) != l4_len)
+				be16(udp->dgram_len) != l4_len)
 			return GG_DROP_limited_l4_truncated;
-		dport = rte_be_to_cpu_16(udp->dst_port);
+		dport = be16(udp->dst_port);
 		if (dport == DNS_PORT) {
 			d = dns_query(w, m, meta, ip, udp, l4_len, n3_dst, now_s);
 			if (d != DNS_REFUSE)
@@ -350,7 +387,7 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	} else if (proto == IPPROTO_TCP) {
 		if (l4_len < sizeof(struct rte_tcp_hdr))
 			return GG_DROP_limited_l4_truncated;
-		dport = rte_be_to_cpu_16(((struct rte_tcp_hdr *)
+		dport = be16(((struct rte_tcp_hdr *)
 				((uint8_t *)ip + ihl))->dst_port);
 		if (dport == DNS_PORT) {
 			/* DNS over TCP, whatever the garden's rules say. */
@@ -364,8 +401,8 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	if (*now_s == 0)
 		*now_s = gg_garden_clock_s();
 	/* Answers not learned yet first: see snoop_recent.c for the order. */
-	if (gg_snoop_recent_admits(lim, meta->sess->id, ip->dst_addr, proto,
-			dport, *now_s) ||
+	if (gg_snoop_recent_admits_inline(lim, meta->sess->id, ip->dst_addr,
+			proto, dport, *now_s) ||
 			gg_garden_match_ip(lim->garden, meta->sess->id,
 				ip->dst_addr, proto, dport, *now_s)) {
 		w->ctr.ev[GG_EV_garden_forward_ul]++;
@@ -378,11 +415,15 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 tcp_refused:
 		len = tlen;
 		if (dport == HTTP_PORT && lim->has_portal)
-			v = gg_http_handle(&lim->http, (uint8_t *)ip, &len,
-					room_from(m, meta->inner_off), *now_s);
+			v = gg_http_handle_flags(&lim->http, (uint8_t *)ip,
+					&len, room_from(m, meta->inner_off),
+					*now_s, inner_l4_verified(m, IPPROTO_TCP) ?
+					GG_HTTP_F_TCP_CKSUM_GOOD : 0);
 		else
-			v = gg_tcp_rst((uint8_t *)ip, &len,
-					room_from(m, meta->inner_off));
+			v = gg_tcp_rst_flags((uint8_t *)ip, &len,
+					room_from(m, meta->inner_off),
+					inner_l4_verified(m, IPPROTO_TCP) ?
+					GG_HTTP_F_TCP_CKSUM_GOOD : 0);
 		if (http_verdict_counter[v].drop != GG_DROP_NONE)
 			return http_verdict_counter[v].drop;
 		w->ctr.ev[http_verdict_counter[v].ev]++;
@@ -395,7 +436,7 @@ tcp_refused:
 udp_refused:
 		if (lim->udp_reject != GG_UDP_REJECT_ICMP)
 			return GG_DROP_limited_udp_refused;
-		if (!checksums_ok(ip, udp))
+		if (!checksums_ok(ip, udp, inner_l4_verified(m, IPPROTO_UDP)))
 			return GG_DROP_limited_bad_checksum;
 		if (!gg_ratelimit_allow(&w->icmp_rl)) {
 			w->ctr.ev[GG_EV_reply_ratelimited]++;

@@ -329,6 +329,10 @@ test_query_hand_made(void)
 	CU_ASSERT_EQUAL(q.edns_udp_size, 0);
 	CU_ASSERT_EQUAL(q.edns_version, 0);
 	CU_ASSERT_EQUAL(q.edns_do, 0);
+	/* The labels' length octets, from the name's start. */
+	CU_ASSERT_EQUAL(q.n_labels, 2);
+	CU_ASSERT_EQUAL(q.label_off[0], 0);
+	CU_ASSERT_EQUAL(q.label_off[1], 8);
 }
 
 static void
@@ -444,6 +448,8 @@ test_query_name_limits(void)
 	put16(&m, GG_DNS_CLASS_IN);
 	ASSERT_STATUS(pq(m.b, m.n, &q), GG_DNS_OK);
 	CU_ASSERT_EQUAL(q.name_len, GG_DNS_NAME_TEXT_MAX);
+	CU_ASSERT_EQUAL(q.n_labels, 4);
+	CU_ASSERT_EQUAL(q.label_off[3], 192);
 	CU_ASSERT_EQUAL(strlen(qname(&q)), 253);
 	CU_ASSERT_EQUAL(q.question_end, 12 + 255 + 4);
 
@@ -462,6 +468,9 @@ test_query_name_limits(void)
 	put16(&m, GG_DNS_CLASS_IN);
 	ASSERT_STATUS(pq(m.b, m.n, &q), GG_DNS_OK);
 	CU_ASSERT_EQUAL(q.name_len, 253);
+	CU_ASSERT_EQUAL(q.n_labels, GG_DNS_LABELS_MAX);
+	CU_ASSERT_EQUAL(q.label_off[0], 0);
+	CU_ASSERT_EQUAL(q.label_off[126], 252);
 	put_hdr(&m, 1, 0, 1, 0, 0, 0);
 	put_long_name(&m, lens, 127);
 	m.n--;
@@ -2063,11 +2072,61 @@ test_robustness(void)
 	CU_ASSERT(seen_r[GG_DNS_OK] > 1000);
 }
 
+/*
+ * gg_dns_question_hash(): equal for names that differ only in the case of
+ * A-Z (RFC 4343), at every length and position (the word-wise fold and
+ * the tail load); different when any other octet, the length, the type
+ * or the class differs (a 32-bit digest: no collision expected among
+ * these few thousand). Each name in a heap block of its exact length,
+ * so that a read past it is seen by ASan and valgrind.
+ */
+static void
+test_question_hash(void)
+{
+	static const uint8_t others[] = { '@', '`', '[', '{', 'Z' + 1,
+		'a' - 1, 0xc1, 0xe1, '0', '-' };
+	uint8_t name[255], *a = malloc(255), *b = malloc(255);
+	unsigned int len, pos, j, bad = 0;
+	uint32_t h;
+
+	if (a == NULL || b == NULL) {
+		CU_FAIL("malloc");
+		goto out;
+	}
+	for (j = 0; j < sizeof(name); j++)
+		name[j] = (uint8_t)('a' + (j * 7) % 26);
+	for (len = 1; len <= sizeof(name); len++) {
+		uint8_t *x = a + sizeof(name) - len, *y = b + sizeof(name) - len;
+
+		memcpy(x, name, len);
+		h = gg_dns_question_hash(x, len, 1, 1);
+		for (pos = 0; pos < len; pos++) {
+			memcpy(y, name, len);
+			y[pos] = (uint8_t)(y[pos] - 'a' + 'A');
+			bad += gg_dns_question_hash(y, len, 1, 1) != h;
+			for (j = 0; j < sizeof(others); j++) {
+				y[pos] = others[j];
+				bad += gg_dns_question_hash(y, len, 1, 1) == h;
+			}
+		}
+		bad += gg_dns_question_hash(x, len, 28, 1) == h;
+		bad += gg_dns_question_hash(x, len, 1, 3) == h;
+		if (len > 1)
+			bad += gg_dns_question_hash(x + 1, len - 1, 1, 1) == h;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+out:
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
 	static const struct test_case tests[] = {
 		{ "query: hand-made bytes", test_query_hand_made },
+		{ "question digest: case folded, all else counts",
+			test_question_hash },
 		{ "query: types and classes", test_query_types },
 		{ "query: names, case, characters", test_query_names },
 		{ "query: 255/256 octets, labels 63/64", test_query_name_limits },

@@ -164,11 +164,29 @@ mw(const struct gg_garden *g, const void *wire, size_t len)
 	uint8_t *pg = fence();
 	bool a, b;
 
+	uint8_t start[GG_GARDEN_NAME_MAX];
+	const uint8_t *w = wire;
+	unsigned int nlab = 0;
+	size_t pos = 0;
+
 	memcpy(pg, wire, len);
 	a = gg_garden_match_wire(g, pg, len);
 	memcpy(pg + page_size - len, wire, len);
 	b = gg_garden_match_wire(g, pg + page_size - len, len);
 	if (a != b)
+		__atomic_fetch_add(&wire_disagreed, 1, __ATOMIC_RELAXED);
+	/* A name as gg_dns_parse_query() accepts it: the labels walked
+	 * here must give gg_garden_match_wire_labels() the same answer. */
+	while (len >= 1 && len <= 255 && pos < len - 1 && w[pos] >= 1 &&
+			w[pos] <= 63 && w[pos] < len - 1 - pos) {
+		start[nlab++] = (uint8_t)pos;
+		pos += 1u + w[pos];
+	}
+	if (len >= 1 && len <= 255 && pos == len - 1 && w[pos] == 0 &&
+			(gg_garden_match_wire_labels(g, pg + page_size - len, len,
+				start, nlab) != a ||
+			 (memcpy(pg, wire, len),
+			  gg_garden_match_wire_labels(g, pg, len, start, nlab) != a)))
 		__atomic_fetch_add(&wire_disagreed, 1, __ATOMIC_RELAXED);
 	return a;
 }

@@ -1619,6 +1619,66 @@ test_target_octets(void)
 	}
 }
 
+/*
+ * Every octet at several places of Host values of several lengths: the
+ * SSE2 test of plain names (http_parse.c) must give the table's verdicts,
+ * valid and plain (RFC 3986 2.3 unreserved), valid (other host octets),
+ * or invalid; short requests take the table alone.
+ */
+static void
+test_host_octets(void)
+{
+	static const size_t lens[] = { 1, 2, 15, 16, 17, 31, 32, 33, 40 };
+	static const char host_other[] = "!$%&'()*+,:;=[]";
+	struct gg_http_request req;
+	char buf[160];
+	unsigned int b, k, at, pre;
+	size_t n, hl;
+
+	for (pre = 0; pre < 2; pre++) {
+		for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+			hl = lens[k];
+			for (at = 0; at < hl; at++) {
+				for (b = 0; b < 256; b++) {
+					int unres = (b >= '0' && b <= '9') ||
+							(b >= 'A' && b <= 'Z') ||
+							(b >= 'a' && b <= 'z') || b == '-' ||
+							b == '.' || b == '_' || b == '~';
+					int valid = unres || (b != 0 &&
+							strchr(host_other, (int)b) != NULL);
+					size_t h0;
+					enum gg_http_req_status st;
+
+					if (b == ' ' || b == '\t' || b == '\r' ||
+							b == '\n')
+						continue; /* trimmed or ends the line */
+					n = (size_t)snprintf(buf, sizeof(buf),
+							pre ? "GET / HTTP/1.1\r\nHost:" :
+							"GET / HTTP/1.1\r\nA: b\r\nHost: ");
+					h0 = n;
+					memset(buf + n, 'a', hl);
+					buf[h0 + at] = (char)b;
+					n += hl;
+					n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+							"\r\n\r\n");
+					st = parse_str(buf, n, &req);
+					if (!valid) {
+						CU_ASSERT_EQUAL(st, GG_HTTP_REQ_INVALID);
+					} else {
+						CU_ASSERT_EQUAL(st, GG_HTTP_REQ_COMPLETE);
+						CU_ASSERT_EQUAL(req.host_len, hl);
+						CU_ASSERT_EQUAL(req.host_plain, unres);
+					}
+					if ((st == GG_HTTP_REQ_COMPLETE) != valid ||
+							(valid && req.host_plain != unres))
+						printf("\n    octet 0x%02x at %u of %zu\n",
+								b, at, hl);
+				}
+			}
+		}
+	}
+}
+
 /* ------------------------------------------------------------ location */
 
 static void
@@ -2145,6 +2205,8 @@ main(void)
 		{ "SYN cookie make/check, tuple, time, MSS", test_cookie },
 		{ "request target: every octet, scalar and SSE2 paths",
 			test_target_octets },
+		{ "Host value: every octet, scalar and SSE2 paths",
+			test_host_octets },
 		{ "SYN cookie known answer (shared with perf_inputs.py)",
 			test_cookie_known_answer },
 		{ "cookie clock offset", test_clock_offset },

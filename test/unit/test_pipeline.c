@@ -746,6 +746,100 @@ syn_to(uint32_t teid, uint32_t ue, uint32_t dst, uint16_t dport)
 	return act;
 }
 
+/*
+ * A LIMITED device's SYN to port 443 outside the garden (refused with a
+ * RST), its TCP checksum spoiled when @p bad, received with the packet
+ * type @p pt and offload flags @p ol a NIC would give.
+ */
+static int
+refused_syn(int bad, uint32_t pt, uint64_t ol, enum gg_drop *drop)
+{
+	uint8_t frame[256], tpdu[64];
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)tpdu;
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(ip + 1);
+	struct guarded g;
+	uint16_t len;
+	int act;
+
+	memset(tpdu, 0, sizeof(tpdu));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*tcp));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = UE_LIMITED;
+	ip->dst_addr = IP4(198, 51, 100, 7);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp->src_port = rte_cpu_to_be_16(52001);
+	tcp->dst_port = rte_cpu_to_be_16(443);
+	tcp->sent_seq = rte_cpu_to_be_32(7);
+	tcp->data_off = 5 << 4;
+	tcp->tcp_flags = RTE_TCP_SYN_FLAG;
+	tcp->rx_win = rte_cpu_to_be_16(1024);
+	tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+	if (bad)
+		tcp->cksum ^= 0x0101;
+	len = gpdu_frame(frame, TEID_LIMITED, tpdu, sizeof(*ip) + sizeof(*tcp));
+	if (guarded_mbuf(&g, frame, len) == NULL)
+		return -1;
+	g.m->packet_type = pt;
+	g.m->ol_flags |= ol;
+	act = uplink_one(g.m, drop);
+	guarded_free(&g);
+	return act;
+}
+
+/*
+ * RFC 1122 4.2.2.7: a segment answered in place is checked, by the
+ * software or, when the packet type says the NIC parsed the GTP-U tunnel
+ * and an inner TCP header, by the NIC's inner L4 checksum verdict. Only
+ * GOOD of that exact case skips the sum; any other verdict leaves it to
+ * the sum.
+ */
+static void
+test_rx_l4_cksum_flags(void)
+{
+	const uint32_t tun = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 |
+			RTE_PTYPE_L4_UDP | RTE_PTYPE_TUNNEL_GTPU |
+			RTE_PTYPE_INNER_L3_IPV4;
+	const uint32_t tcp = tun | RTE_PTYPE_INNER_L4_TCP;
+	static const struct {
+		int bad;
+		uint32_t pt;
+		uint64_t ol;
+		int sent;
+	} cases[] = {
+		{ 0, 0, 0, 1 },
+		{ 1, 0, 0, 0 },
+		{ 1, tcp, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 1 },
+		{ 0, tcp, RTE_MBUF_F_RX_L4_CKSUM_BAD, 1 }, /* the sum decides */
+		{ 1, tcp, RTE_MBUF_F_RX_L4_CKSUM_BAD, 0 },
+		{ 1, tcp, RTE_MBUF_F_RX_L4_CKSUM_NONE, 0 },
+		{ 1, tcp, RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, 0 },
+		{ 1, tun | RTE_PTYPE_INNER_L4_UDP, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 0 },
+		{ 1, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP,
+			RTE_MBUF_F_RX_L4_CKSUM_GOOD, 0 },
+		{ 0, tcp, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 1 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		enum gg_drop drop;
+		int act = refused_syn(cases[i].bad, cases[i].pt, cases[i].ol,
+				&drop);
+
+		if (cases[i].sent) {
+			CU_ASSERT_EQUAL(act, GG_ACT_TX_N3);
+		} else {
+			CU_ASSERT_EQUAL(act, GG_ACT_DROP);
+			CU_ASSERT_EQUAL(drop, GG_DROP_http_bad_checksum);
+		}
+		if ((act == GG_ACT_TX_N3) != cases[i].sent)
+			printf("\n    case %u: action %d drop %d\n", i, act,
+					(int)drop);
+	}
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 0);
+}
+
 /* The verdict for a SYN-ACK from @p src:443 to the LIMITED device. */
 static int
 synack_from(uint32_t src)
@@ -923,6 +1017,8 @@ main(void)
 			test_icmp_frag_needed },
 		{ "snooped DNS answer: out at once, its addresses open before "
 			"the control lcore learned them", test_snoop_release },
+		{ "LIMITED replies: the NIC's inner L4 checksum verdict",
+			test_rx_l4_cksum_flags },
 	};
 
 	return test_cunit_main("pipeline", suite_init, suite_fini,
