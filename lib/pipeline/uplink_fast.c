@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Uplink fast stage: the common G-PDU of a FULL session, from the outer
+ * checks to the N6 TX buffer, in three passes over the burst.
+ *
+ * 1. The outer checks of gg_gpdu_fast() (Ethernet, IPv4 and its checksum
+ *    unless the PMD vouched for it, UDP to 2152, the G-PDU's shape), the
+ *    same metadata as the parse stage gives; stops at the first packet
+ *    that is anything else.
+ * 2. The session lookup of those, in place (every bucket of the burst in
+ *    flight at once, each session's line fetched as it is found).
+ * 3. In packet order, the forward stage's fast path: FULL session, inner
+ *    IPv4 without options from the session's UE address, its length
+ *    within the T-PDU and the N6 MTU, no suspect destination, TTL above
+ *    1; TTL and checksum patched, MSS clamped for SYNs, outer headers
+ *    stripped, the Ethernet header to the N6 next hop written, counted,
+ *    buffered for N6. Stops at the first packet that is anything else.
+ *
+ * What it stops at, and everything after it, goes through the stages
+ * (uplink_parse.c, session_lookup.c, uplink_forward.c), so what leaves
+ * each port keeps the order it arrived in; the packets it parsed and
+ * looked up are handed on with their metadata and not parsed again. A
+ * burst of LIMITED sessions' packets thus costs the stages' work plus a
+ * test of the first packet's session. Every check of the stages' fast
+ * paths is made here too, and nothing is dropped here: drops stay with
+ * the stages, named and counted there.
+ *
+ * Counters: the session's as each packet goes; the worker's ul_decap and
+ * ul_decap_bytes once per burst.
+ */
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "pipeline_private.h"
+#include "uplink_gpdu.h"
+
+static __rte_always_inline int
+martian_suspect(const struct gg_martian *martian, uint32_t dst)
+{
+	const struct gg_martian *e = &martian[((const uint8_t *)&dst)[0]];
+
+	return (dst & e->mask) == e->val;
+}
+
+uint16_t
+gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t *ready)
+{
+	const struct gg_dataplane *dp = w->dp;
+	const uint32_t n3_addr = dp->n3.addr;
+	const struct gg_martian *martian = dp->martian;
+	const uint16_t n6_mtu = dp->n6.mtu;
+	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
+	struct gg_meta *meta = w->meta;
+	struct gg_txbuf *tx = &w->tx_n6;
+	struct rte_ether_addr n6_mac;
+	uint8_t l2_hdr[16];
+	uint64_t l2_lo, l2_hi, bytes = 0;
+	uint16_t i, k, tx_n;
+
+	*ready = 0;
+	if (unlikely(!gg_port_next_hop_mac(&dp->n6, &n6_mac)))
+		return 0;  /* the stages drop what they must (no_neighbor) */
+
+	/* 1: the outer headers. */
+	for (k = 0; k < n; k++)
+		if (unlikely(!gg_gpdu_fast(pkts[k], &meta[k], n3_addr)))
+			break;
+	if (unlikely(k == 0))
+		return 0;
+
+	/* 2: the sessions. */
+	gg_session_lookup_teid_burst(dp->sessions, &meta[0].key, &meta[0].sess,
+			sizeof(meta[0]), k, &w->sess_ctr);
+
+	/* 3: in order, while packets are of the common case. The Ethernet
+	 * header is two 8-octet stores (octets 0-7 and 6-13). */
+	rte_ether_addr_copy(&n6_mac, (struct rte_ether_addr *)l2_hdr);
+	rte_ether_addr_copy(&dp->n6.mac, (struct rte_ether_addr *)(l2_hdr + 6));
+	((struct rte_ether_hdr *)l2_hdr)->ether_type =
+		rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memcpy(&l2_lo, l2_hdr, sizeof(l2_lo));
+	memcpy(&l2_hi, l2_hdr + 6, sizeof(l2_hi));
+	gg_tx_reserve(w, tx, k);
+	tx_n = tx->n;
+	for (i = 0; i < k; i++) {
+		const struct gg_meta *mt = &meta[i];
+		const struct gg_session *s = mt->sess;
+		struct rte_mbuf *m = pkts[i];
+		struct gg_session_counters *sc;
+		struct rte_ipv4_hdr *ip;
+		uint16_t tlen, cap;
+		uint8_t *eth;
+
+		if (unlikely(s == NULL))
+			break;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+				mt->inner_off);
+		tlen = rte_be_to_cpu_16(ip->total_length);
+		/* Within [20, the T-PDU] and the N6 MTU: one compare. */
+		cap = RTE_MIN(mt->inner_len, n6_mtu);
+		if (unlikely(ip->version_ihl != 0x45 ||
+				(uint16_t)(tlen - sizeof(*ip)) >
+				(uint16_t)(cap - sizeof(*ip)) ||
+				ip->src_addr != s->ue_ipv4 ||
+				martian_suspect(martian, ip->dst_addr) ||
+				gg_session_state(s) != GG_SESSION_FULL ||
+				ip->time_to_live <= 1))
+			break;
+		gg_ipv4_ttl_dec_unchecked(ip);
+		/* MSS clamping costs the others this test. */
+		if (unlikely(gg_tcp_is_syn(ip, tlen)))
+			gg_tcp_mss_clamp(w, ip, tlen);
+		m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
+		m->data_len = RTE_ETHER_HDR_LEN + tlen;
+		m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
+		eth = (uint8_t *)ip - RTE_ETHER_HDR_LEN;
+		memcpy(eth, &l2_lo, sizeof(l2_lo));
+		memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
+		sc = gg_session_ctr(&sess_ctr, s);
+		gg_ctr_add(&sc->ul_pkts, 1);
+		gg_ctr_add(&sc->ul_bytes, tlen);
+		bytes += tlen;
+		tx->pkts[tx_n++] = m;
+	}
+	tx->n = tx_n;
+	w->ctr.ev[GG_EV_ul_decap] += i;
+	w->ctr.ev[GG_EV_ul_decap_bytes] += bytes;
+
+	/* The rest to the stages; [i, k) parsed and looked up already. */
+	if (i != 0 && i < k)
+		memmove(&meta[0], &meta[i], (k - i) * sizeof(meta[0]));
+	*ready = k - i;
+	return i;
+}
