@@ -284,7 +284,8 @@ encap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 static __rte_always_inline int
 encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 		const struct gg_session *s, const struct gg_encap_tmpl *t,
-		const struct gg_session_ctr_view *sess_ctr, unsigned int hlen)
+		struct gg_session_counters *ctr, unsigned int hlen,
+		uint64_t *bytes, int in_slot)
 {
 	struct gg_session_counters *sc;
 	struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod_offset(m,
@@ -292,19 +293,18 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 	uint16_t tlen = mt->inner_len;
 
 	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
-			inner->time_to_live <= 1 ||
-			encap_check(m, DL_L3_OFF, tlen, hlen, t) != GG_DROP_NONE))
+			encap_check(m, DL_L3_OFF, tlen, hlen, t) != GG_DROP_NONE ||
+			!gg_ipv4_ttl_dec_word(inner)))
 		return 0;
-	gg_ipv4_ttl_dec_unchecked(inner);
 	/* MSS clamping costs the others this test (tcp_mss.c). */
 	if (unlikely(gg_tcp_is_syn(inner, tlen)))
 		gg_tcp_mss_clamp(w, inner, tlen);
 	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
-	sc = gg_session_ctr(sess_ctr, s);
+	sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
+		&ctr[s->id];
 	gg_ctr_add(&sc->dl_pkts, 1);
 	gg_ctr_add(&sc->dl_bytes, tlen);
-	gg_ctr_add(&w->ctr.ev[GG_EV_dl_encap], 1);
-	gg_ctr_add(&w->ctr.ev[GG_EV_dl_encap_bytes], tlen);
+	*bytes += tlen;
 	gg_tx_append(&w->tx_n3, m);
 	return 1;
 }
@@ -318,12 +318,12 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
  */
 static __rte_always_inline uint16_t
 encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		const struct gg_encap_tmpl *t, int fast)
+		const struct gg_encap_tmpl *t, int fast, int in_slot)
 {
-	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
+	struct gg_session_counters *const ctr = w->sess_ctr.array;
 	struct gg_meta *meta = w->meta;
-	uint64_t now_s = 0;
-	uint16_t i, kept = 0;
+	uint64_t now_s = 0, bytes = 0;
+	uint16_t i, kept = 0, sent = 0;
 
 	gg_tx_reserve(w, &w->tx_n3, n);
 	for (i = 0; i < n; i++) {
@@ -335,13 +335,19 @@ encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		/* Only GG_ACT_SESSION packets have a session (gg_meta). */
 		if (fast && likely(s != NULL)) {
 			if (s->flags & GG_SESSION_F_QFI) {
-				if (likely(encap_try(w, m, mt, s, t, &sess_ctr,
-						GG_ENCAP_HDR_QFI_LEN)))
+				if (likely(encap_try(w, m, mt, s, t, ctr,
+						GG_ENCAP_HDR_QFI_LEN, &bytes,
+						in_slot))) {
+					sent++;
 					continue;
+				}
 			} else {
-				if (likely(encap_try(w, m, mt, s, t, &sess_ctr,
-						GG_ENCAP_HDR_LEN)))
+				if (likely(encap_try(w, m, mt, s, t, ctr,
+						GG_ENCAP_HDR_LEN, &bytes,
+						in_slot))) {
+					sent++;
 					continue;
+				}
 			}
 		}
 
@@ -355,6 +361,9 @@ encap_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		else
 			kept = gg_dispatch_keep(w, pkts, i, kept);
 	}
+	/* The fast path's share of the worker's counters, once a burst. */
+	w->ctr.ev[GG_EV_dl_encap] += sent;
+	w->ctr.ev[GG_EV_dl_encap_bytes] += bytes;
 	return kept;
 }
 
@@ -364,6 +373,8 @@ gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	const struct gg_encap_tmpl *t = gg_encap_tmpl_get(w);
 
 	if (unlikely(t == NULL))
-		return encap_burst(w, pkts, n, NULL, 0);
-	return encap_burst(w, pkts, n, t, 1);
+		return encap_burst(w, pkts, n, NULL, 0, 0);
+	if (w->sess_ctr.array == NULL)
+		return encap_burst(w, pkts, n, t, 1, 1);
+	return encap_burst(w, pkts, n, t, 1, 0);
 }

@@ -473,6 +473,29 @@ gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 }
 
 /*
+ * gg_ipv4_ttl_dec() for the fast paths, on the one 32-bit word of TTL,
+ * protocol and checksum: 1 when the TTL was above 1 and is decremented,
+ * its checksum patched (+0x0100 as RFC 1624 has it, which is +1 on the
+ * octet-swapped word as it lies in memory); 0, nothing changed, when the
+ * TTL is exhausted or the patch would wrap (checksum 0xfeff or 0xffff in
+ * network order), which gg_ipv4_ttl_dec() handles for the slow path.
+ * Two compares and one add instead of a byte and a word rewritten apart.
+ */
+static __rte_always_inline int
+gg_ipv4_ttl_dec_word(struct rte_ipv4_hdr *ip)
+{
+	uint32_t v;
+
+	RTE_BUILD_BUG_ON(RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN);
+	memcpy(&v, &ip->time_to_live, sizeof(v));
+	if (unlikely((uint8_t)v <= 1 || v >= 0xfffe0000u))
+		return 0;
+	v += 0x10000u - 1;
+	memcpy(&ip->time_to_live, &v, sizeof(v));
+	return 1;
+}
+
+/*
  * Replace the address at @p field (&ip->src_addr or &ip->dst_addr) by
  * @p to (network order), patching the IPv4 header checksum and, when
  * @p udp is not NULL, the UDP one (which covers the address through the

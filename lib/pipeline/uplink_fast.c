@@ -45,21 +45,79 @@ martian_suspect(const struct gg_martian *martian, uint32_t dst)
 	return (dst & e->mask) == e->val;
 }
 
+/*
+ * Pass 3 over packets [0, @p k): returns how many it sent, in order.
+ * Inlined once per place of the session counters (@p in_slot: in the
+ * session's line, one worker), so that no packet tests it.
+ */
+static __rte_always_inline uint16_t
+forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
+		uint64_t l2_lo, uint64_t l2_hi, uint64_t *bytes, int in_slot)
+{
+	const struct gg_dataplane *dp = w->dp;
+	const struct gg_martian *martian = dp->martian;
+	const uint16_t n6_mtu = dp->n6.mtu;
+	struct gg_session_counters *const ctr = w->sess_ctr.array;
+	const struct gg_meta *meta = w->meta;
+	struct rte_mbuf **tx = &w->tx_n6.pkts[w->tx_n6.n];
+	uint64_t sum = 0;
+	uint16_t i;
+
+	for (i = 0; i < k; i++) {
+		const struct gg_meta *mt = &meta[i];
+		const struct gg_session *s = mt->sess;
+		struct rte_mbuf *m = pkts[i];
+		struct gg_session_counters *sc;
+		struct rte_ipv4_hdr *ip;
+		uint16_t tlen, cap;
+		uint8_t *eth;
+
+		if (unlikely(s == NULL))
+			break;
+		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
+				mt->inner_off);
+		tlen = rte_be_to_cpu_16(ip->total_length);
+		/* Within [20, the T-PDU] and the N6 MTU: one compare. */
+		cap = RTE_MIN(mt->inner_len, n6_mtu);
+		if (unlikely(ip->version_ihl != 0x45 ||
+				(uint16_t)(tlen - sizeof(*ip)) >
+				(uint16_t)(cap - sizeof(*ip)) ||
+				ip->src_addr != s->ue_ipv4 ||
+				martian_suspect(martian, ip->dst_addr) ||
+				gg_session_state(s) != GG_SESSION_FULL ||
+				!gg_ipv4_ttl_dec_word(ip)))
+			break;
+		/* MSS clamping costs the others this test. */
+		if (unlikely(gg_tcp_is_syn(ip, tlen)))
+			gg_tcp_mss_clamp(w, ip, tlen);
+		m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
+		m->data_len = RTE_ETHER_HDR_LEN + tlen;
+		m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
+		eth = (uint8_t *)ip - RTE_ETHER_HDR_LEN;
+		memcpy(eth, &l2_lo, sizeof(l2_lo));
+		memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
+		sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
+			&ctr[s->id];
+		gg_ctr_add(&sc->ul_pkts, 1);
+		gg_ctr_add(&sc->ul_bytes, tlen);
+		sum += tlen;
+		tx[i] = m;
+	}
+	*bytes = sum;
+	return i;
+}
+
 uint16_t
 gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		uint16_t *ready)
 {
 	const struct gg_dataplane *dp = w->dp;
 	const uint32_t n3_addr = dp->n3.addr;
-	const struct gg_martian *martian = dp->martian;
-	const uint16_t n6_mtu = dp->n6.mtu;
-	const struct gg_session_ctr_view sess_ctr = w->sess_ctr;
 	struct gg_meta *meta = w->meta;
-	struct gg_txbuf *tx = &w->tx_n6;
 	struct rte_ether_addr n6_mac;
 	uint8_t l2_hdr[16];
-	uint64_t l2_lo, l2_hi, bytes = 0;
-	uint16_t i, k, tx_n;
+	uint64_t l2_lo, l2_hi, bytes;
+	uint16_t i, k;
 
 	*ready = 0;
 	if (unlikely(!gg_port_next_hop_mac(&dp->n6, &n6_mac)))
@@ -84,49 +142,12 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	memcpy(&l2_lo, l2_hdr, sizeof(l2_lo));
 	memcpy(&l2_hi, l2_hdr + 6, sizeof(l2_hi));
-	gg_tx_reserve(w, tx, k);
-	tx_n = tx->n;
-	for (i = 0; i < k; i++) {
-		const struct gg_meta *mt = &meta[i];
-		const struct gg_session *s = mt->sess;
-		struct rte_mbuf *m = pkts[i];
-		struct gg_session_counters *sc;
-		struct rte_ipv4_hdr *ip;
-		uint16_t tlen, cap;
-		uint8_t *eth;
-
-		if (unlikely(s == NULL))
-			break;
-		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-				mt->inner_off);
-		tlen = rte_be_to_cpu_16(ip->total_length);
-		/* Within [20, the T-PDU] and the N6 MTU: one compare. */
-		cap = RTE_MIN(mt->inner_len, n6_mtu);
-		if (unlikely(ip->version_ihl != 0x45 ||
-				(uint16_t)(tlen - sizeof(*ip)) >
-				(uint16_t)(cap - sizeof(*ip)) ||
-				ip->src_addr != s->ue_ipv4 ||
-				martian_suspect(martian, ip->dst_addr) ||
-				gg_session_state(s) != GG_SESSION_FULL ||
-				ip->time_to_live <= 1))
-			break;
-		gg_ipv4_ttl_dec_unchecked(ip);
-		/* MSS clamping costs the others this test. */
-		if (unlikely(gg_tcp_is_syn(ip, tlen)))
-			gg_tcp_mss_clamp(w, ip, tlen);
-		m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
-		m->data_len = RTE_ETHER_HDR_LEN + tlen;
-		m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
-		eth = (uint8_t *)ip - RTE_ETHER_HDR_LEN;
-		memcpy(eth, &l2_lo, sizeof(l2_lo));
-		memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
-		sc = gg_session_ctr(&sess_ctr, s);
-		gg_ctr_add(&sc->ul_pkts, 1);
-		gg_ctr_add(&sc->ul_bytes, tlen);
-		bytes += tlen;
-		tx->pkts[tx_n++] = m;
-	}
-	tx->n = tx_n;
+	gg_tx_reserve(w, &w->tx_n6, k);
+	if (w->sess_ctr.array == NULL)
+		i = forward_run(w, pkts, k, l2_lo, l2_hi, &bytes, 1);
+	else
+		i = forward_run(w, pkts, k, l2_lo, l2_hi, &bytes, 0);
+	w->tx_n6.n += i;
 	w->ctr.ev[GG_EV_ul_decap] += i;
 	w->ctr.ev[GG_EV_ul_decap_bytes] += bytes;
 

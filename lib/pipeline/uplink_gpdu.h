@@ -31,14 +31,35 @@
 #define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_OPT_LEN + 4 + 20)
 
 /*
+ * The second half of gg_gtpu_gpdu_fast(), for a caller that checked the
+ * G-PDU's octets 0-3 itself (flags but E, type, length): 8 when @p flags
+ * has no E, 16 when it has one and octets 8-15 are the one PDU Session
+ * Container gg_gtpu_gpdu_fast() takes, 0 otherwise. Branch-free: half the
+ * sessions of a mix have one. Reads 16 octets.
+ */
+static __rte_always_inline unsigned int
+gpdu_ext_fast(const uint8_t *gtp, uint8_t flags)
+{
+	const uint64_t ext_mask = rte_cpu_to_be_64(0x000000ffffe000ffULL);
+	const uint64_t ext_want = rte_cpu_to_be_64(0x0000008501000000ULL);
+	uint64_t ext, sel;
+
+	memcpy(&ext, gtp + GG_GTPU_HDR_LEN, sizeof(ext));
+	sel = -(uint64_t)((flags & GG_GTPU_FLAG_E) != 0);
+	if (((ext ^ ext_want) & ext_mask & sel) != 0)
+		return 0;
+	return GG_GTPU_HDR_LEN + (unsigned int)(sel & 8);
+}
+
+/*
  * The common case decided in one pass over wide loads: a single-segment
  * untagged IPv4 frame without options, header checksum right, to our N3
  * address, not a fragment, UDP to 2152 with a length that agrees with the
  * IPv4 one, carrying a G-PDU of one of gg_gtpu_gpdu_fast()'s two shapes
  * whose T-PDU holds at least an IPv4 header.
  * Every condition is one uplink_parse.c's parse_one() checks too, so a
- * packet accepted here gets the metadata parse_one() would give it (except the fields nothing
- * reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
+ * packet accepted here gets the metadata parse_one() would give it
+ * (except the fields nothing reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
  * else, every error included, is left to parse_one(). Returns 1 when it
  * decided.
  */
@@ -72,12 +93,24 @@ gg_gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 	memcpy(&w32, p + OFF_IP_DST, sizeof(w32));
 	if (unlikely(w32 != n3_addr))
 		return 0;
-	/* Destination port 2152 and the UDP length the IPv4 one implies. */
-	memcpy(&w32, p + OFF_UDP_DPORT, sizeof(w32));
-	if (unlikely(w32 != rte_cpu_to_be_32((GG_GTPU_UDP_PORT << 16) |
-			(uint32_t)(tlen - sizeof(struct rte_ipv4_hdr)))))
+	/* Destination port 2152. Then octets 38-45 in one word: the UDP
+	 * length the IPv4 one implies (checksum not looked at), GTP-U
+	 * version 1, PT 1, no S or PN (E either way), G-PDU, and the GTP-U
+	 * length the UDP one implies; the expected word is built from the
+	 * total length by one multiplication (lengths >= 64, so no borrow
+	 * between the two fields). */
+	memcpy(&v16, p + OFF_UDP_DPORT, sizeof(v16));
+	if (unlikely(v16 != rte_cpu_to_be_16(GG_GTPU_UDP_PORT)))
 		return 0;
-	hlen = gg_gtpu_gpdu_fast(p + OFF_GTP, tlen - (OFF_GTP - OFF_IP));
+	memcpy(&w64, p + OFF_UDP_DPORT + 2, sizeof(w64));
+	if (unlikely((w64 & rte_cpu_to_be_64(0xffff0000fbffffffULL)) !=
+			rte_cpu_to_be_64((uint64_t)tlen * 0x0001000000000001ULL +
+			(((uint64_t)(GG_GTPU_VERSION_1 | GG_GTPU_FLAG_PT) << 24) |
+			((uint64_t)GG_GTPU_GPDU << 16)) -
+			((uint64_t)sizeof(struct rte_ipv4_hdr) << 48) -
+			(OFF_GTP - OFF_IP + GG_GTPU_HDR_LEN))))
+		return 0;
+	hlen = gpdu_ext_fast(p + OFF_GTP, (uint8_t)(w64 >> 32));
 	if (unlikely(hlen == 0))
 		return 0;
 	tpdu = tlen - (OFF_GTP - OFF_IP) - hlen;
