@@ -125,7 +125,7 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 
 	/* 1: the outer headers. */
 	for (k = 0; k < n; k++)
-		if (unlikely(!gg_gpdu_fast(pkts[k], &meta[k], n3_addr)))
+		if (unlikely(!gg_gpdu_fast(pkts[k], &meta[k], n3_addr, 0)))
 			break;
 	if (unlikely(k == 0))
 		return 0;
@@ -151,9 +151,16 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	w->ctr.ev[GG_EV_ul_decap] += i;
 	w->ctr.ev[GG_EV_ul_decap_bytes] += bytes;
 
-	/* The rest to the stages; [i, k) parsed and looked up already. */
-	if (i != 0 && i < k)
-		memmove(&meta[0], &meta[i], (k - i) * sizeof(meta[0]));
+	/* The rest to the stages; [i, k) parsed and looked up already,
+	 * their metadata completed for them. */
+	if (i < k) {
+		uint16_t j;
+
+		if (i != 0)
+			memmove(&meta[0], &meta[i], (k - i) * sizeof(meta[0]));
+		for (j = 0; j < k - i; j++)
+			gg_gpdu_fast_rest(pkts[i + j], &meta[j]);
+	}
 	*ready = k - i;
 	return i;
 }

@@ -51,6 +51,18 @@ gpdu_ext_fast(const uint8_t *gtp, uint8_t flags)
 	return GG_GTPU_HDR_LEN + (unsigned int)(sel & 8);
 }
 
+/* The metadata of a G-PDU gg_gpdu_fast() took that only the stages read. */
+static __rte_always_inline void
+gg_gpdu_fast_rest(const struct rte_mbuf *m, struct gg_meta *meta)
+{
+	uint16_t v16;
+
+	memcpy(&v16, rte_pktmbuf_mtod_offset(m, const uint8_t *, OFF_UDP),
+			sizeof(v16));
+	meta->action = GG_ACT_SESSION;
+	meta->udp_sport = rte_be_to_cpu_16(v16);
+}
+
 /*
  * The common case decided in one pass over wide loads: a single-segment
  * untagged IPv4 frame without options, header checksum right, to our N3
@@ -61,10 +73,12 @@ gpdu_ext_fast(const uint8_t *gtp, uint8_t flags)
  * packet accepted here gets the metadata parse_one() would give it
  * (except the fields nothing reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
  * else, every error included, is left to parse_one(). Returns 1 when it
- * decided.
+ * decided. Without @p all (a constant), the action and the UDP source
+ * port, which only the stages read, are left to gg_gpdu_fast_rest().
  */
 static __rte_always_inline int
-gg_gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
+gg_gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr,
+		int all)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint16_t len = rte_pktmbuf_data_len(m);
@@ -119,11 +133,10 @@ gg_gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
 					(p + OFF_IP))))
 		return 0;
 
-	memcpy(&v16, p + OFF_UDP, sizeof(v16));
 	memcpy(&teid, p + OFF_GTP + 4, sizeof(teid));
-	meta->action = GG_ACT_SESSION;
+	if (all)
+		gg_gpdu_fast_rest(m, meta);
 	meta->key = rte_be_to_cpu_32(teid);
-	meta->udp_sport = rte_be_to_cpu_16(v16);
 	meta->inner_off = OFF_GTP + hlen;
 	meta->inner_len = tpdu;
 	return 1;

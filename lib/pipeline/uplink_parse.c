@@ -183,7 +183,7 @@ reassemble(struct gg_worker *w, struct rte_mbuf **pm, struct gg_meta *meta,
 	*pm = whole;
 	if (meta->action == GG_ACT_DROP)
 		return meta->drop;
-	if (gg_gpdu_fast(whole, meta, n3_addr))
+	if (gg_gpdu_fast(whole, meta, n3_addr, 1))
 		return GG_DROP_NONE;
 	return parse_one(w, whole, meta);
 }
@@ -203,7 +203,7 @@ gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* A G-PDU of the fast path gets its session (or NULL) from the
 		 * lookup; the others must carry none (gg_meta). */
-		if (likely(gg_gpdu_fast(pkts[i], &meta[i], n3_addr))) {
+		if (likely(gg_gpdu_fast(pkts[i], &meta[i], n3_addr, 1))) {
 			n_session++;
 			continue;
 		}
