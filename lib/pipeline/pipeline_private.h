@@ -163,8 +163,13 @@ void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
 void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
 		uint16_t n);
 uint16_t gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* The downlink's, alike. */
+uint16_t gg_downlink_fast(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n, uint16_t *ready);
+void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
+void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
 uint16_t gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /*

@@ -68,8 +68,9 @@ gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
 }
 
 void
-gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
+		uint16_t n)
 {
 	RTE_SET_USED(pkts);
-	lookup_burst(w, 0, n, gg_session_lookup_ue_burst);
+	lookup_burst(w, from, n, gg_session_lookup_ue_burst);
 }

@@ -206,13 +206,25 @@ gg_uplink_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	return kept;
 }
 
-/* The downlink's graph for one burst; returns as gg_uplink_burst(). */
+/* The downlink's graph for one burst, alike: the fast stage, then parse,
+ * lookup and encapsulation for the rest. Returns as gg_uplink_burst(). */
 uint16_t
 gg_downlink_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	gg_downlink_parse(w, pkts, n);
-	gg_downlink_lookup(w, pkts, n);
-	return gg_downlink_encap(w, pkts, n);
+	struct rte_mbuf **rest;
+	uint16_t done, ready, kept;
+
+	done = gg_downlink_fast(w, pkts, n, &ready);
+	if (likely(done == n))
+		return 0;
+	rest = pkts + done;
+	n -= done;
+	gg_downlink_parse(w, rest, ready, n);
+	gg_downlink_lookup(w, rest, ready, n);
+	kept = gg_downlink_encap(w, rest, n);
+	if (done != 0 && kept != 0)
+		memmove(pkts, rest, kept * sizeof(*pkts));
+	return kept;
 }
 
 static inline void
