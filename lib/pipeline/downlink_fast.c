@@ -7,7 +7,7 @@
  * 1. The checks of gg_dl_ipv4_fast() (untagged IPv4 without options, its
  *    length within the frame, not to our N6 address); stops at the first
  *    packet that is anything else.
- * 2. The lookup of their destinations, in place.
+ * 2. The lookup of their destinations (buckets fetched in pass 1).
  * 3. In packet order, the encapsulation stage's fast path: FULL session,
  *    outer headers within the N3 MTU and the headroom, TTL above 1; TTL
  *    and checksum patched, MSS clamped for SYNs, outer headers from the
@@ -99,6 +99,8 @@ gg_downlink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 {
 	const uint32_t n6_addr = w->dp->n6.addr;
 	struct gg_meta *meta = w->meta;
+	const struct gg_session_index_bucket *bk[GG_BURST];
+	struct gg_session_fast_view v;
 	const struct gg_encap_tmpl *t;
 	uint64_t bytes;
 	uint16_t i, k;
@@ -108,16 +110,20 @@ gg_downlink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	if (unlikely(t == NULL))
 		return 0;  /* the stages drop what they must (no_neighbor) */
 
-	/* 1: the IPv4 headers. */
-	for (k = 0; k < n; k++)
+	/* 1: the IPv4 headers; each destination's bucket fetched as it is
+	 * known (uplink_fast.c). */
+	gg_session_fast_view(w->dp->sessions, &v);
+	for (k = 0; k < n; k++) {
 		if (unlikely(!gg_dl_ipv4_fast(pkts[k], &meta[k], n6_addr, 0)))
 			break;
+		bk[k] = gg_session_probe(&v.ue, meta[k].key);
+	}
 	if (unlikely(k == 0))
 		return 0;
 
 	/* 2: the sessions. */
-	gg_session_lookup_ue_burst(w->dp->sessions, &meta[0].key,
-			&meta[0].sess, sizeof(meta[0]), k, &w->sess_ctr);
+	for (i = 0; i < k; i++)
+		meta[i].sess = gg_session_probe_find(&v, bk[i], meta[i].key, 1);
 
 	/* 3: in order, while packets are of the common case. */
 	gg_tx_reserve(w, &w->tx_n3, k);

@@ -7,8 +7,10 @@
  *    unless the PMD vouched for it, UDP to 2152, the G-PDU's shape), the
  *    same metadata as the parse stage gives; stops at the first packet
  *    that is anything else.
- * 2. The session lookup of those, in place (every bucket of the burst in
- *    flight at once, each session's line fetched as it is found).
+ * 2. The session lookup of those (each TEID's bucket fetched in pass 1
+ *    as soon as the TEID is known, each session's line as it is found;
+ *    counters kept apart from the slots, several workers, are not
+ *    prefetched).
  * 3. In packet order, the forward stage's fast path: FULL session, inner
  *    IPv4 without options from the session's UE address, its length
  *    within the T-PDU and the N6 MTU, no suspect destination, TTL above
@@ -114,6 +116,8 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	const struct gg_dataplane *dp = w->dp;
 	const uint32_t n3_addr = dp->n3.addr;
 	struct gg_meta *meta = w->meta;
+	const struct gg_session_index_bucket *bk[GG_BURST];
+	struct gg_session_fast_view v;
 	struct rte_ether_addr n6_mac;
 	uint8_t l2_hdr[16];
 	uint64_t l2_lo, l2_hi, bytes;
@@ -123,16 +127,20 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	if (unlikely(!gg_port_next_hop_mac(&dp->n6, &n6_mac)))
 		return 0;  /* the stages drop what they must (no_neighbor) */
 
-	/* 1: the outer headers. */
-	for (k = 0; k < n; k++)
+	/* 1: the outer headers; each TEID's bucket fetched as it is known,
+	 * so that the fetches overlap the following packets' checks. */
+	gg_session_fast_view(dp->sessions, &v);
+	for (k = 0; k < n; k++) {
 		if (unlikely(!gg_gpdu_fast(pkts[k], &meta[k], n3_addr, 0)))
 			break;
+		bk[k] = gg_session_probe(&v.teid, meta[k].key);
+	}
 	if (unlikely(k == 0))
 		return 0;
 
-	/* 2: the sessions. */
-	gg_session_lookup_teid_burst(dp->sessions, &meta[0].key, &meta[0].sess,
-			sizeof(meta[0]), k, &w->sess_ctr);
+	/* 2: the sessions, each one's line fetched as it is found. */
+	for (i = 0; i < k; i++)
+		meta[i].sess = gg_session_probe_find(&v, bk[i], meta[i].key, 0);
 
 	/* 3: in order, while packets are of the common case. The Ethernet
 	 * header is two 8-octet stores (octets 0-7 and 6-13). */

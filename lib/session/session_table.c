@@ -149,6 +149,8 @@ counters_stride(uint32_t capacity)
  * A slot: the session, followed by the counters when there is one worker
  * (struct gg_session_ctr_view): 64 octets, one cache line.
  */
+static_assert(sizeof(struct gg_session_index_bucket) ==
+		sizeof(struct session_index_bucket), "bucket view");
 static_assert(sizeof(struct gg_session) +
 		sizeof(struct gg_session_counters) == RTE_CACHE_LINE_SIZE,
 		"a session and its counters fill one cache line");
@@ -600,6 +602,28 @@ gg_session_lookup_ue_burst(const struct gg_session_table *t,
 		unsigned int n, const struct gg_session_ctr_view *ctr)
 {
 	lookup_view(t, &t->ue_ix, key0, out0, stride, n, ctr);
+}
+
+void
+gg_session_fast_view(const struct gg_session_table *t,
+		struct gg_session_fast_view *v)
+{
+	v->teid.buckets = (const struct gg_session_index_bucket *)
+		t->teid_ix.buckets;
+	v->teid.mask = t->teid_ix.mask;
+	v->ue.buckets = (const struct gg_session_index_bucket *)t->ue_ix.buckets;
+	v->ue.mask = t->ue_ix.mask;
+	v->slots = t->slots;
+	v->slot_shift = t->slot_shift;
+	v->t = t;
+}
+
+struct gg_session *
+gg_session_probe_slow(const struct gg_session_table *t, uint32_t key, int ue)
+{
+	uint32_t id = session_index_find(ue ? &t->ue_ix : &t->teid_ix, key);
+
+	return id != SESSION_INDEX_MISS ? slot_at(t, id) : NULL;
 }
 
 int
