@@ -122,8 +122,14 @@ gg_downlink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		return 0;
 
 	/* 2: the sessions. */
-	for (i = 0; i < k; i++)
-		meta[i].sess = gg_session_probe_find(&v, bk[i], meta[i].key, 1);
+	if (w->sess_ctr.array == NULL)
+		for (i = 0; i < k; i++)
+			meta[i].sess = gg_session_probe_find(&v, bk[i],
+					meta[i].key, 1, NULL);
+	else
+		for (i = 0; i < k; i++)
+			meta[i].sess = gg_session_probe_find(&v, bk[i],
+					meta[i].key, 1, w->sess_ctr.array);
 
 	/* 3: in order, while packets are of the common case. */
 	gg_tx_reserve(w, &w->tx_n3, k);

@@ -4,13 +4,13 @@
  * checks to the N6 TX buffer, in three passes over the burst.
  *
  * 1. The outer checks of gg_gpdu_fast() (Ethernet, IPv4 and its checksum
- *    unless the PMD vouched for it, UDP to 2152, the G-PDU's shape), the
- *    same metadata as the parse stage gives; stops at the first packet
+ *    unless the PMD vouched for it, UDP to 2152, the G-PDU's shape): the
+ *    TEID and the T-PDU's place (the rest of the parse stage's metadata
+ *    is completed for the packets handed on); stops at the first packet
  *    that is anything else.
  * 2. The session lookup of those (each TEID's bucket fetched in pass 1
- *    as soon as the TEID is known, each session's line as it is found;
- *    counters kept apart from the slots, several workers, are not
- *    prefetched).
+ *    as soon as the TEID is known, each session's line, and its counters
+ *    when they live apart, as it is found).
  * 3. In packet order, the forward stage's fast path: FULL session, inner
  *    IPv4 without options from the session's UE address, its length
  *    within the T-PDU and the N6 MTU, no suspect destination, TTL above
@@ -139,8 +139,14 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		return 0;
 
 	/* 2: the sessions, each one's line fetched as it is found. */
-	for (i = 0; i < k; i++)
-		meta[i].sess = gg_session_probe_find(&v, bk[i], meta[i].key, 0);
+	if (w->sess_ctr.array == NULL)
+		for (i = 0; i < k; i++)
+			meta[i].sess = gg_session_probe_find(&v, bk[i],
+					meta[i].key, 0, NULL);
+	else
+		for (i = 0; i < k; i++)
+			meta[i].sess = gg_session_probe_find(&v, bk[i],
+					meta[i].key, 0, w->sess_ctr.array);
 
 	/* 3: in order, while packets are of the common case. The Ethernet
 	 * header is two 8-octet stores (octets 0-7 and 6-13). */

@@ -188,7 +188,7 @@ void gg_session_lookup_ue_burst(const struct gg_session_table *t,
  * overlaps the caller's work on the following packets;
  * gg_session_probe_find() later scans that bucket (and, for the few keys
  * that spilled, looks further out of line). Same answers as the burst
- * lookups; neither prefetches counters kept apart from the slots.
+ * lookups.
  * The view (gg_session_fast_view()) is the table's immutable layout,
  * taken once a burst. Worker.
  */
@@ -255,11 +255,13 @@ gg_session_probe(const struct gg_session_fast_index *x, uint32_t key)
 	return b;
 }
 
-/** Finish it: the session (its line prefetched), or NULL. @p ue as in
+/** Finish it: the session (its line prefetched, and its counters in
+ * @p ctr when they live apart: not NULL), or NULL. @p ue as in
  * gg_session_probe_slow(). */
 static inline struct gg_session *
 gg_session_probe_find(const struct gg_session_fast_view *v,
-		const struct gg_session_index_bucket *b, uint32_t key, int ue)
+		const struct gg_session_index_bucket *b, uint32_t key, int ue,
+		const struct gg_session_counters *ctr)
 {
 	uint32_t id = session_index_scan(&b->b, key);
 	struct gg_session *s;
@@ -267,6 +269,8 @@ gg_session_probe_find(const struct gg_session_fast_view *v,
 	if (likely(id != SESSION_INDEX_MISS)) {
 		s = RTE_PTR_ADD(v->slots, (size_t)id << v->slot_shift);
 		rte_prefetch0(s);
+		if (ctr != NULL)
+			rte_prefetch0(&ctr[id]);
 		return s;
 	}
 	if (likely(__atomic_load_n(&b->b.spilled, __ATOMIC_ACQUIRE) == 0))
