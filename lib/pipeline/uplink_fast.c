@@ -32,6 +32,8 @@
  */
 #include <string.h>
 
+#include <emmintrin.h>
+
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -54,7 +56,7 @@ martian_suspect(const struct gg_martian *martian, uint32_t dst)
  */
 static __rte_always_inline uint16_t
 forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
-		uint64_t l2_lo, uint64_t l2_hi, uint64_t *bytes, int in_slot)
+		__m128i l2, uint64_t *bytes, int in_slot)
 {
 	const struct gg_dataplane *dp = w->dp;
 	const struct gg_martian *martian = dp->martian;
@@ -72,7 +74,6 @@ forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 		struct gg_session_counters *sc;
 		struct rte_ipv4_hdr *ip;
 		uint16_t tlen, cap;
-		uint8_t *eth;
 
 		if (unlikely(s == NULL))
 			break;
@@ -95,9 +96,9 @@ forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 		m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
 		m->data_len = RTE_ETHER_HDR_LEN + tlen;
 		m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
-		eth = (uint8_t *)ip - RTE_ETHER_HDR_LEN;
-		memcpy(eth, &l2_lo, sizeof(l2_lo));
-		memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
+		/* Octets 2-15 of @p l2 are the Ethernet header; octets 0-1
+		 * land on outer headers being stripped (inner_off >= 50). */
+		_mm_storeu_si128((__m128i *)(void *)((uint8_t *)ip - 16), l2);
 		sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
 			&ctr[s->id];
 		gg_ctr_add(&sc->ul_pkts, 1);
@@ -120,7 +121,8 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	struct gg_session_fast_view v;
 	struct rte_ether_addr n6_mac;
 	uint8_t l2_hdr[16];
-	uint64_t l2_lo, l2_hi, bytes;
+	uint64_t bytes;
+	__m128i l2;
 	uint16_t i, k;
 
 	*ready = 0;
@@ -149,18 +151,18 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 					meta[i].key, 0, w->sess_ctr.array);
 
 	/* 3: in order, while packets are of the common case. The Ethernet
-	 * header is two 8-octet stores (octets 0-7 and 6-13). */
-	rte_ether_addr_copy(&n6_mac, (struct rte_ether_addr *)l2_hdr);
-	rte_ether_addr_copy(&dp->n6.mac, (struct rte_ether_addr *)(l2_hdr + 6));
-	((struct rte_ether_hdr *)l2_hdr)->ether_type =
+	 * header is one 16-octet store, of which it is the last 14. */
+	memset(l2_hdr, 0, 2);
+	rte_ether_addr_copy(&n6_mac, (struct rte_ether_addr *)(l2_hdr + 2));
+	rte_ether_addr_copy(&dp->n6.mac, (struct rte_ether_addr *)(l2_hdr + 8));
+	((struct rte_ether_hdr *)(l2_hdr + 2))->ether_type =
 		rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	memcpy(&l2_lo, l2_hdr, sizeof(l2_lo));
-	memcpy(&l2_hi, l2_hdr + 6, sizeof(l2_hi));
+	l2 = _mm_loadu_si128((const __m128i *)(const void *)l2_hdr);
 	gg_tx_reserve(w, &w->tx_n6, k);
 	if (w->sess_ctr.array == NULL)
-		i = forward_run(w, pkts, k, l2_lo, l2_hi, &bytes, 1);
+		i = forward_run(w, pkts, k, l2, &bytes, 1);
 	else
-		i = forward_run(w, pkts, k, l2_lo, l2_hi, &bytes, 0);
+		i = forward_run(w, pkts, k, l2, &bytes, 0);
 	w->tx_n6.n += i;
 	w->ctr.ev[GG_EV_ul_decap] += i;
 	w->ctr.ev[GG_EV_ul_decap_bytes] += bytes;
