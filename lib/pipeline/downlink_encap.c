@@ -211,7 +211,8 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 	uint16_t tlen = mt->inner_len;
 
 	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
-			encap_check(m, DL_L3_OFF, tlen, hlen, t) != GG_DROP_NONE ||
+			encap_check(m, DL_L3_OFF, tlen, hlen, t) !=
+				GG_DROP_NONE ||
 			!gg_ipv4_ttl_dec_word(inner)))
 		return 0;
 	/* MSS clamping costs the others this test (tcp_mss.c). */
@@ -219,7 +220,7 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 		gg_tcp_mss_clamp(w, inner, tlen);
 	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
 	sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
-		&ctr[s->id];
+			&ctr[s->id];
 	gg_ctr_add(&sc->dl_pkts, 1);
 	gg_ctr_add(&sc->dl_bytes, tlen);
 	*bytes += tlen;

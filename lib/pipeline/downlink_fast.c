@@ -40,7 +40,8 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, uint16_t tlen,
 			struct rte_ipv4_hdr *, DL_L3_OFF);
 
 	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
-			encap_check(m, DL_L3_OFF, tlen, hlen, t) != GG_DROP_NONE ||
+			encap_check(m, DL_L3_OFF, tlen, hlen, t) !=
+				GG_DROP_NONE ||
 			!gg_ipv4_ttl_dec_word(inner)))
 		return 0;
 	/* MSS clamping costs the others this test (tcp_mss.c). */
@@ -81,7 +82,8 @@ encap_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 				break;
 		}
 		ip_id++;
-		sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
+		sc = in_slot ?
+			(struct gg_session_counters *)(uintptr_t)(s + 1) :
 			&ctr[s->id];
 		gg_ctr_add(&sc->dl_pkts, 1);
 		gg_ctr_add(&sc->dl_bytes, tlen);

@@ -149,19 +149,21 @@ gg_ctr_add(uint64_t *c, uint64_t v)
  * (worker.c): returns how many packets are left at the front of @p pkts,
  * with their metadata, for gg_dispatch().
  */
-uint16_t gg_uplink_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-uint16_t gg_downlink_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+uint16_t gg_uplink_burst(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n);
+uint16_t gg_downlink_burst(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n);
 
 /* Stages, in the order a packet meets them. The uplink fast stage returns
  * how many packets at the front it sent; *ready, how many of the rest it
  * parsed and looked up (their metadata from w->meta[0]): the parse and the
  * lookup start at @p from. */
-uint16_t gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		uint16_t *ready);
-void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
-		uint16_t n);
-void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
-		uint16_t n);
+uint16_t gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n, uint16_t *ready);
+void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
+void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
 uint16_t gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* The downlink's, alike. */
 uint16_t gg_downlink_fast(struct gg_worker *w, struct rte_mbuf **pkts,

@@ -99,7 +99,8 @@ forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 		/* Octets 2-15 of @p l2 are the Ethernet header; octets 0-1
 		 * land on outer headers being stripped (inner_off >= 50). */
 		_mm_storeu_si128((__m128i *)(void *)((uint8_t *)ip - 16), l2);
-		sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
+		sc = in_slot ?
+			(struct gg_session_counters *)(uintptr_t)(s + 1) :
 			&ctr[s->id];
 		gg_ctr_add(&sc->ul_pkts, 1);
 		gg_ctr_add(&sc->ul_bytes, tlen);

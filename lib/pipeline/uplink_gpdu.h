@@ -71,10 +71,11 @@ gg_gpdu_fast_rest(const struct rte_mbuf *m, struct gg_meta *meta)
  * whose T-PDU holds at least an IPv4 header.
  * Every condition is one uplink_parse.c's parse_one() checks too, so a
  * packet accepted here gets the metadata parse_one() would give it
- * (except the fields nothing reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
- * else, every error included, is left to parse_one(). Returns 1 when it
- * decided. Without @p all (a constant), the action and the UDP source
- * port, which only the stages read, are left to gg_gpdu_fast_rest().
+ * (except the fields nothing reads for a G-PDU: seq, drop and the
+ * uplink's unused l3_off). Anything else, every error included, is left
+ * to parse_one(). Returns 1 when it decided. Without @p all (a
+ * constant), the action and the UDP source port, which only the stages
+ * read, are left to gg_gpdu_fast_rest().
  */
 static __rte_always_inline int
 gg_gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr,
@@ -118,11 +119,13 @@ gg_gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr,
 		return 0;
 	memcpy(&w64, p + OFF_UDP_DPORT + 2, sizeof(w64));
 	if (unlikely((w64 & rte_cpu_to_be_64(0xffff0000fbffffffULL)) !=
-			rte_cpu_to_be_64((uint64_t)tlen * 0x0001000000000001ULL +
-			(((uint64_t)(GG_GTPU_VERSION_1 | GG_GTPU_FLAG_PT) << 24) |
-			((uint64_t)GG_GTPU_GPDU << 16)) -
-			((uint64_t)sizeof(struct rte_ipv4_hdr) << 48) -
-			(OFF_GTP - OFF_IP + GG_GTPU_HDR_LEN))))
+			rte_cpu_to_be_64((uint64_t)tlen *
+				0x0001000000000001ULL +
+				(((uint64_t)(GG_GTPU_VERSION_1 |
+				GG_GTPU_FLAG_PT) << 24) |
+				((uint64_t)GG_GTPU_GPDU << 16)) -
+				((uint64_t)sizeof(struct rte_ipv4_hdr) << 48) -
+				(OFF_GTP - OFF_IP + GG_GTPU_HDR_LEN))))
 		return 0;
 	hlen = gpdu_ext_fast(p + OFF_GTP, (uint8_t)(w64 >> 32));
 	if (unlikely(hlen == 0))

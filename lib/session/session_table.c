@@ -611,7 +611,8 @@ gg_session_fast_view(const struct gg_session_table *t,
 	v->teid.buckets = (const struct gg_session_index_bucket *)
 		t->teid_ix.buckets;
 	v->teid.mask = t->teid_ix.mask;
-	v->ue.buckets = (const struct gg_session_index_bucket *)t->ue_ix.buckets;
+	v->ue.buckets = (const struct gg_session_index_bucket *)
+		t->ue_ix.buckets;
 	v->ue.mask = t->ue_ix.mask;
 	v->slots = t->slots;
 	v->slot_shift = t->slot_shift;
