@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "pipeline_private.h"
+#include "downlink_ipv4.h"
 
 /* Returns the drop reason, or GG_DROP_NONE with meta->action set. */
 static enum gg_drop
@@ -58,57 +59,22 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 	return GG_DROP_NONE;
 }
 
-/*
- * The common case in one pass: a single-segment untagged IPv4 frame, no
- * options, total length within the frame, not to our N6 address. The
- * same checks parse_one() makes, so the metadata is the same; anything
- * else is left to parse_one(). Returns 1 when it decided.
- */
-static __rte_always_inline int
-parse_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n6_addr)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint16_t len = rte_pktmbuf_data_len(m);
-	const struct rte_ipv4_hdr *ip;
-	uint32_t w32;
-	uint16_t tlen;
-
-	if (unlikely(len < RTE_ETHER_HDR_LEN + sizeof(*ip) || m->nb_segs != 1))
-		return 0;
-	/* Ethertype IPv4, version 4 and IHL 5. */
-	memcpy(&w32, p + offsetof(struct rte_ether_hdr, ether_type), sizeof(w32));
-	if (unlikely((w32 & rte_cpu_to_be_32(0xffffff00)) !=
-			rte_cpu_to_be_32(0x08004500)))
-		return 0;
-	ip = (const struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-	tlen = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely((uint16_t)(tlen - sizeof(*ip)) >
-			len - RTE_ETHER_HDR_LEN - sizeof(*ip) ||
-			ip->dst_addr == n6_addr))
-		return 0;
-	meta->action = GG_ACT_SESSION;
-	meta->key = ip->dst_addr;
-	meta->l3_off = RTE_ETHER_HDR_LEN;
-	meta->inner_off = RTE_ETHER_HDR_LEN;
-	meta->inner_len = tlen;
-	return 1;
-}
-
 void
-gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
+		uint16_t n)
 {
 	const uint32_t n6_addr = w->dp->n6.addr;
 	struct gg_meta *meta = w->meta;
 	uint16_t i, n_session = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = from; i < n; i++) {
 		enum gg_drop d;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* A packet of the fast path gets its session (or NULL) from the
 		 * lookup; the others must carry none (gg_meta). */
-		if (likely(parse_fast(pkts[i], &meta[i], n6_addr))) {
+		if (likely(gg_dl_ipv4_fast(pkts[i], &meta[i], n6_addr, 1))) {
 			n_session++;
 			continue;
 		}

@@ -144,12 +144,34 @@ gg_ctr_add(uint64_t *c, uint64_t v)
 	__asm__("" : "+m"(*c));
 }
 
-/* Stages, in the order a packet meets them. */
-void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Each direction's stages on a burst, as the poll round runs them
+ * (worker.c): returns how many packets are left at the front of @p pkts,
+ * with their metadata, for gg_dispatch().
+ */
+uint16_t gg_uplink_burst(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n);
+uint16_t gg_downlink_burst(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n);
+
+/* Stages, in the order a packet meets them. The uplink fast stage returns
+ * how many packets at the front it sent; *ready, how many of the rest it
+ * parsed and looked up (their metadata from w->meta[0]): the parse and the
+ * lookup start at @p from. */
+uint16_t gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n, uint16_t *ready);
+void gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
+void gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
 uint16_t gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
-void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* The downlink's, alike. */
+uint16_t gg_downlink_fast(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t n, uint16_t *ready);
+void gg_downlink_parse(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
+void gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts,
+		uint16_t from, uint16_t n);
 uint16_t gg_downlink_encap(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /*
@@ -455,6 +477,29 @@ gg_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 		return -1;
 	gg_ipv4_ttl_dec_unchecked(ip);
 	return 0;
+}
+
+/*
+ * gg_ipv4_ttl_dec() for the fast paths, on the one 32-bit word of TTL,
+ * protocol and checksum: 1 when the TTL was above 1 and is decremented,
+ * its checksum patched (+0x0100 as RFC 1624 has it, which is +1 on the
+ * octet-swapped word as it lies in memory); 0, nothing changed, when the
+ * TTL is exhausted or the patch would wrap (checksum 0xfeff or 0xffff in
+ * network order), which gg_ipv4_ttl_dec() handles for the slow path.
+ * Two compares and one add instead of a byte and a word rewritten apart.
+ */
+static __rte_always_inline int
+gg_ipv4_ttl_dec_word(struct rte_ipv4_hdr *ip)
+{
+	uint32_t v;
+
+	RTE_BUILD_BUG_ON(RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN);
+	memcpy(&v, &ip->time_to_live, sizeof(v));
+	if (unlikely((uint8_t)v <= 1 || v >= 0xfffe0000u))
+		return 0;
+	v += 0x10000u - 1;
+	memcpy(&ip->time_to_live, &v, sizeof(v));
+	return 1;
 }
 
 /*

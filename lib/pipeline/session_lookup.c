@@ -21,7 +21,8 @@ typedef void (*burst_lookup_fn)(const struct gg_session_table *t,
 		unsigned int n, const struct gg_session_ctr_view *ctr);
 
 static inline void
-lookup_burst(struct gg_worker *w, uint16_t n, burst_lookup_fn lookup)
+lookup_burst(struct gg_worker *w, uint16_t from, uint16_t n,
+		burst_lookup_fn lookup)
 {
 	struct {
 		uint32_t key;
@@ -39,12 +40,12 @@ lookup_burst(struct gg_worker *w, uint16_t n, burst_lookup_fn lookup)
 	 * parse instead of a pass over the actions here, -5 instructions per
 	 * packet (doc/performance.rst, "Round two").
 	 */
-	if (likely(w->n_session == n)) {
-		lookup(w->dp->sessions, &w->meta[0].key, &w->meta[0].sess,
-				sizeof(w->meta[0]), n, &w->sess_ctr);
+	if (likely(w->n_session == n - from)) {
+		lookup(w->dp->sessions, &w->meta[from].key, &w->meta[from].sess,
+				sizeof(w->meta[0]), n - from, &w->sess_ctr);
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = from; i < n; i++) {
 		if (w->meta[i].action == GG_ACT_SESSION) {
 			some[k].key = w->meta[i].key;
 			idx[k++] = i;
@@ -59,15 +60,17 @@ lookup_burst(struct gg_worker *w, uint16_t n, burst_lookup_fn lookup)
 }
 
 void
-gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+gg_uplink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
+		uint16_t n)
 {
 	RTE_SET_USED(pkts);
-	lookup_burst(w, n, gg_session_lookup_teid_burst);
+	lookup_burst(w, from, n, gg_session_lookup_teid_burst);
 }
 
 void
-gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+gg_downlink_lookup(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
+		uint16_t n)
 {
 	RTE_SET_USED(pkts);
-	lookup_burst(w, n, gg_session_lookup_ue_burst);
+	lookup_burst(w, from, n, gg_session_lookup_ue_burst);
 }

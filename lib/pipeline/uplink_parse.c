@@ -25,6 +25,7 @@
 
 #include "gg_gtpu.h"
 #include "pipeline_private.h"
+#include "uplink_gpdu.h"
 
 static const uint8_t gtpu_status_drop[] = {
 	[GG_GTPU_OK] = GG_DROP_NONE,
@@ -166,86 +167,6 @@ parse_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta)
 	return GG_DROP_NONE;
 }
 
-/* Where the fast path finds things: untagged Ethernet, 20-octet IPv4. */
-#define OFF_ETHERTYPE 12
-#define OFF_IP 14
-#define OFF_IP_LEN 16
-#define OFF_IP_DST 30
-#define OFF_UDP 34
-#define OFF_UDP_DPORT 36
-#define OFF_GTP 42
-/* Shortest G-PDU the fast path takes: 16 octets of GTP-U header (its
- * longer shape) and a T-PDU that holds an IPv4 header (what parse_gtpu()
- * requires too), so that one length compare covers both shapes; a bare
- * header with a 20-27 octet T-PDU takes parse_one(). */
-#define FAST_MIN_IP_LEN (20 + 8 + GG_GTPU_HDR_OPT_LEN + 4 + 20)
-
-/*
- * The common case decided in one pass over wide loads: a single-segment
- * untagged IPv4 frame without options, header checksum right, to our N3
- * address, not a fragment, UDP to 2152 with a length that agrees with the
- * IPv4 one, carrying a G-PDU of one of gg_gtpu_gpdu_fast()'s two shapes
- * whose T-PDU holds at least an IPv4 header.
- * Every condition is one parse_one() checks too, so a packet accepted here
- * gets the metadata parse_one() would give it (except the fields nothing
- * reads for a G-PDU: seq, drop and the uplink's unused l3_off). Anything
- * else, every error included, is left to parse_one(). Returns 1 when it
- * decided.
- */
-static __rte_always_inline int
-gpdu_fast(const struct rte_mbuf *m, struct gg_meta *meta, uint32_t n3_addr)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint16_t len = rte_pktmbuf_data_len(m);
-	uint32_t w32, teid;
-	uint64_t w64;
-	uint16_t tlen, v16, tpdu;
-	unsigned int hlen;
-
-	if (unlikely(len < OFF_IP + FAST_MIN_IP_LEN || m->nb_segs != 1))
-		return 0;
-	/* Ethertype IPv4, version 4 and IHL 5. */
-	memcpy(&w32, p + OFF_ETHERTYPE, sizeof(w32));
-	if (unlikely((w32 & rte_cpu_to_be_32(0xffffff00)) !=
-			rte_cpu_to_be_32(0x08004500)))
-		return 0;
-	/* Total length, then: no MF, no offset, protocol UDP. */
-	memcpy(&w64, p + OFF_IP_LEN, sizeof(w64));
-	memcpy(&v16, p + OFF_IP_LEN, sizeof(v16));
-	tlen = rte_be_to_cpu_16(v16);
-	if (unlikely((uint16_t)(tlen - FAST_MIN_IP_LEN) >
-			len - OFF_IP - FAST_MIN_IP_LEN))
-		return 0;
-	if (unlikely((w64 & rte_cpu_to_be_64(0x3fff00ff)) !=
-			rte_cpu_to_be_64(IPPROTO_UDP)))
-		return 0;
-	memcpy(&w32, p + OFF_IP_DST, sizeof(w32));
-	if (unlikely(w32 != n3_addr))
-		return 0;
-	/* Destination port 2152 and the UDP length the IPv4 one implies. */
-	memcpy(&w32, p + OFF_UDP_DPORT, sizeof(w32));
-	if (unlikely(w32 != rte_cpu_to_be_32((GG_GTPU_UDP_PORT << 16) |
-			(uint32_t)(tlen - sizeof(struct rte_ipv4_hdr)))))
-		return 0;
-	hlen = gg_gtpu_gpdu_fast(p + OFF_GTP, tlen - (OFF_GTP - OFF_IP));
-	if (unlikely(hlen == 0))
-		return 0;
-	tpdu = tlen - (OFF_GTP - OFF_IP) - hlen;
-	if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) &&
-			unlikely(!gg_ipv4_cksum20_ok((const struct rte_ipv4_hdr *)
-					(p + OFF_IP))))
-		return 0;
-
-	memcpy(&v16, p + OFF_UDP, sizeof(v16));
-	memcpy(&teid, p + OFF_GTP + 4, sizeof(teid));
-	meta->action = GG_ACT_SESSION;
-	meta->key = rte_be_to_cpu_32(teid);
-	meta->udp_sport = rte_be_to_cpu_16(v16);
-	meta->inner_off = OFF_GTP + hlen;
-	meta->inner_len = tpdu;
-	return 1;
-}
-
 /*
  * The fragment at *@p pm to the reassembly; once its packet is whole, the
  * packet takes its place in the burst and is parsed as if it had arrived
@@ -262,26 +183,27 @@ reassemble(struct gg_worker *w, struct rte_mbuf **pm, struct gg_meta *meta,
 	*pm = whole;
 	if (meta->action == GG_ACT_DROP)
 		return meta->drop;
-	if (gpdu_fast(whole, meta, n3_addr))
+	if (gg_gpdu_fast(whole, meta, n3_addr, 1))
 		return GG_DROP_NONE;
 	return parse_one(w, whole, meta);
 }
 
 void
-gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+gg_uplink_parse(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t from,
+		uint16_t n)
 {
 	const uint32_t n3_addr = w->dp->n3.addr;
 	struct gg_meta *meta = w->meta;
 	uint16_t i, n_session = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = from; i < n; i++) {
 		enum gg_drop d;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* A G-PDU of the fast path gets its session (or NULL) from the
 		 * lookup; the others must carry none (gg_meta). */
-		if (likely(gpdu_fast(pkts[i], &meta[i], n3_addr))) {
+		if (likely(gg_gpdu_fast(pkts[i], &meta[i], n3_addr, 1))) {
 			n_session++;
 			continue;
 		}

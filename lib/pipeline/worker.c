@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -177,6 +178,55 @@ follow_policy(struct gg_worker *w, const struct gg_limited *lim)
 	w->lim_gen = lim->gen;
 }
 
+/*
+ * The uplink's graph for one burst: the fast stage takes the common
+ * G-PDUs of FULL sessions from the front of the burst; the rest, from the
+ * first packet it left on, goes through the parse, the lookup and the
+ * forward stages (the first @p ready of them parsed and looked up by the
+ * fast stage already). Returns how many packets it left at the front of
+ * @p pkts, with their metadata, for gg_dispatch().
+ */
+uint16_t
+gg_uplink_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf **rest;
+	uint16_t done, ready, kept;
+
+	done = gg_uplink_fast(w, pkts, n, &ready);
+	if (likely(done == n))
+		return 0;
+	rest = pkts + done;
+	n -= done;
+	/* Outer fragments are reassembled within the parse. */
+	gg_uplink_parse(w, rest, ready, n);
+	gg_uplink_lookup(w, rest, ready, n);
+	kept = gg_uplink_forward(w, rest, n);
+	if (done != 0 && kept != 0)
+		memmove(pkts, rest, kept * sizeof(*pkts));
+	return kept;
+}
+
+/* The downlink's graph for one burst, alike: the fast stage, then parse,
+ * lookup and encapsulation for the rest. Returns as gg_uplink_burst(). */
+uint16_t
+gg_downlink_burst(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf **rest;
+	uint16_t done, ready, kept;
+
+	done = gg_downlink_fast(w, pkts, n, &ready);
+	if (likely(done == n))
+		return 0;
+	rest = pkts + done;
+	n -= done;
+	gg_downlink_parse(w, rest, ready, n);
+	gg_downlink_lookup(w, rest, ready, n);
+	kept = gg_downlink_encap(w, rest, n);
+	if (done != 0 && kept != 0)
+		memmove(pkts, rest, kept * sizeof(*pkts));
+	return kept;
+}
+
 static inline void
 poll_round(struct gg_worker *w)
 {
@@ -186,10 +236,7 @@ poll_round(struct gg_worker *w)
 	n = rte_eth_rx_burst(w->dp->n3.port_id, w->queue, pkts, GG_BURST);
 	if (n != 0) {
 		w->ctr.ev[GG_EV_rx_n3] += n;
-		/* Outer fragments are reassembled within the parse. */
-		gg_uplink_parse(w, pkts, n);
-		gg_uplink_lookup(w, pkts, n);
-		n = gg_uplink_forward(w, pkts, n);
+		n = gg_uplink_burst(w, pkts, n);
 		if (n != 0)
 			gg_dispatch(w, pkts, n);
 	}
@@ -197,9 +244,7 @@ poll_round(struct gg_worker *w)
 	n = rte_eth_rx_burst(w->dp->n6.port_id, w->queue, pkts, GG_BURST);
 	if (n != 0) {
 		w->ctr.ev[GG_EV_rx_n6] += n;
-		gg_downlink_parse(w, pkts, n);
-		gg_downlink_lookup(w, pkts, n);
-		n = gg_downlink_encap(w, pkts, n);
+		n = gg_downlink_burst(w, pkts, n);
 		if (n != 0)
 			gg_dispatch(w, pkts, n);
 	}

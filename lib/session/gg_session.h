@@ -181,6 +181,38 @@ void gg_session_lookup_ue_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
 		unsigned int n, const struct gg_session_ctr_view *ctr);
 
+/**
+ * Two-step lookups for a worker's fast path, for a burst whose keys are
+ * learnt one by one: gg_session_probe() hashes a key and starts fetching
+ * its first-choice bucket as soon as the key is known, so that the fetch
+ * overlaps the caller's work on the following packets;
+ * gg_session_probe_find() later scans that bucket (and, for the few keys
+ * that spilled, looks further out of line). Same answers as the burst
+ * lookups.
+ * The view (gg_session_fast_view()) is the table's immutable layout,
+ * taken once a burst. Worker.
+ */
+struct gg_session_fast_index {
+	const struct gg_session_index_bucket *buckets;
+	uint32_t mask;
+};
+struct gg_session_fast_view {
+	struct gg_session_fast_index teid;   /**< uplink TEID -> slot */
+	struct gg_session_fast_index ue;     /**< UE IPv4 -> slot */
+	struct gg_session *slots;
+	unsigned int slot_shift;
+	const struct gg_session_table *t;
+};
+
+/** The view of @p t. Worker (or any thread). */
+void gg_session_fast_view(const struct gg_session_table *t,
+		struct gg_session_fast_view *v);
+
+/** Out of line: the session of @p key whose first-choice bucket had
+ * spilled keys, or NULL. @p ue: the UE index, else the TEID one. */
+struct gg_session *gg_session_probe_slow(const struct gg_session_table *t,
+		uint32_t key, int ue);
+
 /** Sum of one session's counters over all workers. Any thread. */
 void gg_session_counters_sum(const struct gg_session_table *t, uint32_t id,
 		struct gg_session_counters *out);
@@ -218,6 +250,50 @@ static inline enum gg_session_state
 gg_session_state(const struct gg_session *s)
 {
 	return (enum gg_session_state)__atomic_load_n(&s->state, __ATOMIC_RELAXED);
+}
+
+/*
+ * The inline half of the two-step lookups: the index's bucket layout
+ * (session_index.h, private otherwise) is part of it.
+ */
+#include "session_index.h"
+
+struct gg_session_index_bucket {
+	struct session_index_bucket b;
+};
+
+/** Start a lookup of @p key in @p x: hash, prefetch, the bucket. */
+static inline const struct gg_session_index_bucket *
+gg_session_probe(const struct gg_session_fast_index *x, uint32_t key)
+{
+	const struct gg_session_index_bucket *b =
+		&x->buckets[session_index_hash(key) & x->mask];
+
+	rte_prefetch0(b);
+	return b;
+}
+
+/** Finish it: the session (its line prefetched, and its counters in
+ * @p ctr when they live apart: not NULL), or NULL. @p ue as in
+ * gg_session_probe_slow(). */
+static inline struct gg_session *
+gg_session_probe_find(const struct gg_session_fast_view *v,
+		const struct gg_session_index_bucket *b, uint32_t key, int ue,
+		const struct gg_session_counters *ctr)
+{
+	uint32_t id = session_index_scan(&b->b, key);
+	struct gg_session *s;
+
+	if (likely(id != SESSION_INDEX_MISS)) {
+		s = RTE_PTR_ADD(v->slots, (size_t)id << v->slot_shift);
+		rte_prefetch0(s);
+		if (ctr != NULL)
+			rte_prefetch0(&ctr[id]);
+		return s;
+	}
+	if (likely(__atomic_load_n(&b->b.spilled, __ATOMIC_ACQUIRE) == 0))
+		return NULL;
+	return gg_session_probe_slow(v->t, key, ue);
 }
 
 /** Name of a state ("full", "limited", "blocked"), NULL if out of range. */

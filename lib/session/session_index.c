@@ -30,7 +30,7 @@ free_way(const struct session_index_bucket *b)
 	unsigned int i;
 
 	for (i = 0; i < SESSION_INDEX_WAYS; i++)
-		if (b->entry[i] == 0)
+		if (b->entry[i] == SESSION_INDEX_FREE)
 			return (int)i;
 	return -1;
 }
@@ -41,7 +41,8 @@ way_of(const struct session_index_bucket *b, uint32_t key)
 	unsigned int i;
 
 	for (i = 0; i < SESSION_INDEX_WAYS; i++)
-		if (b->entry[i] != 0 && entry_key(b->entry[i]) == key)
+		if (b->entry[i] != SESSION_INDEX_FREE &&
+				entry_key(b->entry[i]) == key)
 			return (int)i;
 	return -1;
 }
@@ -65,8 +66,6 @@ session_index_find(const struct session_index *x, uint32_t key)
 	const struct session_index_bucket *b;
 	uint32_t id;
 
-	if (key == 0)
-		return SESSION_INDEX_MISS;
 	b = &x->buckets[session_index_first(x, key)];
 	id = session_index_scan(b, key);
 	if (id != SESSION_INDEX_MISS ||
@@ -88,7 +87,8 @@ session_index_buckets_for(uint32_t capacity)
 int
 session_index_init(struct session_index *x, uint32_t capacity, int socket_id)
 {
-	uint32_t n;
+	uint32_t n, b;
+	unsigned int i;
 
 	if (capacity == 0 || capacity > (UINT32_MAX / 8) * 7)
 		return -EINVAL;
@@ -97,6 +97,9 @@ session_index_init(struct session_index *x, uint32_t capacity, int socket_id)
 			(size_t)n * sizeof(*x->buckets), socket_id);
 	if (x->buckets == NULL)
 		return -ENOMEM;
+	for (b = 0; b < n; b++)
+		for (i = 0; i < SESSION_INDEX_WAYS; i++)
+			x->buckets[b].entry[i] = SESSION_INDEX_FREE;
 	x->mask = n - 1;
 	x->n_keys = 0;
 	x->n_second = 0;
@@ -134,7 +137,7 @@ displace_from(struct session_index *x, struct session_index_bucket *b)
 		/* Copy, count, clear: a reader finds the key throughout. */
 		publish(alt, way, e);
 		spilled_add(b, 1);
-		publish(b, (int)i, 0);
+		publish(b, (int)i, SESSION_INDEX_FREE);
 		x->n_second++;
 		return (int)i;
 	}
@@ -186,7 +189,7 @@ session_index_del(struct session_index *x, uint32_t key)
 	b1 = &x->buckets[session_index_first(x, key)];
 	way = way_of(b1, key);
 	if (way >= 0) {
-		publish(b1, way, 0);
+		publish(b1, way, SESSION_INDEX_FREE);
 		x->n_keys--;
 		return 0;
 	}
@@ -196,7 +199,7 @@ session_index_del(struct session_index *x, uint32_t key)
 	way = way_of(b2, key);
 	if (way < 0)
 		return -ENOENT;
-	publish(b2, way, 0);
+	publish(b2, way, SESSION_INDEX_FREE);
 	spilled_add(b1, -1);
 	x->n_keys--;
 	x->n_second--;
@@ -215,7 +218,7 @@ session_index_walk(const struct session_index *x,
 		for (i = 0; i < SESSION_INDEX_WAYS; i++) {
 			uint64_t e = x->buckets[b].entry[i];
 
-			if (e == 0)
+			if (e == SESSION_INDEX_FREE)
 				continue;
 			ret = fn((uint32_t)e, arg);
 			if (ret != 0)

@@ -6,8 +6,10 @@
  * no pointer chasing, and readers that never lock or retry.
  *
  * Layout: a power-of-two array of 64-octet buckets. A bucket holds 7
- * entries, each one 64-bit word (key << 32 | id; 0 is free, so key 0 is
- * never stored: TEID 0 and address 0.0.0.0 are not session keys), and
+ * entries, each one 64-bit word (key << 32 | id; a free one is
+ * SESSION_INDEX_FREE, key 0 and id SESSION_INDEX_MISS, so that key 0,
+ * never stored (TEID 0 and address 0.0.0.0 are not session keys), finds
+ * a miss in a free entry without a test of its own), and
  * "spilled", the number of keys whose first-choice bucket this is but
  * which live in their second choice (see below for the two choices).
  *
@@ -52,8 +54,11 @@
 /** What a failed lookup gives. */
 #define SESSION_INDEX_MISS UINT32_MAX
 
+/** A free entry: key 0, id SESSION_INDEX_MISS (never a stored id). */
+#define SESSION_INDEX_FREE ((uint64_t)SESSION_INDEX_MISS)
+
 struct session_index_bucket {
-	uint64_t entry[SESSION_INDEX_WAYS];  /* key << 32 | id; 0 free */
+	uint64_t entry[SESSION_INDEX_WAYS];  /* key << 32 | id, or FREE */
 	uint32_t spilled;  /* keys of this first choice in their second */
 	uint32_t reserved;
 } __rte_cache_aligned;
@@ -103,7 +108,8 @@ session_index_second(const struct session_index *x, uint32_t key)
 	return b != (h & x->mask) ? b : b ^ (x->mask & 1u);
 }
 
-/* The id of @p key in bucket @p b, or SESSION_INDEX_MISS. Reader. */
+/* The id of @p key in bucket @p b, or SESSION_INDEX_MISS (key 0 too: it
+ * meets only free entries, whose id is the miss). Reader. */
 static inline uint32_t
 session_index_scan(const struct session_index_bucket *b, uint32_t key)
 {
@@ -143,16 +149,12 @@ session_index_find_bulk(const struct session_index *x, const uint32_t *keys,
 		rte_prefetch0(first[i]);
 	}
 	for (i = 0; i < n; i++) {
-		/* Key 0 would match a free entry. */
-		ids[i] = likely(keys[i] != 0) ?
-			session_index_scan(first[i], keys[i]) :
-			SESSION_INDEX_MISS;
+		ids[i] = session_index_scan(first[i], keys[i]);
 		if (likely(ids[i] != SESSION_INDEX_MISS)) {
 			if (pf_base != NULL)
 				rte_prefetch0(RTE_PTR_ADD(pf_base,
 						ids[i] * pf_stride));
-		} else if (keys[i] != 0 &&
-				__atomic_load_n(&first[i]->spilled,
+		} else if (__atomic_load_n(&first[i]->spilled,
 					__ATOMIC_ACQUIRE) != 0) {
 			first[i] = &x->buckets[session_index_second(x,
 					keys[i])];

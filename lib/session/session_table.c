@@ -149,6 +149,8 @@ counters_stride(uint32_t capacity)
  * A slot: the session, followed by the counters when there is one worker
  * (struct gg_session_ctr_view): 64 octets, one cache line.
  */
+static_assert(sizeof(struct gg_session_index_bucket) ==
+		sizeof(struct session_index_bucket), "bucket view");
 static_assert(sizeof(struct gg_session) +
 		sizeof(struct gg_session_counters) == RTE_CACHE_LINE_SIZE,
 		"a session and its counters fill one cache line");
@@ -511,14 +513,14 @@ gg_session_lookup_ue_bulk(const struct gg_session_table *t,
 /*
  * The three passes of session_index_find_bulk() over strided records: the
  * first choices fetched, then scanned (each hit's session and, when they
- * live apart, its counters fetched at once), then the few second choices.
+ * live apart (@p ctr not NULL, a constant where inlined), its counters
+ * fetched at once), then the few second choices.
  */
-static inline void
+static __rte_always_inline void
 lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
-		unsigned int n, const struct gg_session_ctr_view *view)
+		unsigned int n, const struct gg_session_counters *ctr)
 {
-	const struct gg_session_counters *ctr = view != NULL ? view->array : NULL;
 	/*
 	 * In locals: the stores of results through out0 (struct gg_session
 	 * pointers) could alias t->slots as far as the compiler knows, which
@@ -542,9 +544,8 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 	for (i = 0; i < n; i++) {
 		uint32_t key = *(const uint32_t *)RTE_PTR_ADD(key0, i * stride);
 		struct gg_session **out = RTE_PTR_ADD(out0, i * stride);
-		/* Key 0 would match a free entry. */
-		uint32_t id = likely(key != 0) ? session_index_scan(b[i], key) :
-			SESSION_INDEX_MISS;
+		/* Key 0 finds a miss (SESSION_INDEX_FREE). */
+		uint32_t id = session_index_scan(b[i], key);
 
 		if (likely(id != SESSION_INDEX_MISS)) {
 			struct gg_session *s = RTE_PTR_ADD(slots,
@@ -557,8 +558,7 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 			continue;
 		}
 		*out = NULL;
-		if (key != 0 && __atomic_load_n(&b[i]->spilled,
-				__ATOMIC_ACQUIRE) != 0) {
+		if (__atomic_load_n(&b[i]->spilled, __ATOMIC_ACQUIRE) != 0) {
 			b[i] = &x->buckets[session_index_second(x, key)];
 			rte_prefetch0(b[i]);
 			again[k++] = (uint8_t)i;
@@ -575,12 +575,25 @@ lookup_strided(const struct gg_session_table *t, const struct session_index *x,
 	}
 }
 
+/* lookup_strided() inlined twice: counters in the slots (no second
+ * prefetch, no test per key) or apart. */
+static inline void
+lookup_view(const struct gg_session_table *t, const struct session_index *x,
+		const uint32_t *key0, struct gg_session **out0, size_t stride,
+		unsigned int n, const struct gg_session_ctr_view *view)
+{
+	if (view == NULL || view->array == NULL)
+		lookup_strided(t, x, key0, out0, stride, n, NULL);
+	else
+		lookup_strided(t, x, key0, out0, stride, n, view->array);
+}
+
 void
 gg_session_lookup_teid_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
 		unsigned int n, const struct gg_session_ctr_view *ctr)
 {
-	lookup_strided(t, &t->teid_ix, key0, out0, stride, n, ctr);
+	lookup_view(t, &t->teid_ix, key0, out0, stride, n, ctr);
 }
 
 void
@@ -588,7 +601,30 @@ gg_session_lookup_ue_burst(const struct gg_session_table *t,
 		const uint32_t *key0, struct gg_session **out0, size_t stride,
 		unsigned int n, const struct gg_session_ctr_view *ctr)
 {
-	lookup_strided(t, &t->ue_ix, key0, out0, stride, n, ctr);
+	lookup_view(t, &t->ue_ix, key0, out0, stride, n, ctr);
+}
+
+void
+gg_session_fast_view(const struct gg_session_table *t,
+		struct gg_session_fast_view *v)
+{
+	v->teid.buckets = (const struct gg_session_index_bucket *)
+		t->teid_ix.buckets;
+	v->teid.mask = t->teid_ix.mask;
+	v->ue.buckets = (const struct gg_session_index_bucket *)
+		t->ue_ix.buckets;
+	v->ue.mask = t->ue_ix.mask;
+	v->slots = t->slots;
+	v->slot_shift = t->slot_shift;
+	v->t = t;
+}
+
+struct gg_session *
+gg_session_probe_slow(const struct gg_session_table *t, uint32_t key, int ue)
+{
+	uint32_t id = session_index_find(ue ? &t->ue_ix : &t->teid_ix, key);
+
+	return id != SESSION_INDEX_MISS ? slot_at(t, id) : NULL;
 }
 
 int

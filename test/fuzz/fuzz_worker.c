@@ -528,15 +528,10 @@ run_burst(struct rte_mbuf **pkts, uint16_t n, int n6)
 {
 	if (n == 0)
 		return;
-	if (!n6) {
-		gg_uplink_parse(w, pkts, n);
-		gg_uplink_lookup(w, pkts, n);
-		n = gg_uplink_forward(w, pkts, n);
-	} else {
-		gg_downlink_parse(w, pkts, n);
-		gg_downlink_lookup(w, pkts, n);
-		n = gg_downlink_encap(w, pkts, n);
-	}
+	if (!n6)
+		n = gg_uplink_burst(w, pkts, n);
+	else
+		n = gg_downlink_burst(w, pkts, n);
 	if (n != 0)
 		gg_dispatch(w, pkts, n);
 }

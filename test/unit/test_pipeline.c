@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of the worker's stages (lib/pipeline) on real mbufs, without
- * ports: a frame is built here, run through gg_uplink_parse(),
- * gg_uplink_lookup() and gg_uplink_forward() as worker.c does, and the
+ * ports: a frame is built here, run through gg_uplink_burst() (the fast
+ * stage, then parse, lookup and forward) as worker.c does, and the
  * verdict is read from the worker's metadata and TX buffers (nothing is
  * ever flushed to a port).
  *
@@ -263,9 +263,7 @@ uplink_one(struct rte_mbuf *m, enum gg_drop *drop)
 	uint16_t kept;
 
 	*drop = GG_DROP_NONE;
-	gg_uplink_parse(w, pkts, 1);
-	gg_uplink_lookup(w, pkts, 1);
-	kept = gg_uplink_forward(w, pkts, 1);
+	kept = gg_uplink_burst(w, pkts, 1);
 	rte_rcu_qsbr_quiescent(qsv, rte_lcore_id());
 	if (kept == 0) {
 		if (w->tx_n6.n == 1 && w->tx_n6.pkts[0] == m) {
@@ -600,9 +598,7 @@ downlink_one(struct rte_mbuf *m, enum gg_drop *drop)
 	int act;
 
 	*drop = GG_DROP_NONE;
-	gg_downlink_parse(w, pkts, 1);
-	gg_downlink_lookup(w, pkts, 1);
-	kept = gg_downlink_encap(w, pkts, 1);
+	kept = gg_downlink_burst(w, pkts, 1);
 	rte_rcu_qsbr_quiescent(qsv, rte_lcore_id());
 	if (kept == 0) {
 		if (w->tx_n3.n == 1 && w->tx_n3.pkts[0] == m) {
