@@ -286,7 +286,7 @@ struct ctx *
 ctx_new(struct gg_ausf *a)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t rnd[CTX_ID_LEN / 2];
+	uint8_t rnd[CTX_ID_LEN / 2 + GG_AUTH_CHALLENGE_LEN];
 	struct ctx *c;
 	unsigned int i;
 
@@ -294,14 +294,19 @@ ctx_new(struct gg_ausf *a)
 	if (c == NULL)
 		return NULL;
 	c->a = a;
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+	/* One draw of OpenSSL's DRBG (seeded from the kernel, reseeded on
+	 * its own) for the id and the challenge: a system call each was a
+	 * visible part of a POST. */
+	if (gg_auth_challenge(rnd, sizeof(rnd)) != 0) {
 		free(c);
 		return NULL;
 	}
-	for (i = 0; i < sizeof(rnd); i++) {
+	for (i = 0; i < CTX_ID_LEN / 2; i++) {
 		c->id[2 * i] = hex[rnd[i] >> 4];
 		c->id[2 * i + 1] = hex[rnd[i] & 15];
 	}
+	memcpy(c->challenge, rnd + CTX_ID_LEN / 2, sizeof(c->challenge));
+	explicit_bzero(rnd, sizeof(rnd));
 	return c;
 }
 

@@ -1060,10 +1060,10 @@ queue_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb,
 	return 0;
 }
 
-int
-gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
+/* gg_fetch_get() of a URL that passed check_url(): @p canon. */
+static int
+get_canon(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg)
 {
-	char canon[GG_FETCH_URL_MAX + 1];
 	struct fetch_host *h;
 	const uint8_t *body;
 	struct xfer *x;
@@ -1071,19 +1071,6 @@ gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
 	long code;
 	int rc;
 
-	if (f == NULL || url == NULL || cb == NULL)
-		return -EINVAL;
-	if (f->closing)
-		return -ESHUTDOWN;
-	rc = check_url(f, url, canon);
-	if (rc == -EPERM) {
-		f->stats.rejected_prefix++;
-		return rc;
-	}
-	if (rc != 0) {
-		f->stats.rejected_url++;
-		return rc;
-	}
 	if (f->n_pending >= f->max_pending) {
 		f->stats.rejected_busy++;
 		return -EBUSY;
@@ -1144,6 +1131,74 @@ accepted:
 	f->n_pending++;
 	f->stats.requests++;
 	return 0;
+}
+
+int
+gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
+{
+	char canon[GG_FETCH_URL_MAX + 1];
+	int rc;
+
+	if (f == NULL || url == NULL || cb == NULL)
+		return -EINVAL;
+	if (f->closing)
+		return -ESHUTDOWN;
+	rc = check_url(f, url, canon);
+	if (rc == -EPERM) {
+		f->stats.rejected_prefix++;
+		return rc;
+	}
+	if (rc != 0) {
+		f->stats.rejected_url++;
+		return rc;
+	}
+	return get_canon(f, canon, cb, arg);
+}
+
+int
+gg_fetch_url_check_canon(const struct gg_fetch *f, const char *url,
+		struct gg_fetch_url *out)
+{
+	int rc;
+
+	if (f == NULL || url == NULL || out == NULL)
+		return -EINVAL;
+	out->canon[0] = '\0';
+	rc = check_url(f, url, out->canon);
+	if (rc != 0)
+		out->canon[0] = '\0';
+	return rc;
+}
+
+int
+gg_fetch_get_url(struct gg_fetch *f, const struct gg_fetch_url *u,
+		gg_fetch_cb cb, void *arg)
+{
+	if (f == NULL || u == NULL || u->canon[0] == '\0' || cb == NULL)
+		return -EINVAL;
+	if (f->closing)
+		return -ESHUTDOWN;
+	return get_canon(f, u->canon, cb, arg);
+}
+
+int
+gg_fetch_cache_get(struct gg_fetch *f, const struct gg_fetch_url *u,
+		const uint8_t **body, size_t *len)
+{
+	long code;
+
+	if (f == NULL || u == NULL || u->canon[0] == '\0' || f->closing ||
+			f->cache == NULL)
+		return 0;
+	if (fetch_cache_lookup(f->cache, u->canon, gg_evloop_now_ms(), body,
+			len, &code) != 1)
+		return 0;
+	/* Counted as a get answered at once: requests = cache_hits +
+	 * joined + transfers = sum of res_* still holds. */
+	f->stats.requests++;
+	f->stats.cache_hits++;
+	count_result(f, GG_FETCH_OK);
+	return 1;
 }
 
 int
