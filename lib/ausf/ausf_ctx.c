@@ -294,13 +294,20 @@ ctx_new(struct gg_ausf *a)
 	if (c == NULL)
 		return NULL;
 	c->a = a;
-	/* One draw of OpenSSL's DRBG (seeded from the kernel, reseeded on
-	 * its own) for the id and the challenge: a system call each was a
+	/* OpenSSL's DRBG (seeded from the kernel, reseeded on its own),
+	 * buffered (struct gg_ausf.rnd), for the id and the challenge: a
+	 * getrandom() for one and a RAND_bytes() for the other were a
 	 * visible part of a POST. */
-	if (gg_auth_challenge(rnd, sizeof(rnd)) != 0) {
-		free(c);
-		return NULL;
+	if (a->rnd_off + sizeof(rnd) > sizeof(a->rnd)) {
+		if (gg_auth_challenge(a->rnd, sizeof(a->rnd)) != 0) {
+			free(c);
+			return NULL;
+		}
+		a->rnd_off = 0;
 	}
+	memcpy(rnd, a->rnd + a->rnd_off, sizeof(rnd));
+	explicit_bzero(a->rnd + a->rnd_off, sizeof(rnd));
+	a->rnd_off += sizeof(rnd);
 	for (i = 0; i < CTX_ID_LEN / 2; i++) {
 		c->id[2 * i] = hex[rnd[i] >> 4];
 		c->id[2 * i + 1] = hex[rnd[i] & 15];
