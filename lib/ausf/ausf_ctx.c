@@ -314,6 +314,10 @@ ctx_new(struct gg_ausf *a)
 	}
 	memcpy(c->challenge, rnd + CTX_ID_LEN / 2, sizeof(c->challenge));
 	explicit_bzero(rnd, sizeof(rnd));
+	/* Its bucket is a cache miss (the table has a slot per context the
+	 * AuSF may hold): fetched while the request is validated, before
+	 * ctx_table_add() needs it. */
+	__builtin_prefetch(&a->ctx.by_id[fnv1a(c->id) & a->ctx.mask], 1);
 	return c;
 }
 

@@ -365,8 +365,9 @@ plain_object(struct plain *r, int level, struct gg_sbi_json_field *f,
 		if (plain_string(r, &k, &kn) != 0)
 			return -1;
 		for (i = 0; i < nf; i++)
-			if (f[i].parent == level && strlen(f[i].name) == kn &&
-					memcmp(f[i].name, k, kn) == 0)
+			if (f[i].parent == level && f[i].name[0] == (char)k[0] &&
+					strncmp(f[i].name, (const char *)k, kn) == 0 &&
+					f[i].name[kn] == '\0')
 				break;
 		if (i == nf || f[i].present)
 			return -1; /* unknown or duplicate member */
