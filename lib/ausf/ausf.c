@@ -183,6 +183,7 @@ gg_ausf_create(const struct gg_ausf_params *p, const struct gg_ausf_deps *d)
 	a->p = *p;
 	a->d = *d;
 	a->store_state = -1;
+	a->rnd_off = sizeof(a->rnd);
 #define DEFAULT(f, v) do { if (a->p.f == 0) a->p.f = (v); } while (0)
 	DEFAULT(challenge_ttl_ms, 30000);
 	DEFAULT(max_contexts, 65536);
@@ -250,6 +251,7 @@ gg_ausf_free(struct gg_ausf *a)
 	gg_auth_ratelimit_free(a->rl_device);
 	gg_auth_ratelimit_free(a->rl_client);
 	gg_ip_pool_free(a->pool);
+	explicit_bzero(a->rnd, sizeof(a->rnd));
 	free(a);
 }
 

@@ -286,7 +286,7 @@ struct ctx *
 ctx_new(struct gg_ausf *a)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t rnd[CTX_ID_LEN / 2];
+	uint8_t rnd[CTX_ID_LEN / 2 + GG_AUTH_CHALLENGE_LEN];
 	struct ctx *c;
 	unsigned int i;
 
@@ -294,14 +294,30 @@ ctx_new(struct gg_ausf *a)
 	if (c == NULL)
 		return NULL;
 	c->a = a;
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		free(c);
-		return NULL;
+	/* OpenSSL's DRBG (seeded from the kernel, reseeded on its own),
+	 * buffered (struct gg_ausf.rnd), for the id and the challenge: a
+	 * getrandom() for one and a RAND_bytes() for the other were a
+	 * visible part of a POST. */
+	if (a->rnd_off + sizeof(rnd) > sizeof(a->rnd)) {
+		if (gg_auth_challenge(a->rnd, sizeof(a->rnd)) != 0) {
+			free(c);
+			return NULL;
+		}
+		a->rnd_off = 0;
 	}
-	for (i = 0; i < sizeof(rnd); i++) {
+	memcpy(rnd, a->rnd + a->rnd_off, sizeof(rnd));
+	explicit_bzero(a->rnd + a->rnd_off, sizeof(rnd));
+	a->rnd_off += sizeof(rnd);
+	for (i = 0; i < CTX_ID_LEN / 2; i++) {
 		c->id[2 * i] = hex[rnd[i] >> 4];
 		c->id[2 * i + 1] = hex[rnd[i] & 15];
 	}
+	memcpy(c->challenge, rnd + CTX_ID_LEN / 2, sizeof(c->challenge));
+	explicit_bzero(rnd, sizeof(rnd));
+	/* Its bucket is a cache miss (the table has a slot per context the
+	 * AuSF may hold): fetched while the request is validated, before
+	 * ctx_table_add() needs it. */
+	__builtin_prefetch(&a->ctx.by_id[fnv1a(c->id) & a->ctx.mask], 1);
 	return c;
 }
 

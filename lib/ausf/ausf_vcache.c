@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The AuSF's verification cache: device certificates that passed
- * gg_auth_cert_verify(), keyed by the certificate URL, the SHA-256 of the
- * octets fetched and the identity they were verified for. A challenge POST
+ * gg_auth_cert_verify(), keyed by the certificate URL, the octets fetched
+ * (kept and compared in full) and the identity they were verified for. A challenge POST
  * whose certificate (from the fetcher's cache or fetched again) is the
  * same octets at the same URL for the same identity reuses the verified
  * handle instead of verifying the chain again: with a warm cache a POST
@@ -16,15 +16,15 @@
  *
  * Entries are shared: each context holding a verified certificate holds a
  * reference; an entry evicted (LRU beyond its size) or expired stays until
- * its last reference goes. Control lcore only. Costs: a SHA-256 of the
- * body per lookup (about 2 us for 700 octets), one hash-chain walk; per
- * entry its URL, identity and the parsed certificate (a few KiB).
+ * its last reference goes. Control lcore only. Costs: a hash of URL and
+ * identity and a memcmp() of the body per lookup (a SHA-256 of the body
+ * was a third of a challenge POST's instructions: 25k of 78k); per entry
+ * its URL, identity, the octets (about 700) and the parsed certificate (a
+ * few KiB).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/sha.h>
 
 #include "ausf_private.h"
 
@@ -32,7 +32,8 @@ struct vcert {
 	struct vcert *next;          /* hash chain, while cached */
 	TAILQ_ENTRY(vcert) lru;      /* while cached */
 	struct gg_auth_cert *cert;
-	uint8_t digest[SHA256_DIGEST_LENGTH];
+	const uint8_t *body;         /* the octets verified, after url[] */
+	size_t len;
 	time_t expires;
 	unsigned int refs;           /* contexts + 1 while cached */
 	bool cached;
@@ -49,14 +50,16 @@ struct vcache {
 };
 
 static uint32_t
-hash(const char *url, const uint8_t *digest)
+hash(const char *url, const char *identity)
 {
 	uint32_t h = 2166136261u;
 
 	while (*url != '\0')
 		h = (h ^ (uint8_t)*url++) * 16777619u;
-	return h ^ ((uint32_t)digest[0] << 24 | (uint32_t)digest[1] << 16 |
-			(uint32_t)digest[2] << 8 | digest[3]);
+	h = (h ^ 0xff) * 16777619u; /* no byte of either string */
+	while (*identity != '\0')
+		h = (h ^ (uint8_t)*identity++) * 16777619u;
+	return h;
 }
 
 struct vcache *
@@ -101,7 +104,7 @@ drop(struct vcache *vc, struct vcert *v)
 {
 	struct vcert **pp;
 
-	for (pp = &vc->b[hash(v->url, v->digest) & vc->mask]; *pp != NULL;
+	for (pp = &vc->b[hash(v->url, v->identity) & vc->mask]; *pp != NULL;
 			pp = &(*pp)->next)
 		if (*pp == v) {
 			*pp = v->next;
@@ -130,14 +133,12 @@ struct vcert *
 vcache_get(struct vcache *vc, const char *url, const uint8_t *body,
 		size_t len, const char *identity, time_t now)
 {
-	uint8_t digest[SHA256_DIGEST_LENGTH];
 	struct vcert *v;
 
 	if (vc == NULL || vc->max == 0)
 		return NULL;
-	SHA256(body, len, digest);
-	for (v = vc->b[hash(url, digest) & vc->mask]; v != NULL; v = v->next) {
-		if (memcmp(v->digest, digest, sizeof(digest)) != 0 ||
+	for (v = vc->b[hash(url, identity) & vc->mask]; v != NULL; v = v->next) {
+		if (v->len != len || memcmp(v->body, body, len) != 0 ||
 				strcmp(v->url, url) != 0 ||
 				strcmp(v->identity, identity) != 0)
 			continue;
@@ -159,7 +160,7 @@ vcache_add(struct vcache *vc, const char *url, const uint8_t *body,
 		time_t now)
 {
 	size_t ulen = strlen(url) + 1;
-	struct vcert *v = calloc(1, sizeof(*v) + ulen);
+	struct vcert *v = calloc(1, sizeof(*v) + ulen + len);
 	time_t not_after = gg_auth_cert_not_after(cert);
 	uint32_t b;
 
@@ -171,7 +172,9 @@ vcache_add(struct vcache *vc, const char *url, const uint8_t *body,
 	snprintf(v->identity, sizeof(v->identity), "%s", identity);
 	v->cert = cert;
 	v->refs = 1;
-	SHA256(body, len, v->digest);
+	memcpy(v->url + ulen, body, len);
+	v->body = (const uint8_t *)v->url + ulen;
+	v->len = len;
 	if (vc == NULL || vc->max == 0)
 		return v; /* not cached: the caller's reference only */
 	v->expires = now + (time_t)vc->ttl_s;
@@ -179,7 +182,7 @@ vcache_add(struct vcache *vc, const char *url, const uint8_t *body,
 		v->expires = not_after;
 	while (vc->n >= vc->max)
 		drop(vc, TAILQ_LAST(&vc->lru, vcert_lru));
-	b = hash(url, v->digest) & vc->mask;
+	b = hash(url, v->identity) & vc->mask;
 	v->next = vc->b[b];
 	vc->b[b] = v;
 	TAILQ_INSERT_HEAD(&vc->lru, v, lru);

@@ -127,6 +127,7 @@ struct gg_fetch {
 	unsigned int busy;           /* our loop callbacks on the stack */
 	bool closing;
 	struct gg_fetch_stats stats;
+	struct agree_memo *agree;    /* check_url(); NULL: no memory, none */
 };
 
 const char *
@@ -754,11 +755,84 @@ check_url_in(char *const *prefixes, unsigned int n_prefixes, const char *url,
 	return -EPERM;
 }
 
+/*
+ * libcurl's verdicts on the canonical URLs seen last: its parse costs
+ * more than ours (a dozen allocations, about half of a URL check) and a
+ * device asks for the same URL again and again. The verdict depends on
+ * the canonical URL and our parts only, both kept and compared in full,
+ * so a hit is the answer curl_agrees() would give. Direct-mapped.
+ */
+#define AGREE_SLOTS 64
+
+struct agree_entry {
+	struct url_parts parts;
+	char canon[];
+};
+
+struct agree_memo {
+	struct agree_entry *slot[AGREE_SLOTS];
+};
+
+static uint32_t
+agree_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void
+agree_memo_free(struct agree_memo *m)
+{
+	unsigned int i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < AGREE_SLOTS; i++)
+		free(m->slot[i]);
+	free(m);
+}
+
 static int
 check_url(const struct gg_fetch *f, const char *url,
 		char canon[GG_FETCH_URL_MAX + 1])
 {
-	return check_url_in(f->prefixes, f->n_prefixes, url, canon);
+	struct agree_memo *m = f->agree;
+	struct agree_entry **e;
+	struct url_parts parts;
+	unsigned int i;
+	size_t len;
+	int n;
+
+	n = fetch_url_canon(url, canon, GG_FETCH_URL_MAX + 1, &parts);
+	if (n < 0)
+		return -EINVAL;
+	e = m != NULL ? &m->slot[agree_hash(canon) % AGREE_SLOTS] : NULL;
+	if (e == NULL || *e == NULL || strcmp((*e)->canon, canon) != 0 ||
+			strcmp((*e)->parts.scheme, parts.scheme) != 0 ||
+			strcmp((*e)->parts.host, parts.host) != 0 ||
+			(*e)->parts.port != parts.port) {
+		if (curl_agrees(canon, &parts) != 0)
+			return -EINVAL;
+		/* Only agreements are kept; no memory: not kept. */
+		len = (size_t)n + 1;
+		if (e != NULL) {
+			struct agree_entry *ne = malloc(sizeof(*ne) + len);
+
+			if (ne != NULL) {
+				ne->parts = parts;
+				memcpy(ne->canon, canon, len);
+				free(*e);
+				*e = ne;
+			}
+		}
+	}
+	for (i = 0; i < f->n_prefixes; i++)
+		if (strncmp(canon, f->prefixes[i], strlen(f->prefixes[i])) == 0)
+			return 0;
+	return -EPERM;
 }
 
 /* Canonical prefixes (with a path, no query) into a new array. */
@@ -1060,10 +1134,10 @@ queue_transfer(struct gg_fetch *f, const char *canon, gg_fetch_cb cb,
 	return 0;
 }
 
-int
-gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
+/* gg_fetch_get() of a URL that passed check_url(): @p canon. */
+static int
+get_canon(struct gg_fetch *f, const char *canon, gg_fetch_cb cb, void *arg)
 {
-	char canon[GG_FETCH_URL_MAX + 1];
 	struct fetch_host *h;
 	const uint8_t *body;
 	struct xfer *x;
@@ -1071,19 +1145,6 @@ gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
 	long code;
 	int rc;
 
-	if (f == NULL || url == NULL || cb == NULL)
-		return -EINVAL;
-	if (f->closing)
-		return -ESHUTDOWN;
-	rc = check_url(f, url, canon);
-	if (rc == -EPERM) {
-		f->stats.rejected_prefix++;
-		return rc;
-	}
-	if (rc != 0) {
-		f->stats.rejected_url++;
-		return rc;
-	}
 	if (f->n_pending >= f->max_pending) {
 		f->stats.rejected_busy++;
 		return -EBUSY;
@@ -1144,6 +1205,74 @@ accepted:
 	f->n_pending++;
 	f->stats.requests++;
 	return 0;
+}
+
+int
+gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb, void *arg)
+{
+	char canon[GG_FETCH_URL_MAX + 1];
+	int rc;
+
+	if (f == NULL || url == NULL || cb == NULL)
+		return -EINVAL;
+	if (f->closing)
+		return -ESHUTDOWN;
+	rc = check_url(f, url, canon);
+	if (rc == -EPERM) {
+		f->stats.rejected_prefix++;
+		return rc;
+	}
+	if (rc != 0) {
+		f->stats.rejected_url++;
+		return rc;
+	}
+	return get_canon(f, canon, cb, arg);
+}
+
+int
+gg_fetch_url_check_canon(const struct gg_fetch *f, const char *url,
+		struct gg_fetch_url *out)
+{
+	int rc;
+
+	if (f == NULL || url == NULL || out == NULL)
+		return -EINVAL;
+	out->canon[0] = '\0';
+	rc = check_url(f, url, out->canon);
+	if (rc != 0)
+		out->canon[0] = '\0';
+	return rc;
+}
+
+int
+gg_fetch_get_url(struct gg_fetch *f, const struct gg_fetch_url *u,
+		gg_fetch_cb cb, void *arg)
+{
+	if (f == NULL || u == NULL || u->canon[0] == '\0' || cb == NULL)
+		return -EINVAL;
+	if (f->closing)
+		return -ESHUTDOWN;
+	return get_canon(f, u->canon, cb, arg);
+}
+
+int
+gg_fetch_cache_get(struct gg_fetch *f, const struct gg_fetch_url *u,
+		const uint8_t **body, size_t *len)
+{
+	long code;
+
+	if (f == NULL || u == NULL || u->canon[0] == '\0' || f->closing ||
+			f->cache == NULL)
+		return 0;
+	if (fetch_cache_lookup(f->cache, u->canon, gg_evloop_now_ms(), body,
+			len, &code) != 1)
+		return 0;
+	/* Counted as a get answered at once: requests = cache_hits +
+	 * joined + transfers = sum of res_* still holds. */
+	f->stats.requests++;
+	f->stats.cache_hits++;
+	count_result(f, GG_FETCH_OK);
+	return 1;
 }
 
 int
@@ -1279,6 +1408,7 @@ destroy(struct gg_fetch *f)
 	free(f->prefixes);
 	free(f->ca_file);
 	free(f->owned);
+	agree_memo_free(f->agree);
 	free(f);
 	curl_global_cleanup();
 }
@@ -1409,6 +1539,7 @@ gg_fetch_create(struct gg_evloop *loop, const struct gg_fetch_params *p)
 	f->loop = loop;
 	f->ready_tail = &f->ready_head;
 	TAILQ_INIT(&f->ring);
+	f->agree = calloc(1, sizeof(*f->agree)); /* NULL: every check asks libcurl */
 	rc = set_params(f, p);
 	if (rc == 0) {
 		f->multi = curl_multi_init();

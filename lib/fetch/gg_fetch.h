@@ -246,6 +246,38 @@ int gg_fetch_get(struct gg_fetch *f, const char *url, gg_fetch_cb cb,
 int gg_fetch_url_check(const struct gg_fetch *f, const char *url);
 
 /**
+ * A URL that passed gg_fetch_url_check_canon(), in its canonical form:
+ * filled by that function only (a caller that writes it skips the SSRF
+ * checks). Lets a caller check once, answer 400/403 itself, then fetch or
+ * look up the cache without the URL being parsed again (two parses, one
+ * of them libcurl's, cost about a microsecond).
+ */
+struct gg_fetch_url {
+	char canon[GG_FETCH_URL_MAX + 1];
+};
+
+/**
+ * As gg_fetch_url_check(), keeping the canonical URL in @p out on success
+ * (0); -EINVAL or -EPERM (@p out then holds an empty string). Pure.
+ */
+int gg_fetch_url_check_canon(const struct gg_fetch *f, const char *url,
+		struct gg_fetch_url *out);
+
+/** As gg_fetch_get() for a URL checked by gg_fetch_url_check_canon(). */
+int gg_fetch_get_url(struct gg_fetch *f, const struct gg_fetch_url *u,
+		gg_fetch_cb cb, void *arg);
+
+/**
+ * The cached answer of @p u, synchronously: 1 with @p body and @p len set
+ * (valid until the next call into the fetcher), counted as a get answered
+ * from the cache with GG_FETCH_OK; 0 when not cached (or expired, or no
+ * cache, or the fetcher is closing): then gg_fetch_get_url(). Spares a
+ * cache hit the copy and the loop round of gg_fetch_get()'s 0 ms timer.
+ */
+int gg_fetch_cache_get(struct gg_fetch *f, const struct gg_fetch_url *u,
+		const uint8_t **body, size_t *len);
+
+/**
  * Write the canonical form of @p url (see @file) into @p out.
  * Pure and allocation-free: suitable for fuzzing.
  * @return its length, -EINVAL if the URL is refused, -ENOSPC if @p size is

@@ -287,6 +287,9 @@ void gg_sbi_request_release(struct gg_sbi_request *req);
 /** RFC 9110 reason phrase of @p status ("Unknown" for unlisted codes). */
 const char *gg_sbi_reason_phrase(int status);
 
+/** True when the request's content type is application/json (parameters allowed). */
+bool gg_sbi_request_is_json(const struct gg_sbi_request *req);
+
 /**
  * Parse the body as a JSON object. The content type must be
  * application/json (parameters allowed), the body a non-empty object
@@ -320,6 +323,41 @@ int gg_sbi_invalid_param(json_t *invalid_params, const char *param,
 int gg_sbi_json_get_string(const json_t *obj, const char *prefix,
 		const char *field, int required, size_t max_len, const char **out,
 		json_t *invalid_params);
+
+/**
+ * A member of a request body for gg_sbi_json_read_plain(): a string, or
+ * an object holding other members (one level deep: its members name it
+ * as their parent).
+ */
+struct gg_sbi_json_field {
+	const char *name;     /**< member name, as written in the body */
+	int parent;           /**< index of the object member it is in; -1: the body */
+	bool object;          /**< an object member, else a string */
+	bool required;
+	size_t max_len;       /**< strings: 1..max_len octets */
+	/* Out: */
+	bool present;
+	const char *value;    /**< strings: NUL-terminated, in the caller's buffer */
+};
+
+/**
+ * The allocation-free reader of the plain case, for a request schema made
+ * of string members (and objects of them): 0 when @p body is a JSON
+ * object whose members are all among @p fields (at their level), each at
+ * most once, every required one present, the strings 1..max_len octets of
+ * printable ASCII (0x20..0x7e) without escapes, objects holding only
+ * their members, nothing else (no numbers, arrays, literals, unknown
+ * members) and only JSON whitespace around; then the strings are copied,
+ * NUL-terminated, into @p buf and the fields say what was there. For such
+ * a body jansson's parse (gg_sbi_parse_json_body()) and the getters above
+ * give the same values and no InvalidParam. -1 for anything else, which
+ * is not a verdict: parse the body with jansson and validate with the
+ * getters, whose answers (and their wording) stay the reference. Linear
+ * in the body, no allocation.
+ */
+int gg_sbi_json_read_plain(const uint8_t *body, size_t len,
+		struct gg_sbi_json_field *fields, unsigned int n_fields,
+		char *buf, size_t buflen);
 
 /** As gg_sbi_json_get_string() for an object member (borrowed reference). */
 int gg_sbi_json_get_object(const json_t *obj, const char *prefix,

@@ -165,6 +165,12 @@ is_json_media_type(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t';
 }
 
+bool
+gg_sbi_request_is_json(const struct gg_sbi_request *req)
+{
+	return is_json_media_type(gg_sbi_request_header(req, "content-type"));
+}
+
 json_t *
 gg_sbi_parse_json_body(const struct gg_sbi_request *req, int *status,
 		char *err, size_t errlen)
@@ -302,5 +308,123 @@ gg_sbi_json_get_object(const json_t *obj, const char *prefix,
 		return report(invalid_params, prefix, field, "must be an object",
 				-1);
 	*out = v;
+	return 0;
+}
+
+/* ---- the plain case, without jansson ------------------------------------ */
+
+struct plain {
+	const uint8_t *p, *end;
+	char *out, *out_end;
+};
+
+static void
+plain_ws(struct plain *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' ||
+			*r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+/* A string of printable ASCII without escapes at r->p ('"' included):
+ * its octets and length, or -1 (anything else: not plain). */
+static int
+plain_string(struct plain *r, const uint8_t **s, size_t *n)
+{
+	const uint8_t *q;
+
+	if (r->p >= r->end || *r->p != '"')
+		return -1;
+	for (q = ++r->p; q < r->end && *q != '"'; q++)
+		if (*q < 0x20 || *q > 0x7e || *q == '\\')
+			return -1;
+	if (q >= r->end)
+		return -1;
+	*s = r->p;
+	*n = (size_t)(q - r->p);
+	r->p = q + 1;
+	return 0;
+}
+
+static int
+plain_object(struct plain *r, int level, struct gg_sbi_json_field *f,
+		unsigned int nf)
+{
+	const uint8_t *k, *v;
+	size_t kn, vn;
+	unsigned int i;
+
+	if (r->p >= r->end || *r->p != '{')
+		return -1;
+	r->p++;
+	plain_ws(r);
+	if (r->p < r->end && *r->p == '}')
+		return -1; /* empty: let the getters say what is missing */
+	for (;;) {
+		plain_ws(r);
+		if (plain_string(r, &k, &kn) != 0)
+			return -1;
+		for (i = 0; i < nf; i++)
+			if (f[i].parent == level && f[i].name[0] == (char)k[0] &&
+					strncmp(f[i].name, (const char *)k, kn) == 0 &&
+					f[i].name[kn] == '\0')
+				break;
+		if (i == nf || f[i].present)
+			return -1; /* unknown or duplicate member */
+		plain_ws(r);
+		if (r->p >= r->end || *r->p != ':')
+			return -1;
+		r->p++;
+		plain_ws(r);
+		f[i].present = true;
+		if (f[i].object) {
+			if (level != -1 || plain_object(r, (int)i, f, nf) != 0)
+				return -1;
+		} else {
+			if (plain_string(r, &v, &vn) != 0 || vn == 0 ||
+					vn > f[i].max_len ||
+					vn + 1 > (size_t)(r->out_end - r->out))
+				return -1;
+			memcpy(r->out, v, vn);
+			r->out[vn] = '\0';
+			f[i].value = r->out;
+			r->out += vn + 1;
+		}
+		plain_ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == '}') {
+			r->p++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+int
+gg_sbi_json_read_plain(const uint8_t *body, size_t len,
+		struct gg_sbi_json_field *fields, unsigned int n_fields,
+		char *buf, size_t buflen)
+{
+	struct plain r = { body, body + len, buf, buf + buflen };
+	unsigned int i;
+
+	for (i = 0; i < n_fields; i++) {
+		fields[i].present = false;
+		fields[i].value = NULL;
+	}
+	plain_ws(&r);
+	if (plain_object(&r, -1, fields, n_fields) != 0)
+		return -1;
+	plain_ws(&r);
+	if (r.p != r.end)
+		return -1;
+	for (i = 0; i < n_fields; i++)
+		if (fields[i].required && !fields[i].present &&
+				(fields[i].parent == -1 ||
+				 fields[fields[i].parent].present))
+			return -1;
 	return 0;
 }

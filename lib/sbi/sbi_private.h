@@ -70,6 +70,13 @@ struct gg_sbi_request {
 	unsigned int rst_sent : 1;    /* we asked the client to stop sending */
 	char peer[SBI_PEER_LEN];
 	char client[GG_SBI_CLIENT_MAX + 1];
+	/* Method, path, query and header strings are carved from here
+	 * while they fit, the first eight headers' slots too (a
+	 * request was ten allocations); the rest is allocated. The object
+	 * stays under 1 KiB (see on_data()). */
+	struct sbi_header hdrs_small[8];
+	size_t small_used;
+	char small[320];
 };
 
 struct sbi_conn {

@@ -17,6 +17,41 @@
 #define MAKE_NV(n, v, vlen) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, \
 	(vlen), NGHTTP2_NV_FLAG_NONE }
 
+/* @p n octets from req->small while it lasts, else allocated; NULL when
+ * out of memory. Given back with req_str_free(). */
+static char *
+req_alloc(struct gg_sbi_request *req, size_t n)
+{
+	char *p;
+
+	if (n <= sizeof(req->small) - req->small_used) {
+		p = req->small + req->small_used;
+		req->small_used += n;
+		return p;
+	}
+	return malloc(n);
+}
+
+/* A copy of @p n octets of @p v and a NUL. */
+static char *
+req_str(struct gg_sbi_request *req, const uint8_t *v, size_t n)
+{
+	char *p = req_alloc(req, n + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, v, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void
+req_str_free(struct gg_sbi_request *req, char *p)
+{
+	if (p < req->small || p >= req->small + sizeof(req->small))
+		free(p);
+}
+
 /* Drop every reference the lists hold and free. */
 static void
 req_free(struct gg_sbi_request *req)
@@ -36,11 +71,12 @@ req_free(struct gg_sbi_request *req)
 		srv->n_reqs--;
 	}
 	for (i = 0; i < req->n_hdrs; i++)
-		free(req->hdrs[i].name);
-	free(req->hdrs);
-	free(req->method);
-	free(req->path);
-	free(req->query);
+		req_str_free(req, req->hdrs[i].name);
+	if (req->hdrs != req->hdrs_small)
+		free(req->hdrs);
+	req_str_free(req, req->method);
+	req_str_free(req, req->path);
+	req_str_free(req, req->query);
 	free(req->body);
 	free(req->resp);
 	free(req);
@@ -112,7 +148,11 @@ sbi_submit(struct gg_sbi_request *req, int status, const char *ctype,
 		errno = ECANCELED;
 		return -1;
 	}
-	snprintf(st, sizeof(st), "%03d", status);
+	/* By hand: snprintf() for these two was a tenth of a small answer. */
+	st[0] = (char)('0' + status / 100 % 10);
+	st[1] = (char)('0' + status / 10 % 10);
+	st[2] = (char)('0' + status % 10);
+	st[3] = '\0';
 	nv[n++] = (nghttp2_nv)MAKE_NV(":status", st, 3);
 	if (ctype != NULL && !no_body)
 		nv[n++] = (nghttp2_nv)MAKE_NV("content-type", ctype, strlen(ctype));
@@ -123,8 +163,13 @@ sbi_submit(struct gg_sbi_request *req, int status, const char *ctype,
 		nv[n++] = (nghttp2_nv)MAKE_NV("allow", req->allow,
 				strlen(req->allow));
 	if (!no_body) {
-		snprintf(cl, sizeof(cl), "%zu", len);
-		nv[n++] = (nghttp2_nv)MAKE_NV("content-length", cl, strlen(cl));
+		size_t v = len, k = sizeof(cl);
+
+		do
+			cl[--k] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		nv[n++] = (nghttp2_nv)MAKE_NV("content-length", cl + k,
+				sizeof(cl) - k);
 	}
 	if (!no_body && !head && len > 0) {
 		req->resp = malloc(len);
@@ -151,11 +196,17 @@ sbi_submit(struct gg_sbi_request *req, int status, const char *ctype,
 	return 0;
 }
 
+/* Strings stop at their first NUL, as strndup() made them. */
 static int
-set_str(char **dst, const uint8_t *v, size_t n)
+set_str(struct gg_sbi_request *req, char **dst, const uint8_t *v, size_t n)
 {
-	free(*dst);
-	*dst = strndup((const char *)v, n);
+	const uint8_t *z = memchr(v, '\0', n);
+
+	if (z != NULL)
+		n = (size_t)(z - v);
+	if (*dst != NULL)
+		req_str_free(req, *dst);
+	*dst = req_str(req, v, n);
 	return *dst != NULL ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 }
 
@@ -165,10 +216,10 @@ set_path(struct gg_sbi_request *req, const uint8_t *v, size_t n)
 	const uint8_t *q = memchr(v, '?', n);
 
 	if (q == NULL)
-		return set_str(&req->path, v, n);
-	if (set_str(&req->path, v, q - v) != 0)
+		return set_str(req, &req->path, v, n);
+	if (set_str(req, &req->path, v, q - v) != 0)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	return set_str(&req->query, q + 1, n - (q - v) - 1);
+	return set_str(req, &req->query, q + 1, n - (q - v) - 1);
 }
 
 static int
@@ -178,16 +229,27 @@ add_header(struct gg_sbi_request *req, const uint8_t *name, size_t nl,
 	struct sbi_header *h;
 	char *p;
 
+	if (req->hdrs == NULL) {
+		req->hdrs = req->hdrs_small;
+		req->cap_hdrs = sizeof(req->hdrs_small) / sizeof(req->hdrs_small[0]);
+	}
 	if (req->n_hdrs == req->cap_hdrs) {
-		unsigned int cap = req->cap_hdrs != 0 ? req->cap_hdrs * 2 : 8;
+		unsigned int cap = req->cap_hdrs * 2;
 
-		h = realloc(req->hdrs, cap * sizeof(*h));
+		if (req->hdrs == req->hdrs_small) {
+			h = malloc(cap * sizeof(*h));
+			if (h != NULL)
+				memcpy(h, req->hdrs, req->n_hdrs * sizeof(*h));
+		} else {
+			h = realloc(req->hdrs, cap * sizeof(*h));
+		}
 		if (h == NULL)
 			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 		req->hdrs = h;
 		req->cap_hdrs = cap;
 	}
-	p = malloc(nl + vl + 2);
+	/* One string: name, NUL, value, NUL (nghttp2 refuses NUL in both). */
+	p = req_alloc(req, nl + vl + 2);
 	if (p == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	memcpy(p, name, nl);
@@ -262,7 +324,7 @@ on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name,
 		return 0; /* trailers */
 	if (nl > 0 && name[0] == ':') {
 		if (nl == 7 && memcmp(name, ":method", 7) == 0)
-			return set_str(&req->method, value, vl);
+			return set_str(req, &req->method, value, vl);
 		if (nl == 5 && memcmp(name, ":path", 5) == 0)
 			return set_path(req, value, vl);
 		return 0;
@@ -319,7 +381,9 @@ on_data(nghttp2_session *s, uint8_t flags, int32_t stream_id,
 		return 0;
 	}
 	if (req->body_len + len + 1 > req->body_cap) {
-		size_t cap = req->body_cap != 0 ? req->body_cap : 1024;
+		/* Start under 1 KiB: glibc consolidates its fast bins before
+		 * any allocation of 1 KiB or more, once per request here. */
+		size_t cap = req->body_cap != 0 ? req->body_cap : 512;
 		uint8_t *b;
 
 		while (cap < req->body_len + len + 1)

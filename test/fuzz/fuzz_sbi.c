@@ -12,7 +12,10 @@
  * else gets a ProblemDetails 404.
  *
  * Invariants: the server closes every connection it accepted and frees
- * every request (ASan's leak check), whatever the octets were.
+ * every request (ASan's leak check), whatever the octets were. And the
+ * plain reader (gg_sbi_json_read_plain(), with the AuSF's schema) takes
+ * a body only if jansson and the getters take it the same way: checked
+ * on every /json body and on the raw input itself.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,58 @@
 #define HELD_MAX 64
 
 static struct h2_peer peer;
+
+/* The AuSF's AuthenticationInfo (lib/ausf/ausf_post.c). */
+static const struct gg_sbi_json_field spec[] = {
+	{ "supiOrSuci", -1, false, true, 128 },
+	{ "servingNetworkName", -1, false, true, 128 },
+	{ "certificateUrl", -1, false, true, 1024 },
+	{ "profileNotifyUri", -1, false, false, 1024 },
+	{ "anTunnelInfo", -1, true, true, 0 },
+	{ "ipv4Addr", 4, false, true, 15 },
+	{ "gtpTeid", 4, false, true, 8 },
+};
+#define SPEC_N (sizeof(spec) / sizeof(spec[0]))
+
+static void
+plain_check(const uint8_t *b, size_t n)
+{
+	struct gg_sbi_json_field f[SPEC_N];
+	static char buf[2400];
+	json_t *j, *tunnel = NULL;
+	unsigned int i, top = 0, sub = 0;
+
+	memcpy(f, spec, sizeof(f));
+	if (gg_sbi_json_read_plain(b, n, f, SPEC_N, buf, sizeof(buf)) != 0)
+		return;
+	j = json_loadb((const char *)b, n, JSON_REJECT_DUPLICATES, NULL);
+	FUZZ_CHECK(json_is_object(j));
+	for (i = 0; i < SPEC_N; i++) {
+		const json_t *obj = spec[i].parent < 0 ? j : tunnel;
+		const char *v = NULL;
+
+		if (spec[i].parent >= 0 && tunnel == NULL) {
+			FUZZ_CHECK(!f[i].present);
+			continue;
+		}
+		if (spec[i].object) {
+			FUZZ_CHECK(gg_sbi_json_get_object(obj, NULL, spec[i].name,
+					spec[i].required, &tunnel, NULL) == 0);
+			FUZZ_CHECK((tunnel != NULL) == f[i].present);
+		} else {
+			FUZZ_CHECK(gg_sbi_json_get_string(obj, NULL, spec[i].name,
+					spec[i].required, spec[i].max_len, &v,
+					NULL) == 0);
+			FUZZ_CHECK((v != NULL) == f[i].present);
+			FUZZ_CHECK(v == NULL || strcmp(v, f[i].value) == 0);
+		}
+		if (f[i].present)
+			spec[i].parent < 0 ? top++ : sub++;
+	}
+	FUZZ_CHECK(json_object_size(j) == top);
+	FUZZ_CHECK(tunnel == NULL || json_object_size(tunnel) == sub);
+	json_decref(j);
+}
 static struct gg_sbi_request *held[HELD_MAX];
 static unsigned int n_held;
 
@@ -44,6 +99,7 @@ handler(struct gg_sbi_request *req, void *arg)
 	FUZZ_CHECK(body != NULL && body[len] == '\0');
 
 	if (strcmp(path, "/json") == 0) {
+		plain_check(body, len);
 		j = gg_sbi_parse_json_body(req, &status, err, sizeof(err));
 		if (j == NULL)
 			gg_sbi_problem(req, status, "INVALID_MSG_FORMAT", err, NULL);
@@ -73,6 +129,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned int i;
 
+	plain_check(data, size);
 	FUZZ_CHECK(h2_exchange(&peer, data, size, 1, NULL, NULL) == 0);
 	/* Answers to requests whose connection is gone: a no-op each. */
 	for (i = 0; i < n_held; i++)

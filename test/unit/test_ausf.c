@@ -612,6 +612,189 @@ test_notify_uri_checks(void)
 	CU_ASSERT(stats().created == before.created);
 }
 
+
+/* ---- the plain AuthenticationInfo reader against jansson ---------------- */
+
+/* The AuSF's schema (lib/ausf/ausf_post.c), indexes as there. */
+static const struct gg_sbi_json_field plain_spec[] = {
+	{ "supiOrSuci", -1, false, true, 128 },
+	{ "servingNetworkName", -1, false, true, 128 },
+	{ "certificateUrl", -1, false, true, 1024 },
+	{ "profileNotifyUri", -1, false, false, 1024 },
+	{ "anTunnelInfo", -1, true, true, 0 },
+	{ "ipv4Addr", 4, false, true, 15 },
+	{ "gtpTeid", 4, false, true, 8 },
+};
+#define PLAIN_N (sizeof(plain_spec) / sizeof(plain_spec[0]))
+
+/*
+ * Read @p body both ways. When the plain reader takes it, jansson must
+ * parse it (duplicates refused) to an object with exactly those members,
+ * and the getters must accept each with the same value: the fast path
+ * may only take what the reference would take, the same way. Returns the
+ * plain reader's verdict.
+ */
+static int
+plain_vs_jansson(const char *body, size_t len)
+{
+	struct gg_sbi_json_field f[PLAIN_N];
+	char buf[2400];
+	json_t *j, *inv, *tunnel = NULL;
+	unsigned int i, top = 0, sub = 0;
+	int rc;
+
+	memcpy(f, plain_spec, sizeof(f));
+	rc = gg_sbi_json_read_plain((const uint8_t *)body, len, f, PLAIN_N, buf,
+			sizeof(buf));
+	if (rc != 0)
+		return rc;
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	CU_ASSERT_FATAL(json_is_object(j));
+	inv = json_array();
+	for (i = 0; i < PLAIN_N; i++) {
+		const json_t *obj = plain_spec[i].parent < 0 ? j : tunnel;
+		const char *v = NULL;
+
+		if (plain_spec[i].parent >= 0 && tunnel == NULL) {
+			CU_ASSERT(!f[i].present);
+			continue;
+		}
+		if (plain_spec[i].object) {
+			CU_ASSERT(gg_sbi_json_get_object(obj, NULL, plain_spec[i].name,
+					plain_spec[i].required, &tunnel, inv) == 0);
+			CU_ASSERT((tunnel != NULL) == f[i].present);
+		} else {
+			CU_ASSERT(gg_sbi_json_get_string(obj, NULL, plain_spec[i].name,
+					plain_spec[i].required, plain_spec[i].max_len,
+					&v, inv) == 0);
+			CU_ASSERT((v != NULL) == f[i].present);
+			if (v != NULL && f[i].value != NULL)
+				CU_ASSERT_STRING_EQUAL(v, f[i].value);
+		}
+		if (f[i].present)
+			plain_spec[i].parent < 0 ? top++ : sub++;
+	}
+	CU_ASSERT(json_array_size(inv) == 0);
+	CU_ASSERT(json_object_size(j) == top);
+	CU_ASSERT(tunnel == NULL || json_object_size(tunnel) == sub);
+	json_decref(inv);
+	json_decref(j);
+	return rc;
+}
+
+#define PB(supi, extra) "{\"supiOrSuci\":" supi ",\"servingNetworkName\":\"5G:mnc001.mcc001.3gppnetwork.org\"," \
+	"\"certificateUrl\":\"http://127.0.0.1:8080/dev/x.pem\"," \
+	"\"anTunnelInfo\":{\"ipv4Addr\":\"192.0.2.10\",\"gtpTeid\":\"00001000\"}" extra "}"
+
+static void
+test_plain_reader(void)
+{
+	static const struct {
+		const char *body;
+		int plain;     /* 1: the plain reader must take it */
+	} corpus[] = {
+		{ PB("\"nai-1@maker.example\"", ""), 1 },
+		{ " \t\r\n" PB("\"nai-1@maker.example\"", "") " \n", 1 },
+		{ PB("\"nai-1@maker.example\"", ",\"profileNotifyUri\":\"http://127.0.0.1:9/cb\""), 1 },
+		{ "{ \"anTunnelInfo\" : { \"gtpTeid\" : \"00001000\" , \"ipv4Addr\" : \"192.0.2.10\" } ,"
+		  " \"certificateUrl\" : \"http://h/x\" , \"servingNetworkName\" : \"5G:x\" ,"
+		  " \"supiOrSuci\" : \"a b~\" }", 1 },
+		/* escapes and unicode: jansson's */
+		{ PB("\"nai-1\\u0040maker.example\"", ""), 0 },
+		{ PB("\"nai\\\"1\"", ""), 0 },
+		{ PB("\"nai\\u0000x\"", ""), 0 },
+		{ PB("\"nai-\xc3\xa9\"", ""), 0 },
+		{ PB("\"nai-\xc3\"", ""), 0 },
+		{ PB("\"nai-\xed\xa0\x80\"", ""), 0 },
+		{ PB("\"nai\x01\"", ""), 0 },
+		{ PB("\"nai\x7f\"", ""), 0 },
+		{ "{\"supiOrSuc\\u0069\":\"x\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\","
+		  "\"anTunnelInfo\":{\"ipv4Addr\":\"192.0.2.10\",\"gtpTeid\":\"00001000\"}}", 0 },
+		/* duplicates, at both levels */
+		{ PB("\"a\"", ",\"supiOrSuci\":\"b\""), 0 },
+		{ "{\"supiOrSuci\":\"a\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\","
+		  "\"anTunnelInfo\":{\"ipv4Addr\":\"192.0.2.10\",\"ipv4Addr\":\"192.0.2.11\",\"gtpTeid\":\"00001000\"}}", 0 },
+		/* nesting, other types, huge numbers, extra members */
+		{ PB("{\"x\":\"y\"}", ""), 0 },
+		{ PB("[\"a\"]", ""), 0 },
+		{ PB("12", ""), 0 },
+		{ PB("null", ""), 0 },
+		{ PB("\"a\"", ",\"n\":123456789012345678901234567890"), 0 },
+		{ PB("\"a\"", ",\"n\":1e999999"), 0 },
+		{ PB("\"a\"", ",\"extra\":\"x\""), 0 },
+		{ PB("\"a\"", ",\"anTunnelInfo\":{}"), 0 },
+		{ "{\"supiOrSuci\":\"a\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\","
+		  "\"anTunnelInfo\":{\"ipv4Addr\":\"192.0.2.10\",\"gtpTeid\":\"00001000\",\"x\":{}}}", 0 },
+		{ "{\"supiOrSuci\":\"a\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\","
+		  "\"anTunnelInfo\":{\"ipv4Addr\":\"192.0.2.10\",\"gtpTeid\":{\"ipv4Addr\":\"1\"}}}", 0 },
+		/* missing, empty, too long */
+		{ "{\"supiOrSuci\":\"a\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\"}", 0 },
+		{ "{\"supiOrSuci\":\"a\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\","
+		  "\"anTunnelInfo\":{\"ipv4Addr\":\"192.0.2.10\"}}", 0 },
+		{ PB("\"\"", ""), 0 },
+		{ "{\"supiOrSuci\":\"a\",\"servingNetworkName\":\"5G:x\",\"certificateUrl\":\"http://h/x\","
+		  "\"anTunnelInfo\":{\"ipv4Addr\":\"192.000.002.1000\",\"gtpTeid\":\"00001000\"}}", 0 },
+		{ "{}", 0 },
+		{ "", 0 },
+		/* not JSON, or more than one value */
+		{ PB("\"a\"", ","), 0 },
+		{ PB("\"a\"", "") "{}", 0 },
+		{ PB("\"a\"", "") "x", 0 },
+		{ "[" PB("\"a\"", "") "]", 0 },
+		{ "\xef\xbb\xbf" PB("\"a\"", ""), 0 },
+		{ PB("'a'", ""), 0 },
+		{ PB("\"a\"", "") "\f", 0 },
+	};
+	char base[] = PB("\"nai-load000000@maker.example\"", "");
+	static const char alphabet[] = "\"\\{}[]:, 0a9eE-+.tnulfU\t\n\r\x00\x01\x7f\x80\xc3\xff";
+	char m[sizeof(base) + 8];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned int i, taken = 0;
+
+	for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
+		int rc = plain_vs_jansson(corpus[i].body, strlen(corpus[i].body));
+
+		if ((rc == 0) != corpus[i].plain)
+			fprintf(stderr, "plain reader: corpus %u: %d\n", i, rc);
+		CU_ASSERT((rc == 0) == corpus[i].plain);
+	}
+	/* A body with a NUL inside (json_loadb takes a length). */
+	CU_ASSERT(plain_vs_jansson(base, sizeof(base)) != 0);
+	/* Mutations of the common body: whatever the plain reader takes,
+	 * jansson takes the same way. */
+	for (i = 0; i < 200000; i++) {
+		size_t len = sizeof(base) - 1, at, k, edits = 1 + (x >> 60) % 3;
+
+		memcpy(m, base, len);
+		for (k = 0; k < edits; k++) {
+			char c;
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			at = (size_t)(x >> 33) % len;
+			c = alphabet[(x >> 20) % (sizeof(alphabet) - 1)];
+			switch ((x >> 10) % 3) {
+			case 0:
+				m[at] = c;
+				break;
+			case 1:
+				memmove(m + at, m + at + 1, len - at - 1);
+				len--;
+				break;
+			default:
+				if (len + 1 >= sizeof(m))
+					break;
+				memmove(m + at + 1, m + at, len - at);
+				m[at] = c;
+				len++;
+				break;
+			}
+		}
+		taken += plain_vs_jansson(m, len) == 0;
+	}
+	/* Some mutations stay plain (a changed letter in a value). */
+	CU_ASSERT(taken > 1000);
+}
+
 int
 main(void)
 {
@@ -622,6 +805,7 @@ main(void)
 		{ "a callback that never works: given up", test_give_up },
 		{ "a device authenticated elsewhere: no push", test_not_ours },
 		{ "profileNotifyUri refused and malformed", test_notify_uri_checks },
+		{ "plain AuthenticationInfo reader agrees with jansson", test_plain_reader },
 	};
 
 	return test_cunit_main("ausf", suite_init, suite_cleanup, TEST_CASES(tests));
