@@ -46,7 +46,10 @@ BASELINES = os.path.join(HERE, "baselines.json")
 
 # Tolerances (doc/performance.rst, "Regression test").
 RATIO_TOLERANCE = 0.20      # Mpps ratios: fail below baseline x (1 - 0.20)
-GTPGEN_RATIO_TOLERANCE = 0.10  # the same on net_gtpgen (no copy, small spread)
+# The same on net_gtpgen. Hoped to be 10 % (no copy, smaller spread), but
+# three quiet runs of one build on these 2-vCPU machines moved its ratios
+# by -28 % to +23 % (doc/performance.rst, "Targets of issue 15").
+GTPGEN_RATIO_TOLERANCE = 0.30
 INSTR_TOLERANCE = 0.02      # instructions/packet: fail above baseline x 1.02
 
 # Targets of issue 5 (single worker, ratio to the same-run testpmd io).
@@ -1140,8 +1143,7 @@ def check(res, baselines, out=sys.stdout):
     if res["kind"] == "mpps":
         # The pcap/no-huge rows against mpps_ratios; the other sources and
         # memories (res["variants"]) against mpps_ratios_by_variant. Each
-        # source has its tolerance (ratio_tolerance_by_source): net_gtpgen's
-        # rates spread far less than the pcap PMD's copy lets them.
+        # source has its tolerance (ratio_tolerance_by_source).
         by_source = baselines.get("ratio_tolerance_by_source", {})
         default_tol = baselines.get("ratio_tolerance", RATIO_TOLERANCE)
         tables = [("", baselines.get("mpps_ratios", {}), res["scenarios"],
