@@ -225,11 +225,13 @@ invalid(json_t **inv, int *nbad, const char *param, const char *reason)
 }
 
 /* AuthenticationInfo as gg_sbi_json_read_plain() reads it; the order
- * gives the indexes below. */
+ * gives the indexes below. Public (gg_ausf.h) so that the tests of the
+ * plain reader check the schema the AuSF uses, not a copy of it. */
 enum {
 	F_IDENTITY, F_SNN, F_URL, F_NOTIFY, F_TUNNEL, F_TIP, F_TTEID, F_N
 };
-static const struct gg_sbi_json_field auth_info_fields[F_N] = {
+_Static_assert(F_N == GG_AUSF_AUTH_INFO_FIELDS, "gg_ausf.h: field count");
+const struct gg_sbi_json_field gg_ausf_auth_info_fields[F_N] = {
 	[F_IDENTITY] = { "supiOrSuci", -1, false, true, GG_STORE_IDENTITY_MAX },
 	[F_SNN] = { "servingNetworkName", -1, false, true, SNN_MAX },
 	[F_URL] = { "certificateUrl", -1, false, true, GG_STORE_URL_MAX },
@@ -263,7 +265,7 @@ handle_create(struct gg_ausf *a, struct gg_sbi_request *req)
 	/* The plain case (what devices send) is read without jansson;
 	 * anything else is parsed and judged by jansson and the getters
 	 * as before, so every answer stays theirs. */
-	memcpy(f, auth_info_fields, sizeof(f));
+	memcpy(f, gg_ausf_auth_info_fields, sizeof(f));
 	raw = gg_sbi_request_body(req, &raw_len);
 	if (gg_sbi_request_is_json(req) && gg_sbi_json_read_plain(raw, raw_len,
 			f, F_N, text, sizeof(text)) == 0) {

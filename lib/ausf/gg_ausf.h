@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gg_sbi.h"
+
 struct gg_evloop;
 struct gg_fetch;
 struct gg_store;
@@ -158,5 +160,16 @@ bool gg_ausf_restored(const struct gg_ausf *a);
 
 /** Copy the counters. */
 void gg_ausf_get_stats(const struct gg_ausf *a, struct gg_ausf_stats *st);
+
+/**
+ * The POST's AuthenticationInfo (TS 29.509) as the AuSF reads it with
+ * gg_sbi_json_read_plain(): supiOrSuci, servingNetworkName,
+ * certificateUrl, profileNotifyUri, anTunnelInfo{ipv4Addr, gtpTeid}, in
+ * that order. For the tests that hold the plain reader to jansson's
+ * verdicts on the AuSF's own schema.
+ */
+#define GG_AUSF_AUTH_INFO_FIELDS 7
+extern const struct gg_sbi_json_field
+gg_ausf_auth_info_fields[GG_AUSF_AUTH_INFO_FIELDS];
 
 #endif /* GG_AUSF_H */

@@ -20,23 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gg_ausf.h"
 #include "fuzz_h2.h"
 
 #define HELD_MAX 64
 
 static struct h2_peer peer;
 
-/* The AuSF's AuthenticationInfo (lib/ausf/ausf_post.c). */
-static const struct gg_sbi_json_field spec[] = {
-	{ "supiOrSuci", -1, false, true, 128 },
-	{ "servingNetworkName", -1, false, true, 128 },
-	{ "certificateUrl", -1, false, true, 1024 },
-	{ "profileNotifyUri", -1, false, false, 1024 },
-	{ "anTunnelInfo", -1, true, true, 0 },
-	{ "ipv4Addr", 4, false, true, 15 },
-	{ "gtpTeid", 4, false, true, 8 },
-};
-#define SPEC_N (sizeof(spec) / sizeof(spec[0]))
+/* The AuSF's AuthenticationInfo, the schema it reads (lib/ausf). */
+#define spec gg_ausf_auth_info_fields
+#define SPEC_N GG_AUSF_AUTH_INFO_FIELDS
 
 static void
 plain_check(const uint8_t *b, size_t n)

@@ -615,17 +615,9 @@ test_notify_uri_checks(void)
 
 /* ---- the plain AuthenticationInfo reader against jansson ---------------- */
 
-/* The AuSF's schema (lib/ausf/ausf_post.c), indexes as there. */
-static const struct gg_sbi_json_field plain_spec[] = {
-	{ "supiOrSuci", -1, false, true, 128 },
-	{ "servingNetworkName", -1, false, true, 128 },
-	{ "certificateUrl", -1, false, true, 1024 },
-	{ "profileNotifyUri", -1, false, false, 1024 },
-	{ "anTunnelInfo", -1, true, true, 0 },
-	{ "ipv4Addr", 4, false, true, 15 },
-	{ "gtpTeid", 4, false, true, 8 },
-};
-#define PLAIN_N (sizeof(plain_spec) / sizeof(plain_spec[0]))
+/* The AuSF's own schema (lib/ausf/ausf_post.c). */
+#define plain_spec gg_ausf_auth_info_fields
+#define PLAIN_N GG_AUSF_AUTH_INFO_FIELDS
 
 /*
  * Read @p body both ways. When the plain reader takes it, jansson must
