@@ -100,8 +100,9 @@ gg_ausf_handle(struct gg_sbi_request *req, void *arg)
 	}
 	/* A context belongs to the client that created it (its certificate
 	 * with mutual TLS, else its address): anyone else is told it does
-	 * not exist, so ids cannot be probed. Restored contexts have no
-	 * known creator (the record does not keep it) and stay open. */
+	 * not exist, so ids cannot be probed. The record keeps the creator
+	 * (auth_client), so a restored context stays its alone; one restored
+	 * from a record without it stays open. */
 	if (c != NULL && c->client[0] != '\0' &&
 			strcmp(c->client, gg_sbi_request_client(req)) != 0) {
 		a->st.rejected_owner++;

@@ -404,6 +404,7 @@ record_of(const struct gg_ausf *a, const struct ctx *c, const char *cert_pem,
 	r->qfi = a->p.qfi;
 	r->has_qfi = a->p.has_qfi;
 	snprintf(r->auth_ctx_id, sizeof(r->auth_ctx_id), "%s", c->id);
+	snprintf(r->auth_client, sizeof(r->auth_client), "%s", c->client);
 	snprintf(r->notify_uri, sizeof(r->notify_uri), "%s",
 			c->notify_uri != NULL ? c->notify_uri : "");
 	snprintf(r->supi, sizeof(r->supi), "%s", c->supi);

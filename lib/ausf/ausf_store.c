@@ -52,6 +52,11 @@ restore_one(struct gg_store *s, enum gg_store_status st,
 	c->gnb_ipv4 = r->gnb_ipv4;
 	c->dl_teid = r->dl_teid;
 	c->created_ms = r->created_ms;
+	/* Still the creator's alone; a record of an older version has no
+	 * auth_client, and its context stays open to every admitted client. */
+	_Static_assert(GG_SBI_CLIENT_MAX <= GG_STORE_CLIENT_MAX,
+			"auth_client holds a client identity");
+	snprintf(c->client, sizeof(c->client), "%s", r->auth_client);
 	c->notify_uri = r->notify_uri[0] != '\0' ? strdup(r->notify_uri) : NULL;
 	snprintf(c->supi, sizeof(c->supi), "%s", r->supi);
 	c->dev_state = r->state;

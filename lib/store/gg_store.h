@@ -32,7 +32,8 @@
  *    identity, state ("limited", "provisioned", "full", "blocked",
  *    "detached"), cert_pem, cert_url, ue_ipv4 and gnb_ipv4 (dotted quads,
  *    "0.0.0.0" for none), ul_teid and dl_teid (decimal), qfi (decimal,
- *    absent when unset), auth_ctx_id, notify_uri (the device's profile
+ *    absent when unset), auth_ctx_id, auth_client (the SBI client that
+ *    created the context, may be empty), notify_uri (the device's profile
  *    callback, may be empty), supi (allocated at sign-up, empty before),
  *    created_ms and updated_ms (decimal ms since the epoch).
  *  - "<prefix>ueip:<a.b.c.d>": string, the identity holding that UE IPv4
@@ -74,6 +75,8 @@ struct gg_store;
 #define GG_STORE_URL_MAX 1024
 /** Longest authentication context id, without the NUL. */
 #define GG_STORE_AUTH_CTX_MAX 128
+/** Longest auth_client (an SBI client identity). */
+#define GG_STORE_CLIENT_MAX 160
 /** Longest SUPI ("imsi-" and 15 digits), without the NUL. */
 #define GG_STORE_SUPI_MAX 20
 /** Longest plan id, without the NUL. */
@@ -118,6 +121,10 @@ struct gg_device_record {
 	uint8_t qfi;         /**< QoS flow identifier (0..63), valid if has_qfi */
 	bool has_qfi;
 	char auth_ctx_id[GG_STORE_AUTH_CTX_MAX + 1]; /**< AuSF context, may be empty */
+	/** The SBI client that created the context (its NF certificate's
+	 * name with mutual TLS, else its address), so that the context is
+	 * still its alone after a restart; may be empty. */
+	char auth_client[GG_STORE_CLIENT_MAX + 1];
 	char notify_uri[GG_STORE_URL_MAX + 1]; /**< profile callback given at authentication, may be empty */
 	char supi[GG_STORE_SUPI_MAX + 1];      /**< allocated at sign-up, empty before */
 	uint64_t created_ms; /**< wall clock, ms since the epoch; 0 on put: now */

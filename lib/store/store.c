@@ -142,6 +142,8 @@ gg_device_record_check(const struct gg_device_record *rec)
 			memchr(rec->cert_url, '\0', sizeof(rec->cert_url)) == NULL ||
 			memchr(rec->auth_ctx_id, '\0',
 				sizeof(rec->auth_ctx_id)) == NULL ||
+			memchr(rec->auth_client, '\0',
+				sizeof(rec->auth_client)) == NULL ||
 			memchr(rec->notify_uri, '\0',
 				sizeof(rec->notify_uri)) == NULL ||
 			memchr(rec->supi, '\0', sizeof(rec->supi)) == NULL)

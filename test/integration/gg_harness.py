@@ -38,8 +38,8 @@ PORTAL_API = "https://portal.example/api/captive"
 QFI = 9
 # The device hash fields of doc/store.rst (qfi present: ausf.qfi is set).
 RECORD_FIELDS = {"identity", "state", "cert_pem", "cert_url", "ue_ipv4", "ul_teid",
-                 "dl_teid", "gnb_ipv4", "qfi", "auth_ctx_id", "notify_uri", "supi",
-                 "created_ms", "updated_ms"}
+                 "dl_teid", "gnb_ipv4", "qfi", "auth_ctx_id", "auth_client", "notify_uri",
+                 "supi", "created_ms", "updated_ms"}
 # The good devices of scripts/test-pki.sh: (identity, certificate, key).
 DEV_EC = ("nai-dev0001@maker.example", "dev-ec.pem", "dev-ec.key")
 DEV_RSA = ("nai-dev0002@maker.example", "dev-rsa.pem", "dev-rsa.key")

@@ -732,6 +732,14 @@ def case_restart(env):
     with env.sub("GET on the restored contexts"):
         check_get(gg, a_ec, "LIMITED")
         check_get(gg, a_int, "FULL")
+    with env.sub("a restored context is still its creator's: another client gets 404"):
+        check(records[ec.identity].get("auth_client") == "addr:127.0.0.1",
+              "record's auth_client: %r" % records[ec.identity].get("auth_client"))
+        for method in ("GET", "DELETE"):
+            check_problem(http(method, gg.url("%s/%s" % (ROOT, a_ec.ctx_id)),
+                               interface="127.0.0.2"), 404, "CONTEXT_NOT_FOUND")
+        check(ausf_counters(gg)["ausf_rejected_owner"] == 2, "rejected_owner")
+        check_get(gg, a_ec, "LIMITED")
     with env.sub("the detached device stays gone"):
         check(gg.session(a_rsa.ul_teid) is None, "its session is back")
         check_problem(http("GET", gg.url("%s/%s" % (ROOT, a_rsa.ctx_id))), 404,

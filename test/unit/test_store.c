@@ -409,6 +409,7 @@ make_record(const char *id, int i)
 	r->qfi = (uint8_t)(i % 64);
 	r->has_qfi = true;
 	snprintf(r->auth_ctx_id, sizeof(r->auth_ctx_id), "ctx-%d", i);
+	snprintf(r->auth_client, sizeof(r->auth_client), "cert:CN=amf%d", i);
 	snprintf(r->notify_uri, sizeof(r->notify_uri),
 			"http://127.0.0.1:9/cb/%d?x=1", i);
 	r->created_ms = 1700000000000ull + (uint64_t)i;
@@ -432,6 +433,7 @@ check_same(const struct gg_device_record *a, const struct gg_device_record *b)
 	if (a->has_qfi && b->has_qfi)
 		CU_ASSERT_EQUAL(a->qfi, b->qfi);
 	CU_ASSERT_STRING_EQUAL(a->auth_ctx_id, b->auth_ctx_id);
+	CU_ASSERT_STRING_EQUAL(a->auth_client, b->auth_client);
 	CU_ASSERT_STRING_EQUAL(a->notify_uri, b->notify_uri);
 	CU_ASSERT_STRING_EQUAL(a->supi, b->supi);
 	CU_ASSERT_EQUAL(a->created_ms, b->created_ms);
@@ -1246,6 +1248,7 @@ test_schema(void)
 		{ "gnb_ipv4", "192.168.10.1" },
 		{ "qfi", "42" },
 		{ "auth_ctx_id", "ctx-42" },
+		{ "auth_client", "cert:CN=amf42" },
 		{ "notify_uri", "http://127.0.0.1:9/cb/42?x=1" },
 		{ "supi", "" },
 		{ "created_ms", "1700000000042" },

@@ -138,6 +138,7 @@ static const struct field fields[] = {
 	FIELD(gnb_ipv4, F_IPV4),
 	FIELD(qfi, F_QFI),
 	FIELD(auth_ctx_id, F_STR),
+	FIELD(auth_client, F_STR),
 	FIELD(notify_uri, F_STR),
 	FIELD(supi, F_STR),
 	FIELD(created_ms, F_U64),
