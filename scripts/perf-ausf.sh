@@ -89,7 +89,10 @@ nghttpd_cpu=$(($(ticks $nghttpd_pid) - c0))
 
 # ---- redis (AOF everysec), the certificate server -------------------------------
 sock=$work/redis.sock
-on1 redis-server --port 0 --unixsocket "$sock" --save '' --dir "$work" \
+# Background servers through taskset itself, not on1: taskset execs the
+# program, so $! is its pid and the cleanup stops it (a function would
+# leave the program behind as a child of a background subshell).
+taskset -c 1 redis-server --port 0 --unixsocket "$sock" --save '' --dir "$work" \
 	--appendonly yes --appendfsync everysec --daemonize no >"$work/redis.log" 2>&1 &
 pids="$pids $!"
 wait_for 10 redis-cli -s "$sock" PING
@@ -98,7 +101,7 @@ cp "$pki/ca.pem" "$work/ca/"
 caport=$(free_port)
 # http.server with a listen backlog of 128 (its 5 drops SYNs of the
 # AuSF's parallel fetches).
-on1 python3 -c '
+taskset -c 1 python3 -c '
 import functools, http.server, sys
 http.server.ThreadingHTTPServer.request_queue_size = 128
 http.server.test(HandlerClass=functools.partial(http.server.SimpleHTTPRequestHandler,
