@@ -200,17 +200,6 @@ rule_del(struct gg_app *app, const void *arg)
 			r->proto, r->port_lo, r->port_hi);
 }
 
-static bool
-rule_in(const struct gg_garden_rule *r, const struct gg_conf_garden *g)
-{
-	unsigned int i;
-
-	for (i = 0; i < g->n_rules; i++)
-		if (gg_conf_rule_equal(r, &g->rules[i]))
-			return true;
-	return false;
-}
-
 static void
 rule_report(struct report *rp, const char *what, const struct gg_garden_rule *r,
 		int ret)
@@ -251,7 +240,7 @@ garden_rules(struct gg_app *app, const struct gg_config *from,
 	for (i = 0; i < src->n_rules; i++) {
 		const struct gg_garden_rule *r = &src->rules[i];
 
-		if (rule_in(r, other))
+		if (gg_conf_garden_has_rule(other, r))
 			continue;
 		if (!adding && to->portal.set && gg_conf_rule_equal(r, &portal))
 			continue;
@@ -270,7 +259,7 @@ garden_rules(struct gg_app *app, const struct gg_config *from,
 		return;
 	}
 	portal_rule(from, &portal);
-	if (rule_in(&portal, &to->garden))
+	if (gg_conf_garden_has_rule(&to->garden, &portal))
 		return;
 	ret = garden_retry(app, rule_del(app, &portal), rule_del, &portal);
 	if (ret < 0 && ret != -ENOENT)

@@ -149,8 +149,9 @@ static const struct diff_field diff_fields[] = {
 	MEM("metrics.timeout_s", false, metrics.timeout_s),
 };
 
-static bool
-rule_in(const struct gg_garden_rule *r, const struct gg_conf_garden *g)
+bool
+gg_conf_garden_has_rule(const struct gg_conf_garden *g,
+		const struct gg_garden_rule *r)
 {
 	unsigned int i;
 
@@ -166,10 +167,10 @@ rules_equal(const struct gg_conf_garden *a, const struct gg_conf_garden *b)
 	unsigned int i;
 
 	for (i = 0; i < a->n_rules; i++)
-		if (!rule_in(&a->rules[i], b))
+		if (!gg_conf_garden_has_rule(b, &a->rules[i]))
 			return false;
 	for (i = 0; i < b->n_rules; i++)
-		if (!rule_in(&b->rules[i], a))
+		if (!gg_conf_garden_has_rule(a, &b->rules[i]))
 			return false;
 	return true;
 }

@@ -237,6 +237,10 @@ int gg_conf_diff(const struct gg_config *old, const struct gg_config *cur,
 /** Same prefix, depth, protocol and ports. */
 bool gg_conf_rule_equal(const struct gg_garden_rule *a,
 		const struct gg_garden_rule *b);
+
+/** Whether @p g's prefix rules hold one equal to @p r. */
+bool gg_conf_garden_has_rule(const struct gg_conf_garden *g,
+		const struct gg_garden_rule *r);
 /** Same protocol and port groups, in the same order. */
 bool gg_conf_scope_equal(const struct gg_garden_scope *a,
 		const struct gg_garden_scope *b);
