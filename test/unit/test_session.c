@@ -714,6 +714,7 @@ test_walk(void)
 	struct gg_session s;
 	uint64_t expect = 0;
 	unsigned int i, once = 0;
+	uint32_t cursor0 = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	memset(&w, 0, sizeof(w));
@@ -747,37 +748,46 @@ test_walk(void)
 	CU_ASSERT_EQUAL(gg_session_walk(t, walk_cb, &w), 7);
 	CU_ASSERT_EQUAL(w.calls, 10);
 
-	/* In pages: at most 37 slots a call, a page stopped every 16
-	 * sessions; every installed session once, in slot order. */
-	memset(&w, 0, sizeof(w));
-	w.stop_at = 16;
+	/* In pages, every installed session once, in slot order: pages of
+	 * 37 slots stopped every 16 sessions (most end at the stop), and of
+	 * 5 slots (every one ends at its last slot, which must be looked at). */
 	{
-		uint32_t cursor = 0, prev, pages = 0;
-		int ret;
+		static const uint32_t max_slots[] = { 37, 5 };
+		unsigned int k;
 
-		while (cursor < gg_session_capacity(t) && pages < 1000) {
-			prev = cursor;
-			ret = gg_session_walk_slots(t, &cursor, 37, walk_cb, &w);
-			CU_ASSERT(ret == 0 || ret == 7);
-			CU_ASSERT(cursor > prev && cursor - prev <= 37);
-			if (ret == 7)
-				w.calls = 0; /* the next page starts counting anew */
-			pages++;
+		for (k = 0; k < RTE_DIM(max_slots); k++) {
+			uint32_t cursor = 0, prev, pages = 0;
+			int ret;
+
+			memset(&w, 0, sizeof(w));
+			w.stop_at = 16;
+			while (cursor < gg_session_capacity(t) && pages < 1000) {
+				prev = cursor;
+				ret = gg_session_walk_slots(t, &cursor,
+						max_slots[k], walk_cb, &w);
+				CU_ASSERT(ret == 0 || ret == 7);
+				CU_ASSERT(cursor > prev &&
+						cursor - prev <= max_slots[k]);
+				if (ret == 7)
+					w.calls = 0; /* a page counts anew */
+				pages++;
+			}
+			CU_ASSERT_EQUAL(cursor, gg_session_capacity(t));
+			CU_ASSERT_EQUAL(gg_session_walk_slots(t, &cursor,
+					max_slots[k], walk_cb, &w), 0);
+			CU_ASSERT_EQUAL(cursor, gg_session_capacity(t));
+			CU_ASSERT_FALSE(w.bad);
+			CU_ASSERT_EQUAL(w.teid_sum, expect);
+			once = 0;
+			for (i = 0; i < RTE_DIM(w.seen); i++) {
+				CU_ASSERT(w.seen[i] <= 1);
+				once += w.seen[i];
+			}
+			CU_ASSERT_EQUAL(once, 150);
 		}
-		CU_ASSERT_EQUAL(cursor, gg_session_capacity(t));
-		CU_ASSERT_EQUAL(gg_session_walk_slots(t, &cursor, 37, walk_cb, &w), 0);
-		CU_ASSERT_EQUAL(cursor, gg_session_capacity(t));
-		CU_ASSERT_EQUAL(gg_session_walk_slots(NULL, &cursor, 1, walk_cb, &w),
-				-EINVAL);
+		CU_ASSERT_EQUAL(gg_session_walk_slots(NULL, &cursor0, 1,
+				walk_cb, &w), -EINVAL);
 	}
-	CU_ASSERT_FALSE(w.bad);
-	CU_ASSERT_EQUAL(w.teid_sum, expect);
-	once = 0;
-	for (i = 0; i < RTE_DIM(w.seen); i++) {
-		CU_ASSERT(w.seen[i] <= 1);
-		once += w.seen[i];
-	}
-	CU_ASSERT_EQUAL(once, 150);
 	gg_session_table_free(t);
 }
 
