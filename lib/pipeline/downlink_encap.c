@@ -206,19 +206,11 @@ encap_try(struct gg_worker *w, struct rte_mbuf *m, const struct gg_meta *mt,
 		uint64_t *bytes, int in_slot)
 {
 	struct gg_session_counters *sc;
-	struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod_offset(m,
-			struct rte_ipv4_hdr *, DL_L3_OFF);
 	uint16_t tlen = mt->inner_len;
 
-	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
-			encap_check(m, DL_L3_OFF, tlen, hlen, t) !=
-				GG_DROP_NONE ||
-			!gg_ipv4_ttl_dec_word(inner)))
+	if (!encap_common(w, m, tlen, s, t, hlen, w->ip_id))
 		return 0;
-	/* MSS clamping costs the others this test (tcp_mss.c). */
-	if (unlikely(gg_tcp_is_syn(inner, tlen)))
-		gg_tcp_mss_clamp(w, inner, tlen);
-	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, w->ip_id++);
+	w->ip_id++;
 	sc = in_slot ? (struct gg_session_counters *)(uintptr_t)(s + 1) :
 			&ctr[s->id];
 	gg_ctr_add(&sc->dl_pkts, 1);

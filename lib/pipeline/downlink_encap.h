@@ -101,4 +101,31 @@ encap_write(struct rte_mbuf *m, const struct gg_session *s, uint16_t l3_off,
 	memcpy(p + 4, &teid_be, 4);
 }
 
+/*
+ * The common case of one packet, shared by the fast stage and the
+ * encapsulation stage: FULL session, headers fitting, TTL above 1; MSS
+ * clamping of SYNs, then the outer headers with identification @p id.
+ * Returns 1 when written, 0 (nothing changed) to leave the packet to the
+ * stage that names its drop. Counters and TX are the caller's.
+ */
+static __rte_always_inline int
+encap_common(struct gg_worker *w, struct rte_mbuf *m, uint16_t tlen,
+		const struct gg_session *s, const struct gg_encap_tmpl *t,
+		unsigned int hlen, uint16_t id)
+{
+	struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod_offset(m,
+			struct rte_ipv4_hdr *, DL_L3_OFF);
+
+	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
+			encap_check(m, DL_L3_OFF, tlen, hlen, t) !=
+				GG_DROP_NONE ||
+			!gg_ipv4_ttl_dec_word(inner)))
+		return 0;
+	/* MSS clamping costs the others this test (tcp_mss.c). */
+	if (unlikely(gg_tcp_is_syn(inner, tlen)))
+		gg_tcp_mss_clamp(w, inner, tlen);
+	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, id);
+	return 1;
+}
+
 #endif /* DOWNLINK_ENCAP_H */

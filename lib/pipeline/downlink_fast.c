@@ -29,28 +29,6 @@
 #include "downlink_encap.h"
 #include "downlink_ipv4.h"
 
-/* One packet with @p hlen octets of outer headers (a constant where
- * inlined): 1 when sent, 0 (nothing changed) when it is not for here. */
-static __rte_always_inline int
-encap_try(struct gg_worker *w, struct rte_mbuf *m, uint16_t tlen,
-		const struct gg_session *s, const struct gg_encap_tmpl *t,
-		unsigned int hlen, uint16_t id)
-{
-	struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod_offset(m,
-			struct rte_ipv4_hdr *, DL_L3_OFF);
-
-	if (unlikely(gg_session_state(s) != GG_SESSION_FULL ||
-			encap_check(m, DL_L3_OFF, tlen, hlen, t) !=
-				GG_DROP_NONE ||
-			!gg_ipv4_ttl_dec_word(inner)))
-		return 0;
-	/* MSS clamping costs the others this test (tcp_mss.c). */
-	if (unlikely(gg_tcp_is_syn(inner, tlen)))
-		gg_tcp_mss_clamp(w, inner, tlen);
-	encap_write(m, s, DL_L3_OFF, tlen, hlen, t, id);
-	return 1;
-}
-
 /* Pass 3 over [0, @p k); returns how many it sent. Inlined once per
  * place of the session counters (@p in_slot), as in uplink_fast.c. */
 static __rte_always_inline uint16_t
@@ -73,11 +51,11 @@ encap_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 		if (unlikely(s == NULL))
 			break;
 		if (s->flags & GG_SESSION_F_QFI) {
-			if (unlikely(!encap_try(w, m, tlen, s, t,
+			if (unlikely(!encap_common(w, m, tlen, s, t,
 					GG_ENCAP_HDR_QFI_LEN, ip_id)))
 				break;
 		} else {
-			if (unlikely(!encap_try(w, m, tlen, s, t,
+			if (unlikely(!encap_common(w, m, tlen, s, t,
 					GG_ENCAP_HDR_LEN, ip_id)))
 				break;
 		}
