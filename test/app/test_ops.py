@@ -383,8 +383,19 @@ def ensure_hugepages():
 
 
 def capture(prefix, iface, path):
-    r = subprocess.run(["dpdk-dumpcap", "--file-prefix=" + prefix, "-i", iface, "-c", "300",
-                        "-w", path], capture_output=True, text=True, timeout=90)
+    # dpdk-dumpcap (DPDK 22.11) now and then finds the primary's multi-process
+    # socket refusing its first message right after an earlier secondary
+    # left ("EAL: failed to send to .../mp_socket: Connection refused"; 1
+    # clean-clone run in 6): that start is tried again, up to three times,
+    # and each refusal is printed. Any other failure fails at once.
+    for attempt in range(3):
+        r = subprocess.run(["dpdk-dumpcap", "--file-prefix=" + prefix, "-i", iface, "-c", "300",
+                            "-w", path], capture_output=True, text=True, timeout=90)
+        if r.returncode == 0 or "Connection refused" not in r.stderr or attempt == 2:
+            break
+        print("dpdk-dumpcap -i %s refused by the primary's mp_socket, again in 1 s: %s"
+              % (iface, r.stderr.strip().splitlines()[-1:]))
+        time.sleep(1)
     check(r.returncode == 0, "dpdk-dumpcap -i %s: %d %s %s" % (iface, r.returncode, r.stdout,
                                                               r.stderr))
     t = subprocess.run(["tshark", "-r", path, "-T", "fields", "-E", "separator=;",
