@@ -203,6 +203,14 @@ enum gg_drop gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		const struct gg_encap_tmpl *n3_dst);
 enum gg_drop gg_downlink_limited(struct gg_worker *w, struct rte_mbuf *m,
 		struct gg_meta *meta, uint64_t *now_s);
+/* The uplink fast stage's pass over LIMITED sessions' packets, parsed and
+ * looked up, from the front of @p pkts / @p meta (uplink_limited.c):
+ * returns how many it sent; @p l2 is the 14-octet Ethernet header to the
+ * N6 next hop. *@p decided is set to 1 when the packet after those was
+ * dropped or consumed by the garden: the stages only carry that out. */
+uint16_t gg_uplink_limited_run(struct gg_worker *w, struct rte_mbuf **pkts,
+		struct gg_meta *meta, uint16_t n, const uint8_t *l2,
+		uint16_t *decided);
 
 /*
  * Pending DNS queries of LIMITED devices (dns_pending.c): one table per

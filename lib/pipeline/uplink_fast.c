@@ -17,15 +17,17 @@
  *    1; TTL and checksum patched, MSS clamped for SYNs, outer headers
  *    stripped, the Ethernet header to the N6 next hop written, counted,
  *    buffered for N6. Stops at the first packet that is anything else.
+ * 4. From there, LIMITED sessions' packets with the same header checks get
+ *    the garden's verdict in order (gg_uplink_limited_run(),
+ *    uplink_limited.c): forwarded, or answered on N3.
  *
  * What it stops at, and everything after it, goes through the stages
  * (uplink_parse.c, session_lookup.c, uplink_forward.c), so what leaves
  * each port keeps the order it arrived in; the packets it parsed and
- * looked up are handed on with their metadata and not parsed again. A
- * burst of LIMITED sessions' packets thus costs the stages' work plus a
- * test of the first packet's session. Every check of the stages' fast
- * paths is made here too, and nothing is dropped here: drops stay with
- * the stages, named and counted there.
+ * looked up are handed on with their metadata and not parsed again. Every
+ * check of the stages' fast paths is made here too, and nothing is
+ * dropped here: drops stay with the stages, named and counted there (a
+ * packet the garden drops in pass 4 goes to them with its verdict).
  *
  * Counters: the session's as each packet goes; the worker's ul_decap and
  * ul_decap_bytes once per burst.
@@ -167,15 +169,17 @@ gg_uplink_fast(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	w->tx_n6.n += i;
 	w->ctr.ev[GG_EV_ul_decap] += i;
 	w->ctr.ev[GG_EV_ul_decap_bytes] += bytes;
-
-	/* The rest to the stages; [i, k) parsed and looked up already,
-	 * their metadata completed for them. */
+	/* LIMITED sessions' packets next, while there are some
+	 * (uplink_limited.c); then the rest to the stages, [i, k) parsed and
+	 * looked up already, their metadata completed for them. */
 	if (i < k) {
-		uint16_t j;
+		uint16_t j, decided = 0;
 
-		if (i != 0)
+		i += gg_uplink_limited_run(w, pkts + i, &meta[i], k - i,
+				l2_hdr + 2, &decided);
+		if (i != 0 && i < k)
 			memmove(&meta[0], &meta[i], (k - i) * sizeof(meta[0]));
-		for (j = 0; j < k - i; j++)
+		for (j = decided; j < k - i; j++)
 			gg_gpdu_fast_rest(pkts[i + j], &meta[j]);
 	}
 	*ready = k - i;
