@@ -420,6 +420,17 @@ gg_tx_reserve(struct gg_worker *w, struct gg_txbuf *b, uint16_t n)
 		gg_tx_flush_buf(w, b);
 }
 
+/* The uplink fast paths' martian test: @p dst (network order) against the
+ * mask and value its first octet selects in dp->martian; 1 means "maybe a
+ * martian", and uplink_forward.c's is_martian() then decides. */
+static __rte_always_inline int
+gg_martian_suspect(const struct gg_martian *martian, uint32_t dst)
+{
+	const struct gg_martian *e = &martian[((const uint8_t *)&dst)[0]];
+
+	return (dst & e->mask) == e->val;
+}
+
 /* Buffer @p m for sending; gg_tx_reserve() made room for it. */
 static inline void
 gg_tx_append(struct gg_txbuf *b, struct rte_mbuf *m)

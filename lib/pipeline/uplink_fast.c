@@ -43,14 +43,6 @@
 #include "pipeline_private.h"
 #include "uplink_gpdu.h"
 
-static __rte_always_inline int
-martian_suspect(const struct gg_martian *martian, uint32_t dst)
-{
-	const struct gg_martian *e = &martian[((const uint8_t *)&dst)[0]];
-
-	return (dst & e->mask) == e->val;
-}
-
 /*
  * Pass 3 over packets [0, @p k): returns how many it sent, in order.
  * Inlined once per place of the session counters (@p in_slot: in the
@@ -88,7 +80,7 @@ forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 				(uint16_t)(tlen - sizeof(*ip)) >
 				(uint16_t)(cap - sizeof(*ip)) ||
 				ip->src_addr != s->ue_ipv4 ||
-				martian_suspect(martian, ip->dst_addr) ||
+				gg_martian_suspect(martian, ip->dst_addr) ||
 				gg_session_state(s) != GG_SESSION_FULL ||
 				!gg_ipv4_ttl_dec_word(ip)))
 			break;

@@ -29,7 +29,7 @@
  * (the UE has no business with them, and N6 would send a packet to our
  * own address back to us or to the next hop). The fast path tests the
  * destination against the mask and value its first octet selects in
- * dp->martian (martian_suspect()); is_martian() decides for what it
+ * dp->martian (gg_martian_suspect()); is_martian() decides for what it
  * flags.
  */
 static void
@@ -73,7 +73,7 @@ gg_dataplane_set_martians(struct gg_dataplane *dp, bool multicast_ok)
 	martian_set(dp, dp->n6.addr, UINT32_MAX);
 }
 
-/* The exact test, for a destination martian_suspect() flagged. */
+/* The exact test, for a destination gg_martian_suspect() flagged. */
 static int
 is_martian(const struct gg_dataplane *dp, uint32_t dst_be)
 {
@@ -83,15 +83,6 @@ is_martian(const struct gg_dataplane *dp, uint32_t dst_be)
 		(dp->martian_multicast && first >= 224 && first <= 239) ||
 		dst_be == UINT32_MAX || dst_be == dp->n3.addr ||
 		dst_be == dp->n6.addr;
-}
-
-static __rte_always_inline int
-martian_suspect(const struct gg_martian *martian, const struct rte_ipv4_hdr *ip)
-{
-	const struct gg_martian *e =
-		&martian[((const uint8_t *)&ip->dst_addr)[0]];
-
-	return (ip->dst_addr & e->mask) == e->val;
 }
 
 /* What decap_one() checks, again, for a packet its fast path refused:
@@ -132,13 +123,13 @@ decap_one(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	if (unlikely(state != GG_SESSION_FULL || ip->version_ihl != 0x45 ||
 			tlen < sizeof(*ip) || tlen > meta->inner_len ||
 			ip->src_addr != s->ue_ipv4 ||
-			martian_suspect(w->dp->martian, ip))) {
+			gg_martian_suspect(w->dp->martian, ip->dst_addr))) {
 		if (unlikely(state == GG_SESSION_BLOCKED))
 			return GG_DROP_session_blocked;
 		d = inner_check(ip, meta, s, &tlen);
 		if (d != GG_DROP_NONE)
 			return d;
-		if (martian_suspect(w->dp->martian, ip) &&
+		if (gg_martian_suspect(w->dp->martian, ip->dst_addr) &&
 				is_martian(w->dp, ip->dst_addr))
 			return GG_DROP_ul_martian;
 		if (state == GG_SESSION_LIMITED) {
@@ -341,7 +332,7 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 					tlen >= sizeof(*ip) && tlen <= mt->inner_len &&
 					tlen <= n6_mtu &&
 					ip->src_addr == s->ue_ipv4 &&
-					!martian_suspect(martian, ip))) {
+					!gg_martian_suspect(martian, ip->dst_addr))) {
 				state = gg_session_state(s);
 				if (likely(state == GG_SESSION_FULL)) {
 					if (likely(ip->time_to_live > 1))

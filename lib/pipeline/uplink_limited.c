@@ -473,16 +473,6 @@ gg_uplink_limited(struct gg_worker *w, struct rte_mbuf *m, struct gg_meta *meta,
 	return limited_verdict(w, m, meta, ip, now_s, n3_dst);
 }
 
-/* As uplink_forward.c's and uplink_fast.c's: the destination against the
- * mask and value its first octet selects; is_martian() there decides. */
-static __rte_always_inline int
-martian_suspect(const struct gg_martian *martian, uint32_t dst)
-{
-	const struct gg_martian *e = &martian[((const uint8_t *)&dst)[0]];
-
-	return (dst & e->mask) == e->val;
-}
-
 /*
  * The fast stage's LIMITED pass (uplink_fast.c): packets [0, @p n) of
  * LIMITED sessions, while each passes the forward stage's fast-path
@@ -515,6 +505,7 @@ gg_uplink_limited_run(struct gg_worker *w, struct rte_mbuf **pkts,
 
 	memcpy(&l2_lo, l2, sizeof(l2_lo));
 	memcpy(&l2_hi, l2 + 6, sizeof(l2_hi));
+	/* N6 has room: the fast stage reserved it for all its packets. */
 	gg_tx_reserve(w, &w->tx_n3, n);
 	for (i = 0; i < n; i++) {
 		struct gg_meta *mt = &meta[i];
@@ -537,7 +528,7 @@ gg_uplink_limited_run(struct gg_worker *w, struct rte_mbuf **pkts,
 				(uint16_t)(tlen - sizeof(*ip)) >
 				(uint16_t)(cap - sizeof(*ip)) ||
 				ip->src_addr != s->ue_ipv4 ||
-				martian_suspect(martian, ip->dst_addr) ||
+				gg_martian_suspect(martian, ip->dst_addr) ||
 				gg_session_state(s) != GG_SESSION_LIMITED))
 			break;
 		if (n3_dst == NULL)
