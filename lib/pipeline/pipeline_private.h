@@ -625,4 +625,59 @@ gg_ipv4_check(const struct rte_ipv4_hdr *ip, uint32_t avail)
 	return (uint16_t)tlen;
 }
 
+/*
+ * The uplink fast passes' inner test (uplink_fast.c, the LIMITED pass of
+ * uplink_limited.c): the T-PDU at @p ip is IPv4 without options, its
+ * total length within [20, the T-PDU (@p mt->inner_len)] and @p n6_mtu,
+ * from session @p s's UE address, to no suspect destination. Returns 1
+ * with the total length in *@p tlen, or 0 for a packet the stages must
+ * look at (a boolean, so that the caller's test folds into these
+ * compares: a length returned and tested for 0 cost 3 instructions a
+ * packet more).
+ */
+static __rte_always_inline int
+gg_uplink_inner_fast(const struct rte_ipv4_hdr *ip, const struct gg_meta *mt,
+		const struct gg_session *s, uint16_t n6_mtu,
+		const struct gg_martian *martian, uint16_t *tlen)
+{
+	uint16_t len = rte_be_to_cpu_16(ip->total_length);
+	uint16_t cap = RTE_MIN(mt->inner_len, n6_mtu);
+
+	*tlen = len;
+	/* Within [20, cap]: one compare. */
+	return ip->version_ihl == 0x45 &&
+		(uint16_t)(len - sizeof(*ip)) <= (uint16_t)(cap - sizeof(*ip)) &&
+		ip->src_addr == s->ue_ipv4 &&
+		!gg_martian_suspect(martian, ip->dst_addr);
+}
+
+/*
+ * A decapsulated uplink packet to N6, its TTL already checked (> 1):
+ * TTL decremented, MSS clamped if a SYN, the outer headers stripped, the
+ * Ethernet header (octets 0-7 in @p l2_lo, 6-13 in @p l2_hi) written, the
+ * session's counters @p sc added to, buffered for N6 (room reserved).
+ * The forward stage's and the LIMITED pass's common end.
+ */
+static __rte_always_inline void
+gg_uplink_to_n6(struct gg_worker *w, struct rte_mbuf *m,
+		struct rte_ipv4_hdr *ip, uint16_t inner_off, uint16_t tlen,
+		uint64_t l2_lo, uint64_t l2_hi, struct gg_session_counters *sc)
+{
+	uint8_t *eth;
+
+	gg_ipv4_ttl_dec_unchecked(ip);
+	/* MSS clamping costs the others this test. */
+	if (unlikely(gg_tcp_is_syn(ip, tlen)))
+		gg_tcp_mss_clamp(w, ip, tlen);
+	m->data_off += inner_off - RTE_ETHER_HDR_LEN;
+	m->data_len = RTE_ETHER_HDR_LEN + tlen;
+	m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
+	eth = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(eth, &l2_lo, sizeof(l2_lo));
+	memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
+	gg_ctr_add(&sc->ul_pkts, 1);
+	gg_ctr_add(&sc->ul_bytes, tlen);
+	gg_tx_append(&w->tx_n6, m);
+}
+
 #endif /* PIPELINE_PRIVATE_H */

@@ -67,20 +67,14 @@ forward_run(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t k,
 		struct rte_mbuf *m = pkts[i];
 		struct gg_session_counters *sc;
 		struct rte_ipv4_hdr *ip;
-		uint16_t tlen, cap;
+		uint16_t tlen;
 
 		if (unlikely(s == NULL))
 			break;
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 				mt->inner_off);
-		tlen = rte_be_to_cpu_16(ip->total_length);
-		/* Within [20, the T-PDU] and the N6 MTU: one compare. */
-		cap = RTE_MIN(mt->inner_len, n6_mtu);
-		if (unlikely(ip->version_ihl != 0x45 ||
-				(uint16_t)(tlen - sizeof(*ip)) >
-				(uint16_t)(cap - sizeof(*ip)) ||
-				ip->src_addr != s->ue_ipv4 ||
-				gg_martian_suspect(martian, ip->dst_addr) ||
+		if (unlikely(!gg_uplink_inner_fast(ip, mt, s, n6_mtu, martian,
+					&tlen) ||
 				gg_session_state(s) != GG_SESSION_FULL ||
 				!gg_ipv4_ttl_dec_word(ip)))
 			break;

@@ -326,7 +326,6 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
 			struct gg_session_counters *sc;
 			enum gg_session_state state;
-			uint8_t *eth;
 
 			if (likely(ip->version_ihl == 0x45 &&
 					tlen >= sizeof(*ip) && tlen <= mt->inner_len &&
@@ -348,22 +347,11 @@ gg_uplink_forward(struct gg_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				}
 			}
 			if (likely(route == ROUTE_N6)) {
-				gg_ipv4_ttl_dec_unchecked(ip);
-				/* MSS clamping costs the others this test. */
-				if (unlikely(gg_tcp_is_syn(ip, tlen)))
-					gg_tcp_mss_clamp(w, ip, tlen);
-				m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
-				m->data_len = RTE_ETHER_HDR_LEN + tlen;
-				m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
-				eth = rte_pktmbuf_mtod(m, uint8_t *);
-				memcpy(eth, &l2_lo, sizeof(l2_lo));
-				memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
 				sc = gg_session_ctr(&sess_ctr, s);
-				gg_ctr_add(&sc->ul_pkts, 1);
-				gg_ctr_add(&sc->ul_bytes, tlen);
+				gg_uplink_to_n6(w, m, ip, mt->inner_off, tlen,
+						l2_lo, l2_hi, sc);
 				gg_ctr_add(&w->ctr.ev[GG_EV_ul_decap], 1);
 				gg_ctr_add(&w->ctr.ev[GG_EV_ul_decap_bytes], tlen);
-				gg_tx_append(&w->tx_n6, m);
 				continue;
 			}
 		}

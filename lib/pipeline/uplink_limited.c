@@ -513,22 +513,15 @@ gg_uplink_limited_run(struct gg_worker *w, struct rte_mbuf **pkts,
 		struct rte_mbuf *m = pkts[i];
 		struct gg_session_counters *sc;
 		struct rte_ipv4_hdr *ip;
-		uint16_t tlen, cap;
-		uint8_t *eth;
+		uint16_t tlen;
 		enum gg_drop d;
 
 		if (unlikely(s == NULL))
 			break;
 		ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
 				mt->inner_off);
-		tlen = be16(ip->total_length);
-		/* Within [20, the T-PDU] and the N6 MTU: one compare. */
-		cap = RTE_MIN(mt->inner_len, n6_mtu);
-		if (unlikely(ip->version_ihl != 0x45 ||
-				(uint16_t)(tlen - sizeof(*ip)) >
-				(uint16_t)(cap - sizeof(*ip)) ||
-				ip->src_addr != s->ue_ipv4 ||
-				gg_martian_suspect(martian, ip->dst_addr) ||
+		if (unlikely(!gg_uplink_inner_fast(ip, mt, s, n6_mtu, martian,
+					&tlen) ||
 				gg_session_state(s) != GG_SESSION_LIMITED))
 			break;
 		if (n3_dst == NULL)
@@ -548,21 +541,10 @@ gg_uplink_limited_run(struct gg_worker *w, struct rte_mbuf **pkts,
 			d = GG_DROP_ttl_expired;
 			goto decided;
 		}
-		gg_ipv4_ttl_dec_unchecked(ip);
-		if (unlikely(gg_tcp_is_syn(ip, tlen)))
-			gg_tcp_mss_clamp(w, ip, tlen);
-		m->data_off += mt->inner_off - RTE_ETHER_HDR_LEN;
-		m->data_len = RTE_ETHER_HDR_LEN + tlen;
-		m->pkt_len = RTE_ETHER_HDR_LEN + tlen;
-		eth = rte_pktmbuf_mtod(m, uint8_t *);
-		memcpy(eth, &l2_lo, sizeof(l2_lo));
-		memcpy(eth + 6, &l2_hi, sizeof(l2_hi));
 		sc = gg_session_ctr(&sess_ctr, s);
-		gg_ctr_add(&sc->ul_pkts, 1);
-		gg_ctr_add(&sc->ul_bytes, tlen);
+		gg_uplink_to_n6(w, m, ip, mt->inner_off, tlen, l2_lo, l2_hi, sc);
 		sent_n6++;
 		bytes += tlen;
-		gg_tx_append(&w->tx_n6, m);
 		continue;
 decided:
 		if (d != GG_DROP_NONE)
